@@ -1,0 +1,3 @@
+"""gan-lightning: a PyTorch Lightning template for training GANs."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,44 @@
+"""Log the VEEGAN/PacGAN mode metrics of a 2D run every N generator steps."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import lightning as L
+import torch
+from torch import Tensor
+
+from gan_lightning.metrics import toy_mode_metrics
+
+
+class ToyModeMetrics(L.Callback):
+    """Logs ``toy/modes``, ``toy/high_quality`` (%) and ``toy/reverse_kl`` on ``num_samples`` EMA samples.
+
+    The samples come from a generator seeded once per evaluation, so every evaluation uses the
+    same latents and the training RNG is untouched.
+    """
+
+    def __init__(self, every: int, centres: Tensor, std: float, num_samples: int = 2500) -> None:
+        self.every = every
+        self.centres = centres
+        self.std = std
+        self.num_samples = num_samples
+
+    def evaluate(self, pl_module: L.LightningModule) -> dict[str, float]:
+        noise_rng = torch.Generator().manual_seed(pl_module.cfg.seed + 1)
+        samples = pl_module.sample(self.num_samples, generator=noise_rng)
+        metrics = toy_mode_metrics(samples, self.centres, self.std)
+        return {"toy/modes": metrics["modes"], "toy/high_quality": 100 * metrics["high_quality"],
+                "toy/reverse_kl": metrics["reverse_kl"]}
+
+    def on_train_batch_end(
+        self, trainer: L.Trainer, pl_module: L.LightningModule, outputs: Any, batch: Any, batch_idx: int
+    ) -> None:
+        step = pl_module.generator_step
+        if self.every and step % self.every == 0:
+            metrics = self.evaluate(pl_module)
+            # Straight to the loggers at this generator step (Lightning would defer them to its next
+            # logging step); also into callback_metrics so ModelCheckpoint can monitor them.
+            for logger in trainer.loggers:
+                logger.log_metrics(metrics, step=step)
+            pl_module.log_dict(metrics, logger=False, on_step=True, on_epoch=False)

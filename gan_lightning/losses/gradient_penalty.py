@@ -1,0 +1,44 @@
+"""WGAN-GP gradient penalty (Gulrajani et al. 2017) and the input-gradient helper it shares with R1."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+from torch import Tensor
+
+
+def input_gradients(logits: Tensor, inputs: Tensor, grad_scale: float | None = None) -> Tensor:
+    """``∇_inputs sum(logits)``, one flattened row per sample: shape ``(B, -1)``, at least float32.
+
+    Differentiating the sum gives every sample its own gradient (samples do not interact in D),
+    and also works for a PacGAN-packed D that returns ``B // pack`` logits for ``B`` inputs.
+    ``create_graph=True`` keeps the result differentiable w.r.t. D's weights, so a penalty built
+    from it trains D. Under fp16 mixed precision pass the GradScaler's current scale: the sum is
+    scaled before differentiating so small gradients do not underflow in fp16, then unscaled (the
+    gradient-penalty recipe of the PyTorch AMP docs). Half-precision gradients are upcast so the
+    norm taken from them is accurate; float64 stays float64.
+    """
+    target = logits.sum() if grad_scale is None else logits.sum() * grad_scale
+    (grad,) = torch.autograd.grad(target, inputs, create_graph=True)
+    grad = grad.to(torch.promote_types(grad.dtype, torch.float32)).flatten(1)
+    return grad if grad_scale is None else grad / grad_scale
+
+
+def gradient_penalty(
+    discriminator: Callable[[Tensor], Tensor],
+    real: Tensor,
+    fake: Tensor,
+    grad_scale: float | None = None,
+) -> Tensor:
+    """WGAN-GP penalty ``mean((‖∇_x̂ D(x̂)‖₂ - 1)²)``, ``x̂ = α·real + (1 - α)·fake``, ``α ~ U[0, 1]``.
+
+    Enforces the critic's 1-Lipschitz constraint softly on points between the data and generator
+    distributions, where the optimal critic has unit gradient norm. ``α`` is one draw per sample,
+    broadcast over the non-batch dims. Neither ``real`` nor ``fake`` receives a gradient; the
+    caller multiplies by λ (10 in the paper).
+    """
+    alpha = torch.rand((real.shape[0],) + (1,) * (real.dim() - 1), device=real.device, dtype=real.dtype)
+    interpolated = (alpha * real.detach() + (1 - alpha) * fake.detach()).requires_grad_(True)
+    grad = input_gradients(discriminator(interpolated), interpolated, grad_scale)
+    return ((grad.norm(2, dim=1) - 1) ** 2).mean()

@@ -1,0 +1,265 @@
+"""The GAN LightningModule: one generator step = ``n_critic`` D updates, then one G update.
+
+Design choices a forker should know about:
+
+* **Manual optimization.** Each update toggles ``requires_grad`` so only its own network gets
+  gradients, goes through ``manual_backward`` (so precision plugins and DDP see it) and steps
+  its own optimizer. Clipping happens in ``on_before_optimizer_step``, where Lightning has
+  already unscaled mixed-precision gradients.
+* **One generator forward per D update.** The fake batch of the last D update is generated with
+  its autograd graph and reused by the G update (D sees it detached), so G is never run twice on
+  the same noise. G's weights do not change in between, so the G loss is exactly that of a fresh
+  forward pass.
+* **Step units.** ``trainer.global_step`` counts every optimizer step, ``n_critic + 1`` per
+  training step; :attr:`generator_step` is the unit every interval in the config uses.
+* **Exact resume.** RNG states are stored in the checkpoint and restored at train start; the
+  data loader is stateful; everything else is module/optimizer/scheduler state.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import lightning as L
+import torch
+from omegaconf import DictConfig, OmegaConf
+from torch import Tensor
+
+from gan_lightning.config.schema import ExperimentConfig, OptimizerConfig
+from gan_lightning.data import VALUE_RANGES
+from gan_lightning.ema import make_ema_copy, update_ema
+from gan_lightning.losses import build_loss, gradient_penalty, r1_penalty
+from gan_lightning.networks import build_discriminator, build_generator
+from gan_lightning.rng import gather_rng_states, restore_rng_state
+from gan_lightning.scheduling import build_scheduler
+
+
+class NonFiniteLossError(RuntimeError):
+    """A loss became NaN or infinite; training stops before the state is checkpointed."""
+
+
+class GANModule(L.LightningModule):
+    """Generator, discriminator and an EMA copy of the generator, trained adversarially.
+
+    Args:
+        config: the experiment configuration (an :class:`ExperimentConfig` or its plain dict,
+            as stored in a checkpoint's hyperparameters).
+        data_shape: shape of one real sample, e.g. ``(1, 28, 28)`` or ``(2,)``.
+    """
+
+    def __init__(self, config: Mapping[str, Any] | DictConfig, data_shape: Sequence[int]) -> None:
+        super().__init__()
+        self.automatic_optimization = False
+        cfg: ExperimentConfig = OmegaConf.merge(OmegaConf.structured(ExperimentConfig), config)  # type: ignore[assignment]
+        self.cfg = cfg
+        self.data_shape = tuple(int(d) for d in data_shape)
+        self.save_hyperparameters(
+            {"config": OmegaConf.to_container(cfg, resolve=True), "data_shape": list(self.data_shape)}
+        )
+        self.generator = build_generator(cfg.generator, self.data_shape)
+        self.discriminator = build_discriminator(cfg.discriminator, self.data_shape)
+        self.ema_generator = make_ema_copy(self.generator)
+        self.adversarial_loss = build_loss(cfg.loss.name)
+        self.value_range = VALUE_RANGES[cfg.generator.output_activation]
+        noise_rng = torch.Generator().manual_seed(cfg.seed)
+        self.register_buffer(
+            "fixed_noise", torch.randn(cfg.train.num_samples_grid, cfg.generator.latent_dim, generator=noise_rng)
+        )
+        self._rng_states_to_restore: list[dict[str, Any]] | None = None
+        self._log_now = False
+        self._grad_norms: dict[str, Tensor] = {}
+        self._last_log: tuple[float, int] | None = None
+
+    # ------------------------------------------------------------------ counters
+    @property
+    def optimizer_steps_per_generator_step(self) -> int:
+        return self.cfg.train.n_critic + 1
+
+    @property
+    def generator_step(self) -> int:
+        """Completed generator steps (Lightning's ``global_step`` counts D and G steps alike)."""
+        return self.global_step // self.optimizer_steps_per_generator_step
+
+    # ------------------------------------------------------------------ sampling
+    def latent(self, num: int, generator: torch.Generator | None = None) -> Tensor:
+        """Standard-normal latent codes on this module's device."""
+        shape = (num, self.cfg.generator.latent_dim)
+        if generator is None:
+            return torch.randn(shape, device=self.device)
+        return torch.randn(shape, generator=generator, device=generator.device).to(self.device)
+
+    @torch.no_grad()
+    def sample(
+        self,
+        num: int | None = None,
+        *,
+        noise: Tensor | None = None,
+        generator: torch.Generator | None = None,
+        use_ema: bool = True,
+        batch_size: int = 500,
+    ) -> Tensor:
+        """Generated samples in the networks' space, in eval mode, batch by batch.
+
+        Give either ``noise`` (e.g. :attr:`fixed_noise`) or ``num`` (drawn with ``generator``,
+        so callers can sample without consuming the training RNG).
+        """
+        if noise is None:
+            if num is None:
+                raise ValueError("sample() needs num or noise")
+            noise = self.latent(num, generator)
+        network = self.ema_generator if use_ema else self.generator
+        was_training = network.training
+        network.eval()
+        try:
+            return torch.cat([network(chunk.to(self.device)) for chunk in noise.split(batch_size)])
+        finally:
+            network.train(was_training)
+
+    def to_data_space(self, samples: Tensor) -> Tensor:
+        """Images to pixel intensities in [0, 1]; other data is already in data space."""
+        if len(self.data_shape) != 3:
+            return samples.float()
+        low, high = self.value_range
+        return ((samples.float() - low) / (high - low)).clamp_(0.0, 1.0)
+
+    # ------------------------------------------------------------------ training
+    def configure_optimizers(self) -> tuple[list[torch.optim.Optimizer], list[Any]]:
+        steps = self.cfg.train.max_steps
+
+        def adam(params: Any, opt: OptimizerConfig) -> torch.optim.Adam:
+            return torch.optim.Adam(params, lr=opt.lr, betas=tuple(opt.betas), weight_decay=opt.weight_decay)
+
+        opt_g = adam(self.generator.parameters(), self.cfg.g_optim)
+        opt_d = adam(self.discriminator.parameters(), self.cfg.d_optim)
+        schedulers = [
+            build_scheduler(opt_g, self.cfg.g_optim.scheduler, steps),
+            build_scheduler(opt_d, self.cfg.d_optim.scheduler, steps),
+        ]
+        return [opt_g, opt_d], schedulers
+
+    def training_step(self, batch: Tensor, batch_idx: int) -> None:
+        train = self.cfg.train
+        opt_g, opt_d = self.optimizers()
+        step = self.generator_step
+        self._log_now = (step + 1) % train.log_every == 0
+
+        reals = batch.split(train.batch_size)
+        for index, real in enumerate(reals):
+            last = index == len(reals) - 1
+            with torch.set_grad_enabled(last):
+                fake = self.generator(self.latent(real.shape[0]))
+            d_stats = self._discriminator_update(real, fake.detach(), opt_d, step * train.n_critic + index)
+        g_loss = self._generator_update(fake, opt_g)
+
+        update_ema(self.ema_generator, self.generator, train.ema_decay if step + 1 > train.ema_start else 0.0)
+        for scheduler in self.lr_schedulers():
+            scheduler.step()
+        self._check_finite(step + 1, d_loss=d_stats["d_loss_total"], g_loss=g_loss)
+        if self._log_now:
+            self._log_step(step + 1, {**d_stats, "g_loss": g_loss})
+
+    def _discriminator_update(
+        self, real: Tensor, fake: Tensor, optimizer: Any, update_index: int
+    ) -> dict[str, Tensor]:
+        loss_cfg = self.cfg.loss
+        use_r1 = loss_cfg.r1 > 0 and update_index % loss_cfg.r1_interval == 0
+        with self.toggled_optimizer(optimizer):
+            if use_r1:
+                real = real.detach().requires_grad_(True)
+            real_logits = self.discriminator(real)
+            fake_logits = self.discriminator(fake)
+            adversarial = self.adversarial_loss.discriminator_loss(real_logits, fake_logits)
+            loss = adversarial
+            stats = {"d_loss": adversarial.detach()}
+            if loss_cfg.gradient_penalty > 0:
+                gp = gradient_penalty(self.discriminator, real.detach(), fake, grad_scale=self._grad_scale())
+                loss = loss + loss_cfg.gradient_penalty * gp
+                stats["gradient_penalty"] = gp.detach()
+            if use_r1:
+                r1 = r1_penalty(real_logits, real, grad_scale=self._grad_scale())
+                loss = loss + 0.5 * loss_cfg.r1 * loss_cfg.r1_interval * r1
+                stats["r1_penalty"] = r1.detach()
+            optimizer.zero_grad(set_to_none=True)
+            self.manual_backward(loss)
+            optimizer.step()
+        stats["d_loss_total"] = loss.detach()
+        stats["d_real"] = real_logits.detach().float().mean()
+        stats["d_fake"] = fake_logits.detach().float().mean()
+        return stats
+
+    def _generator_update(self, fake: Tensor, optimizer: Any) -> Tensor:
+        with self.toggled_optimizer(optimizer):
+            loss = self.adversarial_loss.generator_loss(self.discriminator(fake))
+            optimizer.zero_grad(set_to_none=True)
+            self.manual_backward(loss)
+            optimizer.step()
+        return loss.detach()
+
+    def _grad_scale(self) -> float | None:
+        """The fp16 GradScaler's current scale, so penalties can unscale their inner gradients."""
+        scaler = getattr(self.trainer.precision_plugin, "scaler", None)
+        return float(scaler.get_scale()) if scaler is not None and scaler.is_enabled() else None
+
+    def on_before_optimizer_step(self, optimizer: torch.optim.Optimizer) -> None:
+        # Lightning calls this after unscaling mixed-precision gradients: the right place to clip.
+        opt_g, _ = self.optimizers(use_pl_optimizer=False)
+        name, network, opt_cfg = (
+            ("g", self.generator, self.cfg.g_optim) if optimizer is opt_g else ("d", self.discriminator, self.cfg.d_optim)
+        )
+        if self._log_now:
+            grads = [p.grad for p in network.parameters() if p.grad is not None]
+            self._grad_norms[name] = torch.nn.utils.get_total_norm(grads)
+        if opt_cfg.clip_norm is not None:
+            self.clip_gradients(optimizer, opt_cfg.clip_norm, "norm")
+        elif opt_cfg.clip_value is not None:
+            self.clip_gradients(optimizer, opt_cfg.clip_value, "value")
+
+    def _check_finite(self, step: int, **losses: Tensor) -> None:
+        values = torch.stack(list(losses.values()))
+        if not bool(torch.isfinite(values).all()):
+            described = ", ".join(f"{k}={v.item():.4g}" for k, v in losses.items())
+            raise NonFiniteLossError(f"non-finite loss at generator step {step}: {described}")
+
+    def _log_step(self, step: int, stats: dict[str, Tensor]) -> None:
+        """Scalars under ``train/``; a lazily computed R1 shows its most recent value."""
+        train = self.cfg.train
+        metrics: dict[str, Any] = {f"train/{k}": v for k, v in stats.items() if k != "d_loss_total"}
+        metrics.update({f"train/{n}_grad_norm": v for n, v in self._grad_norms.items()})
+        opt_g, opt_d = self.optimizers(use_pl_optimizer=False)
+        metrics["train/g_lr"] = opt_g.param_groups[0]["lr"]
+        metrics["train/d_lr"] = opt_d.param_groups[0]["lr"]
+        now = time.perf_counter()
+        if self._last_log is not None:
+            last_time, last_step = self._last_log
+            images = (step - last_step) * train.batch_size * train.n_critic * self.trainer.world_size
+            metrics["train/images_per_sec"] = images / max(now - last_time, 1e-9)
+        self._last_log = (now, step)
+        # Logging "step" makes it the loggers' x-axis: completed generator steps, the config's unit.
+        metrics["step"] = float(step)
+        progress = {k: metrics.pop(k) for k in ("train/d_loss", "train/g_loss")}
+        self.log_dict(progress, prog_bar=True, on_step=True, on_epoch=False)
+        self.log_dict(metrics, on_step=True, on_epoch=False)
+
+    # ------------------------------------------------------------------ checkpoints
+    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        checkpoint["rng_states"] = gather_rng_states()
+        checkpoint["generator_step"] = self.generator_step
+
+    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        self._rng_states_to_restore = checkpoint.get("rng_states")
+
+    def on_train_start(self) -> None:
+        # Restored here, not at load time, so nothing between loading and the first step can draw from them.
+        if self._rng_states_to_restore:
+            states = self._rng_states_to_restore
+            restore_rng_state(states[self.global_rank] if self.global_rank < len(states) else states[0])
+            self._rng_states_to_restore = None
+
+    def train(self, mode: bool = True) -> GANModule:
+        """Keep the EMA generator in eval mode: it is never trained, only averaged and sampled."""
+        super().train(mode)
+        self.ema_generator.eval()
+        return self
+

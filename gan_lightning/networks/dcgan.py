@@ -1,0 +1,125 @@
+"""DCGAN (Radford et al. 2016) generator and discriminator for square 28, 32 or 64 px images."""
+
+from __future__ import annotations
+
+import math
+from functools import partial
+from itertools import pairwise
+from typing import TYPE_CHECKING
+
+import torch
+from torch import nn
+
+from gan_lightning.networks.layers import MinibatchStdDev, output_activation_layer, pack_samples, weight_block
+
+if TYPE_CHECKING:
+    from gan_lightning.config.schema import DiscriminatorConfig, GeneratorConfig
+
+_START_SIZE = {28: 7, 32: 4, 64: 4}
+"""Side of the smallest feature map; every other layer doubles (G) or halves (D) it."""
+RESOLUTIONS = tuple(_START_SIZE)
+_STRIDE_2 = {"kernel_size": 4, "stride": 2, "padding": 1}
+"""Doubles (ConvTranspose) or halves (Conv) the side of a feature map."""
+
+
+def _geometry(data_shape: tuple[int, ...]) -> tuple[int, int]:
+    """(start map side, number of stride-2 layers) for a (C, H, W) shape; rejects unsupported ones."""
+    if len(data_shape) != 3 or data_shape[1] != data_shape[2] or data_shape[1] not in _START_SIZE:
+        raise ValueError(f"DCGAN needs square (C, H, W) images with side in {RESOLUTIONS}; got {data_shape}")
+    start = _START_SIZE[data_shape[1]]
+    return start, int(math.log2(data_shape[1] // start))
+
+
+class DCGANGenerator(nn.Module):
+    """z → ConvTranspose to a start×start map → stride-2 ConvTranspose blocks → image.
+
+    Channels halve with each block, down to ``width`` at the last hidden layer; the last
+    stride-2 ConvTranspose maps to the image's C channels, followed by the output activation.
+    """
+
+    def __init__(
+        self,
+        data_shape: tuple[int, ...],
+        latent_dim: int = 100,
+        width: int = 64,
+        norm: str = "batch",
+        output_activation: str = "tanh",
+        init: str = "dcgan",
+    ) -> None:
+        super().__init__()
+        self.latent_dim = latent_dim
+        self.data_shape = tuple(data_shape)
+        start, n_up = _geometry(self.data_shape)
+        channels = [width * 2**k for k in reversed(range(n_up))]
+        block = partial(weight_block, nn.ConvTranspose2d, norm=norm, init=init)
+        self.net = nn.Sequential(
+            block(latent_dim, channels[0], activation=nn.ReLU(), kernel_size=start),
+            *[block(i, o, activation=nn.ReLU(), **_STRIDE_2) for i, o in pairwise(channels)],
+            block(
+                channels[-1],
+                self.data_shape[0],
+                activation=output_activation_layer(output_activation),
+                batchnorm=False,
+                **_STRIDE_2,
+            ),
+        )
+
+    @classmethod
+    def from_config(cls, cfg: GeneratorConfig, data_shape: tuple[int, ...]) -> DCGANGenerator:
+        return cls(
+            data_shape,
+            latent_dim=cfg.latent_dim,
+            width=cfg.width,
+            norm=cfg.norm,
+            output_activation=cfg.output_activation,
+            init=cfg.init,
+        )
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.net(z.view(z.shape[0], -1, 1, 1))
+
+
+class DCGANDiscriminator(nn.Module):
+    """Pack → stride-2 Conv blocks (``width`` channels, doubling) → [minibatch std] → logit.
+
+    The input block has no BatchNorm, as in DCGAN. The blocks shrink the image to the
+    generator's start map, which one full-size Conv turns into a logit. Returns (B // pack,).
+    """
+
+    def __init__(
+        self,
+        data_shape: tuple[int, ...],
+        width: int = 64,
+        norm: str = "none",
+        init: str = "dcgan",
+        minibatch_std: bool = False,
+        pack: int = 1,
+    ) -> None:
+        super().__init__()
+        self.data_shape = tuple(data_shape)
+        self.pack = pack
+        start, n_down = _geometry(self.data_shape)
+        channels = [self.data_shape[0] * pack, *[width * 2**k for k in range(n_down)]]
+        block = partial(weight_block, nn.Conv2d, norm=norm, init=init)
+        layers: list[nn.Module] = [
+            block(i, o, activation=nn.LeakyReLU(0.2), batchnorm=k > 0, **_STRIDE_2)
+            for k, (i, o) in enumerate(pairwise(channels))
+        ]
+        if minibatch_std:
+            layers.append(MinibatchStdDev())
+        layers.append(block(channels[-1] + int(minibatch_std), 1, batchnorm=False, kernel_size=start))
+        self.net = nn.Sequential(*layers)
+
+    @classmethod
+    def from_config(cls, cfg: DiscriminatorConfig, data_shape: tuple[int, ...]) -> DCGANDiscriminator:
+        return cls(
+            data_shape,
+            width=cfg.width,
+            norm=cfg.norm,
+            init=cfg.init,
+            minibatch_std=cfg.minibatch_std,
+            pack=cfg.pack,
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(pack_samples(x, self.pack)).view(-1)

@@ -1,0 +1,100 @@
+"""Building blocks shared by the MLP and DCGAN networks."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torch.nn.utils.parametrizations import spectral_norm
+
+from gan_lightning.networks.init import init_weights
+
+NORMS = ("batch", "none", "spectral")
+_OUTPUT_ACTIVATIONS: dict[str, type[nn.Module]] = {
+    "tanh": nn.Tanh,
+    "sigmoid": nn.Sigmoid,
+    "none": nn.Identity,
+}
+OUTPUT_ACTIVATIONS = tuple(_OUTPUT_ACTIVATIONS)
+
+WeightLayer = type[nn.Linear] | type[nn.Conv2d] | type[nn.ConvTranspose2d]
+
+
+def output_activation_layer(name: str) -> nn.Module:
+    """The generator's last nonlinearity; it must match the range the data is scaled to."""
+    if name not in _OUTPUT_ACTIVATIONS:
+        raise ValueError(f"unknown output activation {name!r}; choose one of {OUTPUT_ACTIVATIONS}")
+    return _OUTPUT_ACTIVATIONS[name]()
+
+
+def spectral_norm_if(layer: nn.Module, norm: str) -> nn.Module:
+    """Attach spectral norm (Miyato et al. 2018) to ``layer`` in place when ``norm == "spectral"``."""
+    return spectral_norm(layer) if norm == "spectral" else layer
+
+
+def weight_block(
+    layer_cls: WeightLayer,
+    in_dim: int,
+    out_dim: int,
+    *,
+    norm: str,
+    init: str,
+    activation: nn.Module | None = None,
+    batchnorm: bool = True,
+    **layer_kwargs: int,
+) -> nn.Sequential:
+    """``layer_cls(in_dim, out_dim)`` → BatchNorm (if ``norm == "batch"`` and ``batchnorm``) → activation.
+
+    Spectral norm, when asked for, goes on every weight layer, input and output layers included,
+    because the discriminator is only Lipschitz-bounded if all of them are normalised.
+    ``batchnorm=False`` is for the layers DCGAN keeps free of BatchNorm (G's output, D's input
+    and D's logit). A layer followed by BatchNorm has no bias: BatchNorm's mean subtraction
+    would cancel it and leave it a parameter that never gets a gradient.
+    """
+    if norm not in NORMS:
+        raise ValueError(f"unknown norm {norm!r}; choose one of {NORMS}")
+    use_bn = batchnorm and norm == "batch"
+    layer = layer_cls(in_dim, out_dim, bias=not use_bn, **layer_kwargs)
+    modules: list[nn.Module] = [layer]
+    if use_bn:
+        modules.append(nn.BatchNorm1d(out_dim) if layer_cls is nn.Linear else nn.BatchNorm2d(out_dim))
+    if activation is not None:
+        modules.append(activation)
+    block = nn.Sequential(*modules)
+    init_weights(block, init)
+    spectral_norm_if(layer, norm)
+    return block
+
+
+def pack_samples(x: torch.Tensor, pack: int) -> torch.Tensor:
+    """PacGAN (Lin et al. 2018): (B, C, ...) → (B // pack, pack * C, ...).
+
+    Each packed sample concatenates ``pack`` consecutive samples along dim 1, so the
+    discriminator judges them jointly and can penalise a generator whose samples look alike.
+    """
+    if x.shape[0] % pack:
+        raise ValueError(f"batch size {x.shape[0]} is not divisible by pack={pack}")
+    return x.reshape(x.shape[0] // pack, pack * x.shape[1], *x.shape[2:])
+
+
+class MinibatchStdDev(nn.Module):
+    """Append the average per-group standard deviation as one extra channel (Karras et al. 2018).
+
+    The statistic tells the discriminator how varied a group of samples is, which a
+    mode-collapsed generator cannot fake. Works on (B, C, H, W) and (B, F) inputs. As in the
+    reference implementation, group ``g`` holds samples ``g, g + B/G, g + 2B/G, ...``; the group
+    size G is the largest divisor of B not above ``group_size``, so any batch size works.
+    """
+
+    def __init__(self, group_size: int = 4, eps: float = 1e-8) -> None:
+        super().__init__()
+        self.group_size = group_size
+        self.eps = eps
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        batch = x.shape[0]
+        group = next(g for g in range(min(self.group_size, batch), 0, -1) if batch % g == 0)
+        y = x.reshape(group, batch // group, *x.shape[1:])
+        std = torch.sqrt(y.var(dim=0, unbiased=False) + self.eps)
+        stat = std.flatten(1).mean(dim=1).repeat(group)  # sample i belongs to group i % (B / G)
+        feature = stat.view(batch, 1, *[1] * (x.dim() - 2)).expand(batch, 1, *x.shape[2:])
+        return torch.cat([x, feature], dim=1)

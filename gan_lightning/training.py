@@ -1,0 +1,202 @@
+"""From a validated config to a finished run: run directory, data, module, Trainer, fit.
+
+Used by ``scripts/fit.py``; importable so notebooks and tests run exactly what the CLI runs.
+Everything that can fail on bad input (config, data) is done before the run directory is
+created, so a rejected run leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import lightning as L
+
+from gan_lightning.callbacks import SampleImages, ToyModeMetrics
+from gan_lightning.checkpointing import (
+    AtomicCheckpointIO,
+    CheckpointLoadError,
+    GeneratorStepCheckpoint,
+    read_checkpoint,
+)
+from gan_lightning.config import ConfigError, ExperimentConfig, load_config, to_yaml
+from gan_lightning.data import TOY_STD, InMemoryDataModule, Toy2DDataModule, build_datamodule, mode_centres
+from gan_lightning.loggers import build_loggers, drop_rows_after
+from gan_lightning.module import GANModule
+
+# Two Lightning warnings that are expected here and would only confuse a newcomer: the EMA generator
+# is deliberately in eval mode, and checkpoints deliberately hold the state after the optimizer steps.
+warnings.filterwarnings("ignore", message=r"Found \d+ module\(s\) in eval mode at the start of training")
+warnings.filterwarnings("ignore", message=r"Using ModelCheckpoint with manual optimization")
+warnings.filterwarnings("ignore", message=r"`isinstance\(treespec, LeafSpec\)` is deprecated")
+
+RUN_DIR_ENV = "GAN_LIGHTNING_RUN_DIR"
+"""Set by the launching process so every DDP rank writes to the same run directory."""
+
+CONFIG_FILE = "config.yaml"
+LAST_CHECKPOINT = Path("checkpoints") / "last.ckpt"
+
+
+@dataclass
+class ResumePoint:
+    run_dir: Path
+    checkpoint: Path
+    generator_step: int
+
+
+def _resume_point(run_dir: Path, checkpoint: Path) -> ResumePoint:
+    """Read the checkpoint now, so a corrupt file is reported before anything is written."""
+    state = read_checkpoint(checkpoint)
+    if "generator_step" not in state:
+        raise CheckpointLoadError(f"{checkpoint} was not written by gan-lightning (no generator_step)")
+    return ResumePoint(run_dir, checkpoint, int(state["generator_step"]))
+
+
+def find_resume_point(resume: str, config: ExperimentConfig | None = None) -> ResumePoint:
+    """Resolve ``--resume``: a checkpoint file, a run directory, or ``last`` (the newest run of ``config``)."""
+    if resume == "last":
+        if config is None:
+            raise ConfigError("--resume last needs --config to know which experiment's runs to search")
+        experiment_dir = Path(config.run.root) / config.name
+        candidates = sorted(experiment_dir.glob(f"*/{LAST_CHECKPOINT}"), key=lambda p: p.stat().st_mtime)
+        if not candidates:
+            raise ConfigError(f"--resume last: no {LAST_CHECKPOINT} under {experiment_dir}")
+        checkpoint = candidates[-1]
+        return _resume_point(checkpoint.parent.parent, checkpoint)
+    path = Path(resume)
+    if path.is_dir():
+        checkpoint = path / LAST_CHECKPOINT
+        if not checkpoint.is_file():
+            raise ConfigError(f"--resume {resume}: no {LAST_CHECKPOINT} in that run directory")
+        return _resume_point(path, checkpoint)
+    if path.is_file():
+        return _resume_point(path.parent.parent, path)
+    raise ConfigError(f"--resume {resume}: no such checkpoint file or run directory")
+
+
+def load_run_config(
+    config_files: list[str], overrides: list[str], resume: str | None
+) -> tuple[ExperimentConfig, ResumePoint | None]:
+    """The config of a new or resumed run. A resumed run defaults to the config saved in its directory."""
+    if resume is None:
+        if not config_files:
+            raise ConfigError("no --config given (e.g. --config configs/quickstart.yaml)")
+        return load_config(config_files, overrides), None
+    base = load_config(config_files, overrides) if config_files else None
+    point = find_resume_point(resume, base)
+    if not config_files:
+        saved = point.run_dir / CONFIG_FILE
+        if not saved.is_file():
+            raise ConfigError(f"--resume: {saved} not found; pass the run's --config")
+        return load_config([saved], overrides), point
+    return base, point  # type: ignore[return-value]
+
+
+def new_run_dir(config: ExperimentConfig) -> Path:
+    """``<root>/<name>/<version>``; the version defaults to a timestamp made unique on disk."""
+    if os.environ.get(RUN_DIR_ENV):
+        return Path(os.environ[RUN_DIR_ENV])
+    base = Path(config.run.root) / config.name
+    version = config.run.version or time.strftime("%Y%m%d-%H%M%S")
+    run_dir, suffix = base / version, 1
+    while run_dir.exists() and not config.run.version:
+        suffix += 1
+        run_dir = base / f"{version}-{suffix}"
+    return run_dir
+
+
+def write_text_atomically(path: Path, text: str) -> None:
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, path)
+
+
+def build_callbacks(config: ExperimentConfig, run_dir: Path, datamodule: InMemoryDataModule) -> list[L.Callback]:
+    steps_per_generator_step = config.train.n_critic + 1
+    centres = None
+    callbacks: list[L.Callback] = [
+        GeneratorStepCheckpoint(run_dir / "checkpoints", config.train.checkpoint_every, steps_per_generator_step)
+    ]
+    if isinstance(datamodule, Toy2DDataModule):
+        centres = mode_centres(datamodule.kind)
+        callbacks.append(ToyModeMetrics(config.train.sample_every, centres, TOY_STD[datamodule.kind]))
+    callbacks.append(SampleImages(run_dir / "samples", config.train.sample_every, centres))
+    return callbacks
+
+
+def build_trainer(
+    config: ExperimentConfig,
+    run_dir: Path,
+    datamodule: InMemoryDataModule,
+    extra_callbacks: Sequence[L.Callback] = (),
+    **overrides: object,
+) -> L.Trainer:
+    """A Trainer whose ``max_steps`` is ``train.max_steps`` generator steps; ``overrides`` win."""
+    trainer_cfg = config.trainer
+    kwargs: dict[str, object] = {
+        "default_root_dir": run_dir,
+        "max_steps": config.train.max_steps * (config.train.n_critic + 1),
+        "max_epochs": -1,
+        "accelerator": trainer_cfg.accelerator,
+        "devices": trainer_cfg.devices,
+        "num_nodes": trainer_cfg.num_nodes,
+        "strategy": trainer_cfg.strategy,
+        "precision": trainer_cfg.precision,
+        "logger": build_loggers(list(config.run.loggers), run_dir) or False,
+        "callbacks": [*build_callbacks(config, run_dir, datamodule), *extra_callbacks],
+        "plugins": [AtomicCheckpointIO()],
+        "log_every_n_steps": config.train.log_every,
+        "enable_progress_bar": config.run.progress_bar,
+        "num_sanity_val_steps": 0,
+        "limit_val_batches": 0,
+    }
+    kwargs.update(overrides)
+    return L.Trainer(**kwargs)  # type: ignore[arg-type]
+
+
+def prepare_data(config: ExperimentConfig) -> InMemoryDataModule:
+    """Build the DataModule and load its data now, so missing files fail before anything is written."""
+    datamodule = build_datamodule(config)
+    datamodule.prepare_data()
+    datamodule.setup("fit")
+    return datamodule
+
+
+def build_module(config: ExperimentConfig, datamodule: InMemoryDataModule) -> GANModule:
+    try:
+        return GANModule(config, datamodule.data_shape)
+    except ValueError as error:
+        raise ConfigError(f"invalid network configuration: {error}") from error
+
+
+def fit(
+    config: ExperimentConfig,
+    resume: ResumePoint | None = None,
+    callbacks: Sequence[L.Callback] = (),
+    **trainer_overrides: object,
+) -> Path:
+    """Train and return the run directory; ``callbacks`` are added to the standard ones.
+
+    Raises ConfigError / DataUnavailableError before writing anything.
+    """
+    L.seed_everything(config.seed, workers=True, verbose=False)
+    datamodule = prepare_data(config)
+    module = build_module(config, datamodule)
+    run_dir = resume.run_dir if resume else new_run_dir(config)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    write_text_atomically(run_dir / CONFIG_FILE, to_yaml(config))
+    if resume:
+        drop_rows_after(run_dir / "metrics.csv", resume.generator_step)
+    trainer = build_trainer(config, run_dir, datamodule, callbacks, **trainer_overrides)
+    inherited = os.environ.get(RUN_DIR_ENV)
+    os.environ[RUN_DIR_ENV] = str(run_dir)  # DDP worker processes started by the Trainer inherit it
+    try:
+        trainer.fit(module, datamodule=datamodule, ckpt_path=str(resume.checkpoint) if resume else None)
+    finally:
+        if inherited is None:
+            os.environ.pop(RUN_DIR_ENV, None)
+    return run_dir

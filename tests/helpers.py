@@ -1,0 +1,41 @@
+"""Build and train tiny runs in-process, exactly as scripts/fit.py does."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from gan_lightning.config import ExperimentConfig, load_config
+from gan_lightning.training import ResumePoint, fit
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def tiny_config(root: Path, base: str = "toy_ring", **extra: object) -> ExperimentConfig:
+    """A shipped config shrunk to a few seconds of CPU work; ``extra`` maps dotted keys to values."""
+    values: dict[str, object] = {
+        "run.root": str(root),
+        "run.progress_bar": "false",
+        "train.max_steps": 6,
+        "train.batch_size": 16,
+        "train.log_every": 2,
+        "train.sample_every": 3,
+        "train.checkpoint_every": 3,
+        "train.num_samples_grid": 16,
+        "generator.width": 8,
+        "discriminator.width": 8,
+        "data.num_samples": 512,
+    }
+    values.update(extra)
+    return load_config([REPO / "configs" / f"{base}.yaml"], [f"{k}={v}" for k, v in values.items()])
+
+
+def train(
+    config: ExperimentConfig, resume: ResumePoint | None = None, callbacks: list | tuple = (), **overrides: object
+) -> Path:
+    return fit(config, resume, callbacks, **overrides)
+
+
+def state_of(run_dir: Path, name: str = "last.ckpt") -> dict[str, torch.Tensor]:
+    return torch.load(run_dir / "checkpoints" / name, map_location="cpu", weights_only=False)["state_dict"]

@@ -1,0 +1,226 @@
+"""Adversarial losses and gradient penalties against hand-computed values."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+from torch import Tensor, nn
+
+from gan_lightning.losses import LOSSES, AdversarialLoss, build_loss, gradient_penalty, r1_penalty
+
+REAL = [2.0, -1.0]
+FAKE = [0.5, -3.0]
+
+
+def softplus(x: float) -> float:
+    return math.log1p(math.exp(x))
+
+
+def mean(values: list[float]) -> float:
+    return sum(values) / len(values)
+
+
+# (discriminator loss, generator loss) for REAL, FAKE, written from each paper's formula.
+EXPECTED = {
+    "minimax": (
+        mean([softplus(-r) for r in REAL]) + mean([softplus(f) for f in FAKE]),
+        mean([math.log(1 - 1 / (1 + math.exp(-f))) for f in FAKE]),
+    ),
+    "non_saturating": (
+        mean([-math.log(1 / (1 + math.exp(-r))) for r in REAL])
+        + mean([-math.log(1 - 1 / (1 + math.exp(-f))) for f in FAKE]),
+        mean([-math.log(1 / (1 + math.exp(-f))) for f in FAKE]),
+    ),
+    "hinge": (
+        mean([max(0.0, 1 - r) for r in REAL]) + mean([max(0.0, 1 + f) for f in FAKE]),
+        -mean(FAKE),
+    ),
+    "wasserstein": (mean(FAKE) - mean(REAL), -mean(FAKE)),
+    "least_squares": (
+        mean([0.5 * (r - 1) ** 2 for r in REAL]) + mean([0.5 * f**2 for f in FAKE]),
+        mean([0.5 * (f - 1) ** 2 for f in FAKE]),
+    ),
+}
+
+
+def test_registry_covers_every_loss() -> None:
+    assert set(LOSSES) == set(EXPECTED)
+    for name, cls in LOSSES.items():
+        assert isinstance(build_loss(name), cls) and isinstance(build_loss(name), AdversarialLoss)
+
+
+def test_unknown_loss_names_the_allowed_ones() -> None:
+    with pytest.raises(
+        ValueError, match=r"allowed: minimax, non_saturating, hinge, wasserstein, least_squares"
+    ):
+        build_loss("relativistic")
+
+
+@pytest.mark.parametrize("name", list(EXPECTED))
+def test_loss_values_match_the_formulas(name: str) -> None:
+    loss = build_loss(name)
+    d_expected, g_expected = EXPECTED[name]
+    d = loss.discriminator_loss(
+        torch.tensor(REAL, dtype=torch.float64), torch.tensor(FAKE, dtype=torch.float64)
+    )
+    g = loss.generator_loss(torch.tensor(FAKE, dtype=torch.float64))
+    assert d.dim() == 0 and g.dim() == 0
+    assert d.item() == pytest.approx(d_expected, rel=1e-12)
+    assert g.item() == pytest.approx(g_expected, rel=1e-12)
+
+
+def test_hand_numbers_for_hinge_wasserstein_least_squares() -> None:
+    """Guards the EXPECTED table itself with numbers worked out on paper."""
+    assert EXPECTED["hinge"] == pytest.approx((1.75, 1.25))
+    assert EXPECTED["wasserstein"] == pytest.approx((-1.75, 1.25))
+    assert EXPECTED["least_squares"] == pytest.approx((3.5625, 4.0625))
+
+
+def test_real_and_fake_terms_are_averaged_separately() -> None:
+    real, fake = torch.tensor(REAL), torch.tensor([0.5, -3.0, 1.0])
+    # hinge: mean(relu(1 - r)) = (0 + 2) / 2, mean(relu(1 + f)) = (1.5 + 0 + 2) / 3
+    assert build_loss("hinge").discriminator_loss(real, fake).item() == pytest.approx(1 + 3.5 / 3)
+
+
+def generator_grad(name: str, fake_logit: float) -> float:
+    logit = torch.tensor([fake_logit], dtype=torch.float64, requires_grad=True)
+    build_loss(name).generator_loss(logit).backward()
+    return logit.grad.item()
+
+
+def test_minimax_generator_saturates_where_non_saturating_does_not() -> None:
+    """Goodfellow et al. 2014 §3: when D confidently rejects fakes, log(1 - D) gives no gradient."""
+    confident_reject = -10.0
+    # d/df [-softplus(f)] = -σ(f) ≈ -4.5e-5;  d/df [softplus(-f)] = -σ(-f) ≈ -1
+    assert generator_grad("minimax", confident_reject) == pytest.approx(-1 / (1 + math.exp(10)))
+    assert abs(generator_grad("minimax", confident_reject)) < 1e-4
+    assert generator_grad("non_saturating", confident_reject) == pytest.approx(-1 / (1 + math.exp(-10)))
+    # both push f up with the same gradient where D is undecided
+    assert generator_grad("minimax", 0.0) == pytest.approx(generator_grad("non_saturating", 0.0))
+
+
+@pytest.mark.parametrize("name", list(EXPECTED))
+def test_extreme_logits_give_finite_losses_and_gradients(name: str) -> None:
+    loss = build_loss(name)
+    real = torch.tensor([1e4, -1e4], requires_grad=True)
+    fake = torch.tensor([1e4, -1e4], requires_grad=True)
+    d, g = loss.discriminator_loss(real, fake), loss.generator_loss(fake)
+    assert torch.isfinite(d) and torch.isfinite(g)
+    grads = torch.autograd.grad(d + g, (real, fake))
+    assert all(torch.isfinite(grad).all() for grad in grads)
+
+
+def linear_critic(weight: Tensor) -> nn.Linear:
+    critic = nn.Linear(weight.numel(), 1, bias=True, dtype=torch.float64)
+    with torch.no_grad():
+        critic.weight.copy_(weight.unsqueeze(0))
+        critic.bias.fill_(0.7)
+    return critic
+
+
+W = torch.tensor([1.0, 2.0, 2.0], dtype=torch.float64)  # ‖w‖ = 3
+
+
+def test_gradient_penalty_of_a_linear_critic_is_independent_of_alpha() -> None:
+    critic = linear_critic(W)
+    real, fake = torch.randn(5, 3, dtype=torch.float64), torch.randn(5, 3, dtype=torch.float64)
+    for seed in range(3):
+        torch.manual_seed(seed)
+        assert gradient_penalty(critic, real, fake).item() == pytest.approx((3 - 1) ** 2)
+
+
+def test_gradient_penalty_of_a_quadratic_critic_matches_hand_value() -> None:
+    """D(x) = ‖x‖²/2 has ∇D(x̂) = x̂, so the penalty is mean((‖x̂‖ - 1)²) with the same α."""
+    real = torch.randn(4, 2, 3, 3, dtype=torch.float64)
+    fake = torch.randn(4, 2, 3, 3, dtype=torch.float64)
+
+    def critic(x: Tensor) -> Tensor:
+        return x.pow(2).flatten(1).sum(dim=1) / 2
+
+    torch.manual_seed(123)
+    penalty = gradient_penalty(critic, real, fake)
+    torch.manual_seed(123)
+    alpha = torch.rand(4, 1, 1, 1, dtype=torch.float64)
+    interpolated = alpha * real + (1 - alpha) * fake
+    expected = mean([(x.norm().item() - 1) ** 2 for x in interpolated])
+    assert penalty.item() == pytest.approx(expected, rel=1e-10)
+
+
+def test_gradient_penalty_trains_the_critic_and_not_the_inputs() -> None:
+    critic = linear_critic(W)
+    real = torch.randn(5, 3, dtype=torch.float64)
+    fake = torch.randn(5, 3, dtype=torch.float64, requires_grad=True)
+    gradient_penalty(critic, real, fake).backward()
+    # d/dw (‖w‖ - 1)² = 2 (‖w‖ - 1) w / ‖w‖
+    assert torch.allclose(critic.weight.grad.squeeze(0), 2 * (3 - 1) * W / 3)
+    assert fake.grad is None
+
+
+def test_gradient_penalty_handles_a_packed_discriminator() -> None:
+    """PacGAN with pack 2: D sees pairs, so sample i's gradient is the half of w it meets."""
+    w = torch.tensor([1.0, 2.0, 2.0, 0.0, 3.0, 4.0], dtype=torch.float64)  # halves: ‖·‖ = 3 and 5
+    packed = linear_critic(w)
+
+    def critic(x: Tensor) -> Tensor:
+        return packed(x.reshape(x.shape[0] // 2, -1)).squeeze(1)
+
+    real, fake = torch.randn(6, 3, dtype=torch.float64), torch.randn(6, 3, dtype=torch.float64)
+    penalty = gradient_penalty(critic, real, fake)
+    assert penalty.item() == pytest.approx(((3 - 1) ** 2 + (5 - 1) ** 2) / 2)
+    penalty.backward()
+    assert packed.weight.grad is not None and torch.isfinite(packed.weight.grad).all()
+
+
+def test_r1_of_a_linear_critic_is_the_squared_weight_norm() -> None:
+    critic = linear_critic(W)
+    real = torch.randn(5, 3, dtype=torch.float64, requires_grad=True)
+    assert r1_penalty(critic(real), real).item() == pytest.approx(9.0)
+
+
+def test_r1_of_a_quadratic_critic_matches_hand_value() -> None:
+    """D(x) = Σx² has ∇D(x) = 2x, so R1 = mean(4‖x‖²)."""
+    real = torch.randn(4, 2, 5, dtype=torch.float64, requires_grad=True)
+    penalty = r1_penalty(real.pow(2).flatten(1).sum(dim=1), real)
+    expected = mean([4 * x.norm().item() ** 2 for x in real.detach()])
+    assert penalty.item() == pytest.approx(expected, rel=1e-10)
+
+
+def test_r1_trains_the_critic() -> None:
+    critic = linear_critic(W)
+    real = torch.randn(5, 3, dtype=torch.float64, requires_grad=True)
+    r1_penalty(critic(real), real).backward()
+    assert torch.allclose(critic.weight.grad.squeeze(0), 2 * W)  # d/dw ‖w‖²
+
+
+def test_r1_requires_inputs_that_track_gradients() -> None:
+    critic = linear_critic(W)
+    real = torch.randn(5, 3, dtype=torch.float64)
+    with pytest.raises(ValueError, match="requires_grad"):
+        r1_penalty(critic(real), real)
+
+
+def test_grad_scale_does_not_change_the_penalties() -> None:
+    torch.manual_seed(0)
+    critic = nn.Sequential(nn.Flatten(), nn.Linear(12, 8), nn.Tanh(), nn.Linear(8, 1))
+    real, fake = torch.randn(6, 3, 2, 2), torch.randn(6, 3, 2, 2)
+
+    torch.manual_seed(1)
+    plain = gradient_penalty(critic, real, fake)
+    torch.manual_seed(1)
+    scaled = gradient_penalty(critic, real, fake, grad_scale=65536.0)
+    assert scaled.dtype == torch.float32
+    assert scaled.item() == pytest.approx(plain.item(), rel=1e-5)
+
+    real.requires_grad_(True)
+    logits = critic(real)
+    plain_r1 = r1_penalty(logits, real)
+    scaled_r1 = r1_penalty(logits, real, grad_scale=65536.0)
+    assert scaled_r1.item() == pytest.approx(plain_r1.item(), rel=1e-5)
+
+
+def test_half_precision_gradients_are_normed_in_float32() -> None:
+    real = torch.randn(4, 3, dtype=torch.bfloat16, requires_grad=True)
+    assert r1_penalty(real.pow(2).sum(dim=1), real).dtype == torch.float32
+    assert gradient_penalty(lambda x: x.pow(2).sum(dim=1), real, real).dtype == torch.float32
