@@ -65,7 +65,8 @@ class GANModule(L.LightningModule):
         self.value_range = VALUE_RANGES[cfg.generator.output_activation]
         noise_rng = torch.Generator().manual_seed(cfg.seed)
         self.register_buffer(
-            "fixed_noise", torch.randn(cfg.train.num_samples_grid, cfg.generator.latent_dim, generator=noise_rng)
+            "fixed_noise",
+            torch.randn(cfg.train.num_samples_grid, cfg.generator.latent_dim, generator=noise_rng),
         )
         self._rng_states_to_restore: list[dict[str, Any]] | None = None
         self._log_now = False
@@ -206,7 +207,9 @@ class GANModule(L.LightningModule):
         # Lightning calls this after unscaling mixed-precision gradients: the right place to clip.
         opt_g, _ = self.optimizers(use_pl_optimizer=False)
         name, network, opt_cfg = (
-            ("g", self.generator, self.cfg.g_optim) if optimizer is opt_g else ("d", self.discriminator, self.cfg.d_optim)
+            ("g", self.generator, self.cfg.g_optim)
+            if optimizer is opt_g
+            else ("d", self.discriminator, self.cfg.d_optim)
         )
         if self._log_now:
             grads = [p.grad for p in network.parameters() if p.grad is not None]
@@ -262,4 +265,3 @@ class GANModule(L.LightningModule):
         super().train(mode)
         self.ema_generator.eval()
         return self
-

@@ -1,7 +1,8 @@
 """Capture and restore every random-number state a training step draws from.
 
 Lightning checkpoints weights, optimizers and loop counters but not RNG states; without them a
-resumed run draws different latent noise than the uninterrupted run would have.
+resumed run draws different latent noise than the uninterrupted run would have. States are kept
+as tensors and plain Python values so checkpoints still load with ``torch.load(weights_only=True)``.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ import torch
 
 
 def capture_rng_state() -> dict[str, Any]:
+    kind, keys, position, has_gauss, cached_gaussian = np.random.get_state()
     state: dict[str, Any] = {
         "python": random.getstate(),
-        "numpy": np.random.get_state(),
+        "numpy": (kind, torch.from_numpy(keys.astype(np.int64)), position, has_gauss, cached_gaussian),
         "torch": torch.get_rng_state(),
     }
     if torch.cuda.is_available() and torch.cuda.is_initialized():
@@ -26,7 +28,8 @@ def capture_rng_state() -> dict[str, Any]:
 
 def restore_rng_state(state: dict[str, Any]) -> None:
     random.setstate(state["python"])
-    np.random.set_state(state["numpy"])
+    kind, keys, position, has_gauss, cached_gaussian = state["numpy"]
+    np.random.set_state((kind, keys.numpy().astype(np.uint32), position, has_gauss, cached_gaussian))
     torch.set_rng_state(state["torch"])
     if "cuda" in state and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(state["cuda"])

@@ -57,7 +57,7 @@ def _resume_point(run_dir: Path, checkpoint: Path) -> ResumePoint:
 
 
 def find_resume_point(resume: str, config: ExperimentConfig | None = None) -> ResumePoint:
-    """Resolve ``--resume``: a checkpoint file, a run directory, or ``last`` (the newest run of ``config``)."""
+    """Resolve ``--resume``: a checkpoint, a run directory, or ``last`` (the newest run of ``config``)."""
     if resume == "last":
         if config is None:
             raise ConfigError("--resume last needs --config to know which experiment's runs to search")
@@ -115,11 +115,15 @@ def write_text_atomically(path: Path, text: str) -> None:
     os.replace(temporary, path)
 
 
-def build_callbacks(config: ExperimentConfig, run_dir: Path, datamodule: InMemoryDataModule) -> list[L.Callback]:
+def build_callbacks(
+    config: ExperimentConfig, run_dir: Path, datamodule: InMemoryDataModule
+) -> list[L.Callback]:
     steps_per_generator_step = config.train.n_critic + 1
     centres = None
     callbacks: list[L.Callback] = [
-        GeneratorStepCheckpoint(run_dir / "checkpoints", config.train.checkpoint_every, steps_per_generator_step)
+        GeneratorStepCheckpoint(
+            run_dir / "checkpoints", config.train.checkpoint_every, steps_per_generator_step
+        )
     ]
     if isinstance(datamodule, Toy2DDataModule):
         centres = mode_centres(datamodule.kind)

@@ -10,15 +10,17 @@ import matplotlib
 
 matplotlib.use("Agg")  # files only: training machines have no display
 
-import matplotlib.pyplot as plt  # noqa: E402
-from torch import Tensor  # noqa: E402
-from torchvision.utils import save_image  # noqa: E402
+import matplotlib.pyplot as plt
+from torch import Tensor
+from torchvision.utils import save_image
 
 
 def save_image_grid(images: Tensor, path: str | os.PathLike[str], nrow: int | None = None) -> None:
     """Images with values in [0, 1], shape ``(N, C, H, W)``, as one PNG grid (square by default)."""
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    save_image(images.detach().float().cpu(), str(path), nrow=nrow or math.ceil(math.sqrt(len(images))), padding=2)
+    save_image(
+        images.detach().float().cpu(), str(path), nrow=nrow or math.ceil(math.sqrt(len(images))), padding=2
+    )
 
 
 def save_scatter(
@@ -52,4 +54,6 @@ def save_samples(
     elif samples.dim() == 2 and samples.shape[1] == 2:
         save_scatter(samples, path, centres, title)
     else:
-        raise ValueError(f"cannot draw samples of shape {tuple(samples.shape)}; expected (N, C, H, W) or (N, 2)")
+        raise ValueError(
+            f"cannot draw samples of shape {tuple(samples.shape)}; expected (N, C, H, W) or (N, 2)"
+        )

@@ -32,7 +32,10 @@ def tiny_config(root: Path, base: str = "toy_ring", **extra: object) -> Experime
 
 
 def train(
-    config: ExperimentConfig, resume: ResumePoint | None = None, callbacks: list | tuple = (), **overrides: object
+    config: ExperimentConfig,
+    resume: ResumePoint | None = None,
+    callbacks: list | tuple = (),
+    **overrides: object,
 ) -> Path:
     return fit(config, resume, callbacks, **overrides)
 

@@ -23,7 +23,11 @@ class SampleImages(L.Callback):
     """
 
     def __init__(
-        self, out_dir: str | os.PathLike[str], every: int, centres: Tensor | None = None, num_points: int = 2500
+        self,
+        out_dir: str | os.PathLike[str],
+        every: int,
+        centres: Tensor | None = None,
+        num_points: int = 2500,
     ) -> None:
         self.out_dir = Path(out_dir)
         self.every = every
@@ -45,5 +49,7 @@ class SampleImages(L.Callback):
         if len(pl_module.data_shape) == 3:
             samples = pl_module.sample(noise=pl_module.fixed_noise)
         else:
-            samples = pl_module.sample(self.num_points, generator=torch.Generator().manual_seed(pl_module.cfg.seed))
+            samples = pl_module.sample(
+                self.num_points, generator=torch.Generator().manual_seed(pl_module.cfg.seed)
+            )
         save_samples(pl_module.to_data_space(samples), path, self.centres, title)

@@ -28,8 +28,11 @@ class ToyModeMetrics(L.Callback):
         noise_rng = torch.Generator().manual_seed(pl_module.cfg.seed + 1)
         samples = pl_module.sample(self.num_samples, generator=noise_rng)
         metrics = toy_mode_metrics(samples, self.centres, self.std)
-        return {"toy/modes": metrics["modes"], "toy/high_quality": 100 * metrics["high_quality"],
-                "toy/reverse_kl": metrics["reverse_kl"]}
+        return {
+            "toy/modes": metrics["modes"],
+            "toy/high_quality": 100 * metrics["high_quality"],
+            "toy/reverse_kl": metrics["reverse_kl"],
+        }
 
     def on_train_batch_end(
         self, trainer: L.Trainer, pl_module: L.LightningModule, outputs: Any, batch: Any, batch_idx: int

@@ -26,7 +26,9 @@ class ConfigError(ValueError):
     """An invalid configuration; ``str(error)`` is a complete one-line explanation."""
 
 
-def load_config(files: Sequence[str | os.PathLike[str]] = (), overrides: Sequence[str] = ()) -> ExperimentConfig:
+def load_config(
+    files: Sequence[str | os.PathLike[str]] = (), overrides: Sequence[str] = ()
+) -> ExperimentConfig:
     """Schema defaults <- each YAML file in order <- command-line overrides, validated.
 
     Overrides may be written ``a.b=c`` or ``--a.b=c`` (the form a wandb sweep agent passes).
@@ -97,7 +99,7 @@ def _unknown_key_message(config: DictConfig, full_key: str, where: str) -> str:
 def _expected_type(config: DictConfig, key: str) -> str:
     parent_key, _, name = key.rpartition(".")
     parent = OmegaConf.select(config, parent_key) if parent_key else config
-    hint = parent._get_node(name)._metadata.ref_type if isinstance(parent, DictConfig) else Any  # noqa: SLF001
+    hint = parent._get_node(name)._metadata.ref_type if isinstance(parent, DictConfig) else Any
     return getattr(hint, "__name__", str(hint).replace("typing.", ""))
 
 
@@ -164,12 +166,16 @@ def _rules() -> list[_Rule]:
         _positive("train.num_samples_grid"),
         _choice("trainer.precision", PRECISIONS),
         _positive("trainer.num_nodes"),
-        _Rule("run.loggers", lambda v: all(x in LOGGERS for x in v), "a list drawn from " + ", ".join(LOGGERS)),
+        _Rule(
+            "run.loggers", lambda v: all(x in LOGGERS for x in v), "a list drawn from " + ", ".join(LOGGERS)
+        ),
     ]
     for net in ("g_optim", "d_optim"):
         rules += [
             _positive(f"{net}.lr"),
-            _Rule(f"{net}.betas", lambda v: len(v) == 2 and all(0 <= b < 1 for b in v), "two numbers in [0, 1)"),
+            _Rule(
+                f"{net}.betas", lambda v: len(v) == 2 and all(0 <= b < 1 for b in v), "two numbers in [0, 1)"
+            ),
             _non_negative(f"{net}.weight_decay"),
             _optional_positive(f"{net}.clip_norm"),
             _optional_positive(f"{net}.clip_value"),
@@ -188,11 +194,14 @@ def validate(config: DictConfig) -> None:
     pack, batch = config.discriminator.pack, config.train.batch_size
     if batch % pack:
         raise ConfigError(
-            f"train.batch_size={batch} must be divisible by discriminator.pack={pack} (D judges pack samples at once)"
+            f"train.batch_size={batch} must be divisible by discriminator.pack={pack} "
+            "(D judges pack samples at once)"
         )
     for net in ("g_optim", "d_optim"):
         if config[net].clip_norm is not None and config[net].clip_value is not None:
-            raise ConfigError(f"{net}.clip_norm and {net}.clip_value are both set; choose one clipping method")
+            raise ConfigError(
+                f"{net}.clip_norm and {net}.clip_value are both set; choose one clipping method"
+            )
     _check_data_available(config)
 
 
@@ -203,11 +212,14 @@ def _check_data_available(config: DictConfig) -> None:
     if data.name.startswith("toy_") and config.generator.arch != "mlp":
         raise ConfigError(f"data.name={data.name} is 2-D point data; it needs generator.arch=mlp")
     if data.name.startswith("mnist") and data.resolution not in MNIST_RESOLUTIONS:
-        raise ConfigError(f"invalid value {data.resolution} for config key 'data.resolution' with MNIST; allowed: 28, 32")
+        raise ConfigError(
+            f"invalid value {data.resolution} for config key 'data.resolution' with MNIST; allowed: 28, 32"
+        )
     if data.name == "mnist" and not data.download:
         missing = missing_mnist_files(data.data_dir)
         if missing:
             raise ConfigError(
-                f"data.data_dir={data.data_dir!r} lacks the MNIST files ({', '.join(os.path.basename(p) for p in missing)}); "
+                f"data.data_dir={data.data_dir!r} lacks the MNIST files "
+                f"({', '.join(os.path.basename(p) for p in missing)}); "
                 "set data.download=true or place them under <data_dir>/MNIST/raw"
             )

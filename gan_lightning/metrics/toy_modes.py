@@ -27,4 +27,8 @@ def toy_mode_metrics(samples: Tensor, centres: Tensor, std: float) -> dict[str, 
     q = counts / total
     nonzero = q > 0
     reverse_kl = float((q[nonzero] * torch.log(q[nonzero] * len(centres))).sum())
-    return {"modes": float((counts > 0).sum()), "high_quality": float(good.double().mean()), "reverse_kl": reverse_kl}
+    return {
+        "modes": float((counts > 0).sum()),
+        "high_quality": float(good.double().mean()),
+        "reverse_kl": reverse_kl,
+    }

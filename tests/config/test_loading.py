@@ -15,7 +15,9 @@ QUICKSTART = REPO / "configs" / "quickstart.yaml"
 def test_defaults_then_files_then_overrides(tmp_path: Path) -> None:
     extra = tmp_path / "extra.yaml"
     extra.write_text("train:\n  batch_size: 32\nloss:\n  name: hinge\n")
-    cfg = load_config([QUICKSTART, extra], ["train.batch_size=48", "--g_optim.lr=0.001", "--trainer.devices=auto"])
+    cfg = load_config(
+        [QUICKSTART, extra], ["train.batch_size=48", "--g_optim.lr=0.001", "--trainer.devices=auto"]
+    )
     assert cfg.name == "quickstart"  # from the first file
     assert cfg.loss.name == "hinge"  # from the second file
     assert cfg.train.batch_size == 48  # override beats files
@@ -27,20 +29,38 @@ def test_defaults_then_files_then_overrides(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("overrides", "expected"),
     [
-        (["train.batchsize=3"], "unknown config key 'train.batchsize' on the command line; allowed keys here: max_steps"),
+        (
+            ["train.batchsize=3"],
+            "unknown config key 'train.batchsize' on the command line; allowed keys here: max_steps",
+        ),
         (["nonsense=1"], "unknown config key 'nonsense'"),
-        (["train.batch_size=abc"], "config key 'train.batch_size' on the command line: value 'abc' is not a valid int"),
+        (
+            ["train.batch_size=abc"],
+            "config key 'train.batch_size' on the command line: value 'abc' is not a valid int",
+        ),
         (["train.batch_size=0"], "invalid value 0 for config key 'train.batch_size'; allowed: a number > 0"),
         (["g_optim.lr=-0.1"], "invalid value -0.1 for config key 'g_optim.lr'; allowed: a number > 0"),
-        (["loss.name=wgan"], "invalid value 'wgan' for config key 'loss.name'; allowed: one of minimax, non_saturating"),
-        (["generator.arch=unet"], "invalid value 'unet' for config key 'generator.arch'; allowed: one of mlp, dcgan"),
+        (
+            ["loss.name=wgan"],
+            "invalid value 'wgan' for config key 'loss.name'; allowed: one of minimax, non_saturating",
+        ),
+        (
+            ["generator.arch=unet"],
+            "invalid value 'unet' for config key 'generator.arch'; allowed: one of mlp, dcgan",
+        ),
         (["discriminator.norm=layer"], "invalid value 'layer' for config key 'discriminator.norm'"),
-        (["d_optim.betas=[0.5]"], "invalid value [0.5] for config key 'd_optim.betas'; allowed: two numbers in [0, 1)"),
+        (
+            ["d_optim.betas=[0.5]"],
+            "invalid value [0.5] for config key 'd_optim.betas'; allowed: two numbers in [0, 1)",
+        ),
         (["train.ema_decay=1.5"], "invalid value 1.5 for config key 'train.ema_decay'"),
         (["trainer.precision=8-bit"], "invalid value '8-bit' for config key 'trainer.precision'"),
         (["data.name=cifar100"], "invalid value 'cifar100' for config key 'data.name'"),
         (["discriminator.pack=3"], "train.batch_size=64 must be divisible by discriminator.pack=3"),
-        (["g_optim.clip_norm=1", "g_optim.clip_value=1"], "g_optim.clip_norm and g_optim.clip_value are both set"),
+        (
+            ["g_optim.clip_norm=1", "g_optim.clip_value=1"],
+            "g_optim.clip_norm and g_optim.clip_value are both set",
+        ),
         (["train.max_steps"], "override 'train.max_steps' must look like key=value"),
         (["data.name=toy_ring"], "data.name=toy_ring is 2-D point data; it needs generator.arch=mlp"),
     ],

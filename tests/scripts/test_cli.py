@@ -1,0 +1,157 @@
+"""scripts/fit.py and scripts/sample.py as a user runs them, in subprocesses."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from helpers import REPO
+
+TINY = [
+    "run.progress_bar=false",
+    "train.max_steps=4",
+    "train.batch_size=16",
+    "train.log_every=2",
+    "train.sample_every=2",
+    "train.checkpoint_every=2",
+    "train.num_samples_grid=16",
+    "generator.width=8",
+    "discriminator.width=8",
+]
+
+
+def run_script(script: str, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(REPO / "scripts" / script), *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def only_run(root: Path) -> Path:
+    (run_dir,) = [p for p in root.glob("*/*") if p.is_dir()]
+    return run_dir
+
+
+def test_fit_then_sample_toy(tmp_path: Path) -> None:
+    config = str(REPO / "configs" / "toy_ring.yaml")
+    # the wandb-agent form (--key=value) and the plain form mix freely
+    done = run_script(
+        "fit.py", "--config", config, f"--run.root={tmp_path}", "data.num_samples=512", *TINY, cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr
+    run_dir = only_run(tmp_path)
+    for name in (
+        "config.yaml",
+        "metrics.csv",
+        "checkpoints/last.ckpt",
+        "samples/final.png",
+        "samples/step_0000002.png",
+    ):
+        assert (run_dir / name).is_file(), name
+    ckpt = str(run_dir / "checkpoints" / "last.ckpt")
+
+    first, again, other = tmp_path / "a.npz", tmp_path / "b.npz", tmp_path / "c.npz"
+    for out, seed in ((first, "1"), (again, "1"), (other, "2")):
+        done = run_script(
+            "sample.py", "--ckpt", ckpt, "--num", "2500", "--out", str(out), "--seed", seed, cwd=tmp_path
+        )
+        assert done.returncode == 0, done.stderr
+    samples = np.load(first)["samples"]
+    assert samples.shape == (2500, 2) and samples.dtype == np.float32
+    assert np.array_equal(samples, np.load(again)["samples"])
+    assert not np.array_equal(samples, np.load(other)["samples"])
+
+    raw = tmp_path / "raw.npz"
+    assert (
+        run_script(
+            "sample.py", "--ckpt", ckpt, "--num", "10", "--out", str(raw), "--no-ema", cwd=tmp_path
+        ).returncode
+        == 0
+    )
+    assert not np.array_equal(np.load(raw)["samples"], samples[:10])
+    scatter = tmp_path / "scatter.png"
+    assert (
+        run_script(
+            "sample.py", "--ckpt", ckpt, "--num", "500", "--out", str(scatter), cwd=tmp_path
+        ).returncode
+        == 0
+    )
+    assert scatter.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_fit_quickstart_sample_grid_and_resume(tmp_path: Path) -> None:
+    config = str(REPO / "configs" / "quickstart.yaml")
+    done = run_script("fit.py", "--config", config, f"run.root={tmp_path}", *TINY, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    run_dir = only_run(tmp_path)
+    ckpt = str(run_dir / "checkpoints" / "last.ckpt")
+    out = tmp_path / "digits.npz"
+    assert (
+        run_script("sample.py", "--ckpt", ckpt, "--num", "7", "--out", str(out), cwd=tmp_path).returncode == 0
+    )
+    digits = np.load(out)["samples"]
+    assert digits.shape == (7, 1, 28, 28) and digits.min() >= 0 and digits.max() <= 1
+    grid = tmp_path / "grid.png"
+    assert (
+        run_script("sample.py", "--ckpt", ckpt, "--num", "16", "--out", str(grid), cwd=tmp_path).returncode
+        == 0
+    )
+
+    # resume the newest run of this experiment with a longer budget
+    done = run_script("fit.py", "--config", config, "--resume", "last", f"run.root={tmp_path}", *TINY,
+                      "train.max_steps=6", cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert only_run(tmp_path) == run_dir
+    assert (run_dir / "checkpoints" / "gen_step=0000006.ckpt").is_file()
+    # or resume from the run directory alone: its saved config is used
+    done = run_script("fit.py", "--resume", str(run_dir), "train.max_steps=8", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (run_dir / "checkpoints" / "gen_step=0000008.ckpt").is_file()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["train.batchsize=3"], "error: unknown config key 'train.batchsize' on the command line"),
+        (["--train.batch_size=abc"], "error: config key 'train.batch_size' on the command line: value 'abc'"),
+        (["train.batch_size=0"], "error: invalid value 0 for config key 'train.batch_size'"),
+        (["d_optim.lr=-1e-4"], "error: invalid value -0.0001 for config key 'd_optim.lr'"),
+        (["loss.name=wgan"], "error: invalid value 'wgan' for config key 'loss.name'"),
+        (["generator.arch=stylegan"], "error: invalid value 'stylegan' for config key 'generator.arch'"),
+        (
+            ["data.name=mnist", "data.data_dir=/nonexistent"],
+            "error: data.data_dir='/nonexistent' lacks the MNIST",
+        ),
+        (
+            ["--resume", "/nonexistent/run"],
+            "error: --resume /nonexistent/run: no such checkpoint file or run",
+        ),
+    ],
+)
+def test_bad_input_exits_2_with_one_line_and_writes_nothing(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
+    config = str(REPO / "configs" / "quickstart.yaml")
+    done = run_script("fit.py", "--config", config, f"run.root={tmp_path / 'runs'}", *args, cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.startswith(message), done.stderr
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    assert not (tmp_path / "runs").exists()
+
+
+def test_corrupt_checkpoint_is_reported(tmp_path: Path) -> None:
+    corrupt = tmp_path / "broken.ckpt"
+    corrupt.write_bytes(b"\x00" * 100)
+    done = run_script(
+        "sample.py", "--ckpt", str(corrupt), "--num", "4", "--out", str(tmp_path / "x.npz"), cwd=tmp_path
+    )
+    assert done.returncode == 2 and done.stderr.startswith("error: cannot read checkpoint")
+    assert not (tmp_path / "x.npz").exists()
+    done = run_script("fit.py", "--resume", str(corrupt), cwd=tmp_path)
+    assert done.returncode == 2 and done.stderr.startswith("error: cannot read checkpoint")
