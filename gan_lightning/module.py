@@ -119,9 +119,9 @@ class GANModule(L.LightningModule):
             network.train(was_training)
 
     def to_data_space(self, samples: Tensor) -> Tensor:
-        """Images to pixel intensities in [0, 1]; other data is already in data space."""
+        """Images to pixel intensities in [0, 1]; other data is multiplied back by ``data.scale``."""
         if len(self.data_shape) != 3:
-            return samples.float()
+            return samples.float() * self.cfg.data.scale
         low, high = self.value_range
         return ((samples.float() - low) / (high - low)).clamp_(0.0, 1.0)
 

@@ -26,7 +26,7 @@ class ToyModeMetrics(L.Callback):
 
     def evaluate(self, pl_module: L.LightningModule) -> dict[str, float]:
         noise_rng = torch.Generator().manual_seed(pl_module.cfg.seed + 1)
-        samples = pl_module.sample(self.num_samples, generator=noise_rng)
+        samples = pl_module.to_data_space(pl_module.sample(self.num_samples, generator=noise_rng))
         metrics = toy_mode_metrics(samples, self.centres, self.std)
         return {
             "toy/modes": metrics["modes"],

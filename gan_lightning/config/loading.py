@@ -138,6 +138,7 @@ def _rules() -> list[_Rule]:
         _choice("data.name", DATASETS),
         _Rule("data.resolution", lambda v: v in (28, 32, 64), "28, 32 or 64"),
         _positive("data.num_samples"),
+        _positive("data.scale"),
         _choice("generator.arch", ARCHS),
         _positive("generator.latent_dim"),
         _positive("generator.width"),

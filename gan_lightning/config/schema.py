@@ -30,6 +30,9 @@ class DataConfig:
     """Image side in pixels; 28-px datasets are zero-padded to 32 when 32 is asked for."""
     num_samples: int = 100_000
     """Toy 2D datasets: number of fixed training points (PacGAN uses 100,000)."""
+    scale: float = 1.0
+    """Toy 2D datasets: coordinates are divided by this before the networks see them and samples
+    are multiplied back, so the networks work near unit scale (4 for the grid, whose modes reach ±4)."""
 
 
 @dataclass
