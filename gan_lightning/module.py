@@ -14,6 +14,9 @@ Design choices a forker should know about:
   training step; :attr:`generator_step` is the unit every interval in the config uses.
 * **Exact resume.** RNG states are stored in the checkpoint and restored at train start; the
   data loader is stateful; everything else is module/optimizer/scheduler state.
+* **World-size independent noise.** Training latents come from one generator seeded identically
+  on every rank; each rank draws the global batch and keeps its own slice. With the data loader's
+  rank sharding, 2 processes x batch B see exactly the data and noise of 1 process x batch 2B.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from gan_lightning.data import VALUE_RANGES
 from gan_lightning.ema import make_ema_copy, update_ema
 from gan_lightning.losses import build_loss, gradient_penalty, r1_penalty
 from gan_lightning.networks import build_discriminator, build_generator
-from gan_lightning.rng import gather_rng_states, restore_rng_state
+from gan_lightning.rng import gather_rng_states, restore_rng_state, seed_all
 from gan_lightning.scheduling import build_scheduler
 
 
@@ -68,6 +71,8 @@ class GANModule(L.LightningModule):
             "fixed_noise",
             torch.randn(cfg.train.num_samples_grid, cfg.generator.latent_dim, generator=noise_rng),
         )
+        self._noise: torch.Generator | None = None
+        self._noise_state_to_restore: Tensor | None = None
         self._rng_states_to_restore: list[dict[str, Any]] | None = None
         self._log_now = False
         self._grad_norms: dict[str, Tensor] = {}
@@ -84,6 +89,15 @@ class GANModule(L.LightningModule):
         return self.global_step // self.optimizer_steps_per_generator_step
 
     # ------------------------------------------------------------------ sampling
+    def training_latent(self, num: int) -> Tensor:
+        """This rank's ``num`` latents: its slice of one global draw shared by all ranks."""
+        assert self._noise is not None, "training_latent() is only available during fit"
+        world, rank = self.trainer.world_size, self.global_rank
+        z = torch.randn(
+            (num * world, self.cfg.generator.latent_dim), generator=self._noise, device=self.device
+        )
+        return z[rank * num : (rank + 1) * num]
+
     def latent(self, num: int, generator: torch.Generator | None = None) -> Tensor:
         """Standard-normal latent codes on this module's device."""
         shape = (num, self.cfg.generator.latent_dim)
@@ -114,7 +128,9 @@ class GANModule(L.LightningModule):
         was_training = network.training
         network.eval()
         try:
-            return torch.cat([network(chunk.to(self.device)) for chunk in noise.split(batch_size)])
+            return torch.cat(
+                [network(chunk.to(self.device, self.dtype)) for chunk in noise.split(batch_size)]
+            )
         finally:
             network.train(was_training)
 
@@ -146,11 +162,11 @@ class GANModule(L.LightningModule):
         step = self.generator_step
         self._log_now = (step + 1) % train.log_every == 0
 
-        reals = batch.split(train.batch_size)
+        reals = batch.to(self.dtype).split(train.batch_size)  # float64 under precision=64-true
         for index, real in enumerate(reals):
             last = index == len(reals) - 1
             with torch.set_grad_enabled(last):
-                fake = self.generator(self.latent(real.shape[0]))
+                fake = self.generator(self.training_latent(real.shape[0]))
             d_stats = self._discriminator_update(real, fake.detach(), opt_d, step * train.n_critic + index)
         g_loss = self._generator_update(fake, opt_g)
 
@@ -249,9 +265,17 @@ class GANModule(L.LightningModule):
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         checkpoint["rng_states"] = gather_rng_states()
         checkpoint["generator_step"] = self.generator_step
+        if self._noise is not None:
+            checkpoint["noise_rng_state"] = self._noise.get_state()
 
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         self._rng_states_to_restore = checkpoint.get("rng_states")
+        self._noise_state_to_restore = checkpoint.get("noise_rng_state")
+
+    def on_fit_start(self) -> None:
+        self._noise = torch.Generator(device=self.device).manual_seed(self.cfg.seed)
+        # Other randomness (gradient-penalty mixing, dropout) differs per rank.
+        seed_all(self.cfg.seed + self.global_rank)
 
     def on_train_start(self) -> None:
         # Restored here, not at load time, so nothing between loading and the first step can draw from them.
@@ -259,6 +283,9 @@ class GANModule(L.LightningModule):
             states = self._rng_states_to_restore
             restore_rng_state(states[self.global_rank] if self.global_rank < len(states) else states[0])
             self._rng_states_to_restore = None
+        if self._noise is not None and self._noise_state_to_restore is not None:
+            self._noise.set_state(self._noise_state_to_restore)
+            self._noise_state_to_restore = None
 
     def train(self, mode: bool = True) -> GANModule:
         """Keep the EMA generator in eval mode: it is never trained, only averaged and sampled."""

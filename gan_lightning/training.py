@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import lightning as L
+import torch
+from lightning.pytorch.utilities import rank_zero_only
 
 from gan_lightning.callbacks import SampleImages, ToyModeMetrics
 from gan_lightning.checkpointing import (
@@ -132,6 +134,30 @@ def build_callbacks(
     return callbacks
 
 
+DDP_STRATEGY = "ddp_find_unused_parameters_true"
+"""Alternating G/D updates leave one network unused in every backward pass, which plain DDP
+rejects; finding unused parameters costs one autograd-graph traversal per backward."""
+
+
+def processes_per_node(accelerator: str, devices: int | str) -> int:
+    """How many training processes ``devices`` starts on one node (as Lightning counts them)."""
+    text = str(devices).strip()
+    if text in ("auto", "-1"):  # every visible GPU, or one CPU process
+        return max(torch.cuda.device_count(), 1) if accelerator != "cpu" else 1
+    if "," in text or text.startswith("["):
+        return len([d for d in text.strip("[]").split(",") if d.strip()])
+    return int(text)
+
+
+def resolve_strategy(config: ExperimentConfig) -> str:
+    """``auto`` becomes DDP with unused-parameter detection whenever more than one process trains."""
+    trainer_cfg = config.trainer
+    several = (
+        trainer_cfg.num_nodes > 1 or processes_per_node(trainer_cfg.accelerator, trainer_cfg.devices) > 1
+    )
+    return DDP_STRATEGY if trainer_cfg.strategy == "auto" and several else trainer_cfg.strategy
+
+
 def build_trainer(
     config: ExperimentConfig,
     run_dir: Path,
@@ -148,7 +174,7 @@ def build_trainer(
         "accelerator": trainer_cfg.accelerator,
         "devices": trainer_cfg.devices,
         "num_nodes": trainer_cfg.num_nodes,
-        "strategy": trainer_cfg.strategy,
+        "strategy": resolve_strategy(config),
         "precision": trainer_cfg.precision,
         "logger": build_loggers(list(config.run.loggers), run_dir) or False,
         "callbacks": [*build_callbacks(config, run_dir, datamodule), *extra_callbacks],
@@ -192,9 +218,10 @@ def fit(
     module = build_module(config, datamodule)
     run_dir = resume.run_dir if resume else new_run_dir(config)
     run_dir.mkdir(parents=True, exist_ok=True)
-    write_text_atomically(run_dir / CONFIG_FILE, to_yaml(config))
-    if resume:
-        drop_rows_after(run_dir / "metrics.csv", resume.generator_step)
+    if rank_zero_only.rank == 0:  # DDP worker processes re-run this function; one writer is enough
+        write_text_atomically(run_dir / CONFIG_FILE, to_yaml(config))
+        if resume:
+            drop_rows_after(run_dir / "metrics.csv", resume.generator_step)
     trainer = build_trainer(config, run_dir, datamodule, callbacks, **trainer_overrides)
     inherited = os.environ.get(RUN_DIR_ENV)
     os.environ[RUN_DIR_ENV] = str(run_dir)  # DDP worker processes started by the Trainer inherit it
