@@ -26,9 +26,7 @@ if TYPE_CHECKING:
 class AtomicCheckpointIO(TorchCheckpointIO):
     """``torch.save`` to ``.<name>.tmp`` next to the target, fsync, then ``os.replace``."""
 
-    def save_checkpoint(
-        self, checkpoint: dict[str, Any], path: Any, storage_options: Any | None = None
-    ) -> None:
+    def save_checkpoint(self, checkpoint: dict[str, Any], path: Any, storage_options: Any | None = None) -> None:
         if storage_options is not None:
             raise TypeError("AtomicCheckpointIO does not take storage_options")
         target = Path(path)
@@ -51,9 +49,7 @@ class GeneratorStepCheckpoint(ModelCheckpoint):
     steps so the config speaks one unit. ``every=0`` keeps only ``last.ckpt``, written at the end.
     """
 
-    def __init__(
-        self, dirpath: str | os.PathLike[str], every: int, optimizer_steps_per_generator_step: int
-    ) -> None:
+    def __init__(self, dirpath: str | os.PathLike[str], every: int, optimizer_steps_per_generator_step: int) -> None:
         super().__init__(
             dirpath=dirpath,
             filename="gen_step={gen_step:07d}",

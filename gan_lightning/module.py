@@ -93,9 +93,7 @@ class GANModule(L.LightningModule):
         """This rank's ``num`` latents: its slice of one global draw shared by all ranks."""
         assert self._noise is not None, "training_latent() is only available during fit"
         world, rank = self.trainer.world_size, self.global_rank
-        z = torch.randn(
-            (num * world, self.cfg.generator.latent_dim), generator=self._noise, device=self.device
-        )
+        z = torch.randn((num * world, self.cfg.generator.latent_dim), generator=self._noise, device=self.device)
         return z[rank * num : (rank + 1) * num]
 
     def latent(self, num: int, generator: torch.Generator | None = None) -> Tensor:
@@ -128,9 +126,7 @@ class GANModule(L.LightningModule):
         was_training = network.training
         network.eval()
         try:
-            return torch.cat(
-                [network(chunk.to(self.device, self.dtype)) for chunk in noise.split(batch_size)]
-            )
+            return torch.cat([network(chunk.to(self.device, self.dtype)) for chunk in noise.split(batch_size)])
         finally:
             network.train(was_training)
 
@@ -177,9 +173,7 @@ class GANModule(L.LightningModule):
         if self._log_now:
             self._log_step(step + 1, {**d_stats, "g_loss": g_loss})
 
-    def _discriminator_update(
-        self, real: Tensor, fake: Tensor, optimizer: Any, update_index: int
-    ) -> dict[str, Tensor]:
+    def _discriminator_update(self, real: Tensor, fake: Tensor, optimizer: Any, update_index: int) -> dict[str, Tensor]:
         loss_cfg = self.cfg.loss
         use_r1 = loss_cfg.r1 > 0 and update_index % loss_cfg.r1_interval == 0
         with self.toggled_optimizer(optimizer):

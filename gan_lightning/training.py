@@ -117,15 +117,11 @@ def write_text_atomically(path: Path, text: str) -> None:
     os.replace(temporary, path)
 
 
-def build_callbacks(
-    config: ExperimentConfig, run_dir: Path, datamodule: InMemoryDataModule
-) -> list[L.Callback]:
+def build_callbacks(config: ExperimentConfig, run_dir: Path, datamodule: InMemoryDataModule) -> list[L.Callback]:
     steps_per_generator_step = config.train.n_critic + 1
     centres = None
     callbacks: list[L.Callback] = [
-        GeneratorStepCheckpoint(
-            run_dir / "checkpoints", config.train.checkpoint_every, steps_per_generator_step
-        )
+        GeneratorStepCheckpoint(run_dir / "checkpoints", config.train.checkpoint_every, steps_per_generator_step)
     ]
     if isinstance(datamodule, Toy2DDataModule):
         centres = mode_centres(datamodule.kind)
@@ -152,9 +148,7 @@ def processes_per_node(accelerator: str, devices: int | str) -> int:
 def resolve_strategy(config: ExperimentConfig) -> str:
     """``auto`` becomes DDP with unused-parameter detection whenever more than one process trains."""
     trainer_cfg = config.trainer
-    several = (
-        trainer_cfg.num_nodes > 1 or processes_per_node(trainer_cfg.accelerator, trainer_cfg.devices) > 1
-    )
+    several = trainer_cfg.num_nodes > 1 or processes_per_node(trainer_cfg.accelerator, trainer_cfg.devices) > 1
     return DDP_STRATEGY if trainer_cfg.strategy == "auto" and several else trainer_cfg.strategy
 
 

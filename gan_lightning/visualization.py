@@ -18,14 +18,10 @@ from torchvision.utils import save_image
 def save_image_grid(images: Tensor, path: str | os.PathLike[str], nrow: int | None = None) -> None:
     """Images with values in [0, 1], shape ``(N, C, H, W)``, as one PNG grid (square by default)."""
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    save_image(
-        images.detach().float().cpu(), str(path), nrow=nrow or math.ceil(math.sqrt(len(images))), padding=2
-    )
+    save_image(images.detach().float().cpu(), str(path), nrow=nrow or math.ceil(math.sqrt(len(images))), padding=2)
 
 
-def save_scatter(
-    points: Tensor, path: str | os.PathLike[str], centres: Tensor | None = None, title: str = ""
-) -> None:
+def save_scatter(points: Tensor, path: str | os.PathLike[str], centres: Tensor | None = None, title: str = "") -> None:
     """2D samples as a scatter plot, with the true mode centres marked when given."""
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     points = points.detach().float().cpu()
@@ -45,15 +41,11 @@ def save_scatter(
     plt.close(fig)
 
 
-def save_samples(
-    samples: Tensor, path: str | os.PathLike[str], centres: Tensor | None = None, title: str = ""
-) -> None:
+def save_samples(samples: Tensor, path: str | os.PathLike[str], centres: Tensor | None = None, title: str = "") -> None:
     """Grid for images ``(N, C, H, W)`` in [0, 1], scatter plot for 2D points ``(N, 2)``."""
     if samples.dim() == 4:
         save_image_grid(samples, path)
     elif samples.dim() == 2 and samples.shape[1] == 2:
         save_scatter(samples, path, centres, title)
     else:
-        raise ValueError(
-            f"cannot draw samples of shape {tuple(samples.shape)}; expected (N, C, H, W) or (N, 2)"
-        )
+        raise ValueError(f"cannot draw samples of shape {tuple(samples.shape)}; expected (N, C, H, W) or (N, 2)")

@@ -21,18 +21,14 @@ from gan_lightning.training import fit, load_run_config
 
 
 def parse_args(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--config", action="append", default=[], help="YAML file; repeat to layer several")
     parser.add_argument("--resume", help="checkpoint file, run directory, or 'last' (newest run of --config)")
     parser.add_argument("overrides", nargs="*", help="key=value overrides, e.g. train.batch_size=128")
     args, unknown = parser.parse_known_args(argv)
     bad = [item for item in unknown if not (item.startswith("--") and "=" in item)]
     if bad:
-        parser.error(
-            f"unrecognized arguments: {' '.join(bad)} (overrides look like key=value or --key=value)"
-        )
+        parser.error(f"unrecognized arguments: {' '.join(bad)} (overrides look like key=value or --key=value)")
     return args, [*args.overrides, *unknown]
 
 

@@ -24,9 +24,7 @@ from gan_lightning.visualization import save_samples
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--ckpt", required=True, help="checkpoint file written by scripts/fit.py")
     parser.add_argument("--num", type=int, required=True, help="number of samples")
     parser.add_argument("--out", required=True, help="output file: .npz or .png")
@@ -47,9 +45,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     generator = torch.Generator(device=args.device).manual_seed(args.seed)
-    samples = module.to_data_space(
-        module.sample(args.num, generator=generator, use_ema=not args.no_ema)
-    ).cpu()
+    samples = module.to_data_space(module.sample(args.num, generator=generator, use_ema=not args.no_ema)).cpu()
     out.parent.mkdir(parents=True, exist_ok=True)
     if out.suffix == ".npz":
         temporary = out.with_name(f".{out.stem}.tmp.npz")

@@ -72,9 +72,7 @@ def test_generator_runs_once_per_discriminator_update(tmp_path: Path) -> None:
         def on_fit_start(self, trainer: L.Trainer, pl_module: Any) -> None:
             pl_module.generator.register_forward_hook(lambda *_: calls.append(1))
 
-    config = tiny_config(
-        tmp_path, "toy_ring", **{"train.max_steps": 4, "train.n_critic": 3, "train.sample_every": 0}
-    )
+    config = tiny_config(tmp_path, "toy_ring", **{"train.max_steps": 4, "train.n_critic": 3, "train.sample_every": 0})
     train(config, callbacks=[CountForwards()])
     assert len(calls) == 4 * 3  # n_critic forwards per step; the G update reuses the last fake batch
 
@@ -121,17 +119,10 @@ def test_clipping_bounds_the_gradients_each_optimizer_sees(tmp_path: Path) -> No
             for name, optimizer in zip("gd", trainer.optimizers, strict=True):
                 original = optimizer.step
 
-                def step(
-                    closure: Any = None, _orig: Any = original, _name: str = name, _opt: Any = optimizer
-                ) -> Any:
+                def step(closure: Any = None, _orig: Any = original, _name: str = name, _opt: Any = optimizer) -> Any:
                     def recording_closure() -> Any:
                         result = closure() if closure is not None else None  # runs on_before_optimizer_step
-                        grads = [
-                            p.grad
-                            for group in _opt.param_groups
-                            for p in group["params"]
-                            if p.grad is not None
-                        ]
+                        grads = [p.grad for group in _opt.param_groups for p in group["params"] if p.grad is not None]
                         if _name == "g":
                             seen[_name].append(float(torch.nn.utils.get_total_norm(grads)))
                         else:
@@ -154,9 +145,7 @@ def test_clipping_bounds_the_gradients_each_optimizer_sees(tmp_path: Path) -> No
 
 def test_nan_loss_stops_with_step_and_keeps_last_good_checkpoint(tmp_path: Path) -> None:
     class PoisonAtStep(L.Callback):
-        def on_train_batch_start(
-            self, trainer: L.Trainer, pl_module: Any, batch: Any, batch_idx: int
-        ) -> None:
+        def on_train_batch_start(self, trainer: L.Trainer, pl_module: Any, batch: Any, batch_idx: int) -> None:
             if pl_module.generator_step == 4:  # the 5th step produces NaN fakes
                 pl_module.generator.register_forward_hook(lambda module, args, out: out * float("nan"))
 
@@ -195,22 +184,16 @@ def test_ema_waits_for_its_start_step(tmp_path: Path) -> None:
 
 
 def test_linear_schedule_reaches_zero(tmp_path: Path) -> None:
-    config = tiny_config(
-        tmp_path, "toy_ring", **{"g_optim.scheduler": "linear", "d_optim.scheduler": "cosine"}
-    )
+    config = tiny_config(tmp_path, "toy_ring", **{"g_optim.scheduler": "linear", "d_optim.scheduler": "cosine"})
     checkpoint = torch.load(train(config) / "checkpoints" / "last.ckpt", weights_only=False)
     lr_g = checkpoint["optimizer_states"][0]["param_groups"][0]["lr"]
     lr_d = checkpoint["optimizer_states"][1]["param_groups"][0]["lr"]
     assert lr_g == pytest.approx(0.0, abs=1e-12) and lr_d == pytest.approx(0.0, abs=1e-12)
 
 
-@pytest.mark.parametrize(
-    ("penalty", "key"), [("loss.gradient_penalty", "gradient_penalty"), ("loss.r1", "r1_penalty")]
-)
+@pytest.mark.parametrize(("penalty", "key"), [("loss.gradient_penalty", "gradient_penalty"), ("loss.r1", "r1_penalty")])
 def test_penalties_are_applied_and_logged(tmp_path: Path, penalty: str, key: str) -> None:
-    config = tiny_config(
-        tmp_path, "quickstart", **{penalty: 10.0, "loss.r1_interval": 2, "train.log_every": 1}
-    )
+    config = tiny_config(tmp_path, "quickstart", **{penalty: 10.0, "loss.r1_interval": 2, "train.log_every": 1})
     run_dir = train(config)
     with open(run_dir / "metrics.csv") as stream:
         values = [row[f"train/{key}"] for row in csv.DictReader(stream) if row.get(f"train/{key}")]

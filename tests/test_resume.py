@@ -14,7 +14,7 @@ from helpers import tiny_config, train
 from gan_lightning.training import find_resume_point
 
 
-class Interrupted(Exception):
+class Interrupted(Exception):  # noqa: N818 - a signal, not an error
     pass
 
 

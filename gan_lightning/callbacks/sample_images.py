@@ -49,7 +49,5 @@ class SampleImages(L.Callback):
         if len(pl_module.data_shape) == 3:
             samples = pl_module.sample(noise=pl_module.fixed_noise)
         else:
-            samples = pl_module.sample(
-                self.num_points, generator=torch.Generator().manual_seed(pl_module.cfg.seed)
-            )
+            samples = pl_module.sample(self.num_points, generator=torch.Generator().manual_seed(pl_module.cfg.seed))
         save_samples(pl_module.to_data_space(samples), path, self.centres, title)

@@ -26,9 +26,7 @@ class ConfigError(ValueError):
     """An invalid configuration; ``str(error)`` is a complete one-line explanation."""
 
 
-def load_config(
-    files: Sequence[str | os.PathLike[str]] = (), overrides: Sequence[str] = ()
-) -> ExperimentConfig:
+def load_config(files: Sequence[str | os.PathLike[str]] = (), overrides: Sequence[str] = ()) -> ExperimentConfig:
     """Schema defaults <- each YAML file in order <- command-line overrides, validated.
 
     Overrides may be written ``a.b=c`` or ``--a.b=c`` (the form a wandb sweep agent passes).
@@ -167,16 +165,12 @@ def _rules() -> list[_Rule]:
         _positive("train.num_samples_grid"),
         _choice("trainer.precision", PRECISIONS),
         _positive("trainer.num_nodes"),
-        _Rule(
-            "run.loggers", lambda v: all(x in LOGGERS for x in v), "a list drawn from " + ", ".join(LOGGERS)
-        ),
+        _Rule("run.loggers", lambda v: all(x in LOGGERS for x in v), "a list drawn from " + ", ".join(LOGGERS)),
     ]
     for net in ("g_optim", "d_optim"):
         rules += [
             _positive(f"{net}.lr"),
-            _Rule(
-                f"{net}.betas", lambda v: len(v) == 2 and all(0 <= b < 1 for b in v), "two numbers in [0, 1)"
-            ),
+            _Rule(f"{net}.betas", lambda v: len(v) == 2 and all(0 <= b < 1 for b in v), "two numbers in [0, 1)"),
             _non_negative(f"{net}.weight_decay"),
             _optional_positive(f"{net}.clip_norm"),
             _optional_positive(f"{net}.clip_value"),
@@ -195,14 +189,11 @@ def validate(config: DictConfig) -> None:
     pack, batch = config.discriminator.pack, config.train.batch_size
     if batch % pack:
         raise ConfigError(
-            f"train.batch_size={batch} must be divisible by discriminator.pack={pack} "
-            "(D judges pack samples at once)"
+            f"train.batch_size={batch} must be divisible by discriminator.pack={pack} (D judges pack samples at once)"
         )
     for net in ("g_optim", "d_optim"):
         if config[net].clip_norm is not None and config[net].clip_value is not None:
-            raise ConfigError(
-                f"{net}.clip_norm and {net}.clip_value are both set; choose one clipping method"
-            )
+            raise ConfigError(f"{net}.clip_norm and {net}.clip_value are both set; choose one clipping method")
     _check_data_available(config)
 
 

@@ -82,8 +82,7 @@ class MLPDiscriminator(nn.Module):
         dims = [math.prod(self.data_shape) * pack, *[width] * depth]
         block = partial(weight_block, nn.Linear, norm=norm, init=init)
         layers: list[nn.Module] = [
-            block(i, o, activation=nn.LeakyReLU(0.2), batchnorm=k > 0)
-            for k, (i, o) in enumerate(pairwise(dims))
+            block(i, o, activation=nn.LeakyReLU(0.2), batchnorm=k > 0) for k, (i, o) in enumerate(pairwise(dims))
         ]
         if minibatch_std:
             layers.append(MinibatchStdDev())

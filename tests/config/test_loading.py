@@ -15,9 +15,7 @@ QUICKSTART = REPO / "configs" / "quickstart.yaml"
 def test_defaults_then_files_then_overrides(tmp_path: Path) -> None:
     extra = tmp_path / "extra.yaml"
     extra.write_text("train:\n  batch_size: 32\nloss:\n  name: hinge\n")
-    cfg = load_config(
-        [QUICKSTART, extra], ["train.batch_size=48", "--g_optim.lr=0.001", "--trainer.devices=auto"]
-    )
+    cfg = load_config([QUICKSTART, extra], ["train.batch_size=48", "--g_optim.lr=0.001", "--trainer.devices=auto"])
     assert cfg.name == "quickstart"  # from the first file
     assert cfg.loss.name == "hinge"  # from the second file
     assert cfg.train.batch_size == 48  # override beats files

@@ -26,9 +26,7 @@ class DumpState(L.Callback):
 
     def on_train_end(self, trainer: L.Trainer, pl_module: Any) -> None:
         state = {k: v.detach().cpu() for k, v in pl_module.state_dict().items()}
-        torch.save(
-            {"state": state, "world_size": trainer.world_size}, self.out_dir / f"rank{trainer.global_rank}.pt"
-        )
+        torch.save({"state": state, "world_size": trainer.world_size}, self.out_dir / f"rank{trainer.global_rank}.pt")
 
 
 class InterruptAt(L.Callback):

@@ -52,9 +52,7 @@ def test_registry_covers_every_loss() -> None:
 
 
 def test_unknown_loss_names_the_allowed_ones() -> None:
-    with pytest.raises(
-        ValueError, match=r"allowed: minimax, non_saturating, hinge, wasserstein, least_squares"
-    ):
+    with pytest.raises(ValueError, match=r"allowed: minimax, non_saturating, hinge, wasserstein, least_squares"):
         build_loss("relativistic")
 
 
@@ -62,9 +60,7 @@ def test_unknown_loss_names_the_allowed_ones() -> None:
 def test_loss_values_match_the_formulas(name: str) -> None:
     loss = build_loss(name)
     d_expected, g_expected = EXPECTED[name]
-    d = loss.discriminator_loss(
-        torch.tensor(REAL, dtype=torch.float64), torch.tensor(FAKE, dtype=torch.float64)
-    )
+    d = loss.discriminator_loss(torch.tensor(REAL, dtype=torch.float64), torch.tensor(FAKE, dtype=torch.float64))
     g = loss.generator_loss(torch.tensor(FAKE, dtype=torch.float64))
     assert d.dim() == 0 and g.dim() == 0
     assert d.item() == pytest.approx(d_expected, rel=1e-12)

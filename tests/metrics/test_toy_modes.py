@@ -24,9 +24,7 @@ def test_collapsed_and_off_mode_samples() -> None:
     metrics = toy_mode_metrics(torch.cat([good, far]), centres, std=0.01)
     assert metrics["modes"] == 2.0
     assert metrics["high_quality"] == 0.8
-    assert math.isclose(
-        metrics["reverse_kl"], 0.75 * math.log(0.75 * 8) + 0.25 * math.log(0.25 * 8), rel_tol=1e-12
-    )
+    assert math.isclose(metrics["reverse_kl"], 0.75 * math.log(0.75 * 8) + 0.25 * math.log(0.25 * 8), rel_tol=1e-12)
 
 
 def test_three_std_boundary() -> None:

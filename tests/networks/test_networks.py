@@ -51,9 +51,7 @@ def shape_cases() -> list[tuple[str, tuple[int, ...]]]:
 @pytest.mark.parametrize("norm", NORMS)
 @pytest.mark.parametrize(("arch", "data_shape"), shape_cases())
 def test_output_shapes_and_ranges(arch: str, data_shape: tuple[int, ...], norm: str, activation: str) -> None:
-    g_cfg = GeneratorConfig(
-        arch=arch, latent_dim=LATENT, width=4, depth=2, norm=norm, output_activation=activation
-    )
+    g_cfg = GeneratorConfig(arch=arch, latent_dim=LATENT, width=4, depth=2, norm=norm, output_activation=activation)
     generator = build_generator(g_cfg, data_shape)
     d_cfg = DiscriminatorConfig(arch=arch, width=4, depth=2, norm=norm)
     discriminator = build_discriminator(d_cfg, data_shape)

@@ -58,9 +58,7 @@ def test_fit_then_sample_toy(tmp_path: Path) -> None:
 
     first, again, other = tmp_path / "a.npz", tmp_path / "b.npz", tmp_path / "c.npz"
     for out, seed in ((first, "1"), (again, "1"), (other, "2")):
-        done = run_script(
-            "sample.py", "--ckpt", ckpt, "--num", "2500", "--out", str(out), "--seed", seed, cwd=tmp_path
-        )
+        done = run_script("sample.py", "--ckpt", ckpt, "--num", "2500", "--out", str(out), "--seed", seed, cwd=tmp_path)
         assert done.returncode == 0, done.stderr
     samples = np.load(first)["samples"]
     assert samples.shape == (2500, 2) and samples.dtype == np.float32
@@ -69,19 +67,12 @@ def test_fit_then_sample_toy(tmp_path: Path) -> None:
 
     raw = tmp_path / "raw.npz"
     assert (
-        run_script(
-            "sample.py", "--ckpt", ckpt, "--num", "10", "--out", str(raw), "--no-ema", cwd=tmp_path
-        ).returncode
+        run_script("sample.py", "--ckpt", ckpt, "--num", "10", "--out", str(raw), "--no-ema", cwd=tmp_path).returncode
         == 0
     )
     assert not np.array_equal(np.load(raw)["samples"], samples[:10])
     scatter = tmp_path / "scatter.png"
-    assert (
-        run_script(
-            "sample.py", "--ckpt", ckpt, "--num", "500", "--out", str(scatter), cwd=tmp_path
-        ).returncode
-        == 0
-    )
+    assert run_script("sample.py", "--ckpt", ckpt, "--num", "500", "--out", str(scatter), cwd=tmp_path).returncode == 0
     assert scatter.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
@@ -92,16 +83,11 @@ def test_fit_quickstart_sample_grid_and_resume(tmp_path: Path) -> None:
     run_dir = only_run(tmp_path)
     ckpt = str(run_dir / "checkpoints" / "last.ckpt")
     out = tmp_path / "digits.npz"
-    assert (
-        run_script("sample.py", "--ckpt", ckpt, "--num", "7", "--out", str(out), cwd=tmp_path).returncode == 0
-    )
+    assert run_script("sample.py", "--ckpt", ckpt, "--num", "7", "--out", str(out), cwd=tmp_path).returncode == 0
     digits = np.load(out)["samples"]
     assert digits.shape == (7, 1, 28, 28) and digits.min() >= 0 and digits.max() <= 1
     grid = tmp_path / "grid.png"
-    assert (
-        run_script("sample.py", "--ckpt", ckpt, "--num", "16", "--out", str(grid), cwd=tmp_path).returncode
-        == 0
-    )
+    assert run_script("sample.py", "--ckpt", ckpt, "--num", "16", "--out", str(grid), cwd=tmp_path).returncode == 0
 
     # resume the newest run of this experiment with a longer budget
     done = run_script("fit.py", "--config", config, "--resume", "last", f"run.root={tmp_path}", *TINY,
@@ -134,9 +120,7 @@ def test_fit_quickstart_sample_grid_and_resume(tmp_path: Path) -> None:
         ),
     ],
 )
-def test_bad_input_exits_2_with_one_line_and_writes_nothing(
-    tmp_path: Path, args: list[str], message: str
-) -> None:
+def test_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path: Path, args: list[str], message: str) -> None:
     config = str(REPO / "configs" / "quickstart.yaml")
     done = run_script("fit.py", "--config", config, f"run.root={tmp_path / 'runs'}", *args, cwd=tmp_path)
     assert done.returncode == 2
@@ -148,9 +132,7 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(
 def test_corrupt_checkpoint_is_reported(tmp_path: Path) -> None:
     corrupt = tmp_path / "broken.ckpt"
     corrupt.write_bytes(b"\x00" * 100)
-    done = run_script(
-        "sample.py", "--ckpt", str(corrupt), "--num", "4", "--out", str(tmp_path / "x.npz"), cwd=tmp_path
-    )
+    done = run_script("sample.py", "--ckpt", str(corrupt), "--num", "4", "--out", str(tmp_path / "x.npz"), cwd=tmp_path)
     assert done.returncode == 2 and done.stderr.startswith("error: cannot read checkpoint")
     assert not (tmp_path / "x.npz").exists()
     done = run_script("fit.py", "--resume", str(corrupt), cwd=tmp_path)
