@@ -16,13 +16,15 @@ def input_gradients(logits: Tensor, inputs: Tensor, grad_scale: float | None = N
     ``create_graph=True`` keeps the result differentiable w.r.t. D's weights, so a penalty built
     from it trains D. Under fp16 mixed precision pass the GradScaler's current scale: the sum is
     scaled before differentiating so small gradients do not underflow in fp16, then unscaled (the
-    gradient-penalty recipe of the PyTorch AMP docs). Half-precision gradients are upcast so the
-    norm taken from them is accurate; float64 stays float64.
+    gradient-penalty recipe of the PyTorch AMP docs). The scale is spread over the logits,
+    ``grad_scale / N`` each: the GradScaler's usual 65536 per fp16 logit would itself overflow
+    fp16 (max 65504). Half-precision gradients are upcast so the norm taken from them is
+    accurate; float64 stays float64.
     """
-    target = logits.sum() if grad_scale is None else logits.sum() * grad_scale
-    (grad,) = torch.autograd.grad(target, inputs, create_graph=True)
+    per_logit = 1.0 if grad_scale is None else grad_scale / logits.numel()
+    (grad,) = torch.autograd.grad(logits.sum() * per_logit, inputs, create_graph=True)
     grad = grad.to(torch.promote_types(grad.dtype, torch.float32)).flatten(1)
-    return grad if grad_scale is None else grad / grad_scale
+    return grad if grad_scale is None else grad / per_logit
 
 
 def gradient_penalty(

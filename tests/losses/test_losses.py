@@ -216,6 +216,19 @@ def test_grad_scale_does_not_change_the_penalties() -> None:
     assert scaled_r1.item() == pytest.approx(plain_r1.item(), rel=1e-5)
 
 
+def test_fp16_critic_with_the_default_grad_scaler_scale_stays_finite() -> None:
+    """65536 (GradScaler's initial scale) per fp16 logit would overflow; spread over logits it does not."""
+    torch.manual_seed(0)
+    critic = nn.Linear(6, 1).half()
+    real = torch.randn(16, 6).half().requires_grad_(True)
+    logits = critic(real).view(-1)
+    plain = r1_penalty(logits, real)
+    scaled = r1_penalty(logits, real, grad_scale=65536.0)
+    assert torch.isfinite(scaled) and scaled.item() == pytest.approx(plain.item(), rel=1e-2)
+    fake = torch.randn(16, 6).half()
+    assert torch.isfinite(gradient_penalty(lambda x: critic(x).view(-1), real, fake, grad_scale=65536.0))
+
+
 def test_half_precision_gradients_are_normed_in_float32() -> None:
     real = torch.randn(4, 3, dtype=torch.bfloat16, requires_grad=True)
     assert r1_penalty(real.pow(2).sum(dim=1), real).dtype == torch.float32
