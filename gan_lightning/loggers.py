@@ -3,7 +3,8 @@
 Lightning's CSVLogger deletes an existing ``metrics.csv`` when its directory is reused, which a
 resumed run always does. :class:`ResumableCSVLogger` keeps the file, and the rows logged after the
 checkpoint being resumed are dropped first (they will be logged again), so the history reads as if
-the run had never stopped.
+the run had never stopped. It also writes every row as it is logged (Lightning's default buffers
+100 steps), so a live run's metrics can be watched, e.g. by the local sweep runner.
 """
 
 from __future__ import annotations
@@ -16,7 +17,10 @@ from lightning.pytorch.loggers import CSVLogger, Logger, TensorBoardLogger
 from lightning.pytorch.loggers.csv_logs import ExperimentWriter
 from lightning.pytorch.loggers.logger import rank_zero_experiment
 
-LOGGERS = ("csv", "tensorboard")
+from gan_lightning.config.schema import ExperimentConfig
+from gan_lightning.wandb_logging import build_wandb_logger
+
+LOGGERS = ("csv", "tensorboard", "wandb")
 
 
 class _AppendingWriter(ExperimentWriter):
@@ -54,14 +58,16 @@ def drop_rows_after(metrics_csv: Path, step: int) -> None:
     os.replace(temporary, metrics_csv)
 
 
-def build_loggers(names: list[str], run_dir: Path) -> list[Logger]:
-    """One logger per name in ``run.loggers``, all writing inside the run directory."""
+def build_loggers(config: ExperimentConfig, run_dir: Path, wandb_run_id: str | None = None) -> list[Logger]:
+    """One logger per name in ``run.loggers``; ``wandb_run_id`` continues a resumed run's wandb run."""
     loggers: list[Logger] = []
-    for name in names:
+    for name in config.run.loggers:
         if name == "csv":
-            loggers.append(ResumableCSVLogger(save_dir=run_dir, name="", version=""))
+            loggers.append(ResumableCSVLogger(save_dir=run_dir, name="", version="", flush_logs_every_n_steps=1))
         elif name == "tensorboard":
             loggers.append(TensorBoardLogger(save_dir=run_dir, name="tensorboard", version=""))
+        elif name == "wandb":
+            loggers.append(build_wandb_logger(config, run_dir, wandb_run_id))
         else:
             raise ValueError(f"unknown logger {name!r}; allowed: {', '.join(LOGGERS)}")
     return loggers

@@ -138,6 +138,19 @@ class GANModule(L.LightningModule):
         return ((samples.float() - low) / (high - low)).clamp_(0.0, 1.0)
 
     # ------------------------------------------------------------------ training
+    def configure_model(self) -> None:
+        """Speed options applied once the module is on its device (Lightning calls this at setup)."""
+        train = self.cfg.train
+        if train.channels_last and len(self.data_shape) == 3:
+            for network in (self.generator, self.discriminator, self.ema_generator):
+                network.to(memory_format=torch.channels_last)
+        if train.compile and not getattr(self, "_compiled", False):
+            self.generator.compile()
+            # Gradient penalties differentiate D twice, which compiled (AOT-autograd) graphs cannot.
+            if self.cfg.loss.r1 == 0 and self.cfg.loss.gradient_penalty == 0:
+                self.discriminator.compile()
+            self._compiled = True
+
     def configure_optimizers(self) -> tuple[list[torch.optim.Optimizer], list[Any]]:
         steps = self.cfg.train.max_steps
 
@@ -158,7 +171,10 @@ class GANModule(L.LightningModule):
         step = self.generator_step
         self._log_now = (step + 1) % train.log_every == 0
 
-        reals = batch.to(self.dtype).split(train.batch_size)  # float64 under precision=64-true
+        batch = batch.to(self.dtype)  # float64 under precision=64-true
+        if train.channels_last and batch.dim() == 4:
+            batch = batch.contiguous(memory_format=torch.channels_last)
+        reals = batch.split(train.batch_size)
         for index, real in enumerate(reals):
             last = index == len(reals) - 1
             with torch.set_grad_enabled(last):

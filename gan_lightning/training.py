@@ -18,7 +18,8 @@ import lightning as L
 import torch
 from lightning.pytorch.utilities import rank_zero_only
 
-from gan_lightning.callbacks import SampleImages, ToyModeMetrics
+from gan_lightning.callbacks import SampleImages, ToyModeMetrics, WandbRunId
+from gan_lightning.callbacks.wandb_run import WANDB_RUN_ID_KEY
 from gan_lightning.checkpointing import (
     AtomicCheckpointIO,
     CheckpointLoadError,
@@ -26,7 +27,7 @@ from gan_lightning.checkpointing import (
     read_checkpoint,
 )
 from gan_lightning.config import ConfigError, ExperimentConfig, load_config, to_yaml
-from gan_lightning.data import TOY_STD, InMemoryDataModule, Toy2DDataModule, build_datamodule, mode_centres
+from gan_lightning.data import TOY_STD, GANDataModule, Toy2DDataModule, build_datamodule, mode_centres
 from gan_lightning.loggers import build_loggers, drop_rows_after
 from gan_lightning.module import GANModule
 
@@ -48,6 +49,8 @@ class ResumePoint:
     run_dir: Path
     checkpoint: Path
     generator_step: int
+    wandb_run_id: str | None = None
+    """The wandb run the checkpoint's run logged to, continued on resume."""
 
 
 def _resume_point(run_dir: Path, checkpoint: Path) -> ResumePoint:
@@ -55,7 +58,7 @@ def _resume_point(run_dir: Path, checkpoint: Path) -> ResumePoint:
     state = read_checkpoint(checkpoint)
     if "generator_step" not in state:
         raise CheckpointLoadError(f"{checkpoint} was not written by gan-lightning (no generator_step)")
-    return ResumePoint(run_dir, checkpoint, int(state["generator_step"]))
+    return ResumePoint(run_dir, checkpoint, int(state["generator_step"]), state.get(WANDB_RUN_ID_KEY))
 
 
 def find_resume_point(resume: str, config: ExperimentConfig | None = None) -> ResumePoint:
@@ -98,14 +101,25 @@ def load_run_config(
     return base, point  # type: ignore[return-value]
 
 
+def launcher_job_id() -> str | None:
+    """The job id every node of a multi-node launch shares (SLURM or torchrun ``--rdzv-id``)."""
+    job = os.environ.get("SLURM_JOB_ID") or os.environ.get("TORCHELASTIC_RUN_ID")
+    return job if job and job != "none" else None
+
+
 def new_run_dir(config: ExperimentConfig) -> Path:
-    """``<root>/<name>/<version>``; the version defaults to a timestamp made unique on disk."""
+    """``<root>/<name>/<version>``.
+
+    The version is ``run.version``, else the launcher's job id (so every node of a multi-node job
+    agrees without talking), else a timestamp made unique on disk.
+    """
     if os.environ.get(RUN_DIR_ENV):
         return Path(os.environ[RUN_DIR_ENV])
     base = Path(config.run.root) / config.name
-    version = config.run.version or time.strftime("%Y%m%d-%H%M%S")
+    fixed = config.run.version or launcher_job_id()
+    version = fixed or time.strftime("%Y%m%d-%H%M%S")
     run_dir, suffix = base / version, 1
-    while run_dir.exists() and not config.run.version:
+    while run_dir.exists() and not fixed:
         suffix += 1
         run_dir = base / f"{version}-{suffix}"
     return run_dir
@@ -117,7 +131,7 @@ def write_text_atomically(path: Path, text: str) -> None:
     os.replace(temporary, path)
 
 
-def build_callbacks(config: ExperimentConfig, run_dir: Path, datamodule: InMemoryDataModule) -> list[L.Callback]:
+def build_callbacks(config: ExperimentConfig, run_dir: Path, datamodule: GANDataModule) -> list[L.Callback]:
     steps_per_generator_step = config.train.n_critic + 1
     centres = None
     callbacks: list[L.Callback] = [
@@ -127,6 +141,8 @@ def build_callbacks(config: ExperimentConfig, run_dir: Path, datamodule: InMemor
         centres = mode_centres(datamodule.kind)
         callbacks.append(ToyModeMetrics(config.train.sample_every, centres, TOY_STD[datamodule.kind]))
     callbacks.append(SampleImages(run_dir / "samples", config.train.sample_every, centres))
+    if "wandb" in config.run.loggers:
+        callbacks.append(WandbRunId())
     return callbacks
 
 
@@ -155,11 +171,15 @@ def resolve_strategy(config: ExperimentConfig) -> str:
 def build_trainer(
     config: ExperimentConfig,
     run_dir: Path,
-    datamodule: InMemoryDataModule,
+    datamodule: GANDataModule,
     extra_callbacks: Sequence[L.Callback] = (),
+    resume: ResumePoint | None = None,
     **overrides: object,
 ) -> L.Trainer:
-    """A Trainer whose ``max_steps`` is ``train.max_steps`` generator steps; ``overrides`` win."""
+    """A Trainer whose ``max_steps`` is ``train.max_steps`` generator steps; ``overrides`` win.
+
+    ``resume`` lets the loggers continue the resumed run's history (its wandb run, for one).
+    """
     trainer_cfg = config.trainer
     kwargs: dict[str, object] = {
         "default_root_dir": run_dir,
@@ -170,7 +190,7 @@ def build_trainer(
         "num_nodes": trainer_cfg.num_nodes,
         "strategy": resolve_strategy(config),
         "precision": trainer_cfg.precision,
-        "logger": build_loggers(list(config.run.loggers), run_dir) or False,
+        "logger": build_loggers(config, run_dir, resume.wandb_run_id if resume else None) or False,
         "callbacks": [*build_callbacks(config, run_dir, datamodule), *extra_callbacks],
         "plugins": [AtomicCheckpointIO()],
         "log_every_n_steps": config.train.log_every,
@@ -182,7 +202,7 @@ def build_trainer(
     return L.Trainer(**kwargs)  # type: ignore[arg-type]
 
 
-def prepare_data(config: ExperimentConfig) -> InMemoryDataModule:
+def prepare_data(config: ExperimentConfig) -> GANDataModule:
     """Build the DataModule and load its data now, so missing files fail before anything is written."""
     datamodule = build_datamodule(config)
     datamodule.prepare_data()
@@ -190,7 +210,7 @@ def prepare_data(config: ExperimentConfig) -> InMemoryDataModule:
     return datamodule
 
 
-def build_module(config: ExperimentConfig, datamodule: InMemoryDataModule) -> GANModule:
+def build_module(config: ExperimentConfig, datamodule: GANDataModule) -> GANModule:
     try:
         return GANModule(config, datamodule.data_shape)
     except ValueError as error:
@@ -216,7 +236,7 @@ def fit(
         write_text_atomically(run_dir / CONFIG_FILE, to_yaml(config))
         if resume:
             drop_rows_after(run_dir / "metrics.csv", resume.generator_step)
-    trainer = build_trainer(config, run_dir, datamodule, callbacks, **trainer_overrides)
+    trainer = build_trainer(config, run_dir, datamodule, callbacks, resume, **trainer_overrides)
     inherited = os.environ.get(RUN_DIR_ENV)
     os.environ[RUN_DIR_ENV] = str(run_dir)  # DDP worker processes started by the Trainer inherit it
     try:

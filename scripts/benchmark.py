@@ -2,11 +2,20 @@
 """Benchmarks that back the numbers quoted in the README and issue notes.
 
     python scripts/benchmark.py toy [--seeds 5] [--datasets ring grid] [--max-steps N]
+    python scripts/benchmark.py train [--repeats 5] [--steps 100] [key=value ...]
+    python scripts/benchmark.py data [--config C] [--batches 200] [--repeats 5] [--workers 0 2] [--threads N] [k=v ...]
 
 ``toy``: the PacGAN Table 1 protocol (Lin et al. 2018) on the shipped ``toy_ring`` / ``toy_grid``
 configs: train one run per seed, draw 2,500 samples from the EMA generator, report modes
 captured, % high-quality samples and reverse KL (mean ± standard error over seeds) and the wall
 time per run, beside PacGAN's published rows.
+
+``data``: batches/s of the in-memory loader (one uint8 tensor indexed by a random permutation)
+against torch DataLoaders over the same images and batch size: a ``TensorDataset`` (per-sample
+indexing and collation) and torchvision's per-sample path (PIL image → ``ToTensor`` →
+``Normalize``, what ``torchvision.datasets.FashionMNIST`` with transforms does), with
+``--workers`` worker processes each. Every batch ends as float32 in the generator's range;
+medians over interleaved repetitions, and the in-memory loader's speed-up over each.
 """
 
 from __future__ import annotations
@@ -22,6 +31,7 @@ from pathlib import Path
 
 import torch
 
+from gan_lightning.benchmarks.train_speed import benchmark_train, summarize
 from gan_lightning.checkpointing import load_module
 from gan_lightning.config import load_config
 from gan_lightning.data import TOY_STD, mode_centres
@@ -94,6 +104,98 @@ def toy(args: argparse.Namespace) -> dict[str, object]:
     return results
 
 
+def train(args: argparse.Namespace) -> dict[str, object]:
+    overrides = [
+        f"train.max_steps={args.warmup + args.steps}",
+        "train.sample_every=0",
+        "train.log_every=50",
+        "run.progress_bar=false",
+        *args.overrides,
+    ]
+    with tempfile.TemporaryDirectory() as scratch:
+        config = load_config([args.config], [f"run.root={scratch}", *overrides])
+        results = benchmark_train(config, args.repeats, args.warmup, args.steps, tuple(args.variants))
+    net = config.generator
+    print(f"\n{net.arch}-{config.data.resolution} width {net.width}, batch {config.train.batch_size}, "
+          f"{config.trainer.precision}, {torch.get_num_threads()} threads, {args.repeats} interleaved repeats "
+          f"of {args.steps} steps")  # fmt: skip
+    print("\n".join(summarize(results, config.train.batch_size)))
+    return results
+
+
+class PerSamplePIL(torch.utils.data.Dataset):
+    """What torchvision's MNIST-style datasets do per item: uint8 array → PIL image → ToTensor → Normalize."""
+
+    def __init__(self, images: torch.Tensor, value_range: tuple[float, float]) -> None:
+        from torchvision import transforms
+
+        low, high = value_range
+        self.images = images.numpy()
+        self.transform = transforms.Compose(
+            [transforms.ToTensor(), transforms.Normalize([-low / (high - low)], [1 / (high - low)])]
+        )
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    def __getitem__(self, index: int) -> torch.Tensor:
+        from PIL import Image
+
+        image = self.images[index]
+        return self.transform(Image.fromarray(image[0] if image.shape[0] == 1 else image.transpose(1, 2, 0)))
+
+
+def batches_per_second(loader: object, convert: object, count: int) -> float:
+    """Seconds for ``count`` batches from a fresh iterator of ``loader``, as batches/s."""
+    start = time.perf_counter()
+    iterator = iter(loader)  # type: ignore[call-overload]
+    for _ in range(count):
+        convert(next(iterator))  # type: ignore[operator]
+    return count / (time.perf_counter() - start)
+
+
+def data(args: argparse.Namespace) -> dict[str, object]:
+    from torch.utils.data import DataLoader, TensorDataset
+
+    from gan_lightning.data import InMemoryDataModule, build_datamodule
+    from gan_lightning.data.loader import InMemoryLoader
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    config = load_config([args.config], args.overrides)
+    datamodule = build_datamodule(config)
+    if not isinstance(datamodule, InMemoryDataModule):
+        raise SystemExit(f"data.name={config.data.name} is not an in-memory dataset")
+    datamodule.prepare_data()
+    datamodule.setup()
+    images, batch = datamodule.data, config.train.batch_size
+    to_model = datamodule.to_model_space
+    value_range = getattr(datamodule, "value_range", (-1.0, 1.0))
+    loaders: dict[str, tuple[object, object]] = {"in_memory": (InMemoryLoader(images, batch, config.seed), to_model)}
+    for workers in args.workers:
+        options = {"batch_size": batch, "shuffle": True, "drop_last": True, "num_workers": workers}
+        options["persistent_workers"] = workers > 0
+        tensor_loader = DataLoader(TensorDataset(images), **options)
+        loaders[f"dataloader_tensor_w{workers}"] = (tensor_loader, lambda b: to_model(b[0]))
+        if images.dim() == 4:
+            pil_loader = DataLoader(PerSamplePIL(images, value_range), **options)
+            loaders[f"dataloader_torchvision_w{workers}"] = (pil_loader, lambda b: b)
+    for loader, convert in loaders.values():  # warm-up: worker start-up, allocator, caches
+        batches_per_second(loader, convert, min(args.batches, 20))
+    rates: dict[str, list[float]] = {name: [] for name in loaders}
+    for _ in range(args.repeats):  # interleaved, so load from other processes hits every variant alike
+        for name, (loader, convert) in loaders.items():
+            rates[name].append(batches_per_second(loader, convert, args.batches))
+    medians = {name: statistics.median(values) for name, values in rates.items()}
+    setting = f"{args.batches} batches x {args.repeats} interleaved repeats, {torch.get_num_threads()} threads"
+    print(f"\n{config.data.name}: {len(images)} images {tuple(images.shape[1:])}, batch {batch}, {setting}")
+    print("| loader | batches/s (median) | in-memory speed-up |")
+    print("|---|---|---|")
+    for name, median in medians.items():
+        print(f"| {name} | {median:,.0f} | {medians['in_memory'] / median:.1f}x |")
+    return {"rates": rates, "medians": medians}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -102,8 +204,26 @@ def main(argv: list[str] | None = None) -> int:
     toy_parser.add_argument("--datasets", nargs="+", choices=["ring", "grid"], default=["ring", "grid"])
     toy_parser.add_argument("--max-steps", type=int, default=None, help="override train.max_steps")
     toy_parser.add_argument("--json", type=Path, help="also write the per-run results here")
+    train_parser = commands.add_parser("train", help="template training step vs hand loop vs Lightning's example")
+    train_parser.add_argument("--config", default=str(REPO / "configs" / "quickstart.yaml"))
+    train_parser.add_argument("--repeats", type=int, default=5)
+    train_parser.add_argument("--warmup", type=int, default=10)
+    train_parser.add_argument("--steps", type=int, default=100)
+    train_parser.add_argument("--variants", nargs="+", default=["template", "hand_loop", "lightning_example"])
+    train_parser.add_argument("--json", type=Path, help="also write the per-repeat results here")
+    train_parser.add_argument("overrides", nargs="*", help="config overrides, e.g. generator.width=64")
+    data_parser = commands.add_parser("data", help="in-memory loader vs torch DataLoaders, batches/s")
+    data_parser.add_argument("--config", default=str(REPO / "configs" / "dcgan_fashion_mnist.yaml"))
+    data_parser.add_argument("--batches", type=int, default=200, help="batches per timed repetition")
+    data_parser.add_argument("--repeats", type=int, default=5)
+    data_parser.add_argument("--workers", type=int, nargs="+", default=[0, 2], help="DataLoader worker counts")
+    data_parser.add_argument(
+        "--threads", type=int, help="torch threads of the main process (1 on a shared machine: busy cores stall OpenMP)"
+    )
+    data_parser.add_argument("--json", type=Path, help="also write the per-repeat results here")
+    data_parser.add_argument("overrides", nargs="*", help="config overrides, e.g. data.data_dir=/path")
     args = parser.parse_args(argv)
-    results = {"toy": toy}[args.command](args)
+    results = {"toy": toy, "train": train, "data": data}[args.command](args)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
     return 0

@@ -208,3 +208,12 @@ def test_module_restores_from_checkpoint_hyperparameters(tmp_path: Path) -> None
     assert module.data_shape == (1, 28, 28)
     samples = module.sample(5, generator=torch.Generator().manual_seed(0))
     assert samples.shape == (5, 1, 28, 28) and samples.min() >= -1 and samples.max() <= 1
+
+
+def test_channels_last_and_compile_options_train(tmp_path: Path) -> None:
+    config = tiny_config(tmp_path, "quickstart", **{"train.channels_last": "true", "train.max_steps": 2})
+    state = state_of(train(config))
+    assert all(torch.isfinite(v).all() for v in state.values() if v.is_floating_point())
+    compiled = tiny_config(tmp_path / "c", "toy_ring", **{"train.compile": "true", "train.max_steps": 2})
+    keys = state_of(train(compiled)).keys()
+    assert not any("_orig_mod" in key for key in keys)  # in-place compile keeps checkpoint keys

@@ -1,6 +1,7 @@
-"""Callbacks that watch a run: sample pictures and mode metrics."""
+"""Callbacks that watch a run: sample pictures, mode metrics, the wandb run id."""
 
 from gan_lightning.callbacks.sample_images import SampleImages
 from gan_lightning.callbacks.toy_metrics import ToyModeMetrics
+from gan_lightning.callbacks.wandb_run import WandbRunId
 
-__all__ = ["SampleImages", "ToyModeMetrics"]
+__all__ = ["SampleImages", "ToyModeMetrics", "WandbRunId"]

@@ -11,11 +11,12 @@ import torch
 from lightning.pytorch.utilities import rank_zero_only
 from torch import Tensor
 
+from gan_lightning.image_logging import log_image_file
 from gan_lightning.visualization import save_samples
 
 
 class SampleImages(L.Callback):
-    """Writes ``<out_dir>/step_0000500.png`` … and ``final.png``.
+    """Writes ``<out_dir>/step_0000500.png`` … and ``final.png``, and logs each picture as ``samples``.
 
     Images: a grid from the module's fixed noise, so successive grids show the same latents.
     2D data: a scatter plot of ``num_points`` samples from a fixed seed over the mode centres.
@@ -33,6 +34,7 @@ class SampleImages(L.Callback):
         self.every = every
         self.centres = centres
         self.num_points = num_points
+        self._last_logged_step: int | None = None
 
     def on_train_batch_end(
         self, trainer: L.Trainer, pl_module: L.LightningModule, outputs: Any, batch: Any, batch_idx: int
@@ -40,9 +42,18 @@ class SampleImages(L.Callback):
         step = pl_module.generator_step
         if self.every and step % self.every == 0:
             self.save(pl_module, self.out_dir / f"step_{step:07d}.png", f"generator step {step}")
+            self.log_picture(trainer, self.out_dir / f"step_{step:07d}.png", step)
 
     def on_train_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
-        self.save(pl_module, self.out_dir / "final.png", f"generator step {pl_module.generator_step}")
+        step = pl_module.generator_step
+        self.save(pl_module, self.out_dir / "final.png", f"generator step {step}")
+        if step != self._last_logged_step:  # the last periodic picture may already show this step
+            self.log_picture(trainer, self.out_dir / "final.png", step)
+
+    @rank_zero_only
+    def log_picture(self, trainer: L.Trainer, path: Path, step: int) -> None:
+        log_image_file(trainer.loggers, "samples", path, step)
+        self._last_logged_step = step
 
     @rank_zero_only
     def save(self, pl_module: L.LightningModule, path: Path, title: str) -> None:

@@ -127,16 +127,22 @@ def _optional_positive(key: str) -> _Rule:
 
 def _rules() -> list[_Rule]:
     # Imported here so the registries (the single source of allowed names) load only when needed.
-    from gan_lightning.data import DATASETS
+    from gan_lightning.data import CHANNELS, DATA_DEVICES, DATASETS, ON_CORRUPT
     from gan_lightning.loggers import LOGGERS
     from gan_lightning.losses import LOSSES
     from gan_lightning.networks import ARCHS, INITS, NORMS, OUTPUT_ACTIVATIONS
+    from gan_lightning.wandb_logging import WANDB_MODES
 
     rules = [
         _choice("data.name", DATASETS),
         _Rule("data.resolution", lambda v: v in (28, 32, 64), "28, 32 or 64"),
         _positive("data.num_samples"),
         _positive("data.scale"),
+        _choice("data.device", DATA_DEVICES),
+        _non_negative("data.num_workers"),
+        _Rule("data.channels", lambda v: v in CHANNELS, "1 or 3"),
+        _Rule("data.extensions", lambda v: len(v) > 0 and all(e.strip(".") for e in v), "a non-empty list like [.png]"),
+        _choice("data.on_corrupt", ON_CORRUPT),
         _choice("generator.arch", ARCHS),
         _positive("generator.latent_dim"),
         _positive("generator.width"),
@@ -166,6 +172,7 @@ def _rules() -> list[_Rule]:
         _choice("trainer.precision", PRECISIONS),
         _positive("trainer.num_nodes"),
         _Rule("run.loggers", lambda v: all(x in LOGGERS for x in v), "a list drawn from " + ", ".join(LOGGERS)),
+        _choice("run.wandb.mode", WANDB_MODES),
     ]
     for net in ("g_optim", "d_optim"):
         rules += [
@@ -198,20 +205,16 @@ def validate(config: DictConfig) -> None:
 
 
 def _check_data_available(config: DictConfig) -> None:
-    from gan_lightning.data.mnist import MNIST_RESOLUTIONS, missing_mnist_files
+    """Options the dataset cannot serve and missing files, each as one line naming the fix."""
+    from gan_lightning.data import build_datamodule
 
     data = config.data
     if data.name.startswith("toy_") and config.generator.arch != "mlp":
         raise ConfigError(f"data.name={data.name} is 2-D point data; it needs generator.arch=mlp")
-    if data.name.startswith("mnist") and data.resolution not in MNIST_RESOLUTIONS:
-        raise ConfigError(
-            f"invalid value {data.resolution} for config key 'data.resolution' with MNIST; allowed: 28, 32"
-        )
-    if data.name == "mnist" and not data.download:
-        missing = missing_mnist_files(data.data_dir)
-        if missing:
-            raise ConfigError(
-                f"data.data_dir={data.data_dir!r} lacks the MNIST files "
-                f"({', '.join(os.path.basename(p) for p in missing)}); "
-                "set data.download=true or place them under <data_dir>/MNIST/raw"
-            )
+    try:
+        datamodule = build_datamodule(config)  # cheap: constructors check options, load nothing
+    except ValueError as error:
+        raise ConfigError(str(error)) from error
+    problem = datamodule.unavailable()
+    if problem:
+        raise ConfigError(problem)

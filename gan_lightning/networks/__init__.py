@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING, TypeVar
 
 from torch import nn
 
-from gan_lightning.networks.dcgan import RESOLUTIONS, DCGANDiscriminator, DCGANGenerator
+from gan_lightning.networks.dcgan import DCGANDiscriminator, DCGANGenerator
 from gan_lightning.networks.init import INITS, init_weights
-from gan_lightning.networks.layers import NORMS, OUTPUT_ACTIVATIONS, MinibatchStdDev, pack_samples
+from gan_lightning.networks.layers import NORMS, OUTPUT_ACTIVATIONS, RESOLUTIONS, MinibatchStdDev, pack_samples
 from gan_lightning.networks.mlp import MLPDiscriminator, MLPGenerator
+from gan_lightning.networks.resnet import ResNetDiscriminator, ResNetGenerator
 
 # Imported for annotations only: gan_lightning.config imports this package for its validator.
 if TYPE_CHECKING:
@@ -19,13 +20,15 @@ if TYPE_CHECKING:
 GENERATORS: dict[str, Callable[[GeneratorConfig, tuple[int, ...]], nn.Module]] = {
     "mlp": MLPGenerator.from_config,
     "dcgan": DCGANGenerator.from_config,
+    "resnet": ResNetGenerator.from_config,
 }
 DISCRIMINATORS: dict[str, Callable[[DiscriminatorConfig, tuple[int, ...]], nn.Module]] = {
     "mlp": MLPDiscriminator.from_config,
     "dcgan": DCGANDiscriminator.from_config,
+    "resnet": ResNetDiscriminator.from_config,
 }
 ARCHS = tuple(GENERATORS)
-"""("mlp", "dcgan"); both registries share these names."""
+"""("mlp", "dcgan", "resnet"); both registries share these names."""
 
 _Builder = TypeVar("_Builder")
 
@@ -59,6 +62,8 @@ __all__ = [
     "MLPDiscriminator",
     "MLPGenerator",
     "MinibatchStdDev",
+    "ResNetDiscriminator",
+    "ResNetGenerator",
     "build_discriminator",
     "build_generator",
     "init_weights",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from functools import partial
 from itertools import pairwise
 from typing import TYPE_CHECKING
@@ -10,24 +9,19 @@ from typing import TYPE_CHECKING
 import torch
 from torch import nn
 
-from gan_lightning.networks.layers import MinibatchStdDev, output_activation_layer, pack_samples, weight_block
+from gan_lightning.networks.layers import (
+    MinibatchStdDev,
+    image_geometry,
+    output_activation_layer,
+    pack_samples,
+    weight_block,
+)
 
 if TYPE_CHECKING:
     from gan_lightning.config.schema import DiscriminatorConfig, GeneratorConfig
 
-_START_SIZE = {28: 7, 32: 4, 64: 4}
-"""Side of the smallest feature map; every other layer doubles (G) or halves (D) it."""
-RESOLUTIONS = tuple(_START_SIZE)
 _STRIDE_2 = {"kernel_size": 4, "stride": 2, "padding": 1}
 """Doubles (ConvTranspose) or halves (Conv) the side of a feature map."""
-
-
-def _geometry(data_shape: tuple[int, ...]) -> tuple[int, int]:
-    """(start map side, number of stride-2 layers) for a (C, H, W) shape; rejects unsupported ones."""
-    if len(data_shape) != 3 or data_shape[1] != data_shape[2] or data_shape[1] not in _START_SIZE:
-        raise ValueError(f"DCGAN needs square (C, H, W) images with side in {RESOLUTIONS}; got {data_shape}")
-    start = _START_SIZE[data_shape[1]]
-    return start, int(math.log2(data_shape[1] // start))
 
 
 class DCGANGenerator(nn.Module):
@@ -49,7 +43,7 @@ class DCGANGenerator(nn.Module):
         super().__init__()
         self.latent_dim = latent_dim
         self.data_shape = tuple(data_shape)
-        start, n_up = _geometry(self.data_shape)
+        start, n_up = image_geometry(self.data_shape, "DCGAN")
         channels = [width * 2**k for k in reversed(range(n_up))]
         block = partial(weight_block, nn.ConvTranspose2d, norm=norm, init=init)
         self.net = nn.Sequential(
@@ -98,7 +92,7 @@ class DCGANDiscriminator(nn.Module):
         super().__init__()
         self.data_shape = tuple(data_shape)
         self.pack = pack
-        start, n_down = _geometry(self.data_shape)
+        start, n_down = image_geometry(self.data_shape, "DCGAN")
         channels = [self.data_shape[0] * pack, *[width * 2**k for k in range(n_down)]]
         block = partial(weight_block, nn.Conv2d, norm=norm, init=init)
         layers: list[nn.Module] = [

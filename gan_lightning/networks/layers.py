@@ -1,6 +1,8 @@
-"""Building blocks shared by the MLP and DCGAN networks."""
+"""Building blocks shared by the MLP, DCGAN and ResNet networks."""
 
 from __future__ import annotations
+
+import math
 
 import torch
 from torch import nn
@@ -17,6 +19,18 @@ _OUTPUT_ACTIVATIONS: dict[str, type[nn.Module]] = {
 OUTPUT_ACTIVATIONS = tuple(_OUTPUT_ACTIVATIONS)
 
 WeightLayer = type[nn.Linear] | type[nn.Conv2d] | type[nn.ConvTranspose2d]
+
+_START_SIZE = {28: 7, 32: 4, 64: 4}
+"""Side of the generator's smallest feature map per image side; each up-sampling doubles it."""
+RESOLUTIONS = tuple(_START_SIZE)
+
+
+def image_geometry(data_shape: tuple[int, ...], arch: str) -> tuple[int, int]:
+    """(start map side, number of 2× up-samplings) for a (C, H, W) shape; rejects unsupported ones."""
+    if len(data_shape) != 3 or data_shape[1] != data_shape[2] or data_shape[1] not in _START_SIZE:
+        raise ValueError(f"{arch} needs square (C, H, W) images with side in {RESOLUTIONS}; got {data_shape}")
+    start = _START_SIZE[data_shape[1]]
+    return start, int(math.log2(data_shape[1] // start))
 
 
 def output_activation_layer(name: str) -> nn.Module:

@@ -212,10 +212,10 @@ def test_dcgan_rejects_unsupported_shapes(data_shape: tuple[int, ...]) -> None:
 
 
 def test_unknown_names_are_rejected_with_the_allowed_ones() -> None:
-    with pytest.raises(ValueError, match=r"'resnet'.*\('mlp', 'dcgan'\)"):
-        build_generator(GeneratorConfig(arch="resnet"), (1, 28, 28))
-    with pytest.raises(ValueError, match=r"'resnet'.*\('mlp', 'dcgan'\)"):
-        build_discriminator(DiscriminatorConfig(arch="resnet"), (1, 28, 28))
+    with pytest.raises(ValueError, match=r"'stylegan'.*\('mlp', 'dcgan', 'resnet'\)"):
+        build_generator(GeneratorConfig(arch="stylegan"), (1, 28, 28))
+    with pytest.raises(ValueError, match=r"'stylegan'.*\('mlp', 'dcgan', 'resnet'\)"):
+        build_discriminator(DiscriminatorConfig(arch="stylegan"), (1, 28, 28))
     with pytest.raises(ValueError, match="unknown norm 'layer'"):
         build_discriminator(DiscriminatorConfig(norm="layer"), (1, 28, 28))
     with pytest.raises(ValueError, match="unknown output activation 'relu'"):

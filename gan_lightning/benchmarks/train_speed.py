@@ -1,0 +1,164 @@
+"""Training-step speed: the template vs. a hand-written loop vs. Lightning's GAN-example pattern.
+
+All three train the same networks (built from one config) with the same Adam settings, loss,
+batch size and EMA update, on the same in-memory data:
+
+* ``template``: :class:`GANModule` under a Lightning ``Trainer``, exactly as ``scripts/fit.py`` runs it
+  (no sample pictures or checkpoints during the timed window).
+* ``hand_loop``: a minimal PyTorch loop, the practical limit. It reuses the fake batch for the G
+  update like the template does.
+* ``lightning_example``: the module with the training step of Lightning's published GAN example,
+  which runs G again for the generator update (and so pays for G twice per step).
+
+Repetitions are interleaved (template, hand loop, example, template, ...) so that drifts in machine
+load hit all variants alike; each repetition times ``steps`` generator steps after ``warmup`` steps.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+import lightning as L
+import torch
+from torch import Tensor
+
+from gan_lightning.config import ExperimentConfig
+from gan_lightning.ema import make_ema_copy, update_ema
+from gan_lightning.losses import build_loss
+from gan_lightning.module import GANModule
+from gan_lightning.networks import build_discriminator, build_generator
+from gan_lightning.training import build_trainer, prepare_data
+
+
+class StepTimer(L.Callback):
+    """Wall time of training steps ``warmup + 1 .. warmup + steps`` (synchronising CUDA)."""
+
+    def __init__(self, warmup: int) -> None:
+        self.warmup = warmup
+        self.start: float | None = None
+        self.end: float | None = None
+
+    def on_train_batch_start(self, trainer: L.Trainer, pl_module: Any, batch: Any, batch_idx: int) -> None:
+        if pl_module.generator_step == self.warmup:
+            _synchronize(pl_module.device)
+            self.start = time.perf_counter()
+
+    def on_train_end(self, trainer: L.Trainer, pl_module: Any) -> None:
+        _synchronize(pl_module.device)
+        self.end = time.perf_counter()
+
+
+def _synchronize(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+class LightningExampleGAN(GANModule):
+    """GANModule with the training step of Lightning's GAN example: G runs again for the G update."""
+
+    def training_step(self, batch: Tensor, batch_idx: int) -> None:
+        opt_g, opt_d = self.optimizers()
+        real = batch.to(self.dtype)
+        z = self.training_latent(real.shape[0])
+        with self.toggled_optimizer(opt_g):
+            g_loss = self.adversarial_loss.generator_loss(self.discriminator(self.generator(z)))
+            opt_g.zero_grad(set_to_none=True)
+            self.manual_backward(g_loss)
+            opt_g.step()
+        with self.toggled_optimizer(opt_d):
+            fake = self.generator(z).detach()
+            d_loss = self.adversarial_loss.discriminator_loss(self.discriminator(real), self.discriminator(fake))
+            opt_d.zero_grad(set_to_none=True)
+            self.manual_backward(d_loss)
+            opt_d.step()
+        update_ema(self.ema_generator, self.generator, self.cfg.train.ema_decay)
+
+
+def time_lightning(config: ExperimentConfig, module_class: type[GANModule], warmup: int, steps: int) -> float:
+    """Generator steps per second of ``module_class`` under the template's Trainer."""
+    datamodule = prepare_data(config)
+    module = module_class(config, datamodule.data_shape)
+    timer = StepTimer(warmup)
+    # Only the timer: no sample pictures, metrics files or checkpoints inside the timed window.
+    trainer = build_trainer(
+        config, Path(config.run.root), datamodule, callbacks=[timer], logger=False, enable_checkpointing=False
+    )
+    trainer.fit(module, datamodule=datamodule)
+    assert timer.start is not None and timer.end is not None
+    return steps / (timer.end - timer.start)
+
+
+def time_hand_loop(config: ExperimentConfig, device: torch.device, warmup: int, steps: int) -> float:
+    """Generator steps per second of a minimal PyTorch loop doing the same work."""
+    datamodule = prepare_data(config)
+    data = datamodule.data.to(device)
+    shape = datamodule.data_shape
+    generator = build_generator(config.generator, shape).to(device)
+    discriminator = build_discriminator(config.discriminator, shape).to(device)
+    ema = make_ema_copy(generator)
+    loss = build_loss(config.loss.name)
+    opt_g = torch.optim.Adam(generator.parameters(), config.g_optim.lr, betas=tuple(config.g_optim.betas))
+    opt_d = torch.optim.Adam(discriminator.parameters(), config.d_optim.lr, betas=tuple(config.d_optim.betas))
+    batch, latent_dim = config.train.batch_size, config.generator.latent_dim
+
+    def step() -> None:
+        real = datamodule.to_model_space(data[torch.randint(len(data), (batch,), device=device)])
+        fake = generator(torch.randn(batch, latent_dim, device=device))
+        discriminator.requires_grad_(True)
+        d_loss = loss.discriminator_loss(discriminator(real), discriminator(fake.detach()))
+        opt_d.zero_grad(set_to_none=True)
+        d_loss.backward()
+        opt_d.step()
+        discriminator.requires_grad_(False)
+        g_loss = loss.generator_loss(discriminator(fake))
+        opt_g.zero_grad(set_to_none=True)
+        g_loss.backward()
+        opt_g.step()
+        update_ema(ema, generator, config.train.ema_decay)
+
+    for _ in range(warmup):
+        step()
+    _synchronize(device)
+    start = time.perf_counter()
+    for _ in range(steps):
+        step()
+    _synchronize(device)
+    return steps / (time.perf_counter() - start)
+
+
+def benchmark_train(
+    config: ExperimentConfig, repeats: int, warmup: int, steps: int, variants: tuple[str, ...]
+) -> dict[str, list[float]]:
+    """Generator steps/s per variant, one entry per interleaved repetition."""
+    device = torch.device("cuda" if config.trainer.accelerator in ("gpu", "cuda") else "cpu")
+    timers = {
+        "template": lambda: time_lightning(config, GANModule, warmup, steps),
+        "hand_loop": lambda: time_hand_loop(config, device, warmup, steps),
+        "lightning_example": lambda: time_lightning(config, LightningExampleGAN, warmup, steps),
+    }
+    results: dict[str, list[float]] = {name: [] for name in variants}
+    for _ in range(repeats):
+        for name in variants:
+            torch.manual_seed(0)
+            results[name].append(timers[name]())
+    return results
+
+
+def summarize(results: dict[str, list[float]], batch_size: int) -> list[str]:
+    """Markdown table: steps/s and images/s medians, and ratios to the hand loop (min / median / max)."""
+    lines = [
+        "| variant | gen steps/s (median) | images/s (median) | vs hand loop: min / median / max |",
+        "|---|---|---|---|",
+    ]
+    reference = results.get("hand_loop")
+    for name, rates in results.items():
+        median = statistics.median(rates)
+        ratio = "-"
+        if reference and name != "hand_loop":
+            ratios = sorted(r / h for r, h in zip(rates, reference, strict=True))
+            ratio = f"{ratios[0]:.3f} / {statistics.median(ratios):.3f} / {ratios[-1]:.3f}"
+        lines.append(f"| {name} | {median:.2f} | {median * batch_size:.0f} | {ratio} |")
+    return lines

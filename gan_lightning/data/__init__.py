@@ -1,0 +1,120 @@
+"""Datasets as LightningDataModules, chosen by ``data.name``.
+
+To add a dataset: subclass :class:`InMemoryDataModule` / ``ImageDataModule`` (fits in memory) or
+:class:`StreamingImageDataModule` (image files decoded by DataLoader workers), then add one entry
+to ``DATASETS`` below.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from gan_lightning.config.schema import ExperimentConfig
+from gan_lightning.data.base import (
+    DATA_DEVICES,
+    DataUnavailableError,
+    GANDataModule,
+    ImageDataModule,
+    InMemoryDataModule,
+    StreamingImageDataModule,
+    WorkerOptions,
+)
+from gan_lightning.data.celeba import CelebADataModule
+from gan_lightning.data.cifar10 import CIFAR10DataModule
+from gan_lightning.data.image_files import CHANNELS, ON_CORRUPT
+from gan_lightning.data.image_folder import ImageFolderDataModule
+from gan_lightning.data.mnist import FashionMNISTDataModule, MNISTDataModule
+from gan_lightning.data.toy2d import TOY_STD, Toy2DDataModule, mode_centres
+
+VALUE_RANGES: dict[str, tuple[float, float]] = {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0), "none": (-1.0, 1.0)}
+"""Range real images are scaled to, matching the generator's output activation."""
+
+
+def _toy(kind: str) -> Callable[[ExperimentConfig], GANDataModule]:
+    return lambda cfg: Toy2DDataModule(kind, cfg.data.num_samples, _step_batch(cfg), cfg.seed, cfg.data.scale)
+
+
+def _mnist(source: str) -> Callable[[ExperimentConfig], GANDataModule]:
+    return lambda cfg: MNISTDataModule(source, *_image_args(cfg), **_file_args(cfg), device=cfg.data.device)
+
+
+def _in_memory(
+    cls: type[FashionMNISTDataModule] | type[CIFAR10DataModule],
+) -> Callable[[ExperimentConfig], GANDataModule]:
+    return lambda cfg: cls(*_image_args(cfg), **_file_args(cfg), device=cfg.data.device)
+
+
+def _celeba(cfg: ExperimentConfig) -> GANDataModule:
+    return CelebADataModule(*_image_args(cfg), **_file_args(cfg), on_corrupt=cfg.data.on_corrupt, workers=_workers(cfg))
+
+
+def _image_folder(cfg: ExperimentConfig) -> GANDataModule:
+    data = cfg.data
+    return ImageFolderDataModule(
+        data.data_dir,
+        *_image_args(cfg),
+        resolution=data.resolution,
+        channels=data.channels,
+        extensions=list(data.extensions),
+        on_corrupt=data.on_corrupt,
+        workers=_workers(cfg),
+    )
+
+
+def _step_batch(cfg: ExperimentConfig) -> int:
+    # One training step consumes a fresh real batch for each of its n_critic D updates.
+    return cfg.train.batch_size * cfg.train.n_critic
+
+
+def _image_args(cfg: ExperimentConfig) -> tuple[int, int, tuple[float, float]]:
+    return _step_batch(cfg), cfg.seed, VALUE_RANGES[cfg.generator.output_activation]
+
+
+def _file_args(cfg: ExperimentConfig) -> dict[str, object]:
+    return {"resolution": cfg.data.resolution, "data_dir": cfg.data.data_dir, "download": cfg.data.download}
+
+
+def _workers(cfg: ExperimentConfig) -> WorkerOptions:
+    data = cfg.data
+    return WorkerOptions(data.num_workers, data.pin_memory, data.persistent_workers)
+
+
+DATASETS: dict[str, Callable[[ExperimentConfig], GANDataModule]] = {
+    "toy_ring": _toy("ring"),
+    "toy_grid": _toy("grid"),
+    "mnist_embedded": _mnist("embedded"),
+    "mnist": _mnist("torchvision"),
+    "fashion_mnist": _in_memory(FashionMNISTDataModule),
+    "cifar10": _in_memory(CIFAR10DataModule),
+    "celeba": _celeba,
+    "imagefolder": _image_folder,
+}
+
+
+def build_datamodule(cfg: ExperimentConfig) -> GANDataModule:
+    """The DataModule named by ``cfg.data.name``; ValueError for options the dataset cannot serve."""
+    return DATASETS[cfg.data.name](cfg)
+
+
+__all__ = [
+    "CHANNELS",
+    "DATASETS",
+    "DATA_DEVICES",
+    "ON_CORRUPT",
+    "TOY_STD",
+    "VALUE_RANGES",
+    "CIFAR10DataModule",
+    "CelebADataModule",
+    "DataUnavailableError",
+    "FashionMNISTDataModule",
+    "GANDataModule",
+    "ImageDataModule",
+    "ImageFolderDataModule",
+    "InMemoryDataModule",
+    "MNISTDataModule",
+    "StreamingImageDataModule",
+    "Toy2DDataModule",
+    "WorkerOptions",
+    "build_datamodule",
+    "mode_centres",
+]

@@ -1,0 +1,209 @@
+"""Base classes of every DataModule: the interface the GAN module relies on, and two ways to serve batches.
+
+* :class:`InMemoryDataModule`: the whole training set is one tensor (optionally on the GPU),
+  batched by random index. Subclasses only say how to load the tensor (``load``).
+* :class:`StreamingImageDataModule`: image files decoded by ``DataLoader`` workers, for sets too
+  large to hold (CelebA) or of unknown size (an image folder).
+
+Batching, sharding across ranks, resumable order and the conversion between stored values and the
+generator's output range live here once.
+"""
+
+from __future__ import annotations
+
+import os
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+
+import lightning as L
+import torch
+from torch import Tensor
+from torch.utils.data import Dataset
+
+from gan_lightning.data.loader import InMemoryLoader, StreamingLoader
+
+DATA_DEVICES = ("cpu", "auto", "cuda")
+"""Where an in-memory training set lives; see ``data.device`` in the config schema."""
+
+
+def usable_cpus() -> int:
+    """CPUs this process may run on: its affinity mask where the OS has one (Linux), else all."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+class DataUnavailableError(RuntimeError):
+    """The dataset's files are missing or unreadable; the message says which and how to fix it."""
+
+
+def check_resolution(dataset: str, resolution: int, allowed: tuple[int, ...]) -> None:
+    """Reject a ``data.resolution`` the dataset cannot be served at (a ValueError the config loader reports)."""
+    if resolution not in allowed:
+        raise ValueError(
+            f"invalid value {resolution} for config key 'data.resolution' with {dataset}; "
+            f"allowed: {', '.join(map(str, allowed))}"
+        )
+
+
+class GANDataModule(L.LightningDataModule, ABC):
+    """What the GAN module and callbacks need from any dataset: the sample shape and the value mapping."""
+
+    @property
+    @abstractmethod
+    def data_shape(self) -> tuple[int, ...]:
+        """Shape of one sample as the networks see it, e.g. ``(1, 28, 28)`` or ``(2,)``."""
+
+    def to_model_space(self, batch: Tensor) -> Tensor:
+        """Map stored values to what the discriminator sees as real data (identity by default)."""
+        return batch
+
+    def to_data_space(self, samples: Tensor) -> Tensor:
+        """Inverse of :meth:`to_model_space` for generated samples (identity by default)."""
+        return samples
+
+    def unavailable(self) -> str | None:
+        """A one-line explanation when the data cannot be loaded (files missing, download off), else None.
+
+        Cheap: the config loader calls it before anything is written.
+        """
+        return None
+
+    def on_after_batch_transfer(self, batch: Tensor, dataloader_idx: int) -> Tensor:
+        # Converting after the transfer keeps host-to-device copies in the compact stored dtype.
+        return self.to_model_space(batch)
+
+
+class InMemoryDataModule(GANDataModule):
+    """Loads the whole training set once and serves shuffled batches from memory.
+
+    Args:
+        batch_size: items per training step (the GAN module splits them across its
+            ``n_critic`` discriminator updates).
+        seed: base seed of the per-epoch shuffling.
+        device: ``cpu`` keeps the tensor in host memory; ``auto`` moves it to the training device
+            when that is an accelerator (no host-to-device copy per step); ``cuda`` insists on one.
+    """
+
+    def __init__(self, batch_size: int, seed: int, device: str = "cpu") -> None:
+        super().__init__()
+        if device not in DATA_DEVICES:
+            raise ValueError(f"invalid value {device!r} for config key 'data.device'; allowed: {DATA_DEVICES}")
+        self.batch_size = batch_size
+        self.seed = seed
+        self.device = device
+        self._data: Tensor | None = None
+
+    @abstractmethod
+    def load(self) -> Tensor:
+        """Return the full training set, shape ``(N, *data_shape)``, in its stored dtype."""
+
+    def setup(self, stage: str | None = None) -> None:
+        if self._data is None:
+            self._data = self.load()
+
+    @property
+    def data(self) -> Tensor:
+        if self._data is None:
+            self.setup()
+        assert self._data is not None
+        return self._data
+
+    def train_dataloader(self) -> InMemoryLoader:
+        trainer = self.trainer
+        rank, world = (trainer.global_rank, trainer.world_size) if trainer is not None else (0, 1)
+        target = trainer.strategy.root_device if trainer is not None else torch.device("cpu")
+        if self.device == "cuda" and target.type != "cuda":
+            raise DataUnavailableError(f"data.device=cuda, but training runs on {target}; use data.device=auto")
+        if self.device != "cpu" and target.type != "cpu":
+            self._data = self.data.to(target)
+        return InMemoryLoader(self.data, self.batch_size, self.seed, rank=rank, world_size=world)
+
+
+class ImageSpace:
+    """Images stored as ``uint8`` ``(C, H, W)``, served in the generator's output range ``value_range``."""
+
+    value_range: tuple[float, float]
+
+    def to_model_space(self, batch: Tensor) -> Tensor:
+        low, high = self.value_range
+        return batch.to(torch.float32).mul_((high - low) / 255.0).add_(low)
+
+    def to_data_space(self, samples: Tensor) -> Tensor:
+        """Generated images back to pixel intensities in [0, 1]."""
+        low, high = self.value_range
+        return ((samples.float() - low) / (high - low)).clamp_(0.0, 1.0)
+
+
+class ImageDataModule(ImageSpace, InMemoryDataModule):
+    """An in-memory image set: one ``uint8`` ``(N, C, H, W)`` tensor.
+
+    ``labels`` holds the class of every training image where the dataset has classes, kept for
+    class-conditional models; batches carry images only.
+    """
+
+    def __init__(self, batch_size: int, seed: int, value_range: tuple[float, float], device: str = "cpu") -> None:
+        super().__init__(batch_size, seed, device)
+        self.value_range = value_range
+        self.labels: Tensor | None = None
+
+
+@dataclass(frozen=True)
+class WorkerOptions:
+    """How the ``DataLoader`` of a streaming dataset runs its workers (``data.*`` in the config)."""
+
+    num_workers: int = 4
+    """Capped at the CPUs this process may use: more workers than cores only contend for them."""
+    pin_memory: bool = True
+    """Page-locked batches for faster, asynchronous copies to a GPU; ignored without CUDA."""
+    persistent_workers: bool = True
+    """Keep workers alive between epochs instead of restarting them (and their file handles)."""
+
+
+class StreamingImageDataModule(ImageSpace, GANDataModule):
+    """Image files decoded to ``uint8`` ``(C, R, R)`` by DataLoader workers, in a seeded, resumable order.
+
+    Subclasses build the dataset in :meth:`index` (list the files, no decoding), which ``setup``
+    calls once, so a missing or empty dataset fails before training starts.
+    """
+
+    def __init__(
+        self,
+        batch_size: int,
+        seed: int,
+        value_range: tuple[float, float],
+        workers: WorkerOptions = WorkerOptions(),
+    ) -> None:
+        super().__init__()
+        self.batch_size = batch_size
+        self.seed = seed
+        self.value_range = value_range
+        self.workers = workers
+        self._dataset: Dataset[Tensor] | None = None
+
+    @abstractmethod
+    def index(self) -> Dataset[Tensor]:
+        """The training set as a map-style dataset of ``uint8`` ``(C, R, R)`` tensors."""
+
+    def setup(self, stage: str | None = None) -> None:
+        if self._dataset is None:
+            self._dataset = self.index()
+
+    @property
+    def dataset(self) -> Dataset[Tensor]:
+        if self._dataset is None:
+            self.setup()
+        assert self._dataset is not None
+        return self._dataset
+
+    def train_dataloader(self) -> StreamingLoader:
+        trainer = self.trainer
+        rank, world = (trainer.global_rank, trainer.world_size) if trainer is not None else (0, 1)
+        return StreamingLoader(
+            self.dataset,
+            self.batch_size,
+            self.seed,
+            rank=rank,
+            world_size=world,
+            num_workers=min(self.workers.num_workers, usable_cpus()),
+            pin_memory=self.workers.pin_memory and torch.cuda.is_available(),
+            persistent_workers=self.workers.persistent_workers,
+        )

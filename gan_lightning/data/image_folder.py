@@ -1,0 +1,96 @@
+"""Any folder of images, searched recursively: the way to train on your own data.
+
+Files are kept when their extension is in ``extensions`` (case-insensitive); hidden files and
+folders (``.name``, e.g. macOS ``._photo.jpg`` metadata) are ignored. Every kept file's header is
+read once at start-up, so files that are not images are reported before training: skipped with
+one warning naming them, or an error, as ``on_corrupt`` says. Sub-folders are not classes here;
+every image is one training sample.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Iterator, Sequence
+
+from gan_lightning.config.schema import DataConfig
+from gan_lightning.data.base import DataUnavailableError, StreamingImageDataModule, WorkerOptions
+from gan_lightning.data.image_files import ImageFileDataset, SquareImage, check_header
+
+IMAGE_EXTENSIONS = tuple(DataConfig().extensions)
+_NAMED_IN_WARNING = 20
+"""At most this many skipped files are named in the warning (then a count)."""
+
+
+def normalize_extensions(extensions: Sequence[str]) -> tuple[str, ...]:
+    """``["PNG", ".jpg"]`` → ``(".png", ".jpg")``."""
+    return tuple(f".{e.lower().lstrip('.')}" for e in extensions)
+
+
+def iter_image_files(root: str, extensions: Sequence[str]) -> Iterator[str]:
+    """Image files under ``root``, recursively, in a sorted (reproducible) order."""
+    wanted = normalize_extensions(extensions)
+    for directory, subdirs, files in os.walk(root, followlinks=True):
+        subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
+        for name in sorted(files):
+            if not name.startswith(".") and name.lower().endswith(wanted):
+                yield os.path.join(directory, name)
+
+
+class ImageFolderDataModule(StreamingImageDataModule):
+    """Every image under ``data_dir``, as ``channels`` (1 grey or 3 RGB) × ``resolution``² squares."""
+
+    def __init__(
+        self,
+        data_dir: str,
+        batch_size: int,
+        seed: int,
+        value_range: tuple[float, float],
+        resolution: int = 64,
+        channels: int = 3,
+        extensions: Sequence[str] = IMAGE_EXTENSIONS,
+        on_corrupt: str = "skip",
+        workers: WorkerOptions = WorkerOptions(),  # noqa: B008 - frozen dataclass, immutable default
+    ) -> None:
+        super().__init__(batch_size, seed, value_range, workers)
+        self.data_dir = data_dir
+        self.decode = SquareImage(resolution, channels)
+        self.extensions = normalize_extensions(extensions)
+        self.on_corrupt = on_corrupt
+
+    @property
+    def data_shape(self) -> tuple[int, ...]:
+        return (self.decode.channels, self.decode.resolution, self.decode.resolution)
+
+    def unavailable(self) -> str | None:
+        if not os.path.isdir(self.data_dir):
+            return f"data.data_dir={self.data_dir!r} is not a folder; point it at a folder of images"
+        if next(iter_image_files(self.data_dir, self.extensions), None) is None:
+            return (
+                f"data.data_dir={self.data_dir!r} holds no images with extensions {', '.join(self.extensions)} "
+                "(searched recursively); add images or set data.extensions"
+            )
+        return None
+
+    def index(self) -> ImageFileDataset:
+        problem = self.unavailable()
+        if problem:
+            raise DataUnavailableError(problem)
+        files, unreadable = [], []
+        for path in iter_image_files(self.data_dir, self.extensions):
+            reason = check_header(path)
+            if reason is None:
+                files.append(path)
+            elif self.on_corrupt == "error":
+                raise DataUnavailableError(
+                    f"cannot read image {path} ({reason}); remove it or set data.on_corrupt=skip"
+                )
+            else:
+                unreadable.append(path)
+        if unreadable:
+            named = ", ".join(unreadable[:_NAMED_IN_WARNING])
+            more = f" and {len(unreadable) - _NAMED_IN_WARNING} more" if len(unreadable) > _NAMED_IN_WARNING else ""
+            warnings.warn(f"skipping {len(unreadable)} unreadable image file(s): {named}{more}", stacklevel=2)
+        if not files:
+            raise DataUnavailableError(f"none of the image files under {self.data_dir} can be read")
+        return ImageFileDataset(files, self.decode, self.on_corrupt)

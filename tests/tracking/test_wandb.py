@@ -1,0 +1,62 @@
+"""An offline wandb run: images and config in its run directory, resume continues it, no secrets on disk."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+from helpers import tiny_config, train
+
+pytest.importorskip("wandb")
+
+from gan_lightning.training import find_resume_point
+from gan_lightning.wandb_logging import resolve_mode
+
+SECRET = "secret-test-key-123"
+
+
+@pytest.fixture
+def offline_wandb(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Offline mode, a fake API key in the environment, every wandb folder under tmp_path."""
+    monkeypatch.setenv("WANDB_MODE", "offline")
+    monkeypatch.setenv("WANDB_API_KEY", SECRET)
+    for name in ("WANDB_DIR", "WANDB_CACHE_DIR", "WANDB_CONFIG_DIR", "WANDB_DATA_DIR", "WANDB_ARTIFACT_DIR"):
+        monkeypatch.setenv(name, str(tmp_path / "wandb-home"))
+    monkeypatch.delenv("WANDB_SWEEP_ID", raising=False)
+    return tmp_path
+
+
+def test_offline_run_logs_images_and_config_and_resume_continues_it(offline_wandb: Path) -> None:
+    root = offline_wandb / "runs"
+    first = tiny_config(root, **{"run.loggers": "[csv,wandb]", "train.max_steps": 3})
+    run_dir = train(first)
+    run_id = torch.load(run_dir / "checkpoints" / "last.ckpt", weights_only=False)["wandb_run_id"]
+
+    resumed = tiny_config(root, **{"run.loggers": "[csv,wandb]", "train.max_steps": 6})
+    train(resumed, find_resume_point(str(run_dir)))
+    assert torch.load(run_dir / "checkpoints" / "last.ckpt", weights_only=False)["wandb_run_id"] == run_id
+
+    wandb_runs = sorted((run_dir / "wandb").glob("offline-run-*"))
+    assert len(wandb_runs) == 2 and all(p.name.endswith(f"-{run_id}") for p in wandb_runs)
+    images = sorted(p.name for p in run_dir.glob("wandb/offline-run-*/files/media/images/samples_*.png"))
+    assert len(images) == 2, images  # steps 3 and 6; the final pictures show the same steps, logged once
+    (log,) = wandb_runs[0].glob("run-*.wandb")
+    record = log.read_bytes()
+    assert b"g_optim" in record and b"toy_ring" in record  # the resolved config is the run config
+
+    leaked = [p for p in offline_wandb.rglob("*") if p.is_file() and SECRET.encode() in p.read_bytes()]
+    assert leaked == []
+
+
+def test_auto_mode_goes_online_only_with_a_login(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("WANDB_MODE", "WANDB_API_KEY", "WANDB_SWEEP_ID", "WANDB_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    netrc = tmp_path / "netrc"
+    monkeypatch.setenv("NETRC", str(netrc))
+    assert resolve_mode("auto") == "offline"
+    netrc.write_text("machine api.wandb.ai\n  login user\n  password 0123\n")
+    assert resolve_mode("auto") == "online"
+    monkeypatch.setenv("WANDB_MODE", "dryrun")
+    assert resolve_mode("auto") == "offline"
+    assert resolve_mode("disabled") == "disabled"
