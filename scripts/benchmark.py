@@ -56,10 +56,13 @@ PACGAN_TABLE1 = {  # method, modes, high-quality %, reverse KL (mean ± s.e. ove
 }
 
 
-def mean_se(values: list[float]) -> str:
+def mean_se(values: list[float], decimals: int = 2) -> str:
     mean = statistics.fmean(values)
     se = statistics.stdev(values) / math.sqrt(len(values)) if len(values) > 1 else 0.0
-    return f"{mean:.2f} ± {se:.2f}"
+    return f"{mean:.{decimals}f} ± {se:.{decimals}f}"
+
+
+TOY_COLUMNS = ("modes", "high_quality", "reverse_kl", "seconds")
 
 
 def toy_run(dataset: str, seed: int, root: Path, overrides: list[str]) -> dict[str, float]:
@@ -97,7 +100,7 @@ def toy(args: argparse.Namespace) -> dict[str, object]:
     for dataset in args.datasets:
         runs = results[dataset]
         assert isinstance(runs, list)
-        row = [mean_se([r[k] for r in runs]) for k in ("modes", "high_quality", "reverse_kl", "seconds")]
+        row = [mean_se([r[k] for r in runs], 4 if k == "reverse_kl" else 2) for k in TOY_COLUMNS]
         print(f"| {dataset} | gan-lightning ({args.seeds} seeds) | " + " | ".join(row) + " |")
         for name, *published in PACGAN_TABLE1[dataset]:
             print(f"| {dataset} | {name} (PacGAN Table 1) | " + " | ".join(published) + " | |")
