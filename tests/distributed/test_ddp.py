@@ -62,7 +62,14 @@ def test_two_ranks_match_one_process_with_twice_the_batch(tmp_path: Path, base: 
     # No batch norm anywhere (its statistics are per rank); everything else is world-size independent.
     # float64, because Adam turns float32 summation-order noise in near-zero gradients into lr-sized
     # steps (its first update is lr * sign(g)); in float64 that noise is far below the tolerance.
-    extra = ["--base", base, "generator.norm=none", "train.max_steps=6", "trainer.precision=64-true"]
+    extra = [
+        "--base",
+        base,
+        "generator.norm=none",
+        "discriminator.norm=none",
+        "train.max_steps=6",
+        "trainer.precision=64-true",
+    ]
     two = run_job(tmp_path / "two", *extra, devices=2, batch=8)
     one = run_job(tmp_path / "one", *extra, devices=1, batch=16)
     assert two.returncode == 0, two.stderr[-3000:]
