@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, TypeVar
+import inspect
+from typing import TYPE_CHECKING, Any
 
 from torch import nn
 
@@ -17,36 +17,41 @@ from gan_lightning.networks.resnet import ResNetDiscriminator, ResNetGenerator
 if TYPE_CHECKING:
     from gan_lightning.config.schema import DiscriminatorConfig, GeneratorConfig
 
-GENERATORS: dict[str, Callable[[GeneratorConfig, tuple[int, ...]], nn.Module]] = {
-    "mlp": MLPGenerator.from_config,
-    "dcgan": DCGANGenerator.from_config,
-    "resnet": ResNetGenerator.from_config,
+GENERATORS: dict[str, type[nn.Module]] = {
+    "mlp": MLPGenerator,
+    "dcgan": DCGANGenerator,
+    "resnet": ResNetGenerator,
 }
-DISCRIMINATORS: dict[str, Callable[[DiscriminatorConfig, tuple[int, ...]], nn.Module]] = {
-    "mlp": MLPDiscriminator.from_config,
-    "dcgan": DCGANDiscriminator.from_config,
-    "resnet": ResNetDiscriminator.from_config,
+DISCRIMINATORS: dict[str, type[nn.Module]] = {
+    "mlp": MLPDiscriminator,
+    "dcgan": DCGANDiscriminator,
+    "resnet": ResNetDiscriminator,
 }
 ARCHS = tuple(GENERATORS)
 """("mlp", "dcgan", "resnet"); both registries share these names."""
 
-_Builder = TypeVar("_Builder")
 
+def _build(registry: dict[str, type[nn.Module]], cfg: Any, data_shape: tuple[int, ...], role: str) -> nn.Module:
+    """``cls(data_shape, **fields)`` with the config fields the constructor names.
 
-def _lookup(registry: dict[str, _Builder], arch: str, role: str) -> _Builder:
-    if arch not in registry:
-        raise ValueError(f"unknown {role} arch {arch!r}; choose one of {tuple(registry)}")
-    return registry[arch]
+    Constructor keywords and config keys share their names by design, so a new network only needs
+    a registry entry: every keyword it accepts is read from the config section of the same name.
+    """
+    if cfg.arch not in registry:
+        raise ValueError(f"unknown {role} arch {cfg.arch!r}; choose one of {tuple(registry)}")
+    network = registry[cfg.arch]
+    keywords = [name for name in inspect.signature(network).parameters if name != "data_shape"]
+    return network(tuple(data_shape), **{name: getattr(cfg, name) for name in keywords if hasattr(cfg, name)})
 
 
 def build_generator(cfg: GeneratorConfig, data_shape: tuple[int, ...]) -> nn.Module:
     """The generator named by ``cfg.arch`` for data of shape ``data_shape`` (no batch dim)."""
-    return _lookup(GENERATORS, cfg.arch, "generator")(cfg, tuple(data_shape))
+    return _build(GENERATORS, cfg, data_shape, "generator")
 
 
 def build_discriminator(cfg: DiscriminatorConfig, data_shape: tuple[int, ...]) -> nn.Module:
     """The discriminator named by ``cfg.arch`` for data of shape ``data_shape`` (no batch dim)."""
-    return _lookup(DISCRIMINATORS, cfg.arch, "discriminator")(cfg, tuple(data_shape))
+    return _build(DISCRIMINATORS, cfg, data_shape, "discriminator")
 
 
 __all__ = [

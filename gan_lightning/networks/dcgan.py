@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from functools import partial
 from itertools import pairwise
-from typing import TYPE_CHECKING
 
 import torch
 from torch import nn
@@ -16,9 +15,6 @@ from gan_lightning.networks.layers import (
     pack_samples,
     weight_block,
 )
-
-if TYPE_CHECKING:
-    from gan_lightning.config.schema import DiscriminatorConfig, GeneratorConfig
 
 _STRIDE_2 = {"kernel_size": 4, "stride": 2, "padding": 1}
 """Doubles (ConvTranspose) or halves (Conv) the side of a feature map."""
@@ -58,17 +54,6 @@ class DCGANGenerator(nn.Module):
             ),
         )
 
-    @classmethod
-    def from_config(cls, cfg: GeneratorConfig, data_shape: tuple[int, ...]) -> DCGANGenerator:
-        return cls(
-            data_shape,
-            latent_dim=cfg.latent_dim,
-            width=cfg.width,
-            norm=cfg.norm,
-            output_activation=cfg.output_activation,
-            init=cfg.init,
-        )
-
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         return self.net(z.view(z.shape[0], -1, 1, 1))
 
@@ -103,17 +88,6 @@ class DCGANDiscriminator(nn.Module):
             layers.append(MinibatchStdDev())
         layers.append(block(channels[-1] + int(minibatch_std), 1, batchnorm=False, kernel_size=start))
         self.net = nn.Sequential(*layers)
-
-    @classmethod
-    def from_config(cls, cfg: DiscriminatorConfig, data_shape: tuple[int, ...]) -> DCGANDiscriminator:
-        return cls(
-            data_shape,
-            width=cfg.width,
-            norm=cfg.norm,
-            init=cfg.init,
-            minibatch_std=cfg.minibatch_std,
-            pack=cfg.pack,
-        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(pack_samples(x, self.pack)).view(-1)

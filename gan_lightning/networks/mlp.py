@@ -5,15 +5,11 @@ from __future__ import annotations
 import math
 from functools import partial
 from itertools import pairwise
-from typing import TYPE_CHECKING
 
 import torch
 from torch import nn
 
 from gan_lightning.networks.layers import MinibatchStdDev, output_activation_layer, pack_samples, weight_block
-
-if TYPE_CHECKING:
-    from gan_lightning.config.schema import DiscriminatorConfig, GeneratorConfig
 
 
 class MLPGenerator(nn.Module):
@@ -42,18 +38,6 @@ class MLPGenerator(nn.Module):
                 activation=output_activation_layer(output_activation),
                 batchnorm=False,
             ),
-        )
-
-    @classmethod
-    def from_config(cls, cfg: GeneratorConfig, data_shape: tuple[int, ...]) -> MLPGenerator:
-        return cls(
-            data_shape,
-            latent_dim=cfg.latent_dim,
-            width=cfg.width,
-            depth=cfg.depth,
-            norm=cfg.norm,
-            output_activation=cfg.output_activation,
-            init=cfg.init,
         )
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
@@ -88,18 +72,6 @@ class MLPDiscriminator(nn.Module):
             layers.append(MinibatchStdDev())
         layers.append(block(dims[-1] + int(minibatch_std), 1, batchnorm=False))
         self.net = nn.Sequential(*layers)
-
-    @classmethod
-    def from_config(cls, cfg: DiscriminatorConfig, data_shape: tuple[int, ...]) -> MLPDiscriminator:
-        return cls(
-            data_shape,
-            width=cfg.width,
-            depth=cfg.depth,
-            norm=cfg.norm,
-            init=cfg.init,
-            minibatch_std=cfg.minibatch_std,
-            pack=cfg.pack,
-        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(pack_samples(x.flatten(1), self.pack)).view(-1)

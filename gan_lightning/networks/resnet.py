@@ -16,7 +16,6 @@ Every block has ``width`` channels (SNGAN: 256 in G, 128 in D).
 from __future__ import annotations
 
 from functools import partial
-from typing import TYPE_CHECKING
 
 import torch
 from torch import nn
@@ -29,9 +28,6 @@ from gan_lightning.networks.layers import (
     pack_samples,
     weight_block,
 )
-
-if TYPE_CHECKING:
-    from gan_lightning.config.schema import DiscriminatorConfig, GeneratorConfig
 
 _CONV3 = {"kernel_size": 3, "padding": 1}
 _D_FINAL_SIDE = 8
@@ -121,17 +117,6 @@ class ResNetGenerator(nn.Module):
             ),
         )
 
-    @classmethod
-    def from_config(cls, cfg: GeneratorConfig, data_shape: tuple[int, ...]) -> ResNetGenerator:
-        return cls(
-            data_shape,
-            latent_dim=cfg.latent_dim,
-            width=cfg.width,
-            norm=cfg.norm,
-            output_activation=cfg.output_activation,
-            init=cfg.init,
-        )
-
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         x = self.input(z.view(z.shape[0], -1)).view(z.shape[0], self.width, self.start, self.start)
         return self.output(self.blocks(x))
@@ -170,17 +155,6 @@ class ResNetDiscriminator(nn.Module):
         layers.append(nn.ReLU())
         self.blocks = nn.Sequential(*layers)
         self.logit = weight_block(nn.Linear, width + int(minibatch_std), 1, norm=norm, init=init, batchnorm=False)
-
-    @classmethod
-    def from_config(cls, cfg: DiscriminatorConfig, data_shape: tuple[int, ...]) -> ResNetDiscriminator:
-        return cls(
-            data_shape,
-            width=cfg.width,
-            norm=cfg.norm,
-            init=cfg.init,
-            minibatch_std=cfg.minibatch_std,
-            pack=cfg.pack,
-        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         features = self.blocks(pack_samples(x, self.pack)).sum(dim=(2, 3))  # global sum pooling
