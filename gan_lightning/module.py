@@ -32,6 +32,7 @@ from torch import Tensor
 
 from gan_lightning.config.schema import ExperimentConfig, OptimizerConfig
 from gan_lightning.data import VALUE_RANGES
+from gan_lightning.data.base import images_to_unit_range
 from gan_lightning.ema import make_ema_copy, update_ema
 from gan_lightning.losses import build_loss, gradient_penalty, r1_penalty
 from gan_lightning.networks import build_discriminator, build_generator
@@ -134,8 +135,7 @@ class GANModule(L.LightningModule):
         """Images to pixel intensities in [0, 1]; other data is multiplied back by ``data.scale``."""
         if len(self.data_shape) != 3:
             return samples.float() * self.cfg.data.scale
-        low, high = self.value_range
-        return ((samples.float() - low) / (high - low)).clamp_(0.0, 1.0)
+        return images_to_unit_range(samples, self.value_range)
 
     # ------------------------------------------------------------------ training
     def configure_model(self) -> None:

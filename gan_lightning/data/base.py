@@ -44,6 +44,12 @@ def check_resolution(dataset: str, resolution: int, allowed: tuple[int, ...]) ->
         )
 
 
+def images_to_unit_range(samples: Tensor, value_range: tuple[float, float]) -> Tensor:
+    """Generated images in ``value_range`` back to pixel intensities in [0, 1]."""
+    low, high = value_range
+    return ((samples.float() - low) / (high - low)).clamp_(0.0, 1.0)
+
+
 class GANDataModule(L.LightningDataModule, ABC):
     """What the GAN module and callbacks need from any dataset: the sample shape and the value mapping."""
 
@@ -70,6 +76,11 @@ class GANDataModule(L.LightningDataModule, ABC):
     def on_after_batch_transfer(self, batch: Tensor, dataloader_idx: int) -> Tensor:
         # Converting after the transfer keeps host-to-device copies in the compact stored dtype.
         return self.to_model_space(batch)
+
+    def rank_and_world_size(self) -> tuple[int, int]:
+        """This process's rank and the number of processes (0 and 1 outside a Trainer)."""
+        trainer = self.trainer
+        return (trainer.global_rank, trainer.world_size) if trainer is not None else (0, 1)
 
 
 class InMemoryDataModule(GANDataModule):
@@ -109,7 +120,7 @@ class InMemoryDataModule(GANDataModule):
 
     def train_dataloader(self) -> InMemoryLoader:
         trainer = self.trainer
-        rank, world = (trainer.global_rank, trainer.world_size) if trainer is not None else (0, 1)
+        rank, world = self.rank_and_world_size()
         target = trainer.strategy.root_device if trainer is not None else torch.device("cpu")
         if self.device == "cuda" and target.type != "cuda":
             raise DataUnavailableError(f"data.device=cuda, but training runs on {target}; use data.device=auto")
@@ -129,8 +140,7 @@ class ImageSpace:
 
     def to_data_space(self, samples: Tensor) -> Tensor:
         """Generated images back to pixel intensities in [0, 1]."""
-        low, high = self.value_range
-        return ((samples.float() - low) / (high - low)).clamp_(0.0, 1.0)
+        return images_to_unit_range(samples, self.value_range)
 
 
 class ImageDataModule(ImageSpace, InMemoryDataModule):
@@ -195,8 +205,7 @@ class StreamingImageDataModule(ImageSpace, GANDataModule):
         return self._dataset
 
     def train_dataloader(self) -> StreamingLoader:
-        trainer = self.trainer
-        rank, world = (trainer.global_rank, trainer.world_size) if trainer is not None else (0, 1)
+        rank, world = self.rank_and_world_size()
         return StreamingLoader(
             self.dataset,
             self.batch_size,
