@@ -18,7 +18,8 @@ import lightning as L
 import torch
 from lightning.pytorch.utilities import rank_zero_only
 
-from gan_lightning.callbacks import SampleImages, ToyModeMetrics, WandbRunId
+from gan_lightning.callbacks import SampleImages, ToyModeMetrics, TrainingCurves, WandbRunId
+from gan_lightning.callbacks.sample_quality import sample_quality_callbacks
 from gan_lightning.callbacks.wandb_run import WANDB_RUN_ID_KEY
 from gan_lightning.checkpointing import (
     AtomicCheckpointIO,
@@ -29,6 +30,8 @@ from gan_lightning.checkpointing import (
 from gan_lightning.config import ConfigError, ExperimentConfig, load_config, to_yaml
 from gan_lightning.data import TOY_STD, GANDataModule, Toy2DDataModule, build_datamodule, mode_centres
 from gan_lightning.loggers import build_loggers, drop_rows_after
+from gan_lightning.metrics.inception import InceptionWeightsError
+from gan_lightning.metrics.sample_quality import SampleQualityError
 from gan_lightning.module import GANModule
 
 # Two Lightning warnings that are expected here and would only confuse a newcomer: the EMA generator
@@ -141,6 +144,7 @@ def build_callbacks(config: ExperimentConfig, run_dir: Path, datamodule: GANData
         centres = mode_centres(datamodule.kind)
         callbacks.append(ToyModeMetrics(config.train.sample_every, centres, TOY_STD[datamodule.kind]))
     callbacks.append(SampleImages(run_dir / "samples", config.train.sample_every, centres))
+    callbacks.append(TrainingCurves(run_dir / "curves.png"))
     if "wandb" in config.run.loggers:
         callbacks.append(WandbRunId())
     return callbacks
@@ -217,6 +221,15 @@ def build_module(config: ExperimentConfig, datamodule: GANDataModule) -> GANModu
         raise ConfigError(f"invalid network configuration: {error}") from error
 
 
+def build_metric_callbacks(config: ExperimentConfig, datamodule: GANDataModule, run_dir: Path) -> list[L.Callback]:
+    """The ``metrics.*`` callbacks, built before the run directory exists: a missing extractor, weights
+    file or test split is a one-line ConfigError and leaves nothing written."""
+    try:
+        return sample_quality_callbacks(config, datamodule, run_dir / "checkpoints")
+    except (InceptionWeightsError, SampleQualityError) as error:
+        raise ConfigError(str(error)) from error
+
+
 def fit(
     config: ExperimentConfig,
     resume: ResumePoint | None = None,
@@ -231,12 +244,13 @@ def fit(
     datamodule = prepare_data(config)
     module = build_module(config, datamodule)
     run_dir = resume.run_dir if resume else new_run_dir(config)
+    metric_callbacks = build_metric_callbacks(config, datamodule, run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     if rank_zero_only.rank == 0:  # DDP worker processes re-run this function; one writer is enough
         write_text_atomically(run_dir / CONFIG_FILE, to_yaml(config))
         if resume:
             drop_rows_after(run_dir / "metrics.csv", resume.generator_step)
-    trainer = build_trainer(config, run_dir, datamodule, callbacks, resume, **trainer_overrides)
+    trainer = build_trainer(config, run_dir, datamodule, [*metric_callbacks, *callbacks], resume, **trainer_overrides)
     inherited = os.environ.get(RUN_DIR_ENV)
     os.environ[RUN_DIR_ENV] = str(run_dir)  # DDP worker processes started by the Trainer inherit it
     try:

@@ -1,9 +1,11 @@
-"""Pictures of samples: image grids and 2D scatter plots over the mixture's mode centres."""
+"""Pictures of samples: image grids, 2D scatter plots over the mixture's mode centres, latent
+interpolations and a montage of a run's grids."""
 
 from __future__ import annotations
 
 import math
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import matplotlib
@@ -11,6 +13,8 @@ import matplotlib
 matplotlib.use("Agg")  # files only: training machines have no display
 
 import matplotlib.pyplot as plt
+import torch
+from PIL import Image, ImageDraw
 from torch import Tensor
 from torchvision.utils import save_image
 
@@ -49,3 +53,54 @@ def save_samples(samples: Tensor, path: str | os.PathLike[str], centres: Tensor 
         save_scatter(samples, path, centres, title)
     else:
         raise ValueError(f"cannot draw samples of shape {tuple(samples.shape)}; expected (N, C, H, W) or (N, 2)")
+
+
+def slerp(start: Tensor, end: Tensor, steps: int) -> Tensor:
+    """``steps`` points on the great circle from each row of ``start`` to the same row of ``end``.
+
+    Spherical, not linear: Gaussian latents concentrate near a sphere, and a straight line between
+    two of them passes through low-norm codes the generator never saw in training (White, 2016).
+    Returns ``(rows, steps, latent_dim)``; nearly parallel pairs fall back to linear interpolation.
+    """
+    weights = torch.linspace(0, 1, steps, dtype=start.dtype, device=start.device).view(1, steps, 1)
+    cosine = torch.nn.functional.cosine_similarity(start, end, dim=1).clamp(-1, 1).view(-1, 1, 1)
+    angle = torch.arccos(cosine)
+    sine = torch.sin(angle)
+    parallel = sine.abs() < 1e-6
+    safe_sine = torch.where(parallel, torch.ones_like(sine), sine)
+    from_start = torch.where(parallel, 1 - weights, torch.sin((1 - weights) * angle) / safe_sine)
+    to_end = torch.where(parallel, weights, torch.sin(weights * angle) / safe_sine)
+    return from_start * start.unsqueeze(1) + to_end * end.unsqueeze(1)
+
+
+def save_montage(
+    pictures: Sequence[tuple[str, str | os.PathLike[str]]],
+    path: str | os.PathLike[str],
+    tile: int = 192,
+    padding: int = 8,
+    label_height: int = 16,
+) -> None:
+    """Labelled pictures side by side in one PNG, each shrunk to fit ``tile`` px (never enlarged).
+
+    Every cell is as large as the largest shrunk picture, so a run's grids (all one size) line up.
+    """
+    thumbnails = []
+    for _, picture in pictures:
+        with Image.open(picture) as image:
+            thumbnail = image.convert("RGB")
+        thumbnail.thumbnail((tile, tile))
+        thumbnails.append(thumbnail)
+    cell_width = max(t.width for t in thumbnails)
+    cell_height = max(t.height for t in thumbnails)
+    canvas = Image.new(
+        "RGB",
+        (len(thumbnails) * (cell_width + padding) + padding, cell_height + label_height + 2 * padding),
+        "white",
+    )
+    draw = ImageDraw.Draw(canvas)
+    for index, ((label, _), thumbnail) in enumerate(zip(pictures, thumbnails, strict=True)):
+        left = padding + index * (cell_width + padding)
+        canvas.paste(thumbnail, (left + (cell_width - thumbnail.width) // 2, padding))
+        draw.text((left, padding + cell_height + 2), label, fill="black")
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    canvas.save(path)

@@ -4,6 +4,7 @@
     python scripts/benchmark.py toy [--seeds 5] [--datasets ring grid] [--max-steps N]
     python scripts/benchmark.py train [--repeats 5] [--steps 100] [key=value ...]
     python scripts/benchmark.py data [--config C] [--batches 200] [--repeats 5] [--workers 0 2] [--threads N] [k=v ...]
+    python scripts/benchmark.py fid [--num 1000] [--repeats 3] [--device auto] [--inception-weights W] [k=v ...]
 
 ``toy``: the PacGAN Table 1 protocol (Lin et al. 2018) on the shipped ``toy_ring`` / ``toy_grid``
 configs: train one run per seed, draw 2,500 samples from the EMA generator, report modes
@@ -16,6 +17,10 @@ indexing and collation) and torchvision's per-sample path (PIL image → ``ToTen
 ``Normalize``, what ``torchvision.datasets.FashionMNIST`` with transforms does), with
 ``--workers`` worker processes each. Every batch ends as float32 in the generator's range;
 medians over interleaved repetitions, and the in-memory loader's speed-up over each.
+
+``fid``: seconds per repeated FID evaluation of ``--num`` generated vs ``--num`` real images
+(``--config``'s data, an untrained generator: the cost does not depend on training) with the real
+Inception features cached, against torchmetrics' default usage that recomputes them each time.
 """
 
 from __future__ import annotations
@@ -31,12 +36,14 @@ from pathlib import Path
 
 import torch
 
+from gan_lightning.benchmarks.fid_cost import benchmark_fid_cost
 from gan_lightning.benchmarks.train_speed import benchmark_train, summarize
+from gan_lightning.callbacks.sample_quality import generated_images, real_subset
 from gan_lightning.checkpointing import load_module
 from gan_lightning.config import load_config
 from gan_lightning.data import TOY_STD, mode_centres
 from gan_lightning.metrics import toy_mode_metrics
-from gan_lightning.training import LAST_CHECKPOINT, fit
+from gan_lightning.training import LAST_CHECKPOINT, build_module, fit, prepare_data
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -199,6 +206,26 @@ def data(args: argparse.Namespace) -> dict[str, object]:
     return {"rates": rates, "medians": medians}
 
 
+def fid(args: argparse.Namespace) -> dict[str, object]:
+    config = load_config([args.config], args.overrides)
+    device = torch.device(("cuda" if torch.cuda.is_available() else "cpu") if args.device == "auto" else args.device)
+    datamodule = prepare_data(config)
+    real = real_subset(datamodule.evaluation_images(config.metrics.real_split), args.num)
+    module = build_module(config, datamodule).to(device)
+    generate = generated_images(module, args.num, config.seed)
+    result = benchmark_fid_cost(real, generate, args.num, args.repeats, args.batch, args.inception_weights, device)
+    medians = result["medians"]
+    assert isinstance(medians, dict)
+    print(f"FID of {args.num} generated vs {len(real)} real images on {device}, median of {args.repeats}:")
+    print("| evaluation | seconds |")
+    print("|---|---|")
+    print(f"| first, extracting and caching real features | {result['first_cached_evaluation_s']:.2f} |")
+    print(f"| repeated, cached real features | {medians['cached']:.2f} |")
+    print(f"| repeated, torchmetrics default (recomputes real) | {medians['torchmetrics_default']:.2f} |")
+    print(f"ratio (torchmetrics default / cached): {result['ratio']:.2f}x")
+    return result
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -225,8 +252,19 @@ def main(argv: list[str] | None = None) -> int:
     )
     data_parser.add_argument("--json", type=Path, help="also write the per-repeat results here")
     data_parser.add_argument("overrides", nargs="*", help="config overrides, e.g. data.data_dir=/path")
+    fid_parser = commands.add_parser("fid", help="repeated FID with cached real features vs torchmetrics' default")
+    fid_parser.add_argument("--config", default=str(REPO / "configs" / "dcgan_fashion_mnist.yaml"))
+    fid_parser.add_argument("--num", type=int, default=1000, help="generated and real images per evaluation")
+    fid_parser.add_argument("--repeats", type=int, default=3)
+    fid_parser.add_argument("--batch", type=int, default=100)
+    fid_parser.add_argument("--device", default="auto")
+    fid_parser.add_argument(
+        "--inception-weights", help="local copy of the Inception weights (see metrics.inception_weights)"
+    )
+    fid_parser.add_argument("--json", type=Path, help="also write the timings here")
+    fid_parser.add_argument("overrides", nargs="*", help="config overrides, e.g. data.data_dir=/path")
     args = parser.parse_args(argv)
-    results = {"toy": toy, "train": train, "data": data}[args.command](args)
+    results = {"toy": toy, "train": train, "data": data, "fid": fid}[args.command](args)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
     return 0

@@ -26,6 +26,9 @@ def tiny_config(root: Path, base: str = "toy_ring", **extra: object) -> Experime
         "generator.width": 8,
         "discriminator.width": 8,
         "data.num_samples": 512,
+        "metrics.num_generated": 64,
+        "metrics.num_real": 64,
+        "metrics.cache_dir": str(root / "metric_cache"),
     }
     values.update(extra)
     return load_config([REPO / "configs" / f"{base}.yaml"], [f"{k}={v}" for k, v in values.items()])

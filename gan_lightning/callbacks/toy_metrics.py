@@ -8,6 +8,7 @@ import lightning as L
 import torch
 from torch import Tensor
 
+from gan_lightning.callbacks.metric_logging import log_evaluation
 from gan_lightning.metrics import toy_mode_metrics
 
 
@@ -39,9 +40,4 @@ class ToyModeMetrics(L.Callback):
     ) -> None:
         step = pl_module.generator_step
         if self.every and step % self.every == 0:
-            metrics = self.evaluate(pl_module)
-            # Straight to the loggers at this generator step (Lightning would defer them to its next
-            # logging step); also into callback_metrics so ModelCheckpoint can monitor them.
-            for logger in trainer.loggers:
-                logger.log_metrics(metrics, step=step)
-            pl_module.log_dict(metrics, logger=False, on_step=True, on_epoch=False)
+            log_evaluation(trainer, self.evaluate(pl_module), step)

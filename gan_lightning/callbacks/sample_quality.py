@@ -1,0 +1,156 @@
+"""FID and friends every N generator steps and at the end of training (``metrics.*`` in the config)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import lightning as L
+import torch
+from lightning.pytorch.callbacks import ModelCheckpoint
+from omegaconf import OmegaConf
+from torch import Tensor
+from torch.utils.data import Subset
+
+from gan_lightning.callbacks.metric_logging import log_evaluation
+from gan_lightning.config.schema import ExperimentConfig
+from gan_lightning.data import GANDataModule
+from gan_lightning.metrics.extractors import build_extractor, metric_prefix
+from gan_lightning.metrics.real_cache import RealFeatureCache
+from gan_lightning.metrics.sample_quality import RealImages, SampleQuality
+
+LOADER_ONLY_KEYS = ("device", "num_workers", "pin_memory", "persistent_workers")
+"""Data options that change how images are served, not which pixels they have (left out of the cache key)."""
+REAL_SUBSET_SEED = 0
+
+BEST_OF: dict[str, tuple[str, str]] = {
+    "fid": ("fid", "min"),
+    "kid": ("kid", "min"),
+    "is": ("is", "max"),
+    "pr": ("recall", "max"),
+    "classes": ("class_kl", "min"),
+}
+"""Which logged value ``metrics.keep_best`` follows for each metric, and in which direction."""
+
+
+def real_subset(images: RealImages, num: int) -> RealImages:
+    """All images when there are at most ``num``, else a fixed seeded subset (folders are often sorted by class)."""
+    if len(images) <= num:
+        return images
+    order = torch.randperm(len(images), generator=torch.Generator().manual_seed(REAL_SUBSET_SEED))[:num]
+    if isinstance(images, Tensor):
+        return images[order.to(images.device)]
+    return Subset(images, order.tolist())
+
+
+def build_sample_quality(config: ExperimentConfig, datamodule: GANDataModule) -> SampleQuality:
+    """The evaluator for ``config.metrics``: loads the extractor and the real images now (errors surface early)."""
+    cfg = config.metrics
+    real = real_subset(datamodule.evaluation_images(cfg.real_split), cfg.num_real)
+    data_identity = {
+        k: v for k, v in OmegaConf.to_container(OmegaConf.structured(config.data)).items() if k not in LOADER_ONLY_KEYS
+    }
+    data_identity["data_dir"] = os.path.abspath(os.path.expanduser(config.data.data_dir))
+    identity = {
+        "data": data_identity,
+        "value_range": getattr(datamodule, "value_range", None),
+        "split": cfg.real_split,
+        "subset_seed": REAL_SUBSET_SEED,
+    }
+    evaluator = SampleQuality(
+        cfg.names,
+        build_extractor(cfg),
+        real,
+        identity,
+        cache=RealFeatureCache(Path(cfg.cache_dir).expanduser() / "real_features"),
+        batch_size=cfg.batch_size,
+        kid_subsets=cfg.kid_subsets,
+        kid_subset_size=cfg.kid_subset_size,
+        pr_k=cfg.pr_k,
+        seed=config.seed,
+    )
+    evaluator.check(cfg.num_generated)
+    return evaluator
+
+
+def generated_images(module: L.LightningModule, num: int, seed: int, use_ema: bool = True) -> Callable[[range], Tensor]:
+    """``indices -> images in [0, 1]`` from one fixed draw of ``num`` latents (the same on every rank and call)."""
+    noise = torch.randn((num, module.cfg.generator.latent_dim), generator=torch.Generator().manual_seed(seed))
+
+    def generate(indices: range) -> Tensor:
+        chunk = noise[indices.start : indices.stop]
+        return module.to_data_space(module.sample(noise=chunk, batch_size=len(chunk), use_ema=use_ema))
+
+    return generate
+
+
+class SampleQualityMetrics(L.Callback):
+    """Logs ``<prefix><metric>`` (e.g. ``val/fid``) on ``num_generated`` EMA samples every ``every`` steps / at the end.
+
+    Every evaluation uses the same latents (drawn from ``seed``, not the training RNG), so successive
+    values differ only because the generator changed.
+    """
+
+    def __init__(self, evaluator: SampleQuality, every: int, num_generated: int, prefix: str, seed: int) -> None:
+        self.evaluator = evaluator
+        self.every = every
+        self.num_generated = num_generated
+        self.prefix = prefix
+        self.seed = seed
+        self._last_step: int | None = None
+
+    def setup(self, trainer: L.Trainer, pl_module: L.LightningModule, stage: str) -> None:
+        self.evaluator.extractor.to(pl_module.device)
+
+    def evaluate(self, pl_module: L.LightningModule) -> dict[str, float]:
+        generate = generated_images(pl_module, self.num_generated, self.seed)
+        values = self.evaluator.evaluate(generate, self.num_generated, pl_module.device)
+        return {f"{self.prefix}{name}": value for name, value in values.items()}
+
+    def _run(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        step = pl_module.generator_step
+        log_evaluation(trainer, self.evaluate(pl_module), step)
+        self._last_step = step
+
+    def on_train_batch_end(
+        self, trainer: L.Trainer, pl_module: L.LightningModule, outputs: Any, batch: Any, batch_idx: int
+    ) -> None:
+        if self.every and pl_module.generator_step % self.every == 0:
+            self._run(trainer, pl_module)
+
+    def on_train_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        if pl_module.generator_step != self._last_step:
+            self._run(trainer, pl_module)
+
+
+def sample_quality_callbacks(
+    config: ExperimentConfig, datamodule: GANDataModule, checkpoint_dir: str | os.PathLike[str]
+) -> list[L.Callback]:
+    """The metrics callback for ``config.metrics`` and, with ``keep_best``, a ``best.ckpt`` that follows it."""
+    cfg = config.metrics
+    if not cfg.names:
+        return []
+    prefix = metric_prefix(cfg.extractor)
+    callbacks: list[L.Callback] = [
+        SampleQualityMetrics(
+            build_sample_quality(config, datamodule), cfg.every, cfg.num_generated, prefix, config.seed
+        )
+    ]
+    if cfg.keep_best and cfg.every:
+        key, mode = BEST_OF[cfg.names[0]]
+        callbacks.append(
+            ModelCheckpoint(
+                dirpath=checkpoint_dir,
+                filename="best",
+                monitor=f"{prefix}{key}",
+                mode=mode,
+                save_top_k=1,
+                every_n_train_steps=cfg.every * (config.train.n_critic + 1),
+                save_on_train_epoch_end=False,
+                auto_insert_metric_name=False,
+                enable_version_counter=False,
+            )
+        )
+    return callbacks

