@@ -5,6 +5,7 @@ Each run is a subprocess (Lightning's DDP launcher re-runs the script per rank),
 
 from __future__ import annotations
 
+import csv
 import subprocess
 import sys
 from pathlib import Path
@@ -29,6 +30,7 @@ COMMON = [
 def run_job(out: Path, *args: str, devices: int = 2, batch: int = 16) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, str(JOB), str(out), *args, *COMMON]
     command += [f"trainer.devices={devices}", f"train.batch_size={batch}", f"run.root={out / 'runs'}"]
+    command += ["metrics.num_generated=64", "metrics.num_real=64", f"metrics.cache_dir={out / 'metric_cache'}"]
     return subprocess.run(command, capture_output=True, text=True, timeout=600)
 
 
@@ -75,6 +77,16 @@ def test_two_ranks_match_one_process_with_twice_the_batch(tmp_path: Path, base: 
     assert two.returncode == 0, two.stderr[-3000:]
     assert one.returncode == 0, one.stderr[-3000:]
     assert_equal_states(load_state(tmp_path / "two", 0), load_state(tmp_path / "one", 0), atol=1e-10)
+    if base == "quickstart":  # its end-of-run FID: each rank generates half, the synced value is the same
+        fid_two, fid_one = (final_metric(tmp_path / run, "val/mnist_classifier_fid") for run in ("two", "one"))
+        assert fid_two == pytest.approx(fid_one, rel=1e-6)
+
+
+def final_metric(out: Path, name: str) -> float:
+    (metrics_csv,) = (out / "runs").glob("*/*/metrics.csv")
+    values = [float(row[name]) for row in csv.DictReader(metrics_csv.open()) if row.get(name)]
+    assert values, f"{name} not logged"
+    return values[-1]
 
 
 def test_resume_under_ddp_is_exact(tmp_path: Path) -> None:
