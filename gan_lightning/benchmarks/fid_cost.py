@@ -60,18 +60,14 @@ def benchmark_fid_cost(
 ) -> dict[str, object]:
     """Median seconds per evaluation, interleaved, after one warm-up of each (which fills the cache)."""
     weights = resolve_inception_weights(weights_path, Path(tempfile.gettempdir()) / "gan_lightning_benchmark")
+    extractor = InceptionExtractor(weights).to(device)
     with tempfile.TemporaryDirectory() as cache_dir:
-        evaluator = SampleQuality(
-            ["fid"],
-            InceptionExtractor(weights).to(device),
-            real,
-            {"benchmark": "fid_cost"},
-            cache=RealFeatureCache(cache_dir),
-            batch_size=batch,
-        )
 
         def cached() -> tuple[float, float]:
-            evaluator._real_features = None  # a new evaluator per run would do the same: read the cache file
+            # A new evaluator each time, as in a new run or scripts/evaluate.py: real features come from disk.
+            evaluator = SampleQuality(
+                ["fid"], extractor, real, {"benchmark": "fid_cost"}, cache=RealFeatureCache(cache_dir), batch_size=batch
+            )
             _synchronize(device)
             start = time.perf_counter()
             value = evaluator.evaluate(generate, num, device)["fid"]

@@ -62,12 +62,19 @@ def test_every_evaluation_metric_gets_its_own_panel() -> None:
     ]
 
 
-def test_image_run_plots_losses_and_d_outputs(image_run: Path, image_run_tensorboard: EventAccumulator) -> None:
-    assert curve_panels(read_series(image_run / "metrics.csv")) == [LOSSES, D_OUTPUTS]
+def test_image_run_plots_losses_d_outputs_and_the_final_evaluation(
+    image_run: Path, image_run_tensorboard: EventAccumulator
+) -> None:
+    # The quickstart evaluates its classifier metrics at the end of training: one panel each.
+    evaluated = [
+        f"val/mnist_classifier_{name}" for name in ("class_kl", "classes_covered", "fid", "precision", "recall")
+    ]
+    panels = curve_panels(read_series(image_run / "metrics.csv"))
+    assert panels == [LOSSES, D_OUTPUTS, *[(name, [name]) for name in evaluated]]
     with Image.open(image_run / "curves.png") as curves:
-        assert curves.size == figure_size(2)
+        assert curves.size == figure_size(len(panels))
     (event,) = image_run_tensorboard.Images("curves")
-    assert (event.step, event.width, event.height) == (6, *figure_size(2))
+    assert (event.step, event.width, event.height) == (6, *figure_size(len(panels)))
 
 
 def test_toy_run_plots_the_toy_metrics(toy_run: Path) -> None:
