@@ -25,7 +25,7 @@ import torch
 
 from gan_lightning.callbacks.sample_quality import build_sample_quality, generated_images
 from gan_lightning.checkpointing import CheckpointLoadError, load_module, read_checkpoint
-from gan_lightning.config import ConfigError, load_config, to_yaml
+from gan_lightning.config import ConfigError, ExperimentConfig, load_config, to_yaml
 from gan_lightning.data import DataUnavailableError, build_datamodule
 from gan_lightning.metrics.inception import InceptionWeightsError
 from gan_lightning.metrics.sample_quality import SampleQualityError
@@ -46,7 +46,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def evaluation_config(saved: object, args: argparse.Namespace):
+def evaluation_config(saved: ExperimentConfig, args: argparse.Namespace) -> ExperimentConfig:
     """The run's config with the command line's choices on top, validated like a training config."""
     overrides = list(args.overrides)
     if args.metrics:
@@ -57,7 +57,7 @@ def evaluation_config(saved: object, args: argparse.Namespace):
         overrides.append(f"metrics.extractor={args.extractor}")
     with tempfile.TemporaryDirectory() as folder:
         base = Path(folder) / "run.yaml"
-        base.write_text(to_yaml(saved))  # type: ignore[arg-type]
+        base.write_text(to_yaml(saved))
         config = load_config([base], overrides)
     if not config.metrics.names:
         config.metrics.names = ["fid"]
