@@ -26,9 +26,10 @@ import torch
 from gan_lightning.callbacks.sample_quality import build_sample_quality, generated_images
 from gan_lightning.checkpointing import CheckpointLoadError, load_module, read_checkpoint
 from gan_lightning.config import ConfigError, ExperimentConfig, load_config, to_yaml
-from gan_lightning.data import DataUnavailableError, build_datamodule
+from gan_lightning.data import DataUnavailableError
 from gan_lightning.metrics.inception import InceptionWeightsError
 from gan_lightning.metrics.sample_quality import SampleQualityError
+from gan_lightning.training import prepare_data
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -73,9 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         module = load_module(args.ckpt, map_location=str(device))
         step = int(read_checkpoint(args.ckpt)["generator_step"])
         config = evaluation_config(module.cfg, args)
-        datamodule = build_datamodule(config)
-        datamodule.prepare_data()
-        datamodule.setup("fit")
+        datamodule = prepare_data(config)
         evaluator = build_sample_quality(config, datamodule)
     except (CheckpointLoadError, ConfigError, DataUnavailableError, InceptionWeightsError, SampleQualityError) as error:
         print(f"error: {error}", file=sys.stderr)

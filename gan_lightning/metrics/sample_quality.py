@@ -176,28 +176,31 @@ class SampleQuality:
             pixels = torch.stack([self.real_images[i] for i in indices])
         return pixels.to(device).float().div_(255)
 
+    def _extract_batches(self, images: Callable[[range], Tensor], indices: range) -> list[tuple[Tensor, Tensor | None]]:
+        """Features (and logits) of ``images(batch)`` for ``indices``, ``batch_size`` images at a time."""
+        return [
+            self.extract(images(range(start, min(start + self.batch_size, indices.stop))))
+            for start in range(indices.start, indices.stop, self.batch_size)
+        ]
+
     def real_features(self, device: torch.device) -> Tensor:
         """All real features on ``device``: from memory, from the cache, or extracted (each rank its block)."""
         if self._real_features is None:
             cached = self.cache.load(self.identity) if self.cache is not None else None
-            if not _everyone(cached is not None, device):
-                cached = None
-                rank, world = rank_and_world()
-                mine = block(self.num_real, rank, world)
-                parts = [
-                    self.extract(self._real_batch(range(start, min(start + self.batch_size, mine.stop)), device))[0]
-                    for start in range(mine.start, mine.stop, self.batch_size)
-                ]
-                local = torch.cat(parts) if parts else torch.empty(0, device=device)
-                gathered = gather_all_tensors(local) if world > 1 else [local]
-                features = torch.cat(gathered).cpu()
-                if self.cache is not None and rank == 0:
-                    self.cache.save(self.identity, features)
-            else:
-                features = cached
-            self.real_from_cache = cached is not None
-            self._real_features = features
+            self.real_from_cache = _everyone(cached is not None, device)  # one collective path for all ranks
+            self._real_features = cached if cached is not None and self.real_from_cache else self._extract_real(device)
         return self._real_features.to(device)
+
+    def _extract_real(self, device: torch.device) -> Tensor:
+        """Each rank extracts its block of the real images; all ranks get the whole set, rank 0 caches it."""
+        rank, world = rank_and_world()
+        mine = block(self.num_real, rank, world)
+        batches = self._extract_batches(lambda indices: self._real_batch(indices, device), mine)
+        local = torch.cat([features for features, _ in batches]) if batches else torch.empty(0, device=device)
+        features = torch.cat(gather_all_tensors(local) if world > 1 else [local]).cpu()
+        if self.cache is not None and rank == 0:
+            self.cache.save(self.identity, features)
+        return features
 
     # ------------------------------------------------------------------ metrics
     def _new_metrics(self, num_features: int, num_generated: int, device: torch.device) -> dict[str, Metric]:
@@ -228,11 +231,7 @@ class SampleQuality:
         real_block = block(len(real), rank, world)
         for metric in metrics.values():
             metric.update(real[real_block.start : real_block.stop], real=True)
-        mine = block(num_generated, rank, world)
-        batches = [
-            self.extract(generate(range(start, min(start + self.batch_size, mine.stop))))
-            for start in range(mine.start, mine.stop, self.batch_size)
-        ]
+        batches = self._extract_batches(generate, block(num_generated, rank, world))
         # One update per rank: torchmetrics gathers KID's and IS's per-update lists batch by batch across
         # ranks, which would interleave the ranks' samples and change their random subsets.
         features = torch.cat([f for f, _ in batches]) if batches else torch.empty(0, real.shape[1], device=device)
