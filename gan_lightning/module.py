@@ -33,6 +33,7 @@ from torch import Tensor
 from gan_lightning.config.schema import ExperimentConfig, OptimizerConfig
 from gan_lightning.data import VALUE_RANGES
 from gan_lightning.data.base import images_to_unit_range
+from gan_lightning.data.sequences import sequences_to_data_units
 from gan_lightning.ema import make_ema_copy, update_ema
 from gan_lightning.losses import build_loss, gradient_penalty, r1_penalty
 from gan_lightning.networks import build_discriminator, build_generator
@@ -50,17 +51,30 @@ class GANModule(L.LightningModule):
     Args:
         config: the experiment configuration (an :class:`ExperimentConfig` or its plain dict,
             as stored in a checkpoint's hyperparameters).
-        data_shape: shape of one real sample, e.g. ``(1, 28, 28)`` or ``(2,)``.
+        data_shape: shape of one real sample, e.g. ``(1, 28, 28)``, ``(2,)`` or ``(T, C)`` for sequences.
+        data_bounds: sequences only: the training set's per-feature (minimum, maximum), which maps
+            generated sequences back to data units; kept in the checkpoint's hyperparameters.
     """
 
-    def __init__(self, config: Mapping[str, Any] | DictConfig, data_shape: Sequence[int]) -> None:
+    def __init__(
+        self,
+        config: Mapping[str, Any] | DictConfig,
+        data_shape: Sequence[int],
+        data_bounds: Sequence[Sequence[float]] | None = None,
+    ) -> None:
         super().__init__()
         self.automatic_optimization = False
         cfg: ExperimentConfig = OmegaConf.merge(OmegaConf.structured(ExperimentConfig), config)  # type: ignore[assignment]
         self.cfg = cfg
         self.data_shape = tuple(int(d) for d in data_shape)
+        # Plain lists of floats: they are saved as hyperparameters (hparams.yaml, the checkpoint).
+        self.data_bounds = None if data_bounds is None else [[float(v) for v in side] for side in data_bounds]
         self.save_hyperparameters(
-            {"config": OmegaConf.to_container(cfg, resolve=True), "data_shape": list(self.data_shape)}
+            {
+                "config": OmegaConf.to_container(cfg, resolve=True),
+                "data_shape": list(self.data_shape),
+                "data_bounds": self.data_bounds,
+            }
         )
         self.generator = build_generator(cfg.generator, self.data_shape)
         self.discriminator = build_discriminator(cfg.discriminator, self.data_shape)
@@ -70,7 +84,7 @@ class GANModule(L.LightningModule):
         noise_rng = torch.Generator().manual_seed(cfg.seed)
         self.register_buffer(
             "fixed_noise",
-            torch.randn(cfg.train.num_samples_grid, cfg.generator.latent_dim, generator=noise_rng),
+            torch.randn(cfg.train.num_samples_grid, self.latent_size, generator=noise_rng),
         )
         self._noise: torch.Generator | None = None
         self._noise_state_to_restore: Tensor | None = None
@@ -90,16 +104,21 @@ class GANModule(L.LightningModule):
         return self.global_step // self.optimizer_steps_per_generator_step
 
     # ------------------------------------------------------------------ sampling
+    @property
+    def latent_size(self) -> int:
+        """Length of the flat latent vector the generator takes (per-step noise included for sequences)."""
+        return self.generator.latent_size
+
     def training_latent(self, num: int) -> Tensor:
         """This rank's ``num`` latents: its slice of one global draw shared by all ranks."""
         assert self._noise is not None, "training_latent() is only available during fit"
         world, rank = self.trainer.world_size, self.global_rank
-        z = torch.randn((num * world, self.cfg.generator.latent_dim), generator=self._noise, device=self.device)
+        z = torch.randn((num * world, self.latent_size), generator=self._noise, device=self.device)
         return z[rank * num : (rank + 1) * num]
 
     def latent(self, num: int, generator: torch.Generator | None = None) -> Tensor:
         """Standard-normal latent codes on this module's device."""
-        shape = (num, self.cfg.generator.latent_dim)
+        shape = (num, self.latent_size)
         if generator is None:
             return torch.randn(shape, device=self.device)
         return torch.randn(shape, generator=generator, device=generator.device).to(self.device)
@@ -132,10 +151,13 @@ class GANModule(L.LightningModule):
             network.train(was_training)
 
     def to_data_space(self, samples: Tensor) -> Tensor:
-        """Images to pixel intensities in [0, 1]; other data is multiplied back by ``data.scale``."""
-        if len(self.data_shape) != 3:
-            return samples.float() * self.cfg.data.scale
-        return images_to_unit_range(samples, self.value_range)
+        """Images to pixel intensities in [0, 1]; sequences to data units (the inverse of the dataset's
+        min-max scaling); 2D points are multiplied back by ``data.scale``."""
+        if len(self.data_shape) == 3:
+            return images_to_unit_range(samples, self.value_range)
+        if self.data_bounds is not None:
+            return sequences_to_data_units(samples, self.value_range, self.data_bounds)
+        return samples.float() * self.cfg.data.scale
 
     # ------------------------------------------------------------------ training
     def configure_model(self) -> None:

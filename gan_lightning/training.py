@@ -20,6 +20,7 @@ from lightning.pytorch.utilities import rank_zero_only
 
 from gan_lightning.callbacks import SampleImages, ToyModeMetrics, TrainingCurves, WandbRunId
 from gan_lightning.callbacks.sample_quality import sample_quality_callbacks
+from gan_lightning.callbacks.sequence_metrics import sequence_quality_callbacks
 from gan_lightning.callbacks.wandb_run import WANDB_RUN_ID_KEY
 from gan_lightning.checkpointing import (
     AtomicCheckpointIO,
@@ -28,7 +29,14 @@ from gan_lightning.checkpointing import (
     read_checkpoint,
 )
 from gan_lightning.config import ConfigError, ExperimentConfig, load_config, to_yaml
-from gan_lightning.data import TOY_STD, GANDataModule, Toy2DDataModule, build_datamodule, mode_centres
+from gan_lightning.data import (
+    TOY_STD,
+    GANDataModule,
+    SequenceDataModule,
+    Toy2DDataModule,
+    build_datamodule,
+    mode_centres,
+)
 from gan_lightning.loggers import build_loggers, drop_rows_after
 from gan_lightning.metrics.inception import InceptionWeightsError
 from gan_lightning.metrics.sample_quality import SampleQualityError
@@ -216,7 +224,7 @@ def prepare_data(config: ExperimentConfig) -> GANDataModule:
 
 def build_module(config: ExperimentConfig, datamodule: GANDataModule) -> GANModule:
     try:
-        return GANModule(config, datamodule.data_shape)
+        return GANModule(config, datamodule.data_shape, datamodule.data_bounds)
     except ValueError as error:
         raise ConfigError(f"invalid network configuration: {error}") from error
 
@@ -224,6 +232,8 @@ def build_module(config: ExperimentConfig, datamodule: GANDataModule) -> GANModu
 def build_metric_callbacks(config: ExperimentConfig, datamodule: GANDataModule, run_dir: Path) -> list[L.Callback]:
     """The ``metrics.*`` callbacks, built before the run directory exists: a missing extractor, weights
     file or test split is a one-line ConfigError and leaves nothing written."""
+    if isinstance(datamodule, SequenceDataModule):
+        return sequence_quality_callbacks(config, datamodule, run_dir)
     try:
         return sample_quality_callbacks(config, datamodule, run_dir / "checkpoints")
     except (InceptionWeightsError, SampleQualityError) as error:

@@ -1,5 +1,5 @@
-"""Pictures of samples: image grids, 2D scatter plots over the mixture's mode centres, latent
-interpolations and a montage of a run's grids."""
+"""Pictures of samples: image grids, 2D scatter plots over the mixture's mode centres, line plots of
+sequences, latent interpolations and a montage of a run's grids."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ matplotlib.use("Agg")  # files only: training machines have no display
 
 import matplotlib.pyplot as plt
 import torch
+from matplotlib.figure import Figure
 from PIL import Image, ImageDraw
 from torch import Tensor
 from torchvision.utils import save_image
@@ -45,14 +46,39 @@ def save_scatter(points: Tensor, path: str | os.PathLike[str], centres: Tensor |
     plt.close(fig)
 
 
+def save_sequences(
+    sequences: Tensor, path: str | os.PathLike[str], title: str = "", columns: int = 4, rows: int = 4
+) -> None:
+    """Sequences ``(N, T, C)`` as small multiples: one panel per sequence, one line per feature."""
+    sequences = sequences.detach().float().cpu()[: columns * rows]
+    rows = math.ceil(len(sequences) / columns)
+    figure = Figure(figsize=(2.4 * columns, 1.6 * rows + 0.4), dpi=100)
+    axes = figure.subplots(rows, columns, squeeze=False, sharex=True, sharey=True)
+    for index, panel in enumerate(axes.flat):
+        if index < len(sequences):
+            panel.plot(sequences[index].numpy(), linewidth=1)
+        else:
+            panel.set_axis_off()
+    if title:
+        figure.suptitle(title, fontsize=10)
+    figure.tight_layout()
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path)
+
+
 def save_samples(samples: Tensor, path: str | os.PathLike[str], centres: Tensor | None = None, title: str = "") -> None:
-    """Grid for images ``(N, C, H, W)`` in [0, 1], scatter plot for 2D points ``(N, 2)``."""
+    """Grid for images ``(N, C, H, W)`` in [0, 1], scatter plot for 2D points ``(N, 2)``, line plots
+    for sequences ``(N, T, C)``."""
     if samples.dim() == 4:
         save_image_grid(samples, path)
+    elif samples.dim() == 3:
+        save_sequences(samples, path, title)
     elif samples.dim() == 2 and samples.shape[1] == 2:
         save_scatter(samples, path, centres, title)
     else:
-        raise ValueError(f"cannot draw samples of shape {tuple(samples.shape)}; expected (N, C, H, W) or (N, 2)")
+        raise ValueError(
+            f"cannot draw samples of shape {tuple(samples.shape)}; expected (N, C, H, W), (N, T, C) or (N, 2)"
+        )
 
 
 def slerp(start: Tensor, end: Tensor, steps: int) -> Tensor:

@@ -5,6 +5,7 @@
     python scripts/benchmark.py train [--repeats 5] [--steps 100] [key=value ...]
     python scripts/benchmark.py data [--config C] [--batches 200] [--repeats 5] [--workers 0 2] [--threads N] [k=v ...]
     python scripts/benchmark.py fid [--num 1000] [--repeats 3] [--device auto] [--inception-weights W] [k=v ...]
+    python scripts/benchmark.py timegan [--config configs/rnn_sines.yaml] [--seeds 3] [--jobs J] [k=v ...]
 
 ``toy``: the PacGAN Table 1 protocol (Lin et al. 2018) on the shipped ``toy_ring`` / ``toy_grid``
 configs: train one run per seed, draw 2,500 samples from the EMA generator, report modes
@@ -18,6 +19,11 @@ indexing and collation) and torchvision's per-sample path (PIL image → ``ToTen
 ``Normalize``, what ``torchvision.datasets.FashionMNIST`` with transforms does), with
 ``--workers`` worker processes each. Every batch ends as float32 in the generator's range;
 medians over interleaved repetitions, and the in-memory loader's speed-up over each.
+
+``timegan``: TimeGAN's Table 2 protocol (Yoon et al. 2019) on a sequence config: one run per seed,
+then the discriminative and predictive scores of 10,000 EMA sequences (``metrics.timegan.runs`` post-hoc
+models each; mean ± s.e. over seeds, and the wall time per run), beside an untrained generator of the
+same size, the real data's own predictive score and TimeGAN's published rows for the sines.
 
 ``fid``: seconds per repeated FID evaluation of ``--num`` generated vs ``--num`` real images
 (``--config``'s data, an untrained generator: the cost does not depend on training) with the real
@@ -39,6 +45,7 @@ from pathlib import Path
 import torch
 
 from gan_lightning.benchmarks.fid_cost import benchmark_fid_cost
+from gan_lightning.benchmarks.timegan_protocol import benchmark_timegan, real_baseline, untrained_floor
 from gan_lightning.benchmarks.toy_modes import benchmark_toy
 from gan_lightning.benchmarks.train_speed import benchmark_train, summarize
 from gan_lightning.callbacks.sample_quality import generated_images, real_subset
@@ -61,6 +68,14 @@ PACGAN_TABLE1 = {  # method, modes, high-quality %, reverse KL (mean ± s.e. ove
         ("PacGAN4", "24.8 ± 0.2", "93.6 ± 0.6", "0.04 ± 0.01"),
     ],
 }
+
+
+TIMEGAN_TABLE2_SINES = [  # method, discriminative, predictive (mean ± std over 10 post-hoc runs)
+    ("TimeGAN", ".011 ± .008", ".093 ± .019"),
+    ("RCGAN", ".022 ± .008", ".097 ± .001"),
+    ("C-RNN-GAN", ".229 ± .040", ".127 ± .004"),
+    ("original data", "–", ".094 ± .001"),
+]
 
 
 def mean_se(values: list[float], decimals: int = 2) -> str:
@@ -93,6 +108,30 @@ def toy(args: argparse.Namespace) -> dict[str, object]:
         for name, *published in PACGAN_TABLE1[dataset]:
             print(f"| {dataset} | {name} (PacGAN Table 1) | " + " | ".join(published) + " | |")
     return results
+
+
+def timegan(args: argparse.Namespace) -> dict[str, object]:
+    config = Path(args.config)
+    with tempfile.TemporaryDirectory() as scratch:
+        runs = benchmark_timegan(config, args.seeds, Path(scratch), args.overrides, args.jobs)
+        for seed, run in enumerate(runs):
+            print(f"seed {seed}: " + ", ".join(f"{k}={v:.4g}" for k, v in run.items()), flush=True)
+        floor = untrained_floor(config, Path(scratch), args.overrides)
+        real = real_baseline(config, Path(scratch), args.overrides)
+    print(f"\n{config.name}: {args.seeds} seeds, {args.jobs} run(s) at a time on {os.cpu_count()} cores; "
+          "scores: mean ± s.e. over seeds (references: mean ± std over post-hoc runs)")  # fmt: skip
+    print("| method | discriminative | predictive | train wall time / run (s) | scoring (s) |")
+    print("|---|---|---|---|---|")
+    columns = ("discriminative", "predictive", "seconds", "scoring_seconds")
+    row = [mean_se([run[k] for run in runs], 4 if "seconds" not in k else 0) for k in columns]
+    print(f"| gan-lightning {config.stem} ({args.seeds} seeds) | " + " | ".join(row) + " |")
+    print(f"| untrained generator, same size | {floor['discriminative']:.4f} ± {floor['discriminative_std']:.4f} | "
+          f"{floor['predictive']:.4f} ± {floor['predictive_std']:.4f} | | |")  # fmt: skip
+    print(f"| real data (train and test on real) | – | {real['predictive']:.4f} ± {real['predictive_std']:.4f} | | |")
+    if "sines" in config.stem:
+        for name, discriminative, predictive in TIMEGAN_TABLE2_SINES:
+            print(f"| {name} (TimeGAN Table 2, sines) | {discriminative} | {predictive} | | |")
+    return {"runs": runs, "untrained": floor, "real_data": real}
 
 
 def train(args: argparse.Namespace) -> dict[str, object]:
@@ -245,8 +284,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     fid_parser.add_argument("--json", type=Path, help="also write the timings here")
     fid_parser.add_argument("overrides", nargs="*", help="config overrides, e.g. data.data_dir=/path")
+    timegan_parser = commands.add_parser("timegan", help="TimeGAN's discriminative/predictive scores over seeds")
+    timegan_parser.add_argument("--config", default=str(REPO / "configs" / "rnn_sines.yaml"))
+    timegan_parser.add_argument("--seeds", type=int, default=3)
+    timegan_parser.add_argument("--jobs", type=int, default=1, help="runs trained at once (cores/jobs threads each)")
+    timegan_parser.add_argument("--json", type=Path, help="also write the per-run results here")
+    timegan_parser.add_argument("overrides", nargs="*", help="config overrides, e.g. train.max_steps=2000")
     args = parser.parse_args(argv)
-    results = {"toy": toy, "train": train, "data": data, "fid": fid}[args.command](args)
+    commands_run = {"toy": toy, "train": train, "data": data, "fid": fid, "timegan": timegan}
+    results = commands_run[args.command](args)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
     return 0

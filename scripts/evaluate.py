@@ -3,6 +3,10 @@
 
     python scripts/evaluate.py --ckpt runs/dcgan_fashion_mnist/<version>/checkpoints/last.ckpt \\
         --metrics fid,kid,pr --num 10000 [--extractor inception] [key=value ...]
+    python scripts/evaluate.py --ckpt runs/rnn_sines/<version>/checkpoints/last.ckpt   # TimeGAN's scores
+
+Sequence checkpoints get TimeGAN's discriminative and predictive scores (``metrics.timegan.*``) and
+their pictures (real vs generated curves, PCA, t-SNE) in a folder beside the JSON file.
 
 Defaults come from the run's saved config (``metrics.*``, ``data.*``); ``key=value`` overrides it,
 e.g. ``data.data_dir=/usr/share/datasets/fashion-mnist metrics.real_split=test``. The generated
@@ -24,11 +28,14 @@ from pathlib import Path
 import torch
 
 from gan_lightning.callbacks.sample_quality import build_sample_quality, generated_images
+from gan_lightning.callbacks.sequence_metrics import build_sequence_quality
 from gan_lightning.checkpointing import CheckpointLoadError, load_module, read_checkpoint
 from gan_lightning.config import ConfigError, ExperimentConfig, load_config, to_yaml
-from gan_lightning.data import DataUnavailableError
+from gan_lightning.data import DataUnavailableError, GANDataModule, SequenceDataModule
 from gan_lightning.metrics.inception import InceptionWeightsError
 from gan_lightning.metrics.sample_quality import SampleQualityError
+from gan_lightning.metrics.timegan_scores import SEQUENCE_METRICS
+from gan_lightning.module import GANModule
 from gan_lightning.training import prepare_data
 
 
@@ -36,7 +43,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--ckpt", required=True, help="checkpoint written by scripts/fit.py")
     parser.add_argument(
-        "--metrics", help="comma-separated: fid,kid,is,pr,classes (default: the run's metrics.names, else fid)"
+        "--metrics",
+        help="comma-separated: fid,kid,is,pr,classes or, for sequences, discriminative,predictive "
+        "(default: the run's metrics.names, else fid / both sequence scores)",
     )
     parser.add_argument("--num", type=int, help="generated images (default: metrics.num_generated)")
     parser.add_argument("--extractor", help="inception | mnist_classifier | fashion_mnist_classifier")
@@ -47,11 +56,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def evaluation_config(saved: ExperimentConfig, args: argparse.Namespace) -> ExperimentConfig:
+def evaluation_config(saved: ExperimentConfig, args: argparse.Namespace, sequences: bool) -> ExperimentConfig:
     """The run's config with the command line's choices on top, validated like a training config."""
     overrides = list(args.overrides)
     if args.metrics:
         overrides.append(f"metrics.names=[{args.metrics}]")
+    elif not saved.metrics.names:
+        overrides.append(f"metrics.names=[{','.join(SEQUENCE_METRICS) if sequences else 'fid'}]")
     if args.num is not None:
         overrides.append(f"metrics.num_generated={args.num}")
     if args.extractor:
@@ -59,10 +70,46 @@ def evaluation_config(saved: ExperimentConfig, args: argparse.Namespace) -> Expe
     with tempfile.TemporaryDirectory() as folder:
         base = Path(folder) / "run.yaml"
         base.write_text(to_yaml(saved))
-        config = load_config([base], overrides)
-    if not config.metrics.names:
-        config.metrics.names = ["fid"]
-    return config
+        return load_config([base], overrides)
+
+
+def evaluate_images(
+    module: GANModule, config: ExperimentConfig, datamodule: GANDataModule, args: argparse.Namespace
+) -> tuple[dict[str, float], dict[str, object]]:
+    """Image metrics and what they were computed on (raises the image evaluator's one-line errors)."""
+    evaluator = build_sample_quality(config, datamodule)
+    evaluator.extractor.to(module.device)
+    num = config.metrics.num_generated
+    values = evaluator.evaluate(generated_images(module, num, config.seed, use_ema=not args.no_ema), num, module.device)
+    details = {
+        "extractor": config.metrics.extractor,
+        "num_real": evaluator.num_real,
+        "real_split": config.metrics.real_split,
+        "real_features_from_cache": evaluator.real_from_cache,
+    }
+    return values, details
+
+
+def evaluate_sequences(
+    module: GANModule, config: ExperimentConfig, datamodule: SequenceDataModule, args: argparse.Namespace, out: Path
+) -> tuple[dict[str, float], dict[str, object]]:
+    """TimeGAN's scores, and their pictures written to the folder ``out`` without its suffix."""
+    evaluator = build_sequence_quality(config, datamodule)
+    num = config.metrics.num_generated
+    generated = generated_images(module, num, config.seed, use_ema=not args.no_ema)(range(num))
+    values = evaluator.evaluate(generated)
+    pictures = evaluator.save_pictures(generated, out.with_suffix(""), f"generator step {module_step(args.ckpt)}")
+    details = {
+        "num_real": evaluator.num_real,
+        "posthoc_runs": config.metrics.timegan.runs,
+        "pictures": {name: str(path) for name, path in pictures.items()},
+    }
+    return values, details
+
+
+def module_step(checkpoint: str) -> int:
+    """The checkpoint's generator step (a loaded module has no trainer, so its own counter reads 0)."""
+    return int(read_checkpoint(checkpoint)["generator_step"])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -72,39 +119,35 @@ def main(argv: list[str] | None = None) -> int:
     device = torch.device(args.device)
     try:
         module = load_module(args.ckpt, map_location=str(device))
-        step = int(read_checkpoint(args.ckpt)["generator_step"])
-        config = evaluation_config(module.cfg, args)
+        step = module_step(args.ckpt)
+        config = evaluation_config(module.cfg, args, sequences=module.data_bounds is not None)
         datamodule = prepare_data(config)
-        evaluator = build_sample_quality(config, datamodule)
+        out = Path(args.json) if args.json else Path(args.ckpt).resolve().parent.parent / f"evaluation_step{step}.json"
+        start = time.perf_counter()
+        if isinstance(datamodule, SequenceDataModule):
+            values, details = evaluate_sequences(module, config, datamodule, args, out)
+        else:
+            values, details = evaluate_images(module, config, datamodule, args)
     except (CheckpointLoadError, ConfigError, DataUnavailableError, InceptionWeightsError, SampleQualityError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    evaluator.extractor.to(device)
-    start = time.perf_counter()
-    num = config.metrics.num_generated
-    values = evaluator.evaluate(generated_images(module, num, config.seed, use_ema=not args.no_ema), num, device)
     seconds = time.perf_counter() - start
+    num = config.metrics.num_generated
     report = {
         "checkpoint": os.path.abspath(args.ckpt),
         "generator_step": step,
         "generator": "raw" if args.no_ema else "ema",
-        "extractor": config.metrics.extractor,
         "num_generated": num,
-        "num_real": evaluator.num_real,
-        "real_split": config.metrics.real_split,
-        "real_features_from_cache": evaluator.real_from_cache,
+        **details,
         "device": str(device),
         "seconds": round(seconds, 2),
         "metrics": values,
     }
-    print(f"{'metric':<18}value")
+    print(f"{'metric':<24}value")
     for name, value in values.items():
-        print(f"{name:<18}{value:.6g}")
-    print(
-        f"({num} generated vs {evaluator.num_real} real {config.metrics.real_split} images, "
-        f"{config.metrics.extractor} features, {seconds:.1f} s on {device})"
-    )
-    out = Path(args.json) if args.json else Path(args.ckpt).resolve().parent.parent / f"evaluation_step{step}.json"
+        print(f"{name:<24}{value:.6g}")
+    what = f"{details.get('extractor', 'TimeGAN post-hoc')} {'features' if 'extractor' in details else 'models'}"
+    print(f"({num} generated vs {details['num_real']} real samples, {what}, {seconds:.1f} s on {device})")
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(f".{out.name}.tmp")
     partial.write_text(json.dumps(report, indent=2))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import torch
@@ -29,6 +31,9 @@ def tiny_config(root: Path, base: str = "toy_ring", **extra: object) -> Experime
         "metrics.num_generated": 64,
         "metrics.num_real": 64,
         "metrics.cache_dir": str(root / "metric_cache"),
+        "metrics.timegan.runs": 2,
+        "metrics.timegan.discriminative_iterations": 5,
+        "metrics.timegan.predictive_iterations": 5,
     }
     values.update(extra)
     return load_config([REPO / "configs" / f"{base}.yaml"], [f"{k}={v}" for k, v in values.items()])
@@ -45,3 +50,36 @@ def train(
 
 def state_of(run_dir: Path, name: str = "last.ckpt") -> dict[str, torch.Tensor]:
     return torch.load(run_dir / "checkpoints" / name, map_location="cpu", weights_only=False)["state_dict"]
+
+
+# ---------------------------------------------------------------- the scripts, as a user runs them
+TINY = [
+    "run.progress_bar=false",
+    "train.max_steps=4",
+    "train.batch_size=16",
+    "train.log_every=2",
+    "train.sample_every=2",
+    "train.checkpoint_every=2",
+    "train.num_samples_grid=16",
+    "generator.width=8",
+    "discriminator.width=8",
+    "metrics.every=2",
+    "metrics.num_generated=64",
+    "metrics.num_real=64",
+    "metrics.cache_dir=metric_cache",  # relative to the test's working directory
+]
+
+
+def run_script(script: str, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(REPO / "scripts" / script), *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def only_run(root: Path) -> Path:
+    (run_dir,) = [p for p in root.glob("*/*") if p.is_dir() and p.parent.name != "metric_cache"]
+    return run_dir

@@ -9,15 +9,13 @@ nearest centre) and the reverse KL of the mode histogram to uniform. Runs are in
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 import time
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import torch
 
+from gan_lightning.benchmarks.parallel import map_seeds
 from gan_lightning.checkpointing import load_module
 from gan_lightning.config import load_config
 from gan_lightning.data import TOY_STD, mode_centres
@@ -28,7 +26,7 @@ SAMPLES = 2500
 SAMPLE_SEED = 10_000  # + the run's seed: the evaluation draw never reuses a training seed
 
 
-def toy_run(config_path: Path, seed: int, root: Path, overrides: Sequence[str]) -> dict[str, float]:
+def toy_run(config_path: Path, root: Path, overrides: Sequence[str], seed: int) -> dict[str, float]:
     """Train ``config_path`` with ``seed`` under ``root`` and score 2,500 EMA samples; adds the wall time."""
     config = load_config(
         [config_path],
@@ -49,10 +47,4 @@ def benchmark_toy(
     config_path: Path, seeds: int, root: Path, overrides: Sequence[str] = (), jobs: int = 1
 ) -> list[dict[str, float]]:
     """One :func:`toy_run` per seed ``0 … seeds-1``, ``jobs`` at a time; results in seed order."""
-    if jobs <= 1:
-        return [toy_run(config_path, seed, root, overrides) for seed in range(seeds)]
-    threads = max(1, (os.cpu_count() or 1) // jobs)
-    context = multiprocessing.get_context("spawn")  # fork would copy this process's torch thread pools
-    with ProcessPoolExecutor(jobs, mp_context=context, initializer=torch.set_num_threads, initargs=(threads,)) as pool:
-        futures = [pool.submit(toy_run, config_path, seed, root, overrides) for seed in range(seeds)]
-        return [future.result() for future in futures]
+    return map_seeds(toy_run, seeds, jobs, config_path, root, overrides)

@@ -25,7 +25,8 @@ grid noise (``seed``) and the toy metrics' samples (``seed + 1``)."""
 class SampleImages(L.Callback):
     """Writes ``<out_dir>/step_0000500.png`` … and ``final.png``, and logs each picture as ``samples``.
 
-    Images: a grid from the module's fixed noise, so successive grids show the same latents. At the
+    Images: a grid from the module's fixed noise, so successive grids show the same latents (sequences:
+    line plots of the first 16 of that batch). At the
     end, image runs also get ``interpolation.png`` (``interpolation_rows`` slerp walks of
     ``interpolation_steps`` images between seeded latents, showing whether G's latent space is smooth)
     and ``progress.png`` (at most ``progress_grids`` of the grids side by side, labelled by step),
@@ -79,7 +80,7 @@ class SampleImages(L.Callback):
 
     @rank_zero_only
     def save(self, pl_module: L.LightningModule, path: Path, title: str) -> None:
-        if len(pl_module.data_shape) == 3:
+        if len(pl_module.data_shape) >= 2:  # images and sequences: the fixed noise batch
             samples = pl_module.sample(noise=pl_module.fixed_noise)
         else:
             samples = pl_module.sample(self.num_points, generator=torch.Generator().manual_seed(pl_module.cfg.seed))

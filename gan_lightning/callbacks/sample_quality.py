@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import lightning as L
 import torch
@@ -14,7 +13,7 @@ from omegaconf import OmegaConf
 from torch import Tensor
 from torch.utils.data import Subset
 
-from gan_lightning.callbacks.metric_logging import log_evaluation
+from gan_lightning.callbacks.metric_logging import PeriodicEvaluation, log_evaluation
 from gan_lightning.config.schema import ExperimentConfig
 from gan_lightning.data import GANDataModule
 from gan_lightning.metrics.extractors import build_extractor, metric_prefix
@@ -76,8 +75,9 @@ def build_sample_quality(config: ExperimentConfig, datamodule: GANDataModule) ->
 
 
 def generated_images(module: L.LightningModule, num: int, seed: int, use_ema: bool = True) -> Callable[[range], Tensor]:
-    """``indices -> images in [0, 1]`` from one fixed draw of ``num`` latents (the same on every rank and call)."""
-    noise = torch.randn((num, module.cfg.generator.latent_dim), generator=torch.Generator().manual_seed(seed))
+    """``indices -> samples in data space`` (images in [0, 1]) from one fixed draw of ``num`` latents (the same
+    on every rank and call)."""
+    noise = torch.randn((num, module.latent_size), generator=torch.Generator().manual_seed(seed))
 
     def generate(indices: range) -> Tensor:
         chunk = noise[indices.start : indices.stop]
@@ -86,7 +86,7 @@ def generated_images(module: L.LightningModule, num: int, seed: int, use_ema: bo
     return generate
 
 
-class SampleQualityMetrics(L.Callback):
+class SampleQualityMetrics(PeriodicEvaluation):
     """Logs ``<prefix><metric>`` (e.g. ``val/fid``) on ``num_generated`` EMA samples every ``every`` steps / at the end.
 
     Every evaluation uses the same latents (drawn from ``seed``, not the training RNG), so successive
@@ -94,12 +94,11 @@ class SampleQualityMetrics(L.Callback):
     """
 
     def __init__(self, evaluator: SampleQuality, every: int, num_generated: int, prefix: str, seed: int) -> None:
+        super().__init__(every)
         self.evaluator = evaluator
-        self.every = every
         self.num_generated = num_generated
         self.prefix = prefix
         self.seed = seed
-        self._last_step: int | None = None
 
     def setup(self, trainer: L.Trainer, pl_module: L.LightningModule, stage: str) -> None:
         self.evaluator.extractor.to(pl_module.device)
@@ -109,20 +108,25 @@ class SampleQualityMetrics(L.Callback):
         values = self.evaluator.evaluate(generate, self.num_generated, pl_module.device)
         return {f"{self.prefix}{name}": value for name, value in values.items()}
 
-    def _run(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
-        step = pl_module.generator_step
+    def evaluate_and_log(self, trainer: L.Trainer, pl_module: L.LightningModule, step: int) -> None:
         log_evaluation(trainer, self.evaluate(pl_module), step)
-        self._last_step = step
 
-    def on_train_batch_end(
-        self, trainer: L.Trainer, pl_module: L.LightningModule, outputs: Any, batch: Any, batch_idx: int
-    ) -> None:
-        if self.every and pl_module.generator_step % self.every == 0:
-            self._run(trainer, pl_module)
 
-    def on_train_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
-        if pl_module.generator_step != self._last_step:
-            self._run(trainer, pl_module)
+def best_checkpoint(
+    config: ExperimentConfig, monitor: str, mode: str, checkpoint_dir: str | os.PathLike[str]
+) -> ModelCheckpoint:
+    """``best.ckpt``: the checkpoint at the best logged ``monitor`` so far, checked at every evaluation."""
+    return ModelCheckpoint(
+        dirpath=checkpoint_dir,
+        filename="best",
+        monitor=monitor,
+        mode=mode,
+        save_top_k=1,
+        every_n_train_steps=config.metrics.every * (config.train.n_critic + 1),
+        save_on_train_epoch_end=False,
+        auto_insert_metric_name=False,
+        enable_version_counter=False,
+    )
 
 
 def sample_quality_callbacks(
@@ -140,17 +144,5 @@ def sample_quality_callbacks(
     ]
     if cfg.keep_best and cfg.every:
         key, mode = BEST_OF[cfg.names[0]]
-        callbacks.append(
-            ModelCheckpoint(
-                dirpath=checkpoint_dir,
-                filename="best",
-                monitor=f"{prefix}{key}",
-                mode=mode,
-                save_top_k=1,
-                every_n_train_steps=cfg.every * (config.train.n_critic + 1),
-                save_on_train_epoch_end=False,
-                auto_insert_metric_name=False,
-                enable_version_counter=False,
-            )
-        )
+        callbacks.append(best_checkpoint(config, f"{prefix}{key}", mode, checkpoint_dir))
     return callbacks

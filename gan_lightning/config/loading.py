@@ -132,6 +132,7 @@ def _rules() -> list[_Rule]:
     from gan_lightning.losses import LOSSES
     from gan_lightning.metrics.extractors import EXTRACTORS
     from gan_lightning.metrics.sample_quality import METRICS
+    from gan_lightning.metrics.timegan_scores import SEQUENCE_METRICS
     from gan_lightning.networks import ARCHS, INITS, NORMS, OUTPUT_ACTIVATIONS
     from gan_lightning.wandb_logging import WANDB_MODES
 
@@ -145,8 +146,12 @@ def _rules() -> list[_Rule]:
         _Rule("data.channels", lambda v: v in CHANNELS, "1 or 3"),
         _Rule("data.extensions", lambda v: len(v) > 0 and all(e.strip(".") for e in v), "a non-empty list like [.png]"),
         _choice("data.on_corrupt", ON_CORRUPT),
+        _Rule("data.sequence_length", lambda v: v >= 2, "an integer >= 2"),
+        _positive("data.features"),
+        _positive("data.window_stride"),
         _choice("generator.arch", ARCHS),
         _positive("generator.latent_dim"),
+        _non_negative("generator.global_latent_dim"),
         _positive("generator.width"),
         _positive("generator.depth"),
         _choice("generator.norm", NORMS),
@@ -175,7 +180,11 @@ def _rules() -> list[_Rule]:
         _positive("trainer.num_nodes"),
         _Rule("run.loggers", lambda v: all(x in LOGGERS for x in v), "a list drawn from " + ", ".join(LOGGERS)),
         _choice("run.wandb.mode", WANDB_MODES),
-        _Rule("metrics.names", lambda v: all(x in METRICS for x in v), "a list drawn from " + ", ".join(METRICS)),
+        _Rule(
+            "metrics.names",
+            lambda v: all(x in METRICS + SEQUENCE_METRICS for x in v),
+            "a list drawn from " + ", ".join(METRICS + SEQUENCE_METRICS),
+        ),
         _non_negative("metrics.every"),
         _choice("metrics.extractor", EXTRACTORS),
         _choice("metrics.real_split", ("train", "test")),
@@ -185,6 +194,12 @@ def _rules() -> list[_Rule]:
         _positive("metrics.kid_subsets"),
         _positive("metrics.kid_subset_size"),
         _positive("metrics.pr_k"),
+        _positive("metrics.timegan.runs"),
+        _positive("metrics.timegan.discriminative_iterations"),
+        _positive("metrics.timegan.predictive_iterations"),
+        _positive("metrics.timegan.batch_size"),
+        _optional_positive("metrics.timegan.hidden"),
+        _positive("metrics.timegan.lr"),
     ]
     for net in ("g_optim", "d_optim"):
         rules += [
@@ -230,6 +245,7 @@ def _check_data_available(config: DictConfig) -> None:
     problem = datamodule.unavailable()
     if problem:
         raise ConfigError(problem)
+    _check_sequence_fit(config, is_sequence=len(datamodule.data_shape) == 2)
     if config.metrics.names:
         if not datamodule.splits:
             raise ConfigError(
@@ -240,3 +256,25 @@ def _check_data_available(config: DictConfig) -> None:
                 f"invalid value {config.metrics.real_split!r} for config key 'metrics.real_split' with {data.name}; "
                 f"allowed: {', '.join(datamodule.splits)}"
             )
+
+
+def _check_sequence_fit(config: DictConfig, is_sequence: bool) -> None:
+    """Recurrent networks and TimeGAN's scores need sequence data; sequence data needs them (or an MLP)."""
+    from gan_lightning.metrics.sample_quality import METRICS
+    from gan_lightning.metrics.timegan_scores import SEQUENCE_METRICS
+    from gan_lightning.networks import SEQUENCE_ARCHS
+
+    name = config.data.name
+    for role in ("generator", "discriminator"):
+        arch = config[role].arch
+        if is_sequence and arch not in (*SEQUENCE_ARCHS, "mlp"):
+            allowed = ", ".join((*SEQUENCE_ARCHS, "mlp"))
+            raise ConfigError(f"data.name={name} is sequence data (T, C); {role}.arch={arch} must be one of {allowed}")
+        if not is_sequence and arch in SEQUENCE_ARCHS:
+            raise ConfigError(f"{role}.arch={arch} is recurrent and needs sequence data (data.name=sines or co2)")
+    names = list(config.metrics.names)
+    wrong = [n for n in names if (n in SEQUENCE_METRICS) != is_sequence]
+    if wrong:
+        kind = "sequence" if is_sequence else "image"
+        allowed = ", ".join(SEQUENCE_METRICS if is_sequence else METRICS)
+        raise ConfigError(f"metrics.names={names}: {', '.join(wrong)} cannot score {kind} data; use {allowed}")

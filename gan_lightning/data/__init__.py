@@ -1,8 +1,8 @@
 """Datasets as LightningDataModules, chosen by ``data.name``.
 
-To add a dataset: subclass :class:`InMemoryDataModule` / ``ImageDataModule`` (fits in memory) or
-:class:`StreamingImageDataModule` (image files decoded by DataLoader workers), then add one entry
-to ``DATASETS`` below.
+To add a dataset: subclass :class:`InMemoryDataModule` / ``ImageDataModule`` (fits in memory),
+:class:`StreamingImageDataModule` (image files decoded by DataLoader workers) or
+:class:`SequenceDataModule` (time series ``(N, T, C)``), then add one entry to ``DATASETS`` below.
 """
 
 from __future__ import annotations
@@ -21,9 +21,12 @@ from gan_lightning.data.base import (
 )
 from gan_lightning.data.celeba import CelebADataModule
 from gan_lightning.data.cifar10 import CIFAR10DataModule
+from gan_lightning.data.co2 import CO2DataModule
 from gan_lightning.data.image_files import CHANNELS, ON_CORRUPT
 from gan_lightning.data.image_folder import ImageFolderDataModule
 from gan_lightning.data.mnist import FashionMNISTDataModule, MNISTDataModule
+from gan_lightning.data.sequences import SequenceDataModule
+from gan_lightning.data.sines import SinesDataModule
 from gan_lightning.data.toy2d import TOY_STD, Toy2DDataModule, mode_centres
 
 VALUE_RANGES: dict[str, tuple[float, float]] = {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0), "none": (-1.0, 1.0)}
@@ -61,12 +64,29 @@ def _image_folder(cfg: ExperimentConfig) -> GANDataModule:
     )
 
 
+def _sines(cfg: ExperimentConfig) -> GANDataModule:
+    data = cfg.data
+    return SinesDataModule(
+        data.num_samples,
+        data.sequence_length,
+        data.features,
+        tuple(data.sines_frequency),
+        tuple(data.sines_phase),
+        *_image_args(cfg),
+    )
+
+
+def _co2(cfg: ExperimentConfig) -> GANDataModule:
+    return CO2DataModule(cfg.data.sequence_length, cfg.data.window_stride, *_image_args(cfg))
+
+
 def _step_batch(cfg: ExperimentConfig) -> int:
     # One training step consumes a fresh real batch for each of its n_critic D updates.
     return cfg.train.batch_size * cfg.train.n_critic
 
 
 def _image_args(cfg: ExperimentConfig) -> tuple[int, int, tuple[float, float]]:
+    """(batch per step, seed, the generator's output range): what every image or sequence set takes."""
     return _step_batch(cfg), cfg.seed, VALUE_RANGES[cfg.generator.output_activation]
 
 
@@ -88,6 +108,8 @@ DATASETS: dict[str, Callable[[ExperimentConfig], GANDataModule]] = {
     "cifar10": _in_memory(CIFAR10DataModule),
     "celeba": _celeba,
     "imagefolder": _image_folder,
+    "sines": _sines,
+    "co2": _co2,
 }
 
 
@@ -104,6 +126,7 @@ __all__ = [
     "TOY_STD",
     "VALUE_RANGES",
     "CIFAR10DataModule",
+    "CO2DataModule",
     "CelebADataModule",
     "DataUnavailableError",
     "FashionMNISTDataModule",
@@ -112,6 +135,8 @@ __all__ = [
     "ImageFolderDataModule",
     "InMemoryDataModule",
     "MNISTDataModule",
+    "SequenceDataModule",
+    "SinesDataModule",
     "StreamingImageDataModule",
     "Toy2DDataModule",
     "WorkerOptions",

@@ -61,6 +61,12 @@ class GANDataModule(L.LightningDataModule, ABC):
     def data_shape(self) -> tuple[int, ...]:
         """Shape of one sample as the networks see it, e.g. ``(1, 28, 28)`` or ``(2,)``."""
 
+    @property
+    def data_bounds(self) -> tuple[list[float], list[float]] | None:
+        """Per-feature (minimum, maximum) where the scaling to the networks' range is fitted to the data
+        (sequences); the GAN module keeps them to map samples back. None where the scaling is fixed."""
+        return None
+
     def to_model_space(self, batch: Tensor) -> Tensor:
         """Map stored values to what the discriminator sees as real data (identity by default)."""
         return batch

@@ -1,4 +1,9 @@
-"""Generator and discriminator networks, picked by ``arch`` name from the config."""
+"""Generator and discriminator networks, picked by ``arch`` name from the config.
+
+Every generator takes a flat latent vector per sample, ``latent_size`` long (the module draws the
+noise), and returns ``(B, *data_shape)``; every discriminator returns logits, one per (packed)
+sample or, for a per-step recurrent discriminator, one per sample and time step.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,13 @@ from gan_lightning.networks.dcgan import DCGANDiscriminator, DCGANGenerator
 from gan_lightning.networks.init import INITS, init_weights
 from gan_lightning.networks.layers import NORMS, OUTPUT_ACTIVATIONS, RESOLUTIONS, MinibatchStdDev, pack_samples
 from gan_lightning.networks.mlp import MLPDiscriminator, MLPGenerator
+from gan_lightning.networks.recurrent import (
+    RECURRENT_CELLS,
+    GRUDiscriminator,
+    GRUGenerator,
+    LSTMDiscriminator,
+    LSTMGenerator,
+)
 from gan_lightning.networks.resnet import ResNetDiscriminator, ResNetGenerator
 
 # Imported for annotations only: gan_lightning.config imports this package for its validator.
@@ -21,14 +33,20 @@ GENERATORS: dict[str, type[nn.Module]] = {
     "mlp": MLPGenerator,
     "dcgan": DCGANGenerator,
     "resnet": ResNetGenerator,
+    "lstm": LSTMGenerator,
+    "gru": GRUGenerator,
 }
 DISCRIMINATORS: dict[str, type[nn.Module]] = {
     "mlp": MLPDiscriminator,
     "dcgan": DCGANDiscriminator,
     "resnet": ResNetDiscriminator,
+    "lstm": LSTMDiscriminator,
+    "gru": GRUDiscriminator,
 }
 ARCHS = tuple(GENERATORS)
-"""("mlp", "dcgan", "resnet"); both registries share these names."""
+"""("mlp", "dcgan", "resnet", "lstm", "gru"); both registries share these names."""
+SEQUENCE_ARCHS = tuple(RECURRENT_CELLS)
+"""The archs for sequence data ``(T, C)``; the others take images (dcgan, resnet) or flat vectors (mlp)."""
 
 
 def _build(registry: dict[str, type[nn.Module]], cfg: Any, data_shape: tuple[int, ...], role: str) -> nn.Module:
@@ -62,8 +80,13 @@ __all__ = [
     "NORMS",
     "OUTPUT_ACTIVATIONS",
     "RESOLUTIONS",
+    "SEQUENCE_ARCHS",
     "DCGANDiscriminator",
     "DCGANGenerator",
+    "GRUDiscriminator",
+    "GRUGenerator",
+    "LSTMDiscriminator",
+    "LSTMGenerator",
     "MLPDiscriminator",
     "MLPGenerator",
     "MinibatchStdDev",

@@ -37,7 +37,7 @@ class DCGANGenerator(nn.Module):
         init: str = "dcgan",
     ) -> None:
         super().__init__()
-        self.latent_dim = latent_dim
+        self.latent_size = latent_dim
         self.data_shape = tuple(data_shape)
         start, n_up = image_geometry(self.data_shape, "DCGAN")
         channels = [width * 2**k for k in reversed(range(n_up))]

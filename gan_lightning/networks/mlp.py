@@ -26,7 +26,7 @@ class MLPGenerator(nn.Module):
         init: str = "dcgan",
     ) -> None:
         super().__init__()
-        self.latent_dim = latent_dim
+        self.latent_size = latent_dim
         self.data_shape = tuple(data_shape)
         dims = [latent_dim, *[width] * depth]
         block = partial(weight_block, nn.Linear, norm=norm, init=init)

@@ -99,7 +99,7 @@ class ResNetGenerator(nn.Module):
         init: str = "xavier",
     ) -> None:
         super().__init__()
-        self.latent_dim = latent_dim
+        self.latent_size = latent_dim
         self.data_shape = tuple(data_shape)
         self.start, n_up = image_geometry(self.data_shape, "ResNet")
         self.width = width

@@ -61,6 +61,14 @@ def test_defaults_then_files_then_overrides(tmp_path: Path) -> None:
         ),
         (["train.max_steps"], "override 'train.max_steps' must look like key=value"),
         (["data.name=toy_ring"], "data.name=toy_ring is 2-D point data; it needs generator.arch=mlp"),
+        (["generator.arch=lstm"], "generator.arch=lstm is recurrent and needs sequence data (data.name=sines or co2)"),
+        (["data.name=sines"], "data.name=sines is sequence data (T, C); generator.arch=dcgan must be one of lstm"),
+        (
+            ["data.name=sines", "generator.arch=gru", "discriminator.arch=gru"],
+            "metrics.names=['fid', 'pr', 'classes']: fid, pr, classes cannot score sequence data; use discriminative",
+        ),
+        (["metrics.names=[predictive]"], "predictive cannot score image data; use fid, kid, is, pr, classes"),
+        (["data.sequence_length=1"], "invalid value 1 for config key 'data.sequence_length'; allowed: an integer >= 2"),
     ],
 )
 def test_bad_values_raise_one_line(overrides: list[str], expected: str) -> None:

@@ -24,6 +24,9 @@ COMMON = [
     "generator.width=32",
     "discriminator.width=32",
     "data.num_samples=1024",
+    "metrics.timegan.runs=2",
+    "metrics.timegan.discriminative_iterations=5",
+    "metrics.timegan.predictive_iterations=5",
 ]
 
 
@@ -59,7 +62,7 @@ def test_ranks_hold_identical_weights(tmp_path: Path) -> None:
     assert (run_dir / "config.yaml").is_file() and (run_dir / "checkpoints" / "last.ckpt").is_file()
 
 
-@pytest.mark.parametrize("base", ["toy_ring", "quickstart"])
+@pytest.mark.parametrize("base", ["toy_ring", "quickstart", "rnn_sines"])
 def test_two_ranks_match_one_process_with_twice_the_batch(tmp_path: Path, base: str) -> None:
     # No batch norm anywhere (its statistics are per rank); everything else is world-size independent.
     # float64, because Adam turns float32 summation-order noise in near-zero gradients into lr-sized
@@ -80,6 +83,10 @@ def test_two_ranks_match_one_process_with_twice_the_batch(tmp_path: Path, base: 
     if base == "quickstart":  # its end-of-run FID: each rank generates half, the synced value is the same
         fid_two, fid_one = (final_metric(tmp_path / run, "val/mnist_classifier_fid") for run in ("two", "one"))
         assert fid_two == pytest.approx(fid_one, rel=1e-6)
+    if base == "rnn_sines":  # rank 0 trains the post-hoc models on the same samples and broadcasts the scores
+        for name in ("val/discriminative", "val/predictive"):
+            two, one = (final_metric(tmp_path / run, name) for run in ("two", "one"))
+            assert two == pytest.approx(one, rel=1e-4, abs=1e-6), name
 
 
 def final_metric(out: Path, name: str) -> float:

@@ -15,6 +15,7 @@ from gan_lightning.networks import (
     INITS,
     NORMS,
     OUTPUT_ACTIVATIONS,
+    SEQUENCE_ARCHS,
     MinibatchStdDev,
     build_discriminator,
     build_generator,
@@ -23,6 +24,8 @@ from gan_lightning.networks import (
 )
 
 LATENT = 8
+IMAGE_ARCHS = [arch for arch in ARCHS if arch not in SEQUENCE_ARCHS]
+"""The archs these tests build for images and flat vectors (recurrent ones: tests/networks/test_recurrent.py)."""
 IMAGE_SHAPES = [(c, r, r) for r in (28, 32, 64) for c in (1, 3)]
 MLP_SHAPES = [(2,), (784,), (1, 28, 28), (3, 8, 8)]
 SMALL_CASES = [("dcgan", (3, 32, 32)), ("dcgan", (1, 28, 28)), ("mlp", (2,))]
@@ -55,7 +58,7 @@ def test_output_shapes_and_ranges(arch: str, data_shape: tuple[int, ...], norm: 
     generator = build_generator(g_cfg, data_shape)
     d_cfg = DiscriminatorConfig(arch=arch, width=4, depth=2, norm=norm)
     discriminator = build_discriminator(d_cfg, data_shape)
-    assert generator.latent_dim == LATENT
+    assert generator.latent_size == LATENT
     assert generator.data_shape == data_shape
     x = generator(torch.randn(4, LATENT))
     assert x.shape == (4, *data_shape)
@@ -77,7 +80,7 @@ def test_discriminator_pack_and_minibatch_std_shapes(
     assert discriminator(torch.randn(8, *data_shape)).shape == (8 // pack,)
 
 
-@pytest.mark.parametrize("arch", ARCHS)
+@pytest.mark.parametrize("arch", IMAGE_ARCHS)
 def test_pack_rejects_indivisible_batch(arch: str) -> None:
     _, discriminator = make_gan(arch, (1, 28, 28), pack=4)
     with pytest.raises(ValueError, match="not divisible by pack=4"):
@@ -117,7 +120,7 @@ def test_minibatch_std_falls_back_to_a_divisor_of_the_batch() -> None:
     torch.testing.assert_close(out[:, 5], groups.repeat(3))
 
 
-@pytest.mark.parametrize("arch", ARCHS)
+@pytest.mark.parametrize("arch", IMAGE_ARCHS)
 def test_minibatch_std_widens_the_logit_layer_by_one(arch: str) -> None:
     def logit_fan_in(discriminator: nn.Module) -> int:
         weights = [m.weight for m in discriminator.modules() if isinstance(m, (nn.Linear, nn.Conv2d))]
@@ -212,9 +215,9 @@ def test_dcgan_rejects_unsupported_shapes(data_shape: tuple[int, ...]) -> None:
 
 
 def test_unknown_names_are_rejected_with_the_allowed_ones() -> None:
-    with pytest.raises(ValueError, match=r"'stylegan'.*\('mlp', 'dcgan', 'resnet'\)"):
+    with pytest.raises(ValueError, match=r"'stylegan'.*\('mlp', 'dcgan', 'resnet', 'lstm', 'gru'\)"):
         build_generator(GeneratorConfig(arch="stylegan"), (1, 28, 28))
-    with pytest.raises(ValueError, match=r"'stylegan'.*\('mlp', 'dcgan', 'resnet'\)"):
+    with pytest.raises(ValueError, match=r"'stylegan'.*\('mlp', 'dcgan', 'resnet', 'lstm', 'gru'\)"):
         build_discriminator(DiscriminatorConfig(arch="stylegan"), (1, 28, 28))
     with pytest.raises(ValueError, match="unknown norm 'layer'"):
         build_discriminator(DiscriminatorConfig(norm="layer"), (1, 28, 28))

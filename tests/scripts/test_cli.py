@@ -5,44 +5,11 @@ from __future__ import annotations
 import csv
 import json
 import math
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import REPO
-
-TINY = [
-    "run.progress_bar=false",
-    "train.max_steps=4",
-    "train.batch_size=16",
-    "train.log_every=2",
-    "train.sample_every=2",
-    "train.checkpoint_every=2",
-    "train.num_samples_grid=16",
-    "generator.width=8",
-    "discriminator.width=8",
-    "metrics.every=2",
-    "metrics.num_generated=64",
-    "metrics.num_real=64",
-    "metrics.cache_dir=metric_cache",  # relative to the test's working directory
-]
-
-
-def run_script(script: str, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, str(REPO / "scripts" / script), *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-
-
-def only_run(root: Path) -> Path:
-    (run_dir,) = [p for p in root.glob("*/*") if p.is_dir() and p.parent.name != "metric_cache"]
-    return run_dir
+from helpers import REPO, TINY, only_run, run_script
 
 
 def test_fit_then_sample_toy(tmp_path: Path) -> None:

@@ -1,0 +1,80 @@
+"""TimeGAN's evaluation protocol (Yoon et al. 2019, Table 2) for a sequence config.
+
+Per seed: train the config, then score its EMA generator's ``metrics.num_generated`` sequences
+against ``metrics.num_real`` real ones with TimeGAN's discriminative and predictive scores, each
+averaged over ``metrics.timegan.runs`` post-hoc models (10 in TimeGAN's code). Two references frame
+the numbers: an untrained generator of the same size (the floor a trained one must clear) and the
+predictive score of the real data itself (train and test on real: the best a generator can match).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from gan_lightning.benchmarks.parallel import map_seeds
+from gan_lightning.callbacks.sample_quality import generated_images
+from gan_lightning.callbacks.sequence_metrics import build_sequence_quality
+from gan_lightning.checkpointing import load_module
+from gan_lightning.config import ConfigError, ExperimentConfig, load_config
+from gan_lightning.data import SequenceDataModule
+from gan_lightning.metrics.timegan_scores import SEQUENCE_METRICS, real_data_predictive
+from gan_lightning.module import GANModule
+from gan_lightning.training import LAST_CHECKPOINT, build_module, fit, prepare_data
+
+
+def protocol_config(config_path: Path, root: Path, overrides: Sequence[str], seed: int) -> ExperimentConfig:
+    """The config as benchmarked; the run itself computes no scores (this protocol does, after training)."""
+    return load_config(
+        [config_path],
+        [f"seed={seed}", f"run.root={root}", "run.progress_bar=false", f"run.version=seed{seed}", *overrides,
+         "metrics.names=[]"],
+    )  # fmt: skip
+
+
+def _sequence_data(config: ExperimentConfig) -> SequenceDataModule:
+    datamodule = prepare_data(config)
+    if not isinstance(datamodule, SequenceDataModule):
+        raise ConfigError(f"data.name={config.data.name} is not sequence data; the TimeGAN protocol needs sines or co2")
+    return datamodule
+
+
+def score(module: GANModule, config: ExperimentConfig, datamodule: SequenceDataModule) -> dict[str, float]:
+    """Both scores (mean and std over the post-hoc runs) of ``module``'s EMA generator."""
+    evaluator = build_sequence_quality(config, datamodule, SEQUENCE_METRICS)
+    num = config.metrics.num_generated
+    return evaluator.evaluate(generated_images(module, num, config.seed)(range(num)))
+
+
+def timegan_run(config_path: Path, root: Path, overrides: Sequence[str], seed: int) -> dict[str, float]:
+    """Train with ``seed`` and score the final EMA generator; adds training and scoring wall times."""
+    config = protocol_config(config_path, root, overrides, seed)
+    datamodule = _sequence_data(config)  # a config that is not sequence data fails here, before training
+    start = time.perf_counter()
+    run_dir = fit(config)
+    trained = time.perf_counter()
+    scores = score(load_module(run_dir / LAST_CHECKPOINT), config, datamodule)
+    return {**scores, "seconds": trained - start, "scoring_seconds": time.perf_counter() - trained}
+
+
+def untrained_floor(config_path: Path, root: Path, overrides: Sequence[str]) -> dict[str, float]:
+    """The scores of the config's generator at initialisation (seed 0): what training must improve on."""
+    config = protocol_config(config_path, root, overrides, seed=0)
+    datamodule = _sequence_data(config)
+    return score(build_module(config, datamodule).eval(), config, datamodule)
+
+
+def real_baseline(config_path: Path, root: Path, overrides: Sequence[str]) -> dict[str, float]:
+    """The predictive score of the real sequences themselves (TimeGAN's "original data" row)."""
+    config = protocol_config(config_path, root, overrides, seed=0)
+    datamodule = _sequence_data(config)
+    real = build_sequence_quality(config, datamodule, SEQUENCE_METRICS).real
+    return real_data_predictive(datamodule.to_score_space(real), config.metrics.timegan, config.seed)
+
+
+def benchmark_timegan(
+    config_path: Path, seeds: int, root: Path, overrides: Sequence[str] = (), jobs: int = 1
+) -> list[dict[str, float]]:
+    """One :func:`timegan_run` per seed ``0 … seeds-1``, ``jobs`` at a time; results in seed order."""
+    return map_seeds(timegan_run, seeds, jobs, config_path, root, overrides)

@@ -1,0 +1,71 @@
+"""TimeGAN's scores and comparison pictures of a sequence run every N generator steps and at the end."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import lightning as L
+
+from gan_lightning.callbacks.metric_logging import PeriodicEvaluation, log_evaluation
+from gan_lightning.callbacks.sample_quality import best_checkpoint, generated_images, real_subset
+from gan_lightning.config.schema import ExperimentConfig
+from gan_lightning.data.sequences import SequenceDataModule
+from gan_lightning.image_logging import log_image_file
+from gan_lightning.metrics.sequence_quality import SequenceQuality
+
+
+def build_sequence_quality(
+    config: ExperimentConfig, datamodule: SequenceDataModule, names: Sequence[str] | None = None
+) -> SequenceQuality:
+    """The evaluator of ``names`` (default ``metrics.names``) against ``metrics.num_real`` real sequences
+    (a seeded subset when the set is larger)."""
+    real = real_subset(datamodule.evaluation_sequences(), config.metrics.num_real)
+    cfg = config.metrics
+    return SequenceQuality(
+        cfg.names if names is None else names, real, datamodule.to_score_space, cfg.timegan, config.seed
+    )
+
+
+class SequenceQualityMetrics(PeriodicEvaluation):
+    """Logs ``val/discriminative``, ``val/predictive`` (and their ``_std``) of ``num_generated`` EMA samples.
+
+    The same seeded latents every evaluation, so successive values differ only because the generator
+    changed. The post-hoc models train on rank 0 only and the values are broadcast, so every rank (and
+    a best-checkpoint callback on each) sees the same numbers. The pictures (``real_vs_generated``,
+    ``pca``, ``tsne``) are rewritten in ``out_dir`` at each evaluation and sent to every logger.
+    """
+
+    def __init__(self, evaluator: SequenceQuality, every: int, num_generated: int, seed: int, out_dir: Path) -> None:
+        super().__init__(every)
+        self.evaluator = evaluator
+        self.num_generated = num_generated
+        self.seed = seed
+        self.out_dir = out_dir
+
+    def evaluate_and_log(self, trainer: L.Trainer, pl_module: L.LightningModule, step: int) -> None:
+        generated = generated_images(pl_module, self.num_generated, self.seed)(range(self.num_generated))
+        values: dict[str, float] | None = None
+        if trainer.is_global_zero:
+            values = {f"val/{name}": value for name, value in self.evaluator.evaluate(generated).items()}
+            paths = self.evaluator.save_pictures(generated, self.out_dir, f"generator step {step}")
+            for name, path in paths.items():
+                log_image_file(trainer.loggers, name, path, step)
+        log_evaluation(trainer, trainer.strategy.broadcast(values, src=0), step)
+
+
+def sequence_quality_callbacks(
+    config: ExperimentConfig, datamodule: SequenceDataModule, run_dir: Path
+) -> list[L.Callback]:
+    """The scores callback for ``config.metrics`` and, with ``keep_best``, a ``best.ckpt`` at the lowest
+    value of the first score."""
+    cfg = config.metrics
+    if not cfg.names:
+        return []
+    evaluator = build_sequence_quality(config, datamodule)
+    callbacks: list[L.Callback] = [
+        SequenceQualityMetrics(evaluator, cfg.every, cfg.num_generated, config.seed, run_dir / "samples")
+    ]
+    if cfg.keep_best and cfg.every:
+        callbacks.append(best_checkpoint(config, f"val/{cfg.names[0]}", "min", run_dir / "checkpoints"))
+    return callbacks

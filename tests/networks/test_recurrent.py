@@ -1,0 +1,116 @@
+"""The recurrent (LSTM/GRU) generator and discriminator for sequences of shape (T, C)."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from gan_lightning.config.schema import DiscriminatorConfig, GeneratorConfig
+from gan_lightning.networks import SEQUENCE_ARCHS, build_discriminator, build_generator
+
+SHAPE = (12, 3)  # time steps, features
+
+
+@pytest.fixture(autouse=True)
+def _seed() -> None:
+    torch.manual_seed(0)
+
+
+def make(arch: str, **d_options: object) -> tuple[torch.nn.Module, torch.nn.Module]:
+    g_cfg = GeneratorConfig(arch=arch, latent_dim=2, global_latent_dim=5, width=8, depth=2, norm="none")
+    d_cfg = DiscriminatorConfig(arch=arch, width=8, depth=2, norm="none", **d_options)
+    return build_generator(g_cfg, SHAPE), build_discriminator(d_cfg, SHAPE)
+
+
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh", "none"])
+@pytest.mark.parametrize("arch", SEQUENCE_ARCHS)
+def test_generator_shape_latent_size_and_range(arch: str, activation: str) -> None:
+    cfg = GeneratorConfig(arch=arch, latent_dim=2, global_latent_dim=5, width=8, depth=2, norm="none",
+                          output_activation=activation)  # fmt: skip
+    generator = build_generator(cfg, SHAPE)
+    assert generator.latent_size == 12 * 2 + 5
+    x = generator(torch.randn(4, generator.latent_size))
+    assert x.shape == (4, *SHAPE)
+    if activation == "sigmoid":
+        assert x.min() >= 0 and x.max() <= 1
+    if activation == "tanh":
+        assert x.min() >= -1 and x.max() <= 1
+
+
+@pytest.mark.parametrize("arch", SEQUENCE_ARCHS)
+@pytest.mark.parametrize("bidirectional", [False, True])
+@pytest.mark.parametrize(("per_step", "pack"), [(True, 1), (False, 1), (True, 2), (False, 2)])
+def test_discriminator_logits_per_step_or_per_sequence(
+    arch: str, bidirectional: bool, per_step: bool, pack: int
+) -> None:
+    _, discriminator = make(arch, bidirectional=bidirectional, per_step=per_step, pack=pack)
+    logits = discriminator(torch.rand(8, *SHAPE))
+    assert logits.shape == ((8 // pack, SHAPE[0]) if per_step else (8 // pack,))
+
+
+@pytest.mark.parametrize("arch", SEQUENCE_ARCHS)
+def test_global_noise_changes_every_step_and_step_noise_only_later_steps(arch: str) -> None:
+    generator, _ = make(arch)
+    z = torch.randn(1, generator.latent_size)
+    base = generator(z)
+    shifted_global = z.clone()
+    shifted_global[:, -5:] += 1.0
+    assert (generator(shifted_global) - base).abs().amax(dim=2).gt(1e-6).all()  # every step moves
+    shifted_step = z.clone()
+    shifted_step[:, 2 * 6 : 2 * 7] += 1.0  # the noise of time step 6
+    change = (generator(shifted_step) - base).abs().amax(dim=2)[0]
+    assert torch.equal(change[:6], torch.zeros(6)) and change[6] > 0  # causal: earlier steps do not move
+
+
+def test_bidirectional_final_state_sees_the_whole_sequence() -> None:
+    _, discriminator = make("gru", bidirectional=True, per_step=False)
+    x = torch.rand(2, *SHAPE)
+    changed_first, changed_last = x.clone(), x.clone()
+    changed_first[:, 0] += 1
+    changed_last[:, -1] += 1
+    base = discriminator(x)
+    assert not torch.allclose(discriminator(changed_first), base)
+    assert not torch.allclose(discriminator(changed_last), base)
+
+
+def test_packing_joins_consecutive_sequences_along_features() -> None:
+    _, packed = make("gru", pack=2, per_step=False)
+    x = torch.rand(4, *SHAPE)
+    swapped = x[[1, 0, 2, 3]]  # reorders inside the first pack: its logit changes, the second pack's does not
+    a, b = packed(x), packed(swapped)
+    assert not torch.allclose(a[0], b[0]) and torch.equal(a[1], b[1])
+    with pytest.raises(ValueError, match="not divisible by pack=2"):
+        packed(torch.rand(3, *SHAPE))
+
+
+@pytest.mark.parametrize("arch", SEQUENCE_ARCHS)
+def test_gradients_reach_every_parameter(arch: str) -> None:
+    generator, discriminator = make(arch, bidirectional=True, pack=2)
+    discriminator(generator(torch.randn(4, generator.latent_size))).sum().backward()
+    for name, param in [*generator.named_parameters(), *discriminator.named_parameters()]:
+        assert param.grad is not None and param.grad.abs().sum() > 0, name
+
+
+def test_recurrent_weights_get_their_own_initialisation() -> None:
+    generator, _ = make("lstm")
+    hidden = generator.rnn.weight_hh_l0.detach()
+    for gate in hidden.chunk(4):  # orthogonal per gate block (LSTM: 4 gates of width x width)
+        assert torch.allclose(gate @ gate.T, torch.eye(8), atol=1e-5)
+    assert torch.equal(generator.rnn.bias_ih_l0, torch.zeros_like(generator.rnn.bias_ih_l0))
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"norm": "batch"}, "recurrent discriminators take norm 'none'"),
+        ({"minibatch_std": True}, "do not take minibatch_std"),
+    ],
+)
+def test_unsupported_discriminator_options_are_rejected(options: dict[str, object], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        build_discriminator(DiscriminatorConfig(arch="lstm", **options), SHAPE)
+
+
+def test_images_are_rejected() -> None:
+    with pytest.raises(ValueError, match=r"needs sequence data of shape \(T, C\)"):
+        build_generator(GeneratorConfig(arch="gru", norm="none"), (1, 28, 28))
