@@ -44,9 +44,9 @@ class SequenceQualityMetrics(PeriodicEvaluation):
         self.out_dir = out_dir
 
     def evaluate_and_log(self, trainer: L.Trainer, pl_module: L.LightningModule, step: int) -> None:
-        generated = generated_images(pl_module, self.num_generated, self.seed)(range(self.num_generated))
         values: dict[str, float] | None = None
-        if trainer.is_global_zero:
+        if trainer.is_global_zero:  # the EMA generator is not DDP-wrapped: sampling on one rank needs no peers
+            generated = generated_images(pl_module, self.num_generated, self.seed)(range(self.num_generated))
             values = {f"val/{name}": value for name, value in self.evaluator.evaluate(generated).items()}
             paths = self.evaluator.save_pictures(generated, self.out_dir, f"generator step {step}")
             for name, path in paths.items():
