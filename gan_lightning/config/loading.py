@@ -125,14 +125,15 @@ def _optional_positive(key: str) -> _Rule:
     return _Rule(key, lambda v: v is None or v > 0, "null or a number > 0")
 
 
-def _rules() -> list[_Rule]:
+def validation_rules() -> list[_Rule]:
+    """One rule per checked key; also the "allowed" column of docs/CONFIG.md (scripts/config_reference.py)."""
     # Imported here so the registries (the single source of allowed names) load only when needed.
     from gan_lightning.data import CHANNELS, DATA_DEVICES, DATASETS, ON_CORRUPT
     from gan_lightning.loggers import LOGGERS
     from gan_lightning.losses import LOSSES
     from gan_lightning.metrics.extractors import EXTRACTORS
     from gan_lightning.metrics.sample_quality import METRICS
-    from gan_lightning.networks import ARCHS, INITS, NORMS, OUTPUT_ACTIVATIONS
+    from gan_lightning.networks import DISCRIMINATORS, GENERATORS, INITS, NORMS, OUTPUT_ACTIVATIONS
     from gan_lightning.wandb_logging import WANDB_MODES
 
     rules = [
@@ -145,14 +146,14 @@ def _rules() -> list[_Rule]:
         _Rule("data.channels", lambda v: v in CHANNELS, "1 or 3"),
         _Rule("data.extensions", lambda v: len(v) > 0 and all(e.strip(".") for e in v), "a non-empty list like [.png]"),
         _choice("data.on_corrupt", ON_CORRUPT),
-        _choice("generator.arch", ARCHS),
+        _choice("generator.arch", GENERATORS),
         _positive("generator.latent_dim"),
         _positive("generator.width"),
         _positive("generator.depth"),
         _choice("generator.norm", NORMS),
         _choice("generator.output_activation", OUTPUT_ACTIVATIONS),
         _choice("generator.init", INITS),
-        _choice("discriminator.arch", ARCHS),
+        _choice("discriminator.arch", DISCRIMINATORS),
         _positive("discriminator.width"),
         _positive("discriminator.depth"),
         _choice("discriminator.norm", NORMS),
@@ -200,7 +201,7 @@ def _rules() -> list[_Rule]:
 
 def validate(config: DictConfig) -> None:
     """Check every value and the constraints between keys; raise :class:`ConfigError` on the first problem."""
-    for rule in _rules():
+    for rule in validation_rules():
         value = OmegaConf.select(config, rule.key)
         plain = OmegaConf.to_container(value) if OmegaConf.is_config(value) else value
         if not rule.check(plain):

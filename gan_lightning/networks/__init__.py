@@ -1,4 +1,9 @@
-"""Generator and discriminator networks, picked by ``arch`` name from the config."""
+"""Generator and discriminator networks, picked by ``arch`` name from the config.
+
+To add one: a new file in this folder holding an ``nn.Module`` decorated with
+``@register_generator("<arch>")`` or ``@register_discriminator("<arch>")``. Every module here is
+imported at the end of this file, so ``generator.arch=<arch>`` then works (docs/FORKING.md).
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ from gan_lightning.networks.init import INITS, init_weights
 from gan_lightning.networks.layers import NORMS, OUTPUT_ACTIVATIONS, RESOLUTIONS, MinibatchStdDev, pack_samples
 from gan_lightning.networks.mlp import MLPDiscriminator, MLPGenerator
 from gan_lightning.networks.resnet import ResNetDiscriminator, ResNetGenerator
+from gan_lightning.registry import import_package_modules, registrar
 
 # Imported for annotations only: gan_lightning.config imports this package for its validator.
 if TYPE_CHECKING:
@@ -27,8 +33,10 @@ DISCRIMINATORS: dict[str, type[nn.Module]] = {
     "dcgan": DCGANDiscriminator,
     "resnet": ResNetDiscriminator,
 }
+register_generator = registrar(GENERATORS, "generator")
+register_discriminator = registrar(DISCRIMINATORS, "discriminator")
 ARCHS = tuple(GENERATORS)
-"""("mlp", "dcgan", "resnet"); both registries share these names."""
+"""("mlp", "dcgan", "resnet"): the shipped architectures, each with a generator and a discriminator."""
 
 
 def _build(registry: dict[str, type[nn.Module]], cfg: Any, data_shape: tuple[int, ...], role: str) -> nn.Module:
@@ -73,4 +81,8 @@ __all__ = [
     "build_generator",
     "init_weights",
     "pack_samples",
+    "register_discriminator",
+    "register_generator",
 ]
+
+import_package_modules(__name__)
