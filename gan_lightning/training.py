@@ -37,19 +37,32 @@ from gan_lightning.metrics.inception import InceptionWeightsError
 from gan_lightning.metrics.sample_quality import SampleQualityError
 from gan_lightning.module import GANModule
 
-# Lightning warnings that are expected here and would only confuse a newcomer: the EMA generator
-# is deliberately in eval mode, checkpoints deliberately hold the state after the optimizer steps,
-# and logging goes on across epochs (max_steps runs), so an epoch shorter than log_every is fine.
-warnings.filterwarnings("ignore", message=r"Found \d+ module\(s\) in eval mode at the start of training")
-warnings.filterwarnings("ignore", message=r"Using ModelCheckpoint with manual optimization")
-warnings.filterwarnings("ignore", message=r"`isinstance\(treespec, LeafSpec\)` is deprecated")
-warnings.filterwarnings("ignore", message=r"The number of training batches \(\d+\) is smaller than the logging")
-# Two of Lightning's info lines: an advertisement, and a stop message counting optimizer steps (n_critic + 1
-# per generator step, not the config's unit); the progress bar and "run finished" say when the run ended.
 UNACTIONABLE_INFO = re.compile(r"💡 Tip: |`Trainer.fit` stopped: `max_steps=")
-logging.getLogger("lightning.pytorch.utilities.rank_zero").addFilter(
-    lambda record: not UNACTIONABLE_INFO.match(record.getMessage())
-)
+"""Two of Lightning's info lines: an advertisement, and a stop message counting optimizer steps (n_critic + 1
+per generator step, not the config's unit); the progress bar and "run finished" say when the run ended."""
+
+
+def _actionable(record: logging.LogRecord) -> bool:
+    return not UNACTIONABLE_INFO.match(record.getMessage())
+
+
+def quiet_lightning() -> None:
+    """Hide the Lightning messages that are expected here and would only confuse a newcomer.
+
+    The EMA generator is deliberately in eval mode, checkpoints deliberately hold the state after the
+    optimizer steps, and logging goes on across epochs (max_steps runs), so an epoch shorter than
+    ``log_every`` is fine. Applied when this module is imported; calling it again changes nothing.
+    """
+    warnings.filterwarnings("ignore", message=r"Found \d+ module\(s\) in eval mode at the start of training")
+    warnings.filterwarnings("ignore", message=r"Using ModelCheckpoint with manual optimization")
+    warnings.filterwarnings("ignore", message=r"`isinstance\(treespec, LeafSpec\)` is deprecated")
+    warnings.filterwarnings("ignore", message=r"The number of training batches \(\d+\) is smaller than the logging")
+    rank_zero_log = logging.getLogger("lightning.pytorch.utilities.rank_zero")
+    if _actionable not in rank_zero_log.filters:
+        rank_zero_log.addFilter(_actionable)
+
+
+quiet_lightning()
 
 RUN_DIR_ENV = "GAN_LIGHTNING_RUN_DIR"
 """Set by the launching process so every DDP rank writes to the same run directory."""

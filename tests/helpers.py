@@ -12,9 +12,9 @@ from gan_lightning.training import ResumePoint, fit
 REPO = Path(__file__).resolve().parents[1]
 
 
-def tiny_config(root: Path, base: str = "toy_ring", **extra: object) -> ExperimentConfig:
-    """A shipped config shrunk to a few seconds of CPU work; ``extra`` maps dotted keys to values."""
-    values: dict[str, object] = {
+def tiny_overrides(root: Path) -> dict[str, object]:
+    """Dotted keys that shrink a shipped config to a few seconds of CPU work, writing under ``root``."""
+    return {
         "run.root": str(root),
         "run.progress_bar": "false",
         "train.max_steps": 6,
@@ -30,7 +30,11 @@ def tiny_config(root: Path, base: str = "toy_ring", **extra: object) -> Experime
         "metrics.num_real": 64,
         "metrics.cache_dir": str(root / "metric_cache"),
     }
-    values.update(extra)
+
+
+def tiny_config(root: Path, base: str = "toy_ring", **extra: object) -> ExperimentConfig:
+    """A shipped config shrunk by :func:`tiny_overrides`; ``extra`` maps dotted keys to values."""
+    values = {**tiny_overrides(root), **extra}
     return load_config([REPO / "configs" / f"{base}.yaml"], [f"{k}={v}" for k, v in values.items()])
 
 
