@@ -17,7 +17,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from helpers import REPO, tiny_overrides
+from helpers import ONE_THREAD, REPO, tiny_overrides
 from omegaconf import OmegaConf
 
 GUIDE = REPO / "docs" / "FORKING.md"
@@ -90,7 +90,7 @@ def test_each_example_is_one_new_file_that_trains_with_one_config_line(tmp_path:
     done = subprocess.run(
         [sys.executable, "-c", DRIVER, str(fork), json.dumps(commands), json.dumps(tiny)],
         cwd=fork,
-        env={**os.environ, "PYTHONPATH": str(fork)},
+        env={**os.environ, "PYTHONPATH": str(fork), **ONE_THREAD},
         capture_output=True,
         text=True,
         timeout=900,
