@@ -50,13 +50,15 @@ def quiet_lightning() -> None:
     """Hide the Lightning messages that are expected here and would only confuse a newcomer.
 
     The EMA generator is deliberately in eval mode, checkpoints deliberately hold the state after the
-    optimizer steps, and logging goes on across epochs (max_steps runs), so an epoch shorter than
-    ``log_every`` is fine. Applied when this module is imported; calling it again changes nothing.
+    optimizer steps, logging goes on across epochs (max_steps runs), so an epoch shorter than
+    ``log_every`` is fine, and the model summary's size estimate in MB is all that mixed precision makes
+    inexact. Applied when this module is imported; calling it again changes nothing.
     """
     warnings.filterwarnings("ignore", message=r"Found \d+ module\(s\) in eval mode at the start of training")
     warnings.filterwarnings("ignore", message=r"Using ModelCheckpoint with manual optimization")
     warnings.filterwarnings("ignore", message=r"`isinstance\(treespec, LeafSpec\)` is deprecated")
     warnings.filterwarnings("ignore", message=r"The number of training batches \(\d+\) is smaller than the logging")
+    warnings.filterwarnings("ignore", message=r"Precision \S+ is not supported by the model summary")
     rank_zero_log = logging.getLogger("lightning.pytorch.utilities.rank_zero")
     if _actionable not in rank_zero_log.filters:
         rank_zero_log.addFilter(_actionable)
