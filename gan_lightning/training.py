@@ -7,7 +7,9 @@ created, so a rejected run leaves nothing behind.
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 import time
 import warnings
 from collections.abc import Sequence
@@ -19,6 +21,7 @@ import torch
 from lightning.pytorch.utilities import rank_zero_only
 
 from gan_lightning.callbacks import SampleImages, ToyModeMetrics, TrainingCurves, WandbRunId
+from gan_lightning.callbacks.progress import GeneratorStepProgressBar
 from gan_lightning.callbacks.sample_quality import sample_quality_callbacks
 from gan_lightning.callbacks.sequence_metrics import sequence_quality_callbacks
 from gan_lightning.callbacks.wandb_run import WANDB_RUN_ID_KEY
@@ -42,11 +45,34 @@ from gan_lightning.metrics.inception import InceptionWeightsError
 from gan_lightning.metrics.sample_quality import SampleQualityError
 from gan_lightning.module import GANModule
 
-# Two Lightning warnings that are expected here and would only confuse a newcomer: the EMA generator
-# is deliberately in eval mode, and checkpoints deliberately hold the state after the optimizer steps.
-warnings.filterwarnings("ignore", message=r"Found \d+ module\(s\) in eval mode at the start of training")
-warnings.filterwarnings("ignore", message=r"Using ModelCheckpoint with manual optimization")
-warnings.filterwarnings("ignore", message=r"`isinstance\(treespec, LeafSpec\)` is deprecated")
+UNACTIONABLE_INFO = re.compile(r"💡 Tip: |`Trainer.fit` stopped: `max_steps=")
+"""Two of Lightning's info lines: an advertisement, and a stop message counting optimizer steps (n_critic + 1
+per generator step, not the config's unit); the progress bar and "run finished" say when the run ended."""
+
+
+def _actionable(record: logging.LogRecord) -> bool:
+    return not UNACTIONABLE_INFO.match(record.getMessage())
+
+
+def quiet_lightning() -> None:
+    """Hide the Lightning messages that are expected here and would only confuse a newcomer.
+
+    The EMA generator is deliberately in eval mode, checkpoints deliberately hold the state after the
+    optimizer steps, logging goes on across epochs (max_steps runs), so an epoch shorter than
+    ``log_every`` is fine, and the model summary's size estimate in MB is all that mixed precision makes
+    inexact. Applied when this module is imported; calling it again changes nothing.
+    """
+    warnings.filterwarnings("ignore", message=r"Found \d+ module\(s\) in eval mode at the start of training")
+    warnings.filterwarnings("ignore", message=r"Using ModelCheckpoint with manual optimization")
+    warnings.filterwarnings("ignore", message=r"`isinstance\(treespec, LeafSpec\)` is deprecated")
+    warnings.filterwarnings("ignore", message=r"The number of training batches \(\d+\) is smaller than the logging")
+    warnings.filterwarnings("ignore", message=r"Precision \S+ is not supported by the model summary")
+    rank_zero_log = logging.getLogger("lightning.pytorch.utilities.rank_zero")
+    if _actionable not in rank_zero_log.filters:
+        rank_zero_log.addFilter(_actionable)
+
+
+quiet_lightning()
 
 RUN_DIR_ENV = "GAN_LIGHTNING_RUN_DIR"
 """Set by the launching process so every DDP rank writes to the same run directory."""
@@ -180,6 +206,11 @@ def resolve_strategy(config: ExperimentConfig) -> str:
     return DDP_STRATEGY if trainer_cfg.strategy == "auto" and several else trainer_cfg.strategy
 
 
+def progress_bar(config: ExperimentConfig) -> list[L.Callback]:
+    """The generator-step bar when ``run.progress_bar`` is on (Lightning then uses it instead of its own)."""
+    return [GeneratorStepProgressBar(config.train.log_every)] if config.run.progress_bar else []
+
+
 def build_trainer(
     config: ExperimentConfig,
     run_dir: Path,
@@ -203,7 +234,7 @@ def build_trainer(
         "strategy": resolve_strategy(config),
         "precision": trainer_cfg.precision,
         "logger": build_loggers(config, run_dir, resume.wandb_run_id if resume else None) or False,
-        "callbacks": [*build_callbacks(config, run_dir, datamodule), *extra_callbacks],
+        "callbacks": [*build_callbacks(config, run_dir, datamodule), *extra_callbacks, *progress_bar(config)],
         "plugins": [AtomicCheckpointIO()],
         "log_every_n_steps": config.train.log_every,
         "enable_progress_bar": config.run.progress_bar,

@@ -18,20 +18,11 @@ from gan_lightning.config.schema import ExperimentConfig
 from gan_lightning.data import GANDataModule
 from gan_lightning.metrics.extractors import build_extractor, metric_prefix
 from gan_lightning.metrics.real_cache import RealFeatureCache
-from gan_lightning.metrics.sample_quality import RealImages, SampleQuality
+from gan_lightning.metrics.sample_quality import METRICS, RealImages, SampleQuality
 
 LOADER_ONLY_KEYS = ("device", "num_workers", "pin_memory", "persistent_workers")
 """Data options that change how images are served, not which pixels they have (left out of the cache key)."""
 REAL_SUBSET_SEED = 0
-
-BEST_OF: dict[str, tuple[str, str]] = {
-    "fid": ("fid", "min"),
-    "kid": ("kid", "min"),
-    "is": ("is", "max"),
-    "pr": ("recall", "max"),
-    "classes": ("class_kl", "min"),
-}
-"""Which logged value ``metrics.keep_best`` follows for each metric, and in which direction."""
 
 
 def real_subset(images: RealImages, num: int) -> RealImages:
@@ -143,6 +134,6 @@ def sample_quality_callbacks(
         )
     ]
     if cfg.keep_best and cfg.every:
-        key, mode = BEST_OF[cfg.names[0]]
+        key, mode = METRICS[cfg.names[0]].best
         callbacks.append(best_checkpoint(config, f"{prefix}{key}", mode, checkpoint_dir))
     return callbacks

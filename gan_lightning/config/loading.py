@@ -125,7 +125,8 @@ def _optional_positive(key: str) -> _Rule:
     return _Rule(key, lambda v: v is None or v > 0, "null or a number > 0")
 
 
-def _rules() -> list[_Rule]:
+def validation_rules() -> list[_Rule]:
+    """One rule per checked key; also the "allowed" column of docs/CONFIG.md (scripts/config_reference.py)."""
     # Imported here so the registries (the single source of allowed names) load only when needed.
     from gan_lightning.data import CHANNELS, DATA_DEVICES, DATASETS, ON_CORRUPT
     from gan_lightning.loggers import LOGGERS
@@ -133,7 +134,7 @@ def _rules() -> list[_Rule]:
     from gan_lightning.metrics.extractors import EXTRACTORS
     from gan_lightning.metrics.sample_quality import METRICS
     from gan_lightning.metrics.timegan_scores import SEQUENCE_METRICS
-    from gan_lightning.networks import ARCHS, INITS, NORMS, OUTPUT_ACTIVATIONS
+    from gan_lightning.networks import DISCRIMINATORS, GENERATORS, INITS, NORMS, OUTPUT_ACTIVATIONS
     from gan_lightning.wandb_logging import WANDB_MODES
 
     rules = [
@@ -149,7 +150,7 @@ def _rules() -> list[_Rule]:
         _Rule("data.sequence_length", lambda v: v >= 2, "an integer >= 2"),
         _positive("data.features"),
         _positive("data.window_stride"),
-        _choice("generator.arch", ARCHS),
+        _choice("generator.arch", GENERATORS),
         _positive("generator.latent_dim"),
         _non_negative("generator.global_latent_dim"),
         _positive("generator.width"),
@@ -157,7 +158,7 @@ def _rules() -> list[_Rule]:
         _choice("generator.norm", NORMS),
         _choice("generator.output_activation", OUTPUT_ACTIVATIONS),
         _choice("generator.init", INITS),
-        _choice("discriminator.arch", ARCHS),
+        _choice("discriminator.arch", DISCRIMINATORS),
         _positive("discriminator.width"),
         _positive("discriminator.depth"),
         _choice("discriminator.norm", NORMS),
@@ -182,8 +183,8 @@ def _rules() -> list[_Rule]:
         _choice("run.wandb.mode", WANDB_MODES),
         _Rule(
             "metrics.names",
-            lambda v: all(x in METRICS + SEQUENCE_METRICS for x in v),
-            "a list drawn from " + ", ".join(METRICS + SEQUENCE_METRICS),
+            lambda v: all(x in METRICS or x in SEQUENCE_METRICS for x in v),
+            "a list drawn from " + ", ".join([*METRICS, *SEQUENCE_METRICS]),
         ),
         _non_negative("metrics.every"),
         _choice("metrics.extractor", EXTRACTORS),
@@ -215,7 +216,7 @@ def _rules() -> list[_Rule]:
 
 def validate(config: DictConfig) -> None:
     """Check every value and the constraints between keys; raise :class:`ConfigError` on the first problem."""
-    for rule in _rules():
+    for rule in validation_rules():
         value = OmegaConf.select(config, rule.key)
         plain = OmegaConf.to_container(value) if OmegaConf.is_config(value) else value
         if not rule.check(plain):

@@ -81,7 +81,7 @@ class GeneratorConfig:
     """mlp | dcgan | resnet (SNGAN's residual generator, Miyato et al. 2018) | lstm | gru (recurrent, for
     sequence data: noise at every time step, as in RCGAN)."""
     latent_dim: int = 100
-    """Noise dimensions per sample; lstm/gru: per time step."""
+    """Size of the standard-normal latent code z the generator maps to a sample; lstm/gru: per time step."""
     global_latent_dim: int = 0
     """lstm/gru: noise dimensions drawn once per sequence and fed at every step, beside the per-step noise."""
     width: int = 64
@@ -145,8 +145,11 @@ class OptimizerConfig:
     """Adam settings for one network; G and D each get their own (TTUR)."""
 
     lr: float = 2e-4
+    """Adam's learning rate (its start value when ``scheduler`` decays it)."""
     betas: list[float] = field(default_factory=lambda: [0.5, 0.999])
+    """Adam's (beta1, beta2): [0.5, 0.999] in DCGAN, [0, 0.9] in SNGAN and WGAN-GP."""
     weight_decay: float = 0.0
+    """Adam's L2 penalty on the weights."""
     clip_norm: Optional[float] = None
     """Clip the gradient's total 2-norm to this value before each step."""
     clip_value: Optional[float] = None
@@ -160,6 +163,7 @@ class TrainConfig:
     """The training loop. Every count here is in generator steps."""
 
     max_steps: int = 5000
+    """Generator steps to train for; a resumed run continues up to this step."""
     batch_size: int = 64
     """Real images per discriminator update (each update draws a fresh batch)."""
     n_critic: int = 1
@@ -169,11 +173,14 @@ class TrainConfig:
     ema_start: int = 0
     """Generator step from which the EMA starts averaging (before it, EMA = G)."""
     log_every: int = 50
+    """Log losses, D outputs, gradient norms, learning rates and images/s every this many steps
+    (``metrics.csv``, every logger, the progress bar)."""
     sample_every: int = 500
     """PNG sample grid from a fixed noise batch every this many steps (0: only at the end)."""
     checkpoint_every: int = 1000
     """Periodic checkpoint every this many steps, in addition to ``last``."""
     num_samples_grid: int = 64
+    """Images in each sample grid, all from one fixed noise batch (2D data is plotted from 2,500 points)."""
     channels_last: bool = False
     """Image networks and batches in channels-last memory format (faster convolutions on tensor cores)."""
     compile: bool = False
@@ -186,10 +193,15 @@ class TrainerConfig:
     """Passed to ``lightning.Trainer``."""
 
     accelerator: str = "auto"
+    """auto (a GPU when there is one) | cpu | gpu | cuda | mps | ...: Lightning's accelerator."""
     devices: Union[int, str] = 1
+    """Training processes per node: a count, a list such as "0,1", or auto; more than one trains with DDP."""
     num_nodes: int = 1
+    """Machines of a multi-node run (``scripts/launch_torchrun.sh``, ``scripts/launch_slurm.sh``)."""
     strategy: str = "auto"
+    """Lightning's strategy; auto becomes ``ddp_find_unused_parameters_true`` when more than one process trains."""
     precision: str = "32-true"
+    """32-true | bf16-mixed | 16-mixed | 64-true | ...: Lightning's precision (README, Mixed precision)."""
 
 
 @dataclass
@@ -205,8 +217,11 @@ class TimeGANScoreConfig:
     runs: int = 10
     """Post-hoc models per score; the mean and standard deviation are logged."""
     discriminative_iterations: int = 2000
+    """Adam steps of each post-hoc classifier (TimeGAN's code: 2,000)."""
     predictive_iterations: int = 5000
+    """Adam steps of each post-hoc next-step predictor (TimeGAN's code: 5,000)."""
     batch_size: int = 128
+    """Sequences per post-hoc training batch (for the classifier: this many real and as many generated)."""
     hidden: Optional[int] = None
     """GRU hidden units; None: half the number of features, at least 1 (TimeGAN's choice)."""
     lr: float = 1e-3
@@ -248,12 +263,15 @@ class MetricsConfig:
     cache_dir: str = "~/.cache/gan_lightning"
     """Real-image features (and converted weights) are kept here across runs."""
     kid_subsets: int = 100
+    """KID: random subsets its value is averaged over."""
     kid_subset_size: int = 1000
+    """KID: images per subset (capped at the number of real and of generated images)."""
     pr_k: int = 3
     """k of the k-nearest-neighbour radii in improved precision/recall (3 in Kynkäänniemi et al.)."""
     keep_best: bool = True
     """Keep ``checkpoints/best.ckpt`` at the best value of the first metric in ``names``."""
     timegan: TimeGANScoreConfig = field(default_factory=TimeGANScoreConfig)
+    """Settings of the sequence scores (discriminative, predictive)."""
 
 
 @dataclass
@@ -271,7 +289,9 @@ class WandbConfig:
     name: Optional[str] = None
     """Run name; None: ``<name>/<version>`` of the run directory."""
     group: Optional[str] = None
+    """Groups runs in the wandb UI (e.g. the seeds of one experiment)."""
     tags: list[str] = field(default_factory=list)
+    """Tags of the wandb run."""
     mode: str = "auto"
     """auto | online | offline | disabled. auto: ``WANDB_MODE`` if set, else online when a wandb login
     is found (``WANDB_API_KEY``, ``~/.netrc``) or a wandb agent started the run, else offline, so a
@@ -293,6 +313,7 @@ class RunConfig:
     loggers: list[str] = field(default_factory=lambda: ["csv"])
     """Any of csv, tensorboard, wandb."""
     progress_bar: bool = True
+    """One terminal bar over generator steps: total, ETA, images/s, latest losses, last FID or toy modes."""
     wandb: WandbConfig = field(default_factory=WandbConfig)
 
 
@@ -301,7 +322,9 @@ class ExperimentConfig:
     """The whole run. A YAML file sets a subset of these keys."""
 
     name: str = "gan"
+    """Experiment name: runs go to ``<run.root>/<name>/<version>``; ``--resume last`` searches there."""
     seed: int = 0
+    """Seeds weights, data order, training noise and evaluation latents: a config and seed give one result."""
     data: DataConfig = field(default_factory=DataConfig)
     generator: GeneratorConfig = field(default_factory=GeneratorConfig)
     discriminator: DiscriminatorConfig = field(default_factory=DiscriminatorConfig)

@@ -1,8 +1,10 @@
 """Datasets as LightningDataModules, chosen by ``data.name``.
 
-To add a dataset: subclass :class:`InMemoryDataModule` / ``ImageDataModule`` (fits in memory),
-:class:`StreamingImageDataModule` (image files decoded by DataLoader workers) or
-:class:`SequenceDataModule` (time series ``(N, T, C)``), then add one entry to ``DATASETS`` below.
+To add a dataset: in a new file in this folder, subclass :class:`InMemoryDataModule` /
+``ImageDataModule`` (fits in memory), :class:`StreamingImageDataModule` (image files decoded by
+DataLoader workers) or :class:`SequenceDataModule` (time series ``(N, T, C)``) and decorate a builder
+``config -> DataModule`` with ``@register_dataset("<name>")``. Every module here is imported at the end
+of this file, so ``data.name=<name>`` then works (docs/FORKING.md).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from gan_lightning.data.mnist import FashionMNISTDataModule, MNISTDataModule
 from gan_lightning.data.sequences import SequenceDataModule
 from gan_lightning.data.sines import SinesDataModule
 from gan_lightning.data.toy2d import TOY_STD, Toy2DDataModule, mode_centres
+from gan_lightning.registry import import_package_modules, registrar
 
 VALUE_RANGES: dict[str, tuple[float, float]] = {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0), "none": (-1.0, 1.0)}
 """Range real images are scaled to, matching the generator's output activation."""
@@ -38,24 +41,24 @@ def _toy(kind: str) -> Callable[[ExperimentConfig], GANDataModule]:
 
 
 def _mnist(source: str) -> Callable[[ExperimentConfig], GANDataModule]:
-    return lambda cfg: MNISTDataModule(source, *_image_args(cfg), **_file_args(cfg), device=cfg.data.device)
+    return lambda cfg: MNISTDataModule(source, *image_args(cfg), **_file_args(cfg), device=cfg.data.device)
 
 
 def _in_memory(
     cls: type[FashionMNISTDataModule] | type[CIFAR10DataModule],
 ) -> Callable[[ExperimentConfig], GANDataModule]:
-    return lambda cfg: cls(*_image_args(cfg), **_file_args(cfg), device=cfg.data.device)
+    return lambda cfg: cls(*image_args(cfg), **_file_args(cfg), device=cfg.data.device)
 
 
 def _celeba(cfg: ExperimentConfig) -> GANDataModule:
-    return CelebADataModule(*_image_args(cfg), **_file_args(cfg), on_corrupt=cfg.data.on_corrupt, workers=_workers(cfg))
+    return CelebADataModule(*image_args(cfg), **_file_args(cfg), on_corrupt=cfg.data.on_corrupt, workers=_workers(cfg))
 
 
 def _image_folder(cfg: ExperimentConfig) -> GANDataModule:
     data = cfg.data
     return ImageFolderDataModule(
         data.data_dir,
-        *_image_args(cfg),
+        *image_args(cfg),
         resolution=data.resolution,
         channels=data.channels,
         extensions=list(data.extensions),
@@ -72,12 +75,12 @@ def _sines(cfg: ExperimentConfig) -> GANDataModule:
         data.features,
         tuple(data.sines_frequency),
         tuple(data.sines_phase),
-        *_image_args(cfg),
+        *image_args(cfg),
     )
 
 
 def _co2(cfg: ExperimentConfig) -> GANDataModule:
-    return CO2DataModule(cfg.data.sequence_length, cfg.data.window_stride, *_image_args(cfg))
+    return CO2DataModule(cfg.data.sequence_length, cfg.data.window_stride, *image_args(cfg))
 
 
 def _step_batch(cfg: ExperimentConfig) -> int:
@@ -85,8 +88,12 @@ def _step_batch(cfg: ExperimentConfig) -> int:
     return cfg.train.batch_size * cfg.train.n_critic
 
 
-def _image_args(cfg: ExperimentConfig) -> tuple[int, int, tuple[float, float]]:
-    """(batch per step, seed, the generator's output range): what every image or sequence set takes."""
+def image_args(cfg: ExperimentConfig) -> tuple[int, int, tuple[float, float]]:
+    """``(batch_size, seed, value_range)``: the first arguments of every image and sequence DataModule.
+
+    ``batch_size`` is what one training step consumes (``train.batch_size`` per discriminator update);
+    ``value_range`` is the generator's output range, which real data is scaled to.
+    """
     return _step_batch(cfg), cfg.seed, VALUE_RANGES[cfg.generator.output_activation]
 
 
@@ -111,6 +118,7 @@ DATASETS: dict[str, Callable[[ExperimentConfig], GANDataModule]] = {
     "sines": _sines,
     "co2": _co2,
 }
+register_dataset = registrar(DATASETS, "dataset")
 
 
 def build_datamodule(cfg: ExperimentConfig) -> GANDataModule:
@@ -141,5 +149,9 @@ __all__ = [
     "Toy2DDataModule",
     "WorkerOptions",
     "build_datamodule",
+    "image_args",
     "mode_centres",
+    "register_dataset",
 ]
+
+import_package_modules(__name__)

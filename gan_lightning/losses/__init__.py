@@ -1,4 +1,9 @@
-"""Adversarial losses and gradient penalties, all on discriminator logits."""
+"""Adversarial losses and gradient penalties, all on discriminator logits.
+
+To add a loss: a new file in this folder holding an :class:`AdversarialLoss` subclass decorated with
+``@register_loss("<name>")``. Every module here is imported at the end of this file, so
+``loss.name=<name>`` then works (docs/FORKING.md).
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ from gan_lightning.losses.adversarial import (
 )
 from gan_lightning.losses.gradient_penalty import gradient_penalty
 from gan_lightning.losses.r1 import r1_penalty
+from gan_lightning.registry import import_package_modules, registrar
 
 LOSSES: dict[str, type[AdversarialLoss]] = {
     "minimax": MinimaxLoss,
@@ -20,6 +26,7 @@ LOSSES: dict[str, type[AdversarialLoss]] = {
     "wasserstein": WassersteinLoss,
     "least_squares": LeastSquaresLoss,
 }
+register_loss = registrar(LOSSES, "adversarial loss")
 
 
 def build_loss(name: str) -> AdversarialLoss:
@@ -40,4 +47,7 @@ __all__ = [
     "build_loss",
     "gradient_penalty",
     "r1_penalty",
+    "register_loss",
 ]
+
+import_package_modules(__name__)

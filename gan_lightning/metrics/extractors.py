@@ -6,7 +6,8 @@ classifies (the Inception Score and class coverage use the logits). Optional att
 (used in the real-feature cache key and the logged names) and ``preprocessing`` (a description that
 is part of the cache key, so changing it invalidates cached features).
 
-To add one: write the module and add a builder to ``EXTRACTORS``.
+To add one: in a new file in ``gan_lightning/metrics/``, decorate a builder ``MetricsConfig -> nn.Module``
+with ``@register_extractor("<name>")`` (that package imports all its modules, docs/FORKING.md).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from torch import nn
 from gan_lightning.config.schema import MetricsConfig
 from gan_lightning.metrics.inception import InceptionExtractor, resolve_inception_weights
 from gan_lightning.metrics.sample_quality import SampleQualityError
+from gan_lightning.registry import registrar
 
 
 def _inception(cfg: MetricsConfig) -> nn.Module:
@@ -41,6 +43,7 @@ EXTRACTORS: dict[str, Callable[[MetricsConfig], nn.Module]] = {
     "mnist_classifier": _classifier("mnist"),
     "fashion_mnist_classifier": _classifier("fashion_mnist"),
 }
+register_extractor = registrar(EXTRACTORS, "feature extractor")
 
 
 def build_extractor(cfg: MetricsConfig) -> nn.Module:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -31,12 +32,7 @@ from torchmetrics.utilities.distributed import gather_all_tensors
 from gan_lightning.metrics.class_coverage import ClassCoverage
 from gan_lightning.metrics.precision_recall import ImprovedPrecisionRecall
 from gan_lightning.metrics.real_cache import RealFeatureCache, weights_digest
-
-METRICS = ("fid", "kid", "is", "pr", "classes")
-"""What ``metrics.names`` may list: fid; kid (mean and std over subsets); is (Inception Score, needs
-class logits); pr (improved precision and recall); classes (classes covered and KL of the
-predicted-class histogram to uniform, needs class logits)."""
-NEEDS_LOGITS = ("is", "classes")
+from gan_lightning.registry import registrar
 
 # torchmetrics warns that KID and IS keep every input; here those are small feature vectors, not images.
 warnings.filterwarnings("ignore", message=r"Metric `(Kernel Inception Distance|InceptionScore)` will save all")
@@ -58,6 +54,65 @@ class _Precomputed(nn.Module):
 
     def forward(self, features: Tensor) -> Tensor:
         return features
+
+
+@dataclass(frozen=True)
+class MetricSetup:
+    """What a metric is built from: its input width and the evaluation's sizes and options."""
+
+    width: int
+    """Feature dimension, or the number of classes for a metric computed on class logits."""
+    num_real: int
+    num_generated: int
+    kid_subsets: int
+    kid_subset_size: int
+    pr_k: int
+    is_splits: int
+
+
+@dataclass(frozen=True)
+class SampleMetric:
+    """One name ``metrics.names`` may list: how to build it, what its result is called, which way is better.
+
+    ``build`` returns a torchmetrics ``Metric``. Computed ``on="features"``, it is updated like
+    torchmetrics' FID, ``update(real_features, real=True)`` then ``update(generated_features, real=False)``;
+    ``on="logits"``, it gets ``update(generated_class_logits)`` only. ``compute()`` returns one value
+    per entry of ``values`` (a tensor for one, a tuple for several), logged as ``<prefix><value>``.
+    """
+
+    build: Callable[[MetricSetup], Metric]
+    values: tuple[str, ...]
+    best: tuple[str, str]
+    """The value ``metrics.keep_best`` follows when this metric is listed first, and ``min`` or ``max``."""
+    on: str = "features"
+
+
+def _fid(setup: MetricSetup) -> Metric:
+    return FrechetInceptionDistance(feature=_Precomputed(setup.width))
+
+
+def _kid(setup: MetricSetup) -> Metric:
+    subset = min(setup.kid_subset_size, setup.num_real, setup.num_generated)
+    return KernelInceptionDistance(feature=_Precomputed(setup.width), subsets=setup.kid_subsets, subset_size=subset)
+
+
+def _inception_score(setup: MetricSetup) -> Metric:
+    return InceptionScore(feature=_Precomputed(setup.width), splits=setup.is_splits)
+
+
+METRICS: dict[str, SampleMetric] = {
+    "fid": SampleMetric(_fid, ("fid",), ("fid", "min")),
+    "kid": SampleMetric(_kid, ("kid", "kid_std"), ("kid", "min")),
+    "is": SampleMetric(_inception_score, ("is", "is_std"), ("is", "max"), on="logits"),
+    "pr": SampleMetric(lambda s: ImprovedPrecisionRecall(k=s.pr_k), ("precision", "recall"), ("recall", "max")),
+    "classes": SampleMetric(
+        lambda s: ClassCoverage(s.width), ("classes_covered", "class_kl"), ("class_kl", "min"), on="logits"
+    ),
+}
+"""What ``metrics.names`` may list: fid; kid (mean and std over subsets); is (Inception Score, needs
+class logits); pr (improved precision and recall); classes (classes covered and KL of the
+predicted-class histogram to uniform, needs class logits)."""
+register_metric = registrar(METRICS, "sample-quality metric")
 
 
 def split_output(output: Tensor | tuple[Tensor, Tensor | None]) -> tuple[Tensor, Tensor | None]:
@@ -152,7 +207,7 @@ class SampleQuality:
         features, logits = self.extract(self._real_batch(range(2), device))
         if features.shape[0] != 2:
             raise SampleQualityError(f"the feature extractor returned {features.shape[0]} rows for 2 images")
-        needing = [name for name in NEEDS_LOGITS if name in self.metrics]
+        needing = [name for name in self.metrics if METRICS[name].on == "logits"]
         if needing and logits is None:
             raise SampleQualityError(
                 f"metrics {needing} need class logits, which the {self.identity['extractor']} extractor does not "
@@ -203,17 +258,12 @@ class SampleQuality:
         return features
 
     # ------------------------------------------------------------------ metrics
-    def _new_metrics(self, num_features: int, num_generated: int, device: torch.device) -> dict[str, Metric]:
-        precomputed = _Precomputed(num_features)
-        built: dict[str, Metric] = {}
-        if "fid" in self.metrics:
-            built["fid"] = FrechetInceptionDistance(feature=precomputed)
-        if "kid" in self.metrics:
-            subset = min(self.kid_subset_size, self.num_real, num_generated)
-            built["kid"] = KernelInceptionDistance(feature=precomputed, subsets=self.kid_subsets, subset_size=subset)
-        if "pr" in self.metrics:
-            built["pr"] = ImprovedPrecisionRecall(k=self.pr_k)
-        return {name: metric.to(device) for name, metric in built.items()}
+    def _new_metrics(self, on: str, width: int, num_generated: int, device: torch.device) -> dict[str, Metric]:
+        """The requested metrics computed ``on`` features or logits of ``width`` columns."""
+        setup = MetricSetup(
+            width, self.num_real, num_generated, self.kid_subsets, self.kid_subset_size, self.pr_k, self.is_splits
+        )
+        return {name: METRICS[name].build(setup).to(device) for name in self.metrics if METRICS[name].on == on}
 
     def evaluate(
         self, generate: Callable[[range], Tensor], num_generated: int, device: torch.device
@@ -227,7 +277,7 @@ class SampleQuality:
             raise SampleQualityError(f"need at least 2 generated images, got {num_generated}")
         real = self.real_features(device)
         rank, world = rank_and_world()
-        metrics = self._new_metrics(real.shape[1], num_generated, device)
+        metrics = self._new_metrics("features", real.shape[1], num_generated, device)
         real_block = block(len(real), rank, world)
         for metric in metrics.values():
             metric.update(real[real_block.start : real_block.stop], real=True)
@@ -239,19 +289,11 @@ class SampleQuality:
             metric.update(features, real=False)
         logit_metrics: dict[str, Metric] = {}
         logits = [lg for _, lg in batches if lg is not None]
-        if logits and any(name in self.metrics for name in NEEDS_LOGITS):
-            logit_metrics = self._new_logit_metrics(logits[0].shape[1], device)
+        if logits:
+            logit_metrics = self._new_metrics("logits", logits[0].shape[1], num_generated, device)
             for metric in logit_metrics.values():
                 metric.update(torch.cat(logits))
         return self._compute({**metrics, **logit_metrics})
-
-    def _new_logit_metrics(self, num_classes: int, device: torch.device) -> dict[str, Metric]:
-        built: dict[str, Metric] = {}
-        if "is" in self.metrics:
-            built["is"] = InceptionScore(feature=_Precomputed(num_classes), splits=self.is_splits)
-        if "classes" in self.metrics:
-            built["classes"] = ClassCoverage(num_classes)
-        return {name: metric.to(device) for name, metric in built.items()}
 
     def _compute(self, metrics: dict[str, Metric]) -> dict[str, float]:
         values: dict[str, float] = {}
@@ -260,14 +302,8 @@ class SampleQuality:
             torch.manual_seed(self.seed)
             for name, metric in metrics.items():
                 result = metric.compute()
-                if name == "fid":
-                    values["fid"] = float(result)
-                elif name in ("kid", "is"):
-                    values[name], values[f"{name}_std"] = float(result[0]), float(result[1])
-                elif name == "pr":
-                    values["precision"], values["recall"] = float(result[0]), float(result[1])
-                else:
-                    values["classes_covered"], values["class_kl"] = float(result[0]), float(result[1])
+                results = result if isinstance(result, tuple | list) else (result,)
+                values.update({key: float(value) for key, value in zip(METRICS[name].values, results, strict=True)})
         return values
 
 

@@ -13,14 +13,17 @@ import torch
 from torch import Tensor
 
 
-def toy_mode_metrics(samples: Tensor, centres: Tensor, std: float) -> dict[str, float]:
-    """``modes`` captured, ``high_quality`` fraction in [0, 1] and ``reverse_kl`` in nats."""
-    samples = samples.detach().double().cpu()
-    centres = centres.double().cpu()
-    distances = torch.cdist(samples, centres)
+def high_quality_counts(samples: Tensor, centres: Tensor, std: float) -> tuple[Tensor, Tensor]:
+    """Per mode, the number of high-quality samples assigned to it; and which samples are high quality."""
+    distances = torch.cdist(samples.detach().double().cpu(), centres.double().cpu())
     nearest_distance, nearest = distances.min(dim=1)
     good = nearest_distance <= 3.0 * std
-    counts = torch.bincount(nearest[good], minlength=len(centres)).double()
+    return torch.bincount(nearest[good], minlength=len(centres)).double(), good
+
+
+def toy_mode_metrics(samples: Tensor, centres: Tensor, std: float) -> dict[str, float]:
+    """``modes`` captured, ``high_quality`` fraction in [0, 1] and ``reverse_kl`` in nats."""
+    counts, good = high_quality_counts(samples, centres, std)
     total = counts.sum()
     if total == 0:
         return {"modes": 0.0, "high_quality": 0.0, "reverse_kl": math.inf}

@@ -3,6 +3,10 @@
 Every generator takes a flat latent vector per sample, ``latent_size`` long (the module draws the
 noise), and returns ``(B, *data_shape)``; every discriminator returns logits, one per (packed)
 sample or, for a per-step recurrent discriminator, one per sample and time step.
+
+To add one: a new file in this folder holding an ``nn.Module`` decorated with
+``@register_generator("<arch>")`` or ``@register_discriminator("<arch>")``. Every module here is
+imported at the end of this file, so ``generator.arch=<arch>`` then works (docs/FORKING.md).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from gan_lightning.networks.recurrent import (
     LSTMGenerator,
 )
 from gan_lightning.networks.resnet import ResNetDiscriminator, ResNetGenerator
+from gan_lightning.registry import import_package_modules, registrar
 
 # Imported for annotations only: gan_lightning.config imports this package for its validator.
 if TYPE_CHECKING:
@@ -43,8 +48,10 @@ DISCRIMINATORS: dict[str, type[nn.Module]] = {
     "lstm": LSTMDiscriminator,
     "gru": GRUDiscriminator,
 }
+register_generator = registrar(GENERATORS, "generator")
+register_discriminator = registrar(DISCRIMINATORS, "discriminator")
 ARCHS = tuple(GENERATORS)
-"""("mlp", "dcgan", "resnet", "lstm", "gru"); both registries share these names."""
+"""("mlp", "dcgan", "resnet", "lstm", "gru"): the shipped architectures, each with a generator and a discriminator."""
 SEQUENCE_ARCHS = tuple(RECURRENT_CELLS)
 """The archs for sequence data ``(T, C)``; the others take images (dcgan, resnet) or flat vectors (mlp)."""
 
@@ -96,4 +103,8 @@ __all__ = [
     "build_generator",
     "init_weights",
     "pack_samples",
+    "register_discriminator",
+    "register_generator",
 ]
+
+import_package_modules(__name__)

@@ -15,7 +15,6 @@ import torch
 
 JOB = Path(__file__).with_name("ddp_job.py")
 COMMON = [
-    "run.progress_bar=false",
     "trainer.accelerator=cpu",
     "train.max_steps=8",
     "train.log_every=2",
@@ -30,8 +29,10 @@ COMMON = [
 ]
 
 
-def run_job(out: Path, *args: str, devices: int = 2, batch: int = 16) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, str(JOB), str(out), *args, *COMMON]
+def run_job(
+    out: Path, *args: str, devices: int = 2, batch: int = 16, progress_bar: bool = False
+) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, str(JOB), str(out), *args, *COMMON, f"run.progress_bar={str(progress_bar).lower()}"]
     command += [f"trainer.devices={devices}", f"train.batch_size={batch}", f"run.root={out / 'runs'}"]
     command += ["metrics.num_generated=64", "metrics.num_real=64", f"metrics.cache_dir={out / 'metric_cache'}"]
     return subprocess.run(command, capture_output=True, text=True, timeout=600)
@@ -52,8 +53,10 @@ def assert_equal_states(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor], 
 
 
 def test_ranks_hold_identical_weights(tmp_path: Path) -> None:
-    done = run_job(tmp_path)
+    done = run_job(tmp_path, progress_bar=True)
     assert done.returncode == 0, done.stderr[-3000:]
+    # one generator-step bar, drawn by rank 0 only (each bar prints its 0/8 state when created)
+    assert done.stdout.count("generator steps:   0%") == 1, done.stdout[-3000:]
     rank0, rank1 = load_state(tmp_path, 0), load_state(tmp_path, 1)
     assert any(k.startswith("ema_generator.") for k in rank0)
     assert_equal_states(rank0, rank1)

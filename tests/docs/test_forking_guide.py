@@ -1,0 +1,112 @@
+"""docs/FORKING.md cannot rot: its worked examples are written where it says and trained with, as it says.
+
+The package is copied to a temporary folder (the repository's is never touched). Every ```` ```python <path> ````
+block of the guide is written to ``<path>`` in the copy, and the ```` ```bash example ```` commands run there, in
+order, in one Python process: ``python scripts/fit.py ...`` through that script's ``main`` with tiny settings
+appended, other commands as subprocesses. One interpreter start serves all four trainings.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from helpers import ONE_THREAD, REPO, tiny_overrides
+from omegaconf import OmegaConf
+
+GUIDE = REPO / "docs" / "FORKING.md"
+FENCE = re.compile(r"^```(\w+)(?: (\S+))?\n(.*?)^```$", re.MULTILINE | re.DOTALL)
+EXAMPLES = {
+    "gan_lightning/networks/upsample.py",
+    "gan_lightning/losses/label_smoothing.py",
+    "gan_lightning/data/numpy_images.py",
+    "gan_lightning/metrics/density_coverage.py",
+}
+
+DRIVER = """
+import json, shlex, subprocess, sys
+import gan_lightning
+assert gan_lightning.__file__.startswith(sys.argv[1]), gan_lightning.__file__  # the copy, not the repository
+sys.path.insert(0, "scripts")
+from fit import main
+commands, tiny = json.loads(sys.argv[2]), json.loads(sys.argv[3])
+for index, command in enumerate(commands):
+    words = shlex.split(command)
+    assert words[0] == "python", command
+    if words[1] == "scripts/fit.py":
+        code = main([*words[2:], *tiny, f"run.version=example{index}"])
+    else:
+        code = subprocess.run([sys.executable, *words[1:]]).returncode
+    if code:
+        sys.exit(f"{command} exited with {code}")
+"""
+
+
+def guide_blocks() -> tuple[dict[str, str], list[str]]:
+    """(path -> code) of the files the guide adds, and its example commands in order."""
+    files: dict[str, str] = {}
+    commands: list[str] = []
+    for language, tag, body in FENCE.findall(GUIDE.read_text(encoding="utf-8")):
+        if language == "python" and tag:
+            files[tag] = body
+        elif language == "bash" and tag == "example":
+            commands += [line for line in body.splitlines() if line.strip()]
+    return files, commands
+
+
+def copy_repository(target: Path) -> None:
+    """The package, configs, fit.py and the lint settings: what the guide's commands need."""
+    ignore = shutil.ignore_patterns("__pycache__")
+    shutil.copytree(REPO / "gan_lightning", target / "gan_lightning", ignore=ignore)
+    shutil.copytree(REPO / "configs", target / "configs", ignore=ignore)
+    (target / "scripts").mkdir()
+    shutil.copy(REPO / "scripts" / "fit.py", target / "scripts")
+    shutil.copy(REPO / "pyproject.toml", target)
+
+
+def test_each_example_is_one_new_file_that_trains_with_one_config_line(tmp_path: Path) -> None:
+    files, commands = guide_blocks()
+    assert set(files) == EXAMPLES
+    fits = [command for command in commands if command.startswith("python scripts/fit.py")]
+    assert len(fits) == len(EXAMPLES)
+    fork = tmp_path / "fork"
+    copy_repository(fork)
+    for path, code in files.items():
+        assert not (fork / path).exists(), f"{path} would replace a shipped file"
+        (fork / path).write_text(code, encoding="utf-8")
+    # the examples follow the project's own lint and format rules (pyproject.toml)
+    for ruff in (["check"], ["format", "--check"]):
+        linted = subprocess.run([sys.executable, "-m", "ruff", *ruff, *files], cwd=fork, capture_output=True, text=True)
+        assert linted.returncode == 0, linted.stdout + linted.stderr
+
+    tiny = [f"{key}={value}" for key, value in tiny_overrides(fork / "runs").items()]
+    tiny += ["train.max_steps=2", "train.log_every=1", "train.sample_every=0", "train.checkpoint_every=0"]
+    done = subprocess.run(
+        [sys.executable, "-c", DRIVER, str(fork), json.dumps(commands), json.dumps(tiny)],
+        cwd=fork,
+        env={**os.environ, "PYTHONPATH": str(fork), **ONE_THREAD},
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stderr[-4000:]
+
+    for index, command in enumerate(commands):
+        if command not in fits:
+            continue
+        run_dir = fork / "runs" / "quickstart" / f"example{index}"
+        saved = OmegaConf.load(run_dir / "config.yaml")
+        for override in shlex.split(command)[4:]:  # after: python scripts/fit.py --config <file>
+            key = override.partition("=")[0]
+            assert OmegaConf.select(saved, key) == OmegaConf.select(OmegaConf.from_dotlist([override]), key), command
+        assert (run_dir / "checkpoints" / "last.ckpt").is_file()
+        if "density_coverage" in command:  # the new metric's values reach metrics.csv
+            header = (run_dir / "metrics.csv").read_text().splitlines()[0]
+            assert "val/mnist_classifier_density" in header and "val/mnist_classifier_coverage" in header
+    assert not any((REPO / path).exists() for path in EXAMPLES)  # the repository's package is untouched

@@ -1,0 +1,68 @@
+"""Reading a run directory after the fact (gan_lightning/inspection.py, used by notebooks/inspect_run.ipynb).
+
+The digits branch runs in tests/notebooks/test_notebooks.py; this file covers the 2D toy branch and the tables.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import torch
+from helpers import tiny_config, train
+
+from gan_lightning.callbacks.training_curves import read_series
+from gan_lightning.inspection import (
+    changed_keys,
+    checkpoints_by_step,
+    metrics_table,
+    mode_counter,
+    mode_counts,
+    newest_run,
+    phase_table,
+    saved_config,
+)
+
+
+def test_a_toy_run_read_back(tmp_path: Path) -> None:
+    run_dir = train(tiny_config(tmp_path, "toy_ring", **{"run.version": "b", "train.max_steps": 7}))
+    older = tmp_path / "toy_ring" / "a"
+    older.mkdir()
+    shutil.copy(run_dir / "config.yaml", older)
+    os.utime(older / "config.yaml", (0, 0))
+    assert newest_run(tmp_path) == run_dir
+    assert saved_config(run_dir).train.max_steps == 7
+    assert changed_keys(saved_config(run_dir))["train.max_steps"] == 7
+    # periodic checkpoints at 3 and 6, and last.ckpt for step 7
+    assert [(step, path.name) for step, path in checkpoints_by_step(run_dir)] == [
+        (3, "gen_step=0000003.ckpt"),
+        (6, "gen_step=0000006.ckpt"),
+        (7, "last.ckpt"),
+    ]
+    counts = mode_counts(run_dir, num_samples=300)
+    assert counts is not None and counts.steps == [3, 6, 7] and counts.counts.shape == (3, 8)
+    assert counts.labels[:3] == ["(1, 0)", "(0.71, 0.71)", "(0, 1)"]
+    assert bool((counts.counts.sum(dim=1) <= 300).all())
+    # an untrained ring generator puts (almost) nothing within 3 std of the narrow modes: all are missing
+    assert len(counts.missing()) >= 7
+
+    series = read_series(run_dir / "metrics.csv")
+    table = metrics_table(series, ["toy/modes", "toy/high_quality", "not/logged"]).splitlines()
+    assert table[0] == "| step | toy/modes | toy/high_quality |" and [row.split(" |")[0] for row in table[2:]] == [
+        "| 3",
+        "| 6",
+    ]
+    phases = phase_table(series, ["train/d_real", "train/d_fake"]).splitlines()
+    assert phases[0] == "| steps | train/d_real | train/d_fake |" and phases[2].startswith("| 2–2 |")
+
+
+def test_modes_are_counted_for_toy_and_mnist_like_data_only() -> None:
+    ring = mode_counter("toy_ring")
+    assert ring is not None
+    centres_and_far = torch.tensor([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [5.0, 5.0]])
+    assert ring.count(centres_and_far).tolist() == [2, 0, 1, 0, 0, 0, 0, 0]
+    digits = mode_counter("mnist_embedded")
+    assert digits is not None and digits.labels == [str(d) for d in range(10)]
+    assert int(digits.count(torch.rand(5, 1, 28, 28)).sum()) == 5
+    assert mode_counter("cifar10") is None
