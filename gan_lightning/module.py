@@ -30,6 +30,7 @@ import torch
 from omegaconf import DictConfig, OmegaConf
 from torch import Tensor
 
+from gan_lightning.augment import DiscriminatorAugment
 from gan_lightning.config.schema import ExperimentConfig, OptimizerConfig
 from gan_lightning.data import VALUE_RANGES
 from gan_lightning.data.base import images_to_unit_range
@@ -66,6 +67,8 @@ class GANModule(L.LightningModule):
         self.discriminator = build_discriminator(cfg.discriminator, self.data_shape)
         self.ema_generator = make_ema_copy(self.generator)
         self.adversarial_loss = build_loss(cfg.loss.name)
+        # Only with a policy, so runs without augmentation keep their checkpoint keys.
+        self.augment = DiscriminatorAugment(cfg.augment) if cfg.augment.policy else None
         self.value_range = VALUE_RANGES[cfg.generator.output_activation]
         noise_rng = torch.Generator().manual_seed(cfg.seed)
         self.register_buffer(
@@ -181,6 +184,8 @@ class GANModule(L.LightningModule):
                 fake = self.generator(self.training_latent(real.shape[0]))
             d_stats = self._discriminator_update(real, fake.detach(), opt_d, step * train.n_critic + index)
         g_loss = self._generator_update(fake, opt_g)
+        if self.augment is not None:
+            self.augment.end_generator_step(step + 1, lambda t: self.trainer.strategy.reduce(t, reduce_op="sum"))
 
         update_ema(self.ema_generator, self.generator, train.ema_decay if step + 1 > train.ema_start else 0.0)
         for scheduler in self.lr_schedulers():
@@ -189,19 +194,23 @@ class GANModule(L.LightningModule):
         if self._log_now:
             self._log_step(step + 1, {**d_stats, "g_loss": g_loss})
 
+    def discriminate(self, images: Tensor) -> Tensor:
+        """D's logits on ``images`` after the augmentation policy, the same for real and generated images."""
+        return self.discriminator(images if self.augment is None else self.augment(images))
+
     def _discriminator_update(self, real: Tensor, fake: Tensor, optimizer: Any, update_index: int) -> dict[str, Tensor]:
         loss_cfg = self.cfg.loss
         use_r1 = loss_cfg.r1 > 0 and update_index % loss_cfg.r1_interval == 0
         with self.toggled_optimizer(optimizer):
-            if use_r1:
+            if use_r1:  # R1 differentiates w.r.t. the un-augmented images, through the augmentation
                 real = real.detach().requires_grad_(True)
-            real_logits = self.discriminator(real)
-            fake_logits = self.discriminator(fake)
+            real_logits = self.discriminate(real)
+            fake_logits = self.discriminate(fake)
             adversarial = self.adversarial_loss.discriminator_loss(real_logits, fake_logits)
             loss = adversarial
             stats = {"d_loss": adversarial.detach()}
             if loss_cfg.gradient_penalty > 0:
-                gp = gradient_penalty(self.discriminator, real.detach(), fake, grad_scale=self._grad_scale())
+                gp = gradient_penalty(self.discriminate, real.detach(), fake, grad_scale=self._grad_scale())
                 loss = loss + loss_cfg.gradient_penalty * gp
                 stats["gradient_penalty"] = gp.detach()
             if use_r1:
@@ -214,11 +223,13 @@ class GANModule(L.LightningModule):
         stats["d_loss_total"] = loss.detach()
         stats["d_real"] = real_logits.detach().float().mean()
         stats["d_fake"] = fake_logits.detach().float().mean()
+        if self.augment is not None:
+            self.augment.observe(real_logits, real.shape[0])
         return stats
 
     def _generator_update(self, fake: Tensor, optimizer: Any) -> Tensor:
         with self.toggled_optimizer(optimizer):
-            loss = self.adversarial_loss.generator_loss(self.discriminator(fake))
+            loss = self.adversarial_loss.generator_loss(self.discriminate(fake))
             optimizer.zero_grad(set_to_none=True)
             self.manual_backward(loss)
             optimizer.step()
@@ -259,6 +270,10 @@ class GANModule(L.LightningModule):
         opt_g, opt_d = self.optimizers(use_pl_optimizer=False)
         metrics["train/g_lr"] = opt_g.param_groups[0]["lr"]
         metrics["train/d_lr"] = opt_d.param_groups[0]["lr"]
+        if self.augment is not None:
+            metrics["train/augment_p"] = self.augment.p
+            if self.augment.adaptive:
+                metrics["train/augment_rt"] = self.augment.rt
         now = time.perf_counter()
         if self._last_log is not None:
             last_time, last_step = self._last_log
