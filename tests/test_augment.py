@@ -137,7 +137,7 @@ def test_p_is_logged_and_checkpointed(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("override", "message"),
     [
-        ("augment.policy=[color,flip]", "invalid value ['color', 'flip'] for config key 'augment.policy'; allowed: a list"),
+        ("augment.policy=[color,flip]", "invalid value ['color', 'flip'] for config key 'augment.policy'"),
         ("augment.ada=true", "augment.ada=true adapts the probability of augment.policy, which is empty"),
         ("augment.p=1.5", "invalid value 1.5 for config key 'augment.p'"),
     ],
@@ -149,5 +149,5 @@ def test_invalid_augment_settings_are_one_line_errors(override: str, message: st
 
 
 def test_augmentation_is_for_images_only() -> None:
-    with pytest.raises(ConfigError, match="augment.policy is for image data; toy_ring is not images"):
+    with pytest.raises(ConfigError, match=r"augment\.policy is for image data; toy_ring is not images"):
         load_config([REPO / "configs" / "toy_ring.yaml"], ["augment.policy=[color]"])
