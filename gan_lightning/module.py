@@ -2,10 +2,17 @@
 
 Design choices a forker should know about:
 
-* **Manual optimization.** Each update toggles ``requires_grad`` so only its own network gets
-  gradients, goes through ``manual_backward`` (so precision plugins and DDP see it) and steps
-  its own optimizer. Clipping happens in ``on_before_optimizer_step``, where Lightning has
-  already unscaled mixed-precision gradients.
+* **Manual optimization.** Only the updated network gets gradients (D sees generated images
+  detached; D's parameters are frozen during the G update), every backward goes through
+  ``manual_backward`` (so precision plugins and DDP see it) and each update steps its own optimizer.
+  Clipping happens in ``on_before_optimizer_step``, where Lightning has already unscaled
+  mixed-precision gradients.
+* **Lean hot path.** The training step reads the config as a plain dataclass (an OmegaConf
+  attribute read costs microseconds, a dozen per step), freezes D directly instead of Lightning's
+  ``toggled_optimizer`` (which walks every optimizer's parameters twice per update), and checks the
+  losses for NaN/inf without a per-step host sync: each step's losses are kept on the device and
+  checked on the steps after which anything reads the state (logging, pictures, metrics,
+  checkpoints, the last step) and before every checkpoint is written, naming the first bad step.
 * **One generator forward per D update.** The fake batch of the last D update is generated with
   its autograd graph and reused by the G update (D sees it detached), so G is never run twice on
   the same noise. G's weights do not change in between, so the G loss is exactly that of a fresh
@@ -22,13 +29,14 @@ Design choices a forker should know about:
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import lightning as L
 import torch
 from omegaconf import DictConfig, OmegaConf
-from torch import Tensor
+from torch import Tensor, nn
 
 from gan_lightning.augment import DiscriminatorAugment
 from gan_lightning.config.schema import ExperimentConfig, OptimizerConfig
@@ -45,6 +53,22 @@ class NonFiniteLossError(RuntimeError):
     """A loss became NaN or infinite; training stops before the state is checkpointed."""
 
 
+@contextmanager
+def frozen(network: nn.Module) -> Iterator[None]:
+    """``network``'s trainable parameters without gradients inside the block (D during the G update).
+
+    Only the parameters this freezes are unfrozen afterwards, so parameters a fork froze stay frozen.
+    """
+    params = [p for p in network.parameters() if p.requires_grad]
+    for param in params:
+        param.requires_grad_(False)
+    try:
+        yield
+    finally:
+        for param in params:
+            param.requires_grad_(True)
+
+
 class GANModule(L.LightningModule):
     """Generator, discriminator and an EMA copy of the generator, trained adversarially.
 
@@ -58,7 +82,7 @@ class GANModule(L.LightningModule):
         super().__init__()
         self.automatic_optimization = False
         cfg: ExperimentConfig = OmegaConf.merge(OmegaConf.structured(ExperimentConfig), config)  # type: ignore[assignment]
-        self.cfg = cfg
+        self.cfg: ExperimentConfig = OmegaConf.to_object(cfg)  # type: ignore[assignment]
         self.data_shape = tuple(int(d) for d in data_shape)
         self.save_hyperparameters(
             {"config": OmegaConf.to_container(cfg, resolve=True), "data_shape": list(self.data_shape)}
@@ -79,6 +103,7 @@ class GANModule(L.LightningModule):
         self._noise_state_to_restore: Tensor | None = None
         self._rng_states_to_restore: list[dict[str, Any]] | None = None
         self._log_now = False
+        self._unchecked_losses: list[tuple[int, Tensor]] = []
         self._grad_norms: dict[str, Tensor] = {}
         self._last_log: tuple[float, int] | None = None
 
@@ -190,7 +215,9 @@ class GANModule(L.LightningModule):
         update_ema(self.ema_generator, self.generator, train.ema_decay if step + 1 > train.ema_start else 0.0)
         for scheduler in self.lr_schedulers():
             scheduler.step()
-        self._check_finite(step + 1, d_loss=d_stats["d_loss_total"], g_loss=g_loss)
+        self._unchecked_losses.append((step + 1, torch.stack([d_stats["d_loss_total"], g_loss])))
+        if self._state_is_read_after(step + 1):
+            self._check_finite()
         if self._log_now:
             self._log_step(step + 1, {**d_stats, "g_loss": g_loss})
 
@@ -201,25 +228,25 @@ class GANModule(L.LightningModule):
     def _discriminator_update(self, real: Tensor, fake: Tensor, optimizer: Any, update_index: int) -> dict[str, Tensor]:
         loss_cfg = self.cfg.loss
         use_r1 = loss_cfg.r1 > 0 and update_index % loss_cfg.r1_interval == 0
-        with self.toggled_optimizer(optimizer):
-            if use_r1:  # R1 differentiates w.r.t. the un-augmented images, through the augmentation
-                real = real.detach().requires_grad_(True)
-            real_logits = self.discriminate(real)
-            fake_logits = self.discriminate(fake)
-            adversarial = self.adversarial_loss.discriminator_loss(real_logits, fake_logits)
-            loss = adversarial
-            stats = {"d_loss": adversarial.detach()}
-            if loss_cfg.gradient_penalty > 0:
-                gp = gradient_penalty(self.discriminate, real.detach(), fake, grad_scale=self._grad_scale())
-                loss = loss + loss_cfg.gradient_penalty * gp
-                stats["gradient_penalty"] = gp.detach()
-            if use_r1:
-                r1 = r1_penalty(real_logits, real, grad_scale=self._grad_scale())
-                loss = loss + 0.5 * loss_cfg.r1 * loss_cfg.r1_interval * r1
-                stats["r1_penalty"] = r1.detach()
-            optimizer.zero_grad(set_to_none=True)
-            self.manual_backward(loss)
-            optimizer.step()
+        # ``fake`` is detached, so this backward reaches D alone: G needs no freezing.
+        if use_r1:  # R1 differentiates w.r.t. the un-augmented images, through the augmentation
+            real = real.detach().requires_grad_(True)
+        real_logits = self.discriminate(real)
+        fake_logits = self.discriminate(fake)
+        adversarial = self.adversarial_loss.discriminator_loss(real_logits, fake_logits)
+        loss = adversarial
+        stats = {"d_loss": adversarial.detach()}
+        if loss_cfg.gradient_penalty > 0:
+            gp = gradient_penalty(self.discriminate, real.detach(), fake, grad_scale=self._grad_scale())
+            loss = loss + loss_cfg.gradient_penalty * gp
+            stats["gradient_penalty"] = gp.detach()
+        if use_r1:
+            r1 = r1_penalty(real_logits, real, grad_scale=self._grad_scale())
+            loss = loss + 0.5 * loss_cfg.r1 * loss_cfg.r1_interval * r1
+            stats["r1_penalty"] = r1.detach()
+        optimizer.zero_grad(set_to_none=True)
+        self.manual_backward(loss)
+        optimizer.step()
         stats["d_loss_total"] = loss.detach()
         stats["d_real"] = real_logits.detach().float().mean()
         stats["d_fake"] = fake_logits.detach().float().mean()
@@ -228,7 +255,7 @@ class GANModule(L.LightningModule):
         return stats
 
     def _generator_update(self, fake: Tensor, optimizer: Any) -> Tensor:
-        with self.toggled_optimizer(optimizer):
+        with frozen(self.discriminator):
             loss = self.adversarial_loss.generator_loss(self.discriminate(fake))
             optimizer.zero_grad(set_to_none=True)
             self.manual_backward(loss)
@@ -256,11 +283,24 @@ class GANModule(L.LightningModule):
         elif opt_cfg.clip_value is not None:
             self.clip_gradients(optimizer, opt_cfg.clip_value, "value")
 
-    def _check_finite(self, step: int, **losses: Tensor) -> None:
-        values = torch.stack(list(losses.values()))
-        if not bool(torch.isfinite(values).all()):
-            described = ", ".join(f"{k}={v.item():.4g}" for k, v in losses.items())
-            raise NonFiniteLossError(f"non-finite loss at generator step {step}: {described}")
+    def _state_is_read_after(self, step: int) -> bool:
+        """Whether anything reads the module after ``step``: logging, pictures, metrics, checkpoints, the end."""
+        train = self.cfg.train
+        intervals = (train.log_every, train.sample_every, train.checkpoint_every, self.cfg.metrics.every)
+        return step >= train.max_steps or any(n and step % n == 0 for n in intervals)
+
+    def _check_finite(self) -> None:
+        """Raise on the first non-finite loss since the last check (one host sync for all of them)."""
+        if not self._unchecked_losses:
+            return
+        steps, losses = zip(*self._unchecked_losses, strict=True)
+        self._unchecked_losses = []
+        finite = torch.isfinite(torch.stack(losses)).all(dim=1).tolist()
+        for step, ok, (d_loss, g_loss) in zip(steps, finite, losses, strict=True):
+            if not ok:
+                raise NonFiniteLossError(
+                    f"non-finite loss at generator step {step}: d_loss={d_loss.item():.4g}, g_loss={g_loss.item():.4g}"
+                )
 
     def _log_step(self, step: int, stats: dict[str, Tensor]) -> None:
         """Scalars under ``train/``; a lazily computed R1 shows its most recent value."""
@@ -288,6 +328,7 @@ class GANModule(L.LightningModule):
 
     # ------------------------------------------------------------------ checkpoints
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        self._check_finite()  # never write a checkpoint of a state that followed a NaN loss
         checkpoint["rng_states"] = gather_rng_states()
         checkpoint["generator_step"] = self.generator_step
         if self._noise is not None:
@@ -296,6 +337,9 @@ class GANModule(L.LightningModule):
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         self._rng_states_to_restore = checkpoint.get("rng_states")
         self._noise_state_to_restore = checkpoint.get("noise_rng_state")
+
+    def on_train_end(self) -> None:
+        self._check_finite()  # training stopped early (a callback): its last steps are checked too
 
     def on_fit_start(self) -> None:
         self._noise = torch.Generator(device=self.device).manual_seed(self.cfg.seed)
