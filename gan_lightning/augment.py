@@ -34,6 +34,7 @@ generator step. Each op here is a few tensor expressions, differentiable by cons
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 import torch
 from torch import Tensor, nn
@@ -113,17 +114,17 @@ class DiscriminatorAugment(nn.Module):
     def __init__(self, cfg: AugmentConfig) -> None:
         super().__init__()
         chosen = set(cfg.policy)
-        self.ops: list[Callable[[Tensor], Tensor]] = []
+        self.ops: list[Callable[[Tensor], Tensor]] = []  # partials, not lambdas: the module stays picklable
         if "color" in chosen:
             self.ops += [
-                lambda x: brightness(x, cfg.brightness),
-                lambda x: saturation(x, cfg.saturation),
-                lambda x: contrast(x, cfg.contrast),
+                partial(brightness, strength=cfg.brightness),
+                partial(saturation, strength=cfg.saturation),
+                partial(contrast, strength=cfg.contrast),
             ]
         if "translation" in chosen:
-            self.ops.append(lambda x: translation(x, cfg.translation))
+            self.ops.append(partial(translation, fraction=cfg.translation))
         if "cutout" in chosen:
-            self.ops.append(lambda x: cutout(x, cfg.cutout))
+            self.ops.append(partial(cutout, fraction=cfg.cutout))
         self.adaptive = cfg.ada
         self.per_sample = cfg.ada or cfg.p < 1
         self.target, self.interval, self.kimg, self.max_p = cfg.ada_target, cfg.ada_interval, cfg.ada_kimg, cfg.max_p

@@ -20,9 +20,9 @@ export FASHION_DIR=${FASHION_DIR:-$STAGE/fashion-mnist}
 export INCEPTION=$STAGE/inception/weights-inception-fid.pt
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 CPU_MODE=$([[ ${GPU_CHECK_DEVICE:-gpu} == cpu ]] && echo 1 || echo 0)
-if [[ $CPU_MODE == 1 ]]; then  # a few steps of tiny networks, generous limits: only the commands are checked
+if [[ $CPU_MODE == 1 ]]; then  # two steps of tiny networks at batch 16, generous limits: the commands are checked
     export ACCELERATOR=cpu DATA_DEVICE=cpu STEPS=2 BENCH="--repeats 1 --warmup 1 --steps 2"
-    export TINY="generator.width=8 discriminator.width=8" FID_NUM=64
+    export TINY="generator.width=8 discriminator.width=8 train.batch_size=16" FID_NUM=64
 else
     export ACCELERATOR=gpu DATA_DEVICE=cuda STEPS=300 BENCH="--repeats 3 --warmup 10 --steps 100" TINY="" FID_NUM=2000
 fi
@@ -57,10 +57,9 @@ step() {
     fi
 }
 
-fashion_overrides() {  # the shipped Fashion-MNIST config (--config first) on the staged idx files, on $ACCELERATOR
-    # shellcheck disable=SC2206  # TINY is a list of overrides
+fashion_overrides() {  # for the shipped Fashion-MNIST config: the staged idx files, on $ACCELERATOR
     OVERRIDES=("data.data_dir=$FASHION_DIR" data.download=false "trainer.accelerator=$ACCELERATOR"
-               "data.device=$DATA_DEVICE" "metrics.names=[]" run.progress_bar=false $TINY)
+               "data.device=$DATA_DEVICE" "metrics.names=[]" run.progress_bar=false)
 }
 
 setup() {
@@ -85,9 +84,10 @@ PY
 
 precision_run() {  # PRECISION: a short run with R1 and DiffAugment; the logged losses must all be finite
     fashion_overrides
+    # shellcheck disable=SC2086  # TINY is a list of overrides
     python scripts/fit.py --config configs/dcgan_fashion_mnist.yaml "${OVERRIDES[@]}" "train.max_steps=$STEPS" train.log_every=1 train.sample_every=0 \
         train.checkpoint_every=0 loss.r1=1.0 "augment.policy=[color,translation,cutout]" \
-        "run.root=$OUT/runs" "run.version=$1" "trainer.precision=$1" || return
+        "run.root=$OUT/runs" "run.version=$1" "trainer.precision=$1" $TINY || return
     python - "$OUT/runs/dcgan_fashion_mnist/$1/metrics.csv" "$1" > "$OUT/precision_$1.result" << 'PY'
 import csv, math, sys
 rows = [r for r in csv.DictReader(open(sys.argv[1])) if r.get("train/d_loss")]
@@ -103,9 +103,9 @@ speed_run() {  # NAME OVERRIDES...: benchmark.py train, template vs hand loop; r
     shift
     set -o pipefail
     fashion_overrides
-    # shellcheck disable=SC2086  # BENCH is a list of options
+    # shellcheck disable=SC2086  # BENCH and TINY are lists
     python scripts/benchmark.py train --config configs/dcgan_fashion_mnist.yaml --variants template hand_loop $BENCH \
-        "${OVERRIDES[@]}" "$@" | tee "$OUT/$name.table" &&
+        "${OVERRIDES[@]}" "$@" $TINY | tee "$OUT/$name.table" &&
         grep -E '^\| (template|hand_loop) ' "$OUT/$name.table" | sed "s/^| /| $name | /" > "$OUT/$name.result"
 }
 

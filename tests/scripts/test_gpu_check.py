@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -48,3 +49,42 @@ def test_every_step_reports_and_a_killed_step_leaves_a_timeout_line(tmp_path: Pa
         assert f"| {size}_bf16_cl_compile | skipped: GPU_CHECK_DEVICE=cpu |" in rows
     assert rows[-1].startswith("| fid | skipped: no Inception weights staged")
     assert not any("FAILED" in row for row in rows)
+
+
+WITHOUT_PACKAGES = """
+import importlib.abc, importlib.metadata as metadata, importlib.util, runpy, sys
+HIDDEN = {"wandb", "torch_fidelity", "mlxtend"}
+hidden = lambda name: name.split(".")[0].replace("-", "_") in HIDDEN
+class Hide(importlib.abc.MetaPathFinder):  # import fails ...
+    def find_spec(self, name, path, target=None):
+        if hidden(name):
+            raise ModuleNotFoundError(f"No module named {name!r}")
+sys.meta_path.insert(0, Hide())
+find_spec, distribution = importlib.util.find_spec, metadata.distribution
+importlib.util.find_spec = lambda name, package=None: None if hidden(name) else find_spec(name, package)
+def no_distribution(name):  # ... and so do the availability checks of lightning and torchmetrics
+    if hidden(name):
+        raise metadata.PackageNotFoundError(name)
+    return distribution(name)
+metadata.distribution = no_distribution
+metadata.version = lambda name: no_distribution(name).version
+sys.argv = sys.argv[1:]
+runpy.run_path(sys.argv[0], run_name="__main__")
+"""
+
+
+def test_fit_needs_neither_wandb_nor_torch_fidelity_nor_mlxtend(tmp_path: Path) -> None:
+    """What a bare GPU machine lacks: training (with the classifier FID) must not import them."""
+    _fashion_like(tmp_path / "fashion")
+    launcher = tmp_path / "without_packages.py"
+    launcher.write_text(WITHOUT_PACKAGES)
+    done = subprocess.run(
+        [sys.executable, str(launcher), str(REPO / "scripts" / "fit.py"), "--config",
+         str(REPO / "configs" / "dcgan_fashion_mnist.yaml"), f"data.data_dir={tmp_path / 'fashion'}",
+         "data.download=false", "train.max_steps=2", "generator.width=8", "discriminator.width=8",
+         "metrics.extractor=fashion_mnist_classifier", "metrics.num_generated=64", "metrics.num_real=64",
+         f"metrics.cache_dir={tmp_path / 'cache'}", f"run.root={tmp_path / 'runs'}", "run.progress_bar=false"],
+        capture_output=True, text=True, timeout=600, env={**os.environ, "PYTHONPATH": str(REPO)},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "run finished" in done.stdout
