@@ -2,10 +2,17 @@
 
 Design choices a forker should know about:
 
-* **Manual optimization.** Each update toggles ``requires_grad`` so only its own network gets
-  gradients, goes through ``manual_backward`` (so precision plugins and DDP see it) and steps
-  its own optimizer. Clipping happens in ``on_before_optimizer_step``, where Lightning has
-  already unscaled mixed-precision gradients.
+* **Manual optimization.** Only the updated network gets gradients (D sees generated images
+  detached; D's parameters are frozen during the G update), every backward goes through
+  ``manual_backward`` (so precision plugins and DDP see it) and each update steps its own optimizer.
+  Clipping happens in ``on_before_optimizer_step``, where Lightning has already unscaled
+  mixed-precision gradients.
+* **Lean hot path.** The training step reads the config as a plain dataclass (an OmegaConf
+  attribute read costs microseconds, a dozen per step), freezes D directly instead of Lightning's
+  ``toggled_optimizer`` (which walks every optimizer's parameters twice per update), and checks the
+  losses for NaN/inf without a per-step host sync: each step's losses are kept on the device and
+  checked on the steps after which anything reads the state (logging, pictures, metrics,
+  checkpoints, the last step) and before every checkpoint is written, naming the first bad step.
 * **One generator forward per D update.** The fake batch of the last D update is generated with
   its autograd graph and reused by the G update (D sees it detached), so G is never run twice on
   the same noise. G's weights do not change in between, so the G loss is exactly that of a fresh
@@ -22,14 +29,16 @@ Design choices a forker should know about:
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import lightning as L
 import torch
 from omegaconf import DictConfig, OmegaConf
-from torch import Tensor
+from torch import Tensor, nn
 
+from gan_lightning.augment import DiscriminatorAugment
 from gan_lightning.config.schema import ExperimentConfig, OptimizerConfig
 from gan_lightning.data import VALUE_RANGES
 from gan_lightning.data.base import images_to_unit_range
@@ -43,6 +52,22 @@ from gan_lightning.scheduling import build_scheduler
 
 class NonFiniteLossError(RuntimeError):
     """A loss became NaN or infinite; training stops before the state is checkpointed."""
+
+
+@contextmanager
+def frozen(network: nn.Module) -> Iterator[None]:
+    """``network``'s trainable parameters without gradients inside the block (D during the G update).
+
+    Only the parameters this freezes are unfrozen afterwards, so parameters a fork froze stay frozen.
+    """
+    params = [p for p in network.parameters() if p.requires_grad]
+    for param in params:
+        param.requires_grad_(False)
+    try:
+        yield
+    finally:
+        for param in params:
+            param.requires_grad_(True)
 
 
 class GANModule(L.LightningModule):
@@ -65,7 +90,7 @@ class GANModule(L.LightningModule):
         super().__init__()
         self.automatic_optimization = False
         cfg: ExperimentConfig = OmegaConf.merge(OmegaConf.structured(ExperimentConfig), config)  # type: ignore[assignment]
-        self.cfg = cfg
+        self.cfg: ExperimentConfig = OmegaConf.to_object(cfg)  # type: ignore[assignment]
         self.data_shape = tuple(int(d) for d in data_shape)
         # Plain lists of floats: they are saved as hyperparameters (hparams.yaml, the checkpoint).
         self.data_bounds = None if data_bounds is None else [[float(v) for v in side] for side in data_bounds]
@@ -80,6 +105,8 @@ class GANModule(L.LightningModule):
         self.discriminator = build_discriminator(cfg.discriminator, self.data_shape)
         self.ema_generator = make_ema_copy(self.generator)
         self.adversarial_loss = build_loss(cfg.loss.name)
+        # Only with a policy, so runs without augmentation keep their checkpoint keys.
+        self.augment = DiscriminatorAugment(cfg.augment) if cfg.augment.policy else None
         self.value_range = VALUE_RANGES[cfg.generator.output_activation]
         noise_rng = torch.Generator().manual_seed(cfg.seed)
         self.register_buffer(
@@ -90,6 +117,7 @@ class GANModule(L.LightningModule):
         self._noise_state_to_restore: Tensor | None = None
         self._rng_states_to_restore: list[dict[str, Any]] | None = None
         self._log_now = False
+        self._unchecked_losses: list[tuple[int, Tensor]] = []
         self._grad_norms: dict[str, Tensor] = {}
         self._last_log: tuple[float, int] | None = None
 
@@ -203,44 +231,54 @@ class GANModule(L.LightningModule):
                 fake = self.generator(self.training_latent(real.shape[0]))
             d_stats = self._discriminator_update(real, fake.detach(), opt_d, step * train.n_critic + index)
         g_loss = self._generator_update(fake, opt_g)
+        if self.augment is not None:
+            self.augment.end_generator_step(step + 1, lambda t: self.trainer.strategy.reduce(t, reduce_op="sum"))
 
         update_ema(self.ema_generator, self.generator, train.ema_decay if step + 1 > train.ema_start else 0.0)
         for scheduler in self.lr_schedulers():
             scheduler.step()
-        self._check_finite(step + 1, d_loss=d_stats["d_loss_total"], g_loss=g_loss)
+        self._unchecked_losses.append((step + 1, torch.stack([d_stats["d_loss_total"], g_loss])))
+        if self._state_is_read_after(step + 1):
+            self._check_finite()
         if self._log_now:
             self._log_step(step + 1, {**d_stats, "g_loss": g_loss})
+
+    def discriminate(self, images: Tensor) -> Tensor:
+        """D's logits on ``images`` after the augmentation policy, the same for real and generated images."""
+        return self.discriminator(images if self.augment is None else self.augment(images))
 
     def _discriminator_update(self, real: Tensor, fake: Tensor, optimizer: Any, update_index: int) -> dict[str, Tensor]:
         loss_cfg = self.cfg.loss
         use_r1 = loss_cfg.r1 > 0 and update_index % loss_cfg.r1_interval == 0
-        with self.toggled_optimizer(optimizer):
-            if use_r1:
-                real = real.detach().requires_grad_(True)
-            real_logits = self.discriminator(real)
-            fake_logits = self.discriminator(fake)
-            adversarial = self.adversarial_loss.discriminator_loss(real_logits, fake_logits)
-            loss = adversarial
-            stats = {"d_loss": adversarial.detach()}
-            if loss_cfg.gradient_penalty > 0:
-                gp = gradient_penalty(self.discriminator, real.detach(), fake, grad_scale=self._grad_scale())
-                loss = loss + loss_cfg.gradient_penalty * gp
-                stats["gradient_penalty"] = gp.detach()
-            if use_r1:
-                r1 = r1_penalty(real_logits, real, grad_scale=self._grad_scale())
-                loss = loss + 0.5 * loss_cfg.r1 * loss_cfg.r1_interval * r1
-                stats["r1_penalty"] = r1.detach()
-            optimizer.zero_grad(set_to_none=True)
-            self.manual_backward(loss)
-            optimizer.step()
+        # ``fake`` is detached, so this backward reaches D alone: G needs no freezing.
+        if use_r1:  # R1 differentiates w.r.t. the un-augmented images, through the augmentation
+            real = real.detach().requires_grad_(True)
+        real_logits = self.discriminate(real)
+        fake_logits = self.discriminate(fake)
+        adversarial = self.adversarial_loss.discriminator_loss(real_logits, fake_logits)
+        loss = adversarial
+        stats = {"d_loss": adversarial.detach()}
+        if loss_cfg.gradient_penalty > 0:
+            gp = gradient_penalty(self.discriminate, real.detach(), fake, grad_scale=self._grad_scale())
+            loss = loss + loss_cfg.gradient_penalty * gp
+            stats["gradient_penalty"] = gp.detach()
+        if use_r1:
+            r1 = r1_penalty(real_logits, real, grad_scale=self._grad_scale())
+            loss = loss + 0.5 * loss_cfg.r1 * loss_cfg.r1_interval * r1
+            stats["r1_penalty"] = r1.detach()
+        optimizer.zero_grad(set_to_none=True)
+        self.manual_backward(loss)
+        optimizer.step()
         stats["d_loss_total"] = loss.detach()
         stats["d_real"] = real_logits.detach().float().mean()
         stats["d_fake"] = fake_logits.detach().float().mean()
+        if self.augment is not None:
+            self.augment.observe(real_logits, real.shape[0])
         return stats
 
     def _generator_update(self, fake: Tensor, optimizer: Any) -> Tensor:
-        with self.toggled_optimizer(optimizer):
-            loss = self.adversarial_loss.generator_loss(self.discriminator(fake))
+        with frozen(self.discriminator):
+            loss = self.adversarial_loss.generator_loss(self.discriminate(fake))
             optimizer.zero_grad(set_to_none=True)
             self.manual_backward(loss)
             optimizer.step()
@@ -267,11 +305,24 @@ class GANModule(L.LightningModule):
         elif opt_cfg.clip_value is not None:
             self.clip_gradients(optimizer, opt_cfg.clip_value, "value")
 
-    def _check_finite(self, step: int, **losses: Tensor) -> None:
-        values = torch.stack(list(losses.values()))
-        if not bool(torch.isfinite(values).all()):
-            described = ", ".join(f"{k}={v.item():.4g}" for k, v in losses.items())
-            raise NonFiniteLossError(f"non-finite loss at generator step {step}: {described}")
+    def _state_is_read_after(self, step: int) -> bool:
+        """Whether anything reads the module after ``step``: logging, pictures, metrics, checkpoints, the end."""
+        train = self.cfg.train
+        intervals = (train.log_every, train.sample_every, train.checkpoint_every, self.cfg.metrics.every)
+        return step >= train.max_steps or any(n and step % n == 0 for n in intervals)
+
+    def _check_finite(self) -> None:
+        """Raise on the first non-finite loss since the last check (one host sync for all of them)."""
+        if not self._unchecked_losses:
+            return
+        steps, losses = zip(*self._unchecked_losses, strict=True)
+        self._unchecked_losses = []
+        finite = torch.isfinite(torch.stack(losses)).all(dim=1).tolist()
+        for step, ok, (d_loss, g_loss) in zip(steps, finite, losses, strict=True):
+            if not ok:
+                raise NonFiniteLossError(
+                    f"non-finite loss at generator step {step}: d_loss={d_loss.item():.4g}, g_loss={g_loss.item():.4g}"
+                )
 
     def _log_step(self, step: int, stats: dict[str, Tensor]) -> None:
         """Scalars under ``train/``; a lazily computed R1 shows its most recent value."""
@@ -281,6 +332,10 @@ class GANModule(L.LightningModule):
         opt_g, opt_d = self.optimizers(use_pl_optimizer=False)
         metrics["train/g_lr"] = opt_g.param_groups[0]["lr"]
         metrics["train/d_lr"] = opt_d.param_groups[0]["lr"]
+        if self.augment is not None:
+            metrics["train/augment_p"] = self.augment.p
+            if self.augment.adaptive:
+                metrics["train/augment_rt"] = self.augment.rt
         now = time.perf_counter()
         if self._last_log is not None:
             last_time, last_step = self._last_log
@@ -295,6 +350,7 @@ class GANModule(L.LightningModule):
 
     # ------------------------------------------------------------------ checkpoints
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        self._check_finite()  # never write a checkpoint of a state that followed a NaN loss
         checkpoint["rng_states"] = gather_rng_states()
         checkpoint["generator_step"] = self.generator_step
         if self._noise is not None:
@@ -303,6 +359,9 @@ class GANModule(L.LightningModule):
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         self._rng_states_to_restore = checkpoint.get("rng_states")
         self._noise_state_to_restore = checkpoint.get("noise_rng_state")
+
+    def on_train_end(self) -> None:
+        self._check_finite()  # training stopped early (a callback): its last steps are checked too
 
     def on_fit_start(self) -> None:
         self._noise = torch.Generator(device=self.device).manual_seed(self.cfg.seed)

@@ -2,6 +2,7 @@
 """Benchmarks that back the numbers quoted in the README and issue notes.
 
     python scripts/benchmark.py toy [--seeds 5] [--datasets ring grid] [--max-steps N] [--jobs J]
+    python scripts/benchmark.py quality --config C [--seeds 3] [--extractor E] [--device auto] [key=value ...]
     python scripts/benchmark.py train [--repeats 5] [--steps 100] [key=value ...]
     python scripts/benchmark.py data [--config C] [--batches 200] [--repeats 5] [--workers 0 2] [--threads N] [k=v ...]
     python scripts/benchmark.py fid [--num 1000] [--repeats 3] [--device auto] [--inception-weights W] [k=v ...]
@@ -12,6 +13,12 @@ configs: train one run per seed, draw 2,500 samples from the EMA generator, repo
 captured, % high-quality samples and reverse KL (mean ± standard error over seeds) and the wall
 time per run, beside PacGAN's published rows. ``--jobs 2`` trains two seeds at once (one thread
 each on 2 cores): half the total time, each run's wall time measured while sharing the machine.
+
+``quality``: Lucic et al.'s protocol for any image config: train one run per seed (``seed`` overridden),
+evaluate each final EMA generator with the config's ``metrics`` (default FID, KID, precision/recall;
+``--extractor`` overrides ``metrics.extractor``), print mean ± standard error over seeds and the
+training wall time per run, beside Lucic et al.'s best FID per model on MNIST, Fashion-MNIST and
+CIFAR-10 (Inception FID, 10,000 generated vs 10,000 test images).
 
 ``data``: batches/s of the in-memory loader (one uint8 tensor indexed by a random permutation)
 against torch DataLoaders over the same images and batch size: a ``TensorDataset`` (per-sample
@@ -45,6 +52,7 @@ from pathlib import Path
 import torch
 
 from gan_lightning.benchmarks.fid_cost import benchmark_fid_cost
+from gan_lightning.benchmarks.quality import LUCIC_2018, LUCIC_DATASETS, benchmark_quality
 from gan_lightning.benchmarks.timegan_protocol import benchmark_timegan, real_baseline, untrained_floor
 from gan_lightning.benchmarks.toy_modes import benchmark_toy
 from gan_lightning.benchmarks.train_speed import benchmark_train, summarize
@@ -132,6 +140,32 @@ def timegan(args: argparse.Namespace) -> dict[str, object]:
         for name, discriminative, predictive in TIMEGAN_TABLE2_SINES:
             print(f"| {name} (TimeGAN Table 2, sines) | {discriminative} | {predictive} | | |")
     return {"runs": runs, "untrained": floor, "real_data": real}
+
+
+def quality(args: argparse.Namespace) -> dict[str, object]:
+    overrides = [*args.overrides, *([f"metrics.extractor={args.extractor}"] if args.extractor else [])]
+    device = torch.device(("cuda" if torch.cuda.is_available() else "cpu") if args.device == "auto" else args.device)
+    with tempfile.TemporaryDirectory() as scratch:
+        runs = benchmark_quality(Path(args.config), args.seeds, args.root or Path(scratch), overrides, device)
+    for seed, run in enumerate(runs):
+        print(f"seed {seed}: " + ", ".join(f"{k}={v:.4g}" for k, v in run.items()), flush=True)
+    config = load_config([args.config], overrides)
+    columns = [k for k in runs[0] if not k.endswith("_std")]
+    print(f"\n{config.name}: {args.seeds} seeds, {config.train.max_steps} generator steps at batch "
+          f"{config.train.batch_size}, {config.metrics.extractor} features, {config.metrics.num_generated} generated "
+          f"vs {config.metrics.num_real} real {config.metrics.real_split} images, on {device}")  # fmt: skip
+    print("| " + " | ".join(["run", *columns]) + " |")
+    print("|" + "---|" * (len(columns) + 1))
+    means = [mean_se([r[k] for r in runs], 4 if k in ("kid", "precision", "recall") else 2) for k in columns]
+    print(f"| {config.name} | " + " | ".join(means) + " |")
+    if config.metrics.extractor != "inception":
+        print(f"({config.metrics.extractor} FID: not comparable with the Inception FID below)")
+    print("\nLucic et al. 2018, best FID per model after a large search (Inception; batch 64; 20 epochs, CIFAR-10 100)")
+    print("| model | " + " | ".join(LUCIC_DATASETS) + " |")
+    print("|" + "---|" * (len(LUCIC_DATASETS) + 1))
+    for model, fids in LUCIC_2018.items():
+        print(f"| {model} | " + " | ".join(fids) + " |")
+    return {"config": args.config, "overrides": overrides, "device": str(device), "runs": runs}
 
 
 def train(args: argparse.Namespace) -> dict[str, object]:
@@ -255,6 +289,14 @@ def main(argv: list[str] | None = None) -> int:
     toy_parser.add_argument("--max-steps", type=int, default=None, help="override train.max_steps")
     toy_parser.add_argument("--jobs", type=int, default=1, help="runs trained at once, each with cores/jobs threads")
     toy_parser.add_argument("--json", type=Path, help="also write the per-run results here")
+    quality_parser = commands.add_parser("quality", help="FID/KID/precision/recall of a config over seeds")
+    quality_parser.add_argument("--config", required=True)
+    quality_parser.add_argument("--seeds", type=int, default=3)
+    quality_parser.add_argument("--extractor", help="overrides metrics.extractor (inception, mnist_classifier, ...)")
+    quality_parser.add_argument("--device", default="auto", help="evaluation device: auto | cpu | cuda")
+    quality_parser.add_argument("--root", type=Path, help="keep the runs under this folder (default: a temporary one)")
+    quality_parser.add_argument("--json", type=Path, help="also write the per-run results here")
+    quality_parser.add_argument("overrides", nargs="*", help="config overrides, e.g. trainer.accelerator=gpu")
     train_parser = commands.add_parser("train", help="template training step vs hand loop vs Lightning's example")
     train_parser.add_argument("--config", default=str(REPO / "configs" / "quickstart.yaml"))
     train_parser.add_argument("--repeats", type=int, default=5)
@@ -291,7 +333,7 @@ def main(argv: list[str] | None = None) -> int:
     timegan_parser.add_argument("--json", type=Path, help="also write the per-run results here")
     timegan_parser.add_argument("overrides", nargs="*", help="config overrides, e.g. train.max_steps=2000")
     args = parser.parse_args(argv)
-    commands_run = {"toy": toy, "train": train, "data": data, "fid": fid, "timegan": timegan}
+    commands_run = {"toy": toy, "quality": quality, "train": train, "data": data, "fid": fid, "timegan": timegan}
     results = commands_run[args.command](args)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))

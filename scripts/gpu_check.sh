@@ -1,49 +1,148 @@
 #!/usr/bin/env bash
-# GPU check: short runs in every precision, then the training-speed benchmark for DCGAN-64.
+# GPU check: short runs in every precision (losses must stay finite), the training-speed table (template vs hand
+# loop: DCGAN-28 batch 64 and DCGAN-64 batch 256; fp32, bf16-mixed, + channels_last, + compile) and, when the
+# Inception weights are staged, one Inception FID. Run it from the repository root on the GPU machine:
 #
-# Run it on a machine with a CUDA GPU, from the repository root:
-#   bash scripts/gpu_check.sh            # results in gpu_check_out/ (summary.md)
-# A machine without omegaconf or network access needs, prepared beforehand in the repository:
-#   pip download --no-deps -d data/wheels omegaconf "antlr4-python3-runtime==4.9.*" PyYAML
-#   mkdir -p data/fashion-mnist && cp /usr/share/datasets/fashion-mnist/train-* data/fashion-mnist/
-# (Fashion-MNIST from Debian's dataset-fashion-mnist; any folder with the idx files works via FASHION_DIR.)
-set -euo pipefail
-OUT=${OUT:-gpu_check_out}
-FASHION_DIR=${FASHION_DIR:-data/fashion-mnist}
-STEPS=${STEPS:-300}
+#   bash scripts/stage_gpu_check.sh [--inception]   # beforehand, on a machine with PyPI: fills gpu_stage/ (ignored)
+#   bash scripts/gpu_check.sh                       # results in gpu_check_out/summary.md (OUT=... to change)
+#
+# Every step runs under a hard limit (`timeout -s KILL`: bash does not act on a plain TERM while it waits for a
+# child) and appends its result line(s) to the summary the moment it ends, a TIMEOUT or FAILED line included, so a
+# check cut short still reports every finished step. The limits add up to 7 min 45 s. The machine needs torch,
+# lightning, torchmetrics and torchvision; omegaconf (and torch-fidelity for the FID) come from gpu_stage/wheels.
+#
+# GPU_CHECK_DEVICE=cpu runs every step for a couple of steps on the CPU with tiny networks (the compile rows are
+# skipped), to check the commands anywhere; GPU_CHECK_LIMITS="name=seconds ..." overrides step limits.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export OUT=${OUT:-gpu_check_out} STAGE=${STAGE:-gpu_stage}
+export FASHION_DIR=${FASHION_DIR:-$STAGE/fashion-mnist}
+export INCEPTION=$STAGE/inception/weights-inception-fid.pt
+export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
+CPU_MODE=$([[ ${GPU_CHECK_DEVICE:-gpu} == cpu ]] && echo 1 || echo 0)
+if [[ $CPU_MODE == 1 ]]; then  # two steps of tiny networks at batch 16, generous limits: the commands are checked
+    export ACCELERATOR=cpu DATA_DEVICE=cpu STEPS=2 BENCH="--repeats 1 --warmup 1 --steps 2"
+    export TINY="generator.width=8 discriminator.width=8 train.batch_size=16" FID_NUM=64
+else
+    export ACCELERATOR=gpu DATA_DEVICE=cuda STEPS=300 BENCH="--repeats 3 --warmup 10 --steps 100" TINY="" FID_NUM=2000
+fi
 mkdir -p "$OUT"
 SUMMARY="$OUT/summary.md"
+: > "$SUMMARY"
+declare -A LIMITS=()
+for item in ${GPU_CHECK_LIMITS:-}; do LIMITS[${item%%=*}]=${item#*=}; done
 
-python -c "import omegaconf" 2>/dev/null || python -m pip install -q --no-index --find-links data/wheels omegaconf
-python -c "import gan_lightning" 2>/dev/null || python -m pip install -q --no-deps --no-build-isolation -e .
-nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee "$SUMMARY"
-DATA=(--config configs/dcgan_fashion_mnist.yaml "data.data_dir=$FASHION_DIR" data.download=false
-      trainer.accelerator=gpu data.device=cuda)
+record() {
+    echo "$*" >> "$SUMMARY"
+    echo "$*"
+}
 
-echo -e "\n## Short runs ($STEPS generator steps, R1 on, loss must stay finite)\n" | tee -a "$SUMMARY"
-for precision in 32-true bf16-mixed 16-mixed; do
-    python scripts/fit.py "${DATA[@]}" "train.max_steps=$STEPS" train.sample_every=100 loss.r1=1.0 \
-        "run.root=$OUT/runs" "run.version=$precision" "trainer.precision=$precision" run.progress_bar=false \
-        > "$OUT/fit_$precision.log" 2>&1 || { echo "| $precision | FAILED, see fit_$precision.log |" | tee -a "$SUMMARY"; continue; }
-    python - "$OUT/runs/dcgan_fashion_mnist/$precision/metrics.csv" "$precision" <<'PY' | tee -a "$SUMMARY"
+# step NAME SECONDS FUNCTION [ARGS...]: FUNCTION writes its result lines to $OUT/NAME.result.
+step() {
+    local name=$1 limit=$2 start=$SECONDS rc
+    shift 2
+    [[ $CPU_MODE == 1 ]] && limit=600
+    limit=${LIMITS[$name]:-$limit}
+    rm -f "$OUT/$name.result"
+    timeout -s KILL "$limit" bash -c '"$@"' _ "$@" > "$OUT/$name.log" 2>&1
+    rc=$?
+    if [[ $rc -eq 137 || $rc -eq 124 ]]; then
+        record "| $name | TIMEOUT: killed after $limit s, see $name.log |"
+    elif [[ $rc -ne 0 ]]; then
+        record "| $name | FAILED (exit $rc) after $((SECONDS - start)) s: $(tail -n 1 "$OUT/$name.log") |"
+    elif [[ -s "$OUT/$name.result" ]]; then
+        while IFS= read -r line; do record "$line"; done < "$OUT/$name.result"
+    else
+        record "| $name | ok, $((SECONDS - start)) s |"
+    fi
+}
+
+fashion_overrides() {  # for the shipped Fashion-MNIST config: the staged idx files, on $ACCELERATOR
+    OVERRIDES=("data.data_dir=$FASHION_DIR" data.download=false "trainer.accelerator=$ACCELERATOR"
+               "data.device=$DATA_DEVICE" "metrics.names=[]" run.progress_bar=false)
+}
+
+setup() {
+    python -c "import omegaconf" 2> /dev/null ||
+        python -m pip install -q --no-index --find-links "$STAGE/wheels" omegaconf || return
+    if ! python -c "import torch_fidelity" 2> /dev/null && compgen -G "$STAGE/wheels/torch_fidelity-*.whl" > /dev/null; then
+        python -m pip install -q --no-index --no-deps --find-links "$STAGE/wheels" torch-fidelity
+    fi
+    if compgen -G "$STAGE/inception/part-*" > /dev/null && [[ ! -f $INCEPTION ]]; then
+        cat "$STAGE"/inception/part-* > "$INCEPTION.tmp" && mv "$INCEPTION.tmp" "$INCEPTION"
+        (cd "$STAGE/inception" && sha256sum -c --quiet SHA256SUMS) || { rm -f "$INCEPTION"; return 1; }
+    fi
+    python - > "$OUT/setup.result" << 'PY'
+import importlib.util, platform, torch, lightning
+device = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
+missing = [m for m in ("omegaconf", "torch_fidelity", "scipy", "matplotlib", "mlxtend", "wandb")
+           if importlib.util.find_spec(m) is None]
+print(f"| setup | {device}, python {platform.python_version()}, torch {torch.__version__}, lightning "
+      f"{lightning.__version__}; not installed: {', '.join(missing) or 'none'} |")
+PY
+}
+
+precision_run() {  # PRECISION: a short run with R1 and DiffAugment; the logged losses must all be finite
+    fashion_overrides
+    # shellcheck disable=SC2086  # TINY is a list of overrides
+    python scripts/fit.py --config configs/dcgan_fashion_mnist.yaml "${OVERRIDES[@]}" "train.max_steps=$STEPS" train.log_every=1 train.sample_every=0 \
+        train.checkpoint_every=0 loss.r1=1.0 "augment.policy=[color,translation,cutout]" \
+        "run.root=$OUT/runs" "run.version=$1" "trainer.precision=$1" $TINY || return
+    python - "$OUT/runs/dcgan_fashion_mnist/$1/metrics.csv" "$1" > "$OUT/precision_$1.result" << 'PY'
 import csv, math, sys
 rows = [r for r in csv.DictReader(open(sys.argv[1])) if r.get("train/d_loss")]
-last = rows[-1]
+last, speeds = rows[-1], [float(r["train/images_per_sec"]) for r in rows if r.get("train/images_per_sec")]
 finite = all(math.isfinite(float(r["train/d_loss"])) and math.isfinite(float(r["train/g_loss"])) for r in rows)
-print(f"| {sys.argv[2]} | step {last['step']} | d_loss {float(last['train/d_loss']):.3f} | "
-      f"g_loss {float(last['train/g_loss']):.3f} | images/s {float(last['train/images_per_sec']):.0f} | finite {finite} |")
+print(f"| precision {sys.argv[2]} | step {last['step']} | d_loss {float(last['train/d_loss']):.3f} | "
+      f"g_loss {float(last['train/g_loss']):.3f} | images/s {speeds[-1] if speeds else 0:.0f} | finite {finite} |")
 PY
-done
+}
 
-echo -e "\n## Training speed, DCGAN-64, batch 256 (scripts/benchmark.py train)\n" | tee -a "$SUMMARY"
-BENCH=(--repeats 3 --warmup 20 --steps 200 "${DATA[@]:2}" data.resolution=64 train.batch_size=256)
-python scripts/benchmark.py train --config configs/dcgan_fashion_mnist.yaml "${BENCH[@]}" \
-    trainer.precision=32-true 2>>"$OUT/bench.log" | tee -a "$SUMMARY"
-for variant in "trainer.precision=bf16-mixed" \
-               "trainer.precision=bf16-mixed train.channels_last=true" \
-               "trainer.precision=bf16-mixed train.channels_last=true train.compile=true"; do
-    # shellcheck disable=SC2086  # the variant is a list of overrides
-    python scripts/benchmark.py train --config configs/dcgan_fashion_mnist.yaml --variants template \
-        "${BENCH[@]}" $variant 2>>"$OUT/bench.log" | tee -a "$SUMMARY"
+speed_run() {  # NAME OVERRIDES...: benchmark.py train, template vs hand loop; rows prefixed with NAME
+    local name=$1
+    shift
+    set -o pipefail
+    fashion_overrides
+    # shellcheck disable=SC2086  # BENCH and TINY are lists
+    python scripts/benchmark.py train --config configs/dcgan_fashion_mnist.yaml --variants template hand_loop $BENCH \
+        "${OVERRIDES[@]}" "$@" $TINY | tee "$OUT/$name.table" &&
+        grep -E '^\| (template|hand_loop) ' "$OUT/$name.table" | sed "s/^| /| $name | /" > "$OUT/$name.result"
+}
+
+fid_run() {  # Inception FID of the 32-true run's EMA generator: FID_NUM samples vs as many test images
+    python scripts/evaluate.py --ckpt "$OUT/runs/dcgan_fashion_mnist/32-true/checkpoints/last.ckpt" --metrics fid \
+        --num "$FID_NUM" --extractor inception --json "$OUT/fid.json" "metrics.num_real=$FID_NUM" metrics.real_split=test \
+        "metrics.inception_weights=$INCEPTION" "data.data_dir=$FASHION_DIR" "metrics.cache_dir=$OUT/cache" || return
+    python -c "import json; r = json.load(open('$OUT/fid.json')); print(f\"| fid | Inception FID {r['metrics']['fid']:.2f} \
+({r['num_generated']} vs {r['num_real']} test images, a $STEPS-step run) in {r['seconds']} s |\")" > "$OUT/fid.result"
+}
+export -f fashion_overrides setup precision_run speed_run fid_run
+
+record "# GPU check $(date -u +%Y-%m-%dT%H:%MZ)"
+step setup 20 setup
+for precision in 32-true bf16-mixed 16-mixed; do
+    step "precision_$precision" 30 precision_run "$precision"
 done
+record ""
+record "| size | variant | gen steps/s (median) | images/s (median) | vs hand loop: min / median / max |"
+record "|---|---|---|---|---|"
+for size in "dcgan28_b64 data.resolution=28 train.batch_size=64 30 60" \
+            "dcgan64_b256 data.resolution=64 train.batch_size=256 35 65"; do
+    read -r name resolution batch limit compile_limit <<< "$size"
+    step "${name}_fp32" "$limit" speed_run "${name}_fp32" "$resolution" "$batch" trainer.precision=32-true
+    step "${name}_bf16" "$limit" speed_run "${name}_bf16" "$resolution" "$batch" trainer.precision=bf16-mixed
+    step "${name}_bf16_cl" "$limit" speed_run "${name}_bf16_cl" "$resolution" "$batch" trainer.precision=bf16-mixed \
+        train.channels_last=true
+    if [[ $CPU_MODE == 1 ]]; then
+        record "| ${name}_bf16_cl_compile | skipped: GPU_CHECK_DEVICE=cpu |"
+    else
+        step "${name}_bf16_cl_compile" "$compile_limit" speed_run "${name}_bf16_cl_compile" "$resolution" "$batch" \
+            trainer.precision=bf16-mixed train.channels_last=true train.compile=true
+    fi
+done
+if [[ -f $INCEPTION ]]; then
+    step fid 35 fid_run
+else
+    record "| fid | skipped: no Inception weights staged ($STAGE/inception; bash scripts/stage_gpu_check.sh --inception) |"
+fi
 echo "summary: $SUMMARY"

@@ -27,6 +27,7 @@ def _finite(state: dict[str, torch.Tensor]) -> bool:
     [
         {"loss.gradient_penalty": 10.0, "loss.name": "wasserstein"},
         {"loss.r1": 1.0, "discriminator.norm": "spectral", "g_optim.clip_norm": 1.0},
+        {"augment.policy": "[color,translation,cutout]", "augment.ada": "true", "loss.r1": 1.0},
     ],
 )
 def test_bf16_mixed_trains_with_penalties(tmp_path: Path, extra: dict[str, object]) -> None:

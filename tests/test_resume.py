@@ -51,6 +51,10 @@ CASES = {
     "dcgan": ("quickstart", {"discriminator.norm": "spectral", "discriminator.minibatch_std": "true",
                              "train.n_critic": 2, "loss.r1": 1.0, "loss.r1_interval": 2,
                              "g_optim.scheduler": "linear", "d_optim.scheduler": "cosine"}),
+    # DiffAugment with ADA: p moves every 2 steps (interrupted mid-interval), R1 through the augmentation.
+    "augment": ("quickstart", {"augment.policy": "[color,translation,cutout]", "augment.ada": "true",
+                               "augment.p": 0.2, "augment.ada_interval": 2, "augment.ada_kimg": 0.1,
+                               "loss.r1": 1.0}),
     # Packed D, gradient penalty, EMA starting mid-run, resume across several epoch boundaries.
     "toy": ("toy_ring", {"data.num_samples": 64, "discriminator.pack": 2, "loss.name": "wasserstein",
                          "loss.gradient_penalty": 10.0, "train.ema_start": 4, "train.max_steps": 12}),
@@ -77,6 +81,8 @@ def test_resume_is_exact(tmp_path: Path, case: str) -> None:
     expected, actual = _full_state(uninterrupted), _full_state(resumed)
     assert actual["generator_step"] == expected["generator_step"] == extra["train.max_steps"]
     _assert_identical(expected["state_dict"], actual["state_dict"], "state_dict")
+    if "augment.ada" in extra:  # ADA's p (a buffer in the state dict) really moved
+        assert expected["state_dict"]["augment.p"].item() != extra["augment.p"]
     _assert_identical(expected["optimizer_states"], actual["optimizer_states"], "optimizer_states")
     _assert_identical(expected["lr_schedulers"], actual["lr_schedulers"], "lr_schedulers")
     _assert_identical(expected["rng_states"], actual["rng_states"], "rng_states")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import torch
 from torch import Tensor
-from torchmetrics.image import FrechetInceptionDistance
+from torchmetrics.image.fid import FrechetInceptionDistance
 
 from gan_lightning.metrics.inception import InceptionExtractor, resolve_inception_weights
 from gan_lightning.metrics.real_cache import RealFeatureCache

@@ -6,7 +6,9 @@ batch size and EMA update, on the same in-memory data:
 * ``template``: :class:`GANModule` under a Lightning ``Trainer``, exactly as ``scripts/fit.py`` runs it
   (no sample pictures or checkpoints during the timed window).
 * ``hand_loop``: a minimal PyTorch loop, the practical limit. It reuses the fake batch for the G
-  update like the template does.
+  update like the template does, and applies the same speed settings: ``torch.autocast`` for
+  ``bf16-mixed`` / ``16-mixed`` (with a ``GradScaler`` for fp16), ``train.channels_last`` and
+  ``train.compile``, so each row compares the same arithmetic.
 * ``lightning_example``: the module with the training step of Lightning's published GAN example,
   which runs G again for the generator update (and so pays for G twice per step).
 
@@ -16,6 +18,7 @@ load hit all variants alike; each repetition times ``steps`` generator steps aft
 
 from __future__ import annotations
 
+import contextlib
 import statistics
 import time
 from pathlib import Path
@@ -31,6 +34,9 @@ from gan_lightning.losses import build_loss
 from gan_lightning.module import GANModule
 from gan_lightning.networks import build_discriminator, build_generator
 from gan_lightning.training import build_trainer, prepare_data
+
+MIXED_PRECISION = {"bf16-mixed": torch.bfloat16, "16-mixed": torch.float16}
+"""``trainer.precision`` values under which the hand loop runs in ``torch.autocast`` of this dtype."""
 
 
 class StepTimer(L.Callback):
@@ -103,20 +109,41 @@ def time_hand_loop(config: ExperimentConfig, device: torch.device, warmup: int, 
     opt_g = torch.optim.Adam(generator.parameters(), config.g_optim.lr, betas=tuple(config.g_optim.betas))
     opt_d = torch.optim.Adam(discriminator.parameters(), config.d_optim.lr, betas=tuple(config.d_optim.betas))
     batch, latent_dim = config.train.batch_size, config.generator.latent_dim
+    memory_format = torch.channels_last if config.train.channels_last else torch.contiguous_format
+    if config.train.channels_last:
+        for network in (generator, discriminator, ema):
+            network.to(memory_format=memory_format)
+    if config.train.compile:
+        generator.compile()
+        discriminator.compile()
+    autocast_dtype = MIXED_PRECISION.get(config.trainer.precision)
+    scaler = torch.amp.GradScaler(device.type) if autocast_dtype is torch.float16 else None
+
+    def autocast() -> contextlib.AbstractContextManager[Any]:
+        return contextlib.nullcontext() if autocast_dtype is None else torch.autocast(device.type, autocast_dtype)
+
+    def update(optimizer: torch.optim.Optimizer, loss_value: Tensor) -> None:
+        optimizer.zero_grad(set_to_none=True)
+        if scaler is None:
+            loss_value.backward()
+            optimizer.step()
+        else:
+            scaler.scale(loss_value).backward()
+            scaler.step(optimizer)
+            scaler.update()
 
     def step() -> None:
         real = datamodule.to_model_space(data[torch.randint(len(data), (batch,), device=device)])
-        fake = generator(torch.randn(batch, latent_dim, device=device))
-        discriminator.requires_grad_(True)
-        d_loss = loss.discriminator_loss(discriminator(real), discriminator(fake.detach()))
-        opt_d.zero_grad(set_to_none=True)
-        d_loss.backward()
-        opt_d.step()
+        real = real.contiguous(memory_format=memory_format)
+        with autocast():
+            fake = generator(torch.randn(batch, latent_dim, device=device))
+            discriminator.requires_grad_(True)
+            d_loss = loss.discriminator_loss(discriminator(real), discriminator(fake.detach()))
+        update(opt_d, d_loss)
         discriminator.requires_grad_(False)
-        g_loss = loss.generator_loss(discriminator(fake))
-        opt_g.zero_grad(set_to_none=True)
-        g_loss.backward()
-        opt_g.step()
+        with autocast():
+            g_loss = loss.generator_loss(discriminator(fake))
+        update(opt_g, g_loss)
         update_ema(ema, generator, config.train.ema_decay)
 
     for _ in range(warmup):

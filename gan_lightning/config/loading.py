@@ -128,6 +128,7 @@ def _optional_positive(key: str) -> _Rule:
 def validation_rules() -> list[_Rule]:
     """One rule per checked key; also the "allowed" column of docs/CONFIG.md (scripts/config_reference.py)."""
     # Imported here so the registries (the single source of allowed names) load only when needed.
+    from gan_lightning.augment import POLICIES
     from gan_lightning.data import CHANNELS, DATA_DEVICES, DATASETS, ON_CORRUPT
     from gan_lightning.loggers import LOGGERS
     from gan_lightning.losses import LOSSES
@@ -168,6 +169,17 @@ def validation_rules() -> list[_Rule]:
         _non_negative("loss.gradient_penalty"),
         _non_negative("loss.r1"),
         _positive("loss.r1_interval"),
+        _Rule("augment.policy", lambda v: all(x in POLICIES for x in v), "a list drawn from " + ", ".join(POLICIES)),
+        _non_negative("augment.brightness"),
+        _non_negative("augment.saturation"),
+        _Rule("augment.contrast", lambda v: 0 <= v <= 1, "a number in [0, 1]"),
+        _Rule("augment.translation", lambda v: 0 <= v < 1, "a number in [0, 1)"),
+        _Rule("augment.cutout", lambda v: 0 <= v <= 1, "a number in [0, 1]"),
+        _Rule("augment.p", lambda v: 0 <= v <= 1, "a number in [0, 1]"),
+        _Rule("augment.ada_target", lambda v: -1 < v < 1, "a number in (-1, 1)"),
+        _positive("augment.ada_interval"),
+        _positive("augment.ada_kimg"),
+        _Rule("augment.max_p", lambda v: 0 <= v <= 1, "a number in [0, 1]"),
         _positive("train.max_steps"),
         _positive("train.batch_size"),
         _positive("train.n_critic"),
@@ -226,6 +238,8 @@ def validate(config: DictConfig) -> None:
         raise ConfigError(
             f"train.batch_size={batch} must be divisible by discriminator.pack={pack} (D judges pack samples at once)"
         )
+    if config.augment.ada and not config.augment.policy:
+        raise ConfigError("augment.ada=true adapts the probability of augment.policy, which is empty")
     for net in ("g_optim", "d_optim"):
         if config[net].clip_norm is not None and config[net].clip_value is not None:
             raise ConfigError(f"{net}.clip_norm and {net}.clip_value are both set; choose one clipping method")
@@ -235,6 +249,7 @@ def validate(config: DictConfig) -> None:
 def _check_data_available(config: DictConfig) -> None:
     """Options the dataset cannot serve and missing files, each as one line naming the fix."""
     from gan_lightning.data import build_datamodule
+    from gan_lightning.data.base import ImageSpace
 
     data = config.data
     if data.name.startswith("toy_") and config.generator.arch != "mlp":
@@ -243,6 +258,8 @@ def _check_data_available(config: DictConfig) -> None:
         datamodule = build_datamodule(config)  # cheap: constructors check options, load nothing
     except ValueError as error:
         raise ConfigError(str(error)) from error
+    if config.augment.policy and not isinstance(datamodule, ImageSpace):
+        raise ConfigError(f"augment.policy is for image data; {data.name} is not images (set augment.policy=[])")
     problem = datamodule.unavailable()
     if problem:
         raise ConfigError(problem)

@@ -141,6 +141,42 @@ class LossConfig:
 
 
 @dataclass
+class AugmentConfig:
+    """Differentiable augmentation of every image D sees, real and generated (image data only).
+
+    DiffAugment (Zhao et al. 2020) with ADA's adaptive probability (Karras et al. 2020); see
+    :mod:`gan_lightning.augment`. Strengths are in the networks' value range; the defaults are
+    DiffAugment's, for data in [-1, 1] (``generator.output_activation: tanh``).
+    """
+
+    policy: list[str] = field(default_factory=list)
+    """Any of color | translation | cutout (DiffAugment's data-efficient setting: all three). Empty: off."""
+    brightness: float = 0.5
+    """color: add ``U(-b, b)`` to each image."""
+    saturation: float = 1.0
+    """color: scale the distance from the channel mean by ``U(1 - s, 1 + s)`` (no effect on grey images)."""
+    contrast: float = 0.5
+    """color: scale the distance from the image mean by ``U(1 - c, 1 + c)``."""
+    translation: float = 0.125
+    """translation: shift by whole pixels, up to this fraction of the side each way, zero-padded."""
+    cutout: float = 0.5
+    """cutout: side of the zeroed square, as a fraction of the image side."""
+    p: float = 1.0
+    """Probability that each augmentation is applied to each sample: fixed without ``ada`` (DiffAugment: 1),
+    the starting value with it (ADA starts at 0)."""
+    ada: bool = False
+    """Adapt ``p`` so that ``r_t = E[sign(D(real))]`` stays near ``ada_target`` (ADA)."""
+    ada_target: float = 0.6
+    """ADA's target ``r_t``: above it D is overfitting and ``p`` rises, below it ``p`` falls."""
+    ada_interval: int = 4
+    """Generator steps between adjustments of ``p``."""
+    ada_kimg: float = 500.0
+    """ADA's speed: ``p`` can move by 1 over this many thousand real images."""
+    max_p: float = 1.0
+    """ADA never raises ``p`` above this."""
+
+
+@dataclass
 class OptimizerConfig:
     """Adam settings for one network; G and D each get their own (TTUR)."""
 
@@ -329,6 +365,7 @@ class ExperimentConfig:
     generator: GeneratorConfig = field(default_factory=GeneratorConfig)
     discriminator: DiscriminatorConfig = field(default_factory=DiscriminatorConfig)
     loss: LossConfig = field(default_factory=LossConfig)
+    augment: AugmentConfig = field(default_factory=AugmentConfig)
     g_optim: OptimizerConfig = field(default_factory=OptimizerConfig)
     d_optim: OptimizerConfig = field(default_factory=OptimizerConfig)
     train: TrainConfig = field(default_factory=TrainConfig)

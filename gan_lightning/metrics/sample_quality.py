@@ -26,7 +26,9 @@ import torch.distributed as dist
 from torch import Tensor, nn
 from torch.utils.data import Dataset
 from torchmetrics import Metric
-from torchmetrics.image import FrechetInceptionDistance, InceptionScore, KernelInceptionDistance
+from torchmetrics.image.fid import FrechetInceptionDistance  # not torchmetrics.image: needs torch-fidelity there
+from torchmetrics.image.inception import InceptionScore
+from torchmetrics.image.kid import KernelInceptionDistance
 from torchmetrics.utilities.distributed import gather_all_tensors
 
 from gan_lightning.metrics.class_coverage import ClassCoverage

@@ -1,0 +1,69 @@
+"""Sample quality of a config over seeds: train one run per seed, evaluate each final EMA generator once.
+
+The protocol of Lucic et al. 2018 ("Are GANs Created Equal?"), whose best FID per model after a
+large search is printed beside the results (:data:`LUCIC_2018`): FID of 10,000 generated vs the
+10,000 test images with Inception features (grey tiled to 3 channels), i.e. the shipped
+Fashion-MNIST config's ``metrics`` section. Training runs without in-training metrics (so the
+wall time is training alone and the end is not evaluated twice); the evaluation uses the config's
+``metrics`` settings (names, extractor, counts, split) with the same code as ``scripts/evaluate.py``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import torch
+
+from gan_lightning.callbacks.sample_quality import build_sample_quality, generated_images
+from gan_lightning.checkpointing import load_module
+from gan_lightning.config import load_config
+from gan_lightning.training import LAST_CHECKPOINT, fit, prepare_data
+
+DEFAULT_METRICS = ("fid", "kid", "pr")
+"""Evaluated when the config's ``metrics.names`` is empty."""
+
+LUCIC_2018: dict[str, tuple[str, str, str]] = {
+    # model: best FID on MNIST, Fashion-MNIST, CIFAR-10 (Lucic et al. 2018; ../shared/REFERENCES.md)
+    "MM GAN": ("9.8 ± 0.9", "29.6 ± 1.6", "72.7 ± 3.6"),
+    "NS GAN": ("6.8 ± 0.5", "26.5 ± 1.6", "58.5 ± 1.9"),
+    "LSGAN": ("7.8 ± 0.6", "30.7 ± 2.2", "87.1"),
+    "WGAN": ("6.7 ± 0.4", "21.5 ± 1.6", "55.2 ± 2.3"),
+    "WGAN GP": ("20.3 ± 5.0", "24.5 ± 2.1", "55.8 ± 0.9"),
+    "DRAGAN": ("7.6 ± 0.4", "27.7 ± 1.2", "69.8 ± 2.0"),
+    "BEGAN": ("13.1 ± 1.0", "22.9 ± 0.9", "71.4 ± 1.6"),
+}
+LUCIC_DATASETS = ("MNIST", "Fashion-MNIST", "CIFAR-10")
+
+
+def quality_run(
+    config_path: Path, seed: int, root: Path, overrides: Sequence[str], device: torch.device
+) -> dict[str, float]:
+    """Train ``config_path`` with ``seed`` under ``root``; the final EMA generator's metrics and the wall times."""
+    common = [*overrides, f"seed={seed}"]
+    evaluation = load_config([config_path], common)  # validated before anything is trained
+    if not evaluation.metrics.names:
+        evaluation.metrics.names = list(DEFAULT_METRICS)
+    config = load_config(
+        [config_path],
+        [*common, f"run.root={root}", f"run.version=seed{seed}", "run.progress_bar=false", "metrics.names=[]"],
+    )
+    evaluator = build_sample_quality(evaluation, prepare_data(evaluation))  # missing weights fail before training
+    start = time.perf_counter()
+    run_dir = fit(config)
+    train_seconds = time.perf_counter() - start
+    module = load_module(run_dir / LAST_CHECKPOINT, map_location=str(device))
+    evaluator.extractor.to(device)
+    num = evaluation.metrics.num_generated
+    start = time.perf_counter()
+    values = evaluator.evaluate(generated_images(module, num, evaluation.seed), num, device)
+    return {**values, "train_seconds": train_seconds, "eval_seconds": time.perf_counter() - start}
+
+
+def benchmark_quality(
+    config_path: Path, seeds: int, root: Path, overrides: Sequence[str] = (), device: torch.device | None = None
+) -> list[dict[str, float]]:
+    """One :func:`quality_run` per seed ``0 … seeds-1``, in seed order (GPU runs one at a time)."""
+    device = device or torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return [quality_run(config_path, seed, root, overrides, device) for seed in range(seeds)]
