@@ -5,13 +5,16 @@
     python scripts/fit.py --config configs/toy_ring.yaml --train.max_steps=2000   # wandb-agent style
     python scripts/fit.py --resume runs/quickstart/20261127-101500       # or a .ckpt, or `last`
 
-Exit codes: 0 done, 2 bad config, data or checkpoint (nothing written), 1 training failed (NaN loss).
+Exit codes: 0 done, 2 bad config, data or checkpoint (nothing written), 1 training failed (NaN loss),
+143 stopped by SIGTERM (a scheduler's preemption or ``kill``; the last checkpoint is kept, resume it).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+
+from lightning.pytorch.utilities.exceptions import SIGTERMException
 
 from gan_lightning.checkpointing import CheckpointLoadError
 from gan_lightning.config import ConfigError
@@ -43,6 +46,10 @@ def main(argv: list[str] | None = None) -> int:
     except NonFiniteLossError as error:
         print(f"error: {error}; the last good checkpoint is kept", file=sys.stderr)
         return 1
+    except SIGTERMException:  # Lightning stops after the current step; without this it would exit 0
+        print("error: stopped by SIGTERM; the last checkpoint is kept (continue with --resume <run directory>)",
+              file=sys.stderr)  # fmt: skip
+        return 128 + 15
     print(f"run finished: {run_dir}")
     return 0
 

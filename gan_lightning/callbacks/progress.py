@@ -22,7 +22,8 @@ class GeneratorStepProgressBar(TQDMProgressBar):
     ``train.max_steps`` and starts at the step a resumed run continues from, so tqdm's rate and ETA
     are the run's. After every logging step (``log_every``) its postfix shows the latest D and G losses,
     the images per second measured by the module (all ranks together) and, once one has been logged,
-    the last FID-like value (``val/...fid``) or, on 2D toy data, the number of modes covered. Only rank 0
+    the last FID-like value (``val/...fid``), on 2D toy data the number of modes covered, on sequences the
+    last discriminative score. Only rank 0
     draws it (Lightning disables progress bars on the other ranks).
     """
 
@@ -72,4 +73,6 @@ class GeneratorStepProgressBar(TQDMProgressBar):
             shown["fid"] = float(logged[fid])
         if "toy/modes" in logged:
             shown["modes"] = int(logged["toy/modes"])
+        if "val/discriminative" in logged:
+            shown["disc"] = float(logged["val/discriminative"])
         return shown

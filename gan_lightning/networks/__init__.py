@@ -71,7 +71,14 @@ def _build(registry: dict[str, type[nn.Module]], cfg: Any, data_shape: tuple[int
 
 def build_generator(cfg: GeneratorConfig, data_shape: tuple[int, ...]) -> nn.Module:
     """The generator named by ``cfg.arch`` for data of shape ``data_shape`` (no batch dim)."""
-    return _build(GENERATORS, cfg, data_shape, "generator")
+    generator = _build(GENERATORS, cfg, data_shape, "generator")
+    if not isinstance(getattr(generator, "latent_size", None), int):
+        # The module sizes all of its noise from this; say so here rather than as an AttributeError later.
+        raise ValueError(
+            f"generator arch {cfg.arch!r} ({type(generator).__name__}) must set an int attribute "
+            "'latent_size': the length of the noise vector it takes per sample"
+        )
+    return generator
 
 
 def build_discriminator(cfg: DiscriminatorConfig, data_shape: tuple[int, ...]) -> nn.Module:

@@ -12,6 +12,7 @@ from torch.nn.utils.parametrizations import spectral_norm
 from gan_lightning.config.schema import DiscriminatorConfig, GeneratorConfig
 from gan_lightning.networks import (
     ARCHS,
+    GENERATORS,
     INITS,
     NORMS,
     OUTPUT_ACTIVATIONS,
@@ -223,6 +224,17 @@ def test_unknown_names_are_rejected_with_the_allowed_ones() -> None:
         build_discriminator(DiscriminatorConfig(norm="layer"), (1, 28, 28))
     with pytest.raises(ValueError, match="unknown output activation 'relu'"):
         build_generator(GeneratorConfig(output_activation="relu"), (1, 28, 28))
+
+
+def test_a_generator_without_latent_size_is_a_one_line_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    class NoLatentSize(nn.Module):
+        def __init__(self, data_shape: tuple[int, ...]) -> None:
+            super().__init__()
+            self.net = nn.Linear(4, math.prod(data_shape))
+
+    monkeypatch.setitem(GENERATORS, "no_latent_size", NoLatentSize)
+    with pytest.raises(ValueError, match=r"'no_latent_size' \(NoLatentSize\) must set an int attribute 'latent_size'"):
+        build_generator(GeneratorConfig(arch="no_latent_size"), (2,))
 
 
 @pytest.mark.parametrize("norm", NORMS)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import json
 import math
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -146,3 +148,26 @@ def test_corrupt_checkpoint_is_reported(tmp_path: Path) -> None:
     assert not (tmp_path / "x.npz").exists()
     done = run_script("fit.py", "--resume", str(corrupt), cwd=tmp_path)
     assert done.returncode == 2 and done.stderr.startswith("error: cannot read checkpoint")
+
+
+def test_sigterm_stops_with_its_own_exit_code_and_the_run_resumes(tmp_path: Path) -> None:
+    """A preempted run (SIGTERM) must not look finished: exit 143, one line, and --resume completes it."""
+    import signal
+    import time
+
+    config = str(REPO / "configs" / "toy_ring.yaml")
+    long_run = ["train.max_steps=100000", "train.checkpoint_every=20", "metrics.every=0"]
+    args = [sys.executable, str(REPO / "scripts" / "fit.py"), "--config", config, f"run.root={tmp_path}",
+            "data.num_samples=512", *TINY, *long_run]  # fmt: skip
+    process = subprocess.Popen(args, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 240
+    while not list(tmp_path.glob("*/*/checkpoints/last.ckpt")) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 143, stderr[-2000:]
+    assert "error: stopped by SIGTERM; the last checkpoint is kept" in stderr
+    run_dir = only_run(tmp_path)
+    done = run_script("fit.py", "--resume", str(run_dir), "train.max_steps=40", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "run finished" in done.stdout
