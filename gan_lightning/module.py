@@ -29,7 +29,7 @@ Design choices a forker should know about:
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -139,10 +139,18 @@ class GANModule(L.LightningModule):
 
     def training_latent(self, num: int) -> Tensor:
         """This rank's ``num`` latents: its slice of one global draw shared by all ranks."""
-        assert self._noise is not None, "training_latent() is only available during fit"
+        return self._slice_of_shared_draw(torch.randn, num, self.latent_size)
+
+    def _slice_of_shared_draw(self, sampler: Callable[..., Tensor], num: int, *shape: int) -> Tensor:
+        """This rank's ``num`` rows of one ``num * world`` draw from the noise RNG every rank holds.
+
+        What is drawn this way (latents, gradient-penalty mixing weights) makes W ranks x batch B train
+        exactly like one process x batch W*B.
+        """
+        assert self._noise is not None, "training draws are only available during fit"
         world, rank = self.trainer.world_size, self.global_rank
-        z = torch.randn((num * world, self.latent_size), generator=self._noise, device=self.device)
-        return z[rank * num : (rank + 1) * num]
+        rows = sampler((num * world, *shape), generator=self._noise, device=self.device)
+        return rows[rank * num : (rank + 1) * num]
 
     def latent(self, num: int, generator: torch.Generator | None = None) -> Tensor:
         """Standard-normal latent codes on this module's device."""
@@ -259,7 +267,8 @@ class GANModule(L.LightningModule):
         loss = adversarial
         stats = {"d_loss": adversarial.detach()}
         if loss_cfg.gradient_penalty > 0:
-            gp = gradient_penalty(self.discriminate, real.detach(), fake, grad_scale=self._grad_scale())
+            alpha = self._slice_of_shared_draw(torch.rand, real.shape[0])
+            gp = gradient_penalty(self.discriminate, real.detach(), fake, grad_scale=self._grad_scale(), alpha=alpha)
             loss = loss + loss_cfg.gradient_penalty * gp
             stats["gradient_penalty"] = gp.detach()
         if use_r1:
@@ -365,7 +374,7 @@ class GANModule(L.LightningModule):
 
     def on_fit_start(self) -> None:
         self._noise = torch.Generator(device=self.device).manual_seed(self.cfg.seed)
-        # Other randomness (gradient-penalty mixing, dropout) differs per rank.
+        # Other randomness (augmentation, dropout) differs per rank.
         seed_all(self.cfg.seed + self.global_rank)
 
     def on_train_start(self) -> None:

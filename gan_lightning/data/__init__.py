@@ -123,7 +123,9 @@ register_dataset = registrar(DATASETS, "dataset")
 
 def build_datamodule(cfg: ExperimentConfig) -> GANDataModule:
     """The DataModule named by ``cfg.data.name``; ValueError for options the dataset cannot serve."""
-    return DATASETS[cfg.data.name](cfg)
+    datamodule = DATASETS[cfg.data.name](cfg)
+    datamodule.updates_per_step = cfg.train.n_critic
+    return datamodule
 
 
 __all__ = [

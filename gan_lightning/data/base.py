@@ -55,6 +55,9 @@ class GANDataModule(L.LightningDataModule, ABC):
 
     splits: tuple[str, ...] = ()
     """Splits :meth:`evaluation_images` serves real images of (``metrics.real_split``)."""
+    updates_per_step: int = 1
+    """Discriminator updates one training batch is split into (``train.n_critic``, set by ``build_datamodule``):
+    each rank's batch is cut per update, so W ranks train like one process with W times the batch."""
 
     @property
     @abstractmethod
@@ -143,7 +146,9 @@ class InMemoryDataModule(GANDataModule):
             raise DataUnavailableError(f"data.device=cuda, but training runs on {target}; use data.device=auto")
         if self.device != "cpu" and target.type != "cpu":
             self._data = self.data.to(target)
-        return InMemoryLoader(self.data, self.batch_size, self.seed, rank=rank, world_size=world)
+        return InMemoryLoader(
+            self.data, self.batch_size, self.seed, rank=rank, world_size=world, chunks=self.updates_per_step
+        )
 
 
 class ImageSpace:
@@ -239,6 +244,7 @@ class StreamingImageDataModule(ImageSpace, GANDataModule):
             self.seed,
             rank=rank,
             world_size=world,
+            chunks=self.updates_per_step,
             num_workers=min(self.workers.num_workers, usable_cpus()),
             pin_memory=self.workers.pin_memory and torch.cuda.is_available(),
             persistent_workers=self.workers.persistent_workers,

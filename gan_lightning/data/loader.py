@@ -26,11 +26,12 @@ class EpochShuffleSampler:
     how this sampler learns the epoch without owning any global random state.
     """
 
-    def __init__(self, num_items: int, seed: int, rank: int = 0, world_size: int = 1) -> None:
+    def __init__(self, num_items: int, seed: int, rank: int = 0, world_size: int = 1, chunks: int = 1) -> None:
         self.num_items = num_items
         self.seed = seed
         self.rank = rank
         self.world_size = world_size
+        self.chunks = chunks
         self.epoch = 0
 
     def set_epoch(self, epoch: int) -> None:
@@ -48,24 +49,32 @@ class EpochShuffleSampler:
 
         Each rank takes its slice of every global batch of the same permutation, so ranks never
         share samples and the global order matches one process with ``world_size`` times the batch.
+        A batch the module splits into ``chunks`` parts (one per discriminator update) is sliced per
+        part: part k of every rank together is part k of the one-process batch.
         """
         order = self.permutation()
         global_batch = batch_size * self.world_size
+        chunk = batch_size // self.chunks
         for index in range(start, self.num_batches(batch_size)):
-            offset = index * global_batch + self.rank * batch_size
-            yield order[offset : offset + batch_size]
+            first = index * global_batch
+            parts = [order[first + (k * self.world_size + self.rank) * chunk :][:chunk] for k in range(self.chunks)]
+            yield parts[0] if self.chunks == 1 else torch.cat(parts)
 
 
 class ResumableLoader(ABC):
     """Batches in :class:`EpochShuffleSampler` order that remember how far into the epoch they got."""
 
-    def __init__(self, num_items: int, batch_size: int, seed: int, rank: int = 0, world_size: int = 1) -> None:
+    def __init__(
+        self, num_items: int, batch_size: int, seed: int, rank: int = 0, world_size: int = 1, chunks: int = 1
+    ) -> None:
         if num_items < batch_size * world_size:
             raise ValueError(
                 f"dataset has {num_items} items, fewer than one batch of {batch_size} x {world_size} rank(s)"
             )
+        if batch_size % chunks:
+            raise ValueError(f"a batch of {batch_size} does not split into {chunks} equal parts")
         self.batch_size = batch_size
-        self.sampler = EpochShuffleSampler(num_items, seed, rank, world_size)
+        self.sampler = EpochShuffleSampler(num_items, seed, rank, world_size, chunks)
         self._batches_served = 0
         self._restored_epoch: int | None = None
 
@@ -100,8 +109,10 @@ class ResumableLoader(ABC):
 class InMemoryLoader(ResumableLoader):
     """Yields ``data[indices]`` batches of ``batch_size``; ``data`` may live on the GPU."""
 
-    def __init__(self, data: Tensor, batch_size: int, seed: int, rank: int = 0, world_size: int = 1) -> None:
-        super().__init__(len(data), batch_size, seed, rank, world_size)
+    def __init__(
+        self, data: Tensor, batch_size: int, seed: int, rank: int = 0, world_size: int = 1, chunks: int = 1
+    ) -> None:
+        super().__init__(len(data), batch_size, seed, rank, world_size, chunks)
         self.data = data
 
     def _batches(self, start: int) -> Iterator[Tensor]:
@@ -144,13 +155,14 @@ class StreamingLoader(ResumableLoader):
         seed: int,
         rank: int = 0,
         world_size: int = 1,
+        chunks: int = 1,
         *,
         num_workers: int = 0,
         pin_memory: bool = False,
         persistent_workers: bool = False,
     ) -> None:
         assert isinstance(dataset, Sized)
-        super().__init__(len(dataset), batch_size, seed, rank, world_size)
+        super().__init__(len(dataset), batch_size, seed, rank, world_size, chunks)
         self._index_batches = _IndexBatches(self.sampler, batch_size)
         self.loader = DataLoader(
             dataset,

@@ -32,15 +32,19 @@ def gradient_penalty(
     real: Tensor,
     fake: Tensor,
     grad_scale: float | None = None,
+    alpha: Tensor | None = None,
 ) -> Tensor:
     """WGAN-GP penalty ``mean((‖∇_x̂ D(x̂)‖₂ - 1)²)``, ``x̂ = α·real + (1 - α)·fake``, ``α ~ U[0, 1]``.
 
     Enforces the critic's 1-Lipschitz constraint softly on points between the data and generator
     distributions, where the optimal critic has unit gradient norm. ``α`` is one draw per sample,
-    broadcast over the non-batch dims. Neither ``real`` nor ``fake`` receives a gradient; the
-    caller multiplies by λ (10 in the paper).
+    broadcast over the non-batch dims; the module passes its own (``alpha``, shape ``(B,)``) so that
+    the draw does not depend on the number of processes. Neither ``real`` nor ``fake`` receives a
+    gradient; the caller multiplies by λ (10 in the paper).
     """
-    alpha = torch.rand((real.shape[0],) + (1,) * (real.dim() - 1), device=real.device, dtype=real.dtype)
+    if alpha is None:
+        alpha = torch.rand(real.shape[0], device=real.device)
+    alpha = alpha.to(real.dtype).view((real.shape[0],) + (1,) * (real.dim() - 1))
     interpolated = (alpha * real.detach() + (1 - alpha) * fake.detach()).requires_grad_(True)
     grad = input_gradients(discriminator(interpolated), interpolated, grad_scale)
     return ((grad.norm(2, dim=1) - 1) ** 2).mean()

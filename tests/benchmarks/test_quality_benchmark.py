@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from helpers import REPO
 
 EVALUATION = ["metrics.num_generated=64", "metrics.num_real=64", "metrics.kid_subset_size=32"]
@@ -16,6 +17,7 @@ TINY = ["train.max_steps=4", "train.batch_size=16", "generator.width=8", "discri
         *EVALUATION]  # fmt: skip
 
 
+@pytest.mark.slow  # `python -m pytest -m slow`; minutes of subprocesses, a script rather than a guarantee
 def test_cli_trains_each_seed_evaluates_it_and_prints_lucic_rows(tmp_path: Path) -> None:
     out, root, cache = tmp_path / "quality.json", tmp_path / "runs", f"metrics.cache_dir={tmp_path / 'cache'}"
     done = subprocess.run(

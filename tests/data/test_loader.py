@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
 
 from gan_lightning.data.loader import InMemoryLoader
@@ -53,3 +54,17 @@ def test_ranks_split_the_global_batch() -> None:
     rank1 = _epoch(InMemoryLoader(data, batch_size=4, seed=5, rank=1, world_size=2), 0)
     for whole, a, b in zip(single, rank0, rank1, strict=True):
         assert torch.equal(whole, torch.cat([a, b]))
+
+
+def test_each_discriminator_update_sees_the_one_process_part_across_ranks() -> None:
+    """n_critic = 3: part k of rank 0's and rank 1's batch together are part k of the one-process batch."""
+    data = torch.arange(96)
+    single = _epoch(InMemoryLoader(data, batch_size=12, seed=5, chunks=3), 0)
+    assert torch.equal(torch.cat(single), torch.cat(_epoch(InMemoryLoader(data, batch_size=12, seed=5), 0)))
+    rank0 = _epoch(InMemoryLoader(data, batch_size=6, seed=5, rank=0, world_size=2, chunks=3), 0)
+    rank1 = _epoch(InMemoryLoader(data, batch_size=6, seed=5, rank=1, world_size=2, chunks=3), 0)
+    for whole, a, b in zip(single, rank0, rank1, strict=True):
+        for part, part0, part1 in zip(whole.split(4), a.split(2), b.split(2), strict=True):
+            assert torch.equal(part, torch.cat([part0, part1]))
+    with pytest.raises(ValueError, match="a batch of 6 does not split into 4 equal parts"):
+        InMemoryLoader(data, batch_size=6, seed=5, chunks=4)

@@ -1,17 +1,28 @@
-"""scripts/fit.py and scripts/sample.py as a user runs them, in subprocesses."""
+"""scripts/fit.py and scripts/sample.py as a user runs them: in subprocesses, bad-input cases in this process."""
 
 from __future__ import annotations
 
 import csv
+import importlib.util
 import json
 import math
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 import pytest
 from helpers import REPO, TINY, only_run, run_script
+
+
+def fit_script() -> ModuleType:
+    """scripts/fit.py imported as a module (scripts/ is not a package)."""
+    spec = importlib.util.spec_from_file_location("fit_script", REPO / "scripts" / "fit.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def test_fit_then_sample_toy(tmp_path: Path) -> None:
@@ -108,12 +119,25 @@ def test_fit_quickstart_sample_grid_and_resume(tmp_path: Path) -> None:
         ),
     ],
 )
-def test_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path: Path, args: list[str], message: str) -> None:
+def test_bad_input_exits_2_with_one_line_and_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    """scripts/fit.py's ``main`` in this process (a fresh interpreter per case would cost seconds each)."""
+    monkeypatch.chdir(tmp_path)
     config = str(REPO / "configs" / "quickstart.yaml")
-    done = run_script("fit.py", "--config", config, f"run.root={tmp_path / 'runs'}", *args, cwd=tmp_path)
+    assert fit_script().main(["--config", config, f"run.root={tmp_path / 'runs'}", *args]) == 2
+    stderr = capsys.readouterr().err
+    assert stderr.startswith(message), stderr
+    assert stderr.count("\n") == 1 and "Traceback" not in stderr
+    assert not (tmp_path / "runs").exists()
+
+
+def test_a_bad_input_ends_the_process_with_exit_2(tmp_path: Path) -> None:
+    config = str(REPO / "configs" / "quickstart.yaml")
+    done = run_script("fit.py", "--config", config, f"run.root={tmp_path / 'runs'}", "train.batchsize=3", cwd=tmp_path)
     assert done.returncode == 2
-    assert done.stderr.startswith(message), done.stderr
-    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    assert done.stderr.startswith("error: unknown config key 'train.batchsize' on the command line")
+    assert done.stderr.count("\n") == 1, done.stderr
     assert not (tmp_path / "runs").exists()
 
 

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 from data.test_idx import write_idx
 from helpers import REPO
 
@@ -21,6 +22,7 @@ def _fashion_like(folder: Path) -> None:
         write_idx(folder / f"{split}-labels-idx1-ubyte.gz", rng.integers(0, 10, count, dtype=np.uint8))
 
 
+@pytest.mark.slow  # `python -m pytest -m slow`; minutes of subprocesses, a script rather than a guarantee
 def test_every_step_reports_and_a_killed_step_leaves_a_timeout_line(tmp_path: Path) -> None:
     _fashion_like(tmp_path / "fashion")
     out = tmp_path / "out"
