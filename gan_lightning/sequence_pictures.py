@@ -28,8 +28,13 @@ def _save(figure: Figure, path: str | os.PathLike[str]) -> None:
 
 
 def save_real_vs_generated(real: Tensor, generated: Tensor, path: str | os.PathLike[str], title: str = "") -> None:
-    """One panel per feature (up to 6) with ``CURVES_PER_KIND`` real and generated sequences overlaid."""
-    real, generated = real[:CURVES_PER_KIND].float().cpu(), generated[:CURVES_PER_KIND].float().cpu()
+    """One panel per feature (up to 6) with ``CURVES_PER_KIND`` real and generated sequences overlaid.
+
+    The real curves are spread evenly over the set: consecutive windows of one series (``co2``) are
+    near copies of each other, so the first few would show one stretch of it.
+    """
+    spread = torch.linspace(0, len(real) - 1, min(CURVES_PER_KIND, len(real))).round().long()
+    real, generated = real[spread.to(real.device)].float().cpu(), generated[:CURVES_PER_KIND].float().cpu()
     features = min(real.shape[-1], 6)
     figure = Figure(figsize=(3.2 * features, 2.8), dpi=100)
     axes = figure.subplots(1, features, squeeze=False)[0]
