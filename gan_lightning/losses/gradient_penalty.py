@@ -43,7 +43,7 @@ def gradient_penalty(
     gradient; the caller multiplies by λ (10 in the paper).
     """
     if alpha is None:
-        alpha = torch.rand(real.shape[0], device=real.device)
+        alpha = torch.rand(real.shape[0], device=real.device, dtype=real.dtype)
     alpha = alpha.to(real.dtype).view((real.shape[0],) + (1,) * (real.dim() - 1))
     interpolated = (alpha * real.detach() + (1 - alpha) * fake.detach()).requires_grad_(True)
     grad = input_gradients(discriminator(interpolated), interpolated, grad_scale)
