@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 
 import torch
 
@@ -90,3 +92,12 @@ def run_script(script: str, *args: str, cwd: Path) -> subprocess.CompletedProces
 def only_run(root: Path) -> Path:
     (run_dir,) = [p for p in root.glob("*/*") if p.is_dir() and p.parent.name != "metric_cache"]
     return run_dir
+
+
+def fit_script() -> ModuleType:
+    """scripts/fit.py imported as a module (scripts/ is not a package), to call its ``main`` in-process."""
+    spec = importlib.util.spec_from_file_location("fit_script", REPO / "scripts" / "fit.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

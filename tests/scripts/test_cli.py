@@ -3,26 +3,15 @@
 from __future__ import annotations
 
 import csv
-import importlib.util
 import json
 import math
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
 
 import numpy as np
 import pytest
-from helpers import REPO, TINY, only_run, run_script
-
-
-def fit_script() -> ModuleType:
-    """scripts/fit.py imported as a module (scripts/ is not a package)."""
-    spec = importlib.util.spec_from_file_location("fit_script", REPO / "scripts" / "fit.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from helpers import REPO, TINY, fit_script, only_run, run_script
 
 
 def test_fit_then_sample_toy(tmp_path: Path) -> None:

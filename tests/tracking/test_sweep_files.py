@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 import yaml
-from helpers import REPO
+from helpers import REPO, fit_script
 from omegaconf import OmegaConf
 
 pytest.importorskip("sweeps")
@@ -18,14 +16,6 @@ from gan_lightning.config import load_config
 from gan_lightning.sweep.command import trial_command
 
 SWEEPS = sorted((REPO / "configs" / "sweeps").glob("*.yaml"))
-
-
-def fit_script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("fit_script", REPO / "scripts" / "fit.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def read(path: Path) -> dict:
