@@ -24,6 +24,9 @@ Design choices a forker should know about:
 * **World-size independent noise.** Training latents come from one generator seeded identically
   on every rank; each rank draws the global batch and keeps its own slice. With the data loader's
   rank sharding, 2 processes x batch B see exactly the data and noise of 1 process x batch 2B.
+* **Class-conditional runs** (``data.conditional``) use the same loop: batches are ``(images, labels)``,
+  the labels of generated images are drawn like the noise (``train.fake_labels``), G and D are called
+  with labels, and an ACGAN discriminator's class logits add a cross-entropy to both losses.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from typing import Any
 
 import lightning as L
 import torch
+import torch.nn.functional as F
 from omegaconf import DictConfig, OmegaConf
 from torch import Tensor, nn
 
@@ -79,6 +83,8 @@ class GANModule(L.LightningModule):
         data_shape: shape of one real sample, e.g. ``(1, 28, 28)``, ``(2,)`` or ``(T, C)`` for sequences.
         data_bounds: sequences only: the training set's per-feature (minimum, maximum), which maps
             generated sequences back to data units; kept in the checkpoint's hyperparameters.
+        class_counts: class-conditional runs only: training images per class (their number is the
+            number of classes; their frequencies are ``train.fake_labels: data``); kept like ``data_bounds``.
     """
 
     def __init__(
@@ -86,6 +92,7 @@ class GANModule(L.LightningModule):
         config: Mapping[str, Any] | DictConfig,
         data_shape: Sequence[int],
         data_bounds: Sequence[Sequence[float]] | None = None,
+        class_counts: Sequence[int] | None = None,
     ) -> None:
         super().__init__()
         self.automatic_optimization = False
@@ -94,25 +101,37 @@ class GANModule(L.LightningModule):
         self.data_shape = tuple(int(d) for d in data_shape)
         # Plain lists of floats: they are saved as hyperparameters (hparams.yaml, the checkpoint).
         self.data_bounds = None if data_bounds is None else [[float(v) for v in side] for side in data_bounds]
+        self.class_counts = None if class_counts is None else [int(n) for n in class_counts]
         self.save_hyperparameters(
             {
                 "config": OmegaConf.to_container(cfg, resolve=True),
                 "data_shape": list(self.data_shape),
                 "data_bounds": self.data_bounds,
+                "class_counts": self.class_counts,
             }
         )
-        self.generator = build_generator(cfg.generator, self.data_shape)
-        self.discriminator = build_discriminator(cfg.discriminator, self.data_shape)
+        self.num_classes = len(self.class_counts) if self.class_counts else 0
+        self.generator = build_generator(cfg.generator, self.data_shape, self.num_classes)
+        self.discriminator = build_discriminator(cfg.discriminator, self.data_shape, self.num_classes)
         self.ema_generator = make_ema_copy(self.generator)
         self.adversarial_loss = build_loss(cfg.loss.name)
         # Only with a policy, so runs without augmentation keep their checkpoint keys.
         self.augment = DiscriminatorAugment(cfg.augment) if cfg.augment.policy else None
         self.value_range = VALUE_RANGES[cfg.generator.output_activation]
         noise_rng = torch.Generator().manual_seed(cfg.seed)
-        self.register_buffer(
-            "fixed_noise",
-            torch.randn(cfg.train.num_samples_grid, self.latent_size, generator=noise_rng),
-        )
+        grid = cfg.train.num_samples_grid
+        if self.num_classes:
+            # One row per class, the same noise down every column: only the label changes along a column.
+            self.grid_columns = max(1, grid // self.num_classes)
+            noise = torch.randn(self.grid_columns, self.latent_size, generator=noise_rng)
+            self.register_buffer("fixed_noise", noise.repeat(self.num_classes, 1))
+            self.register_buffer("fixed_labels", torch.arange(self.num_classes).repeat_interleave(self.grid_columns))
+            counts = torch.tensor(self.class_counts, dtype=torch.float64)
+            self.register_buffer("label_probs", counts / counts.sum(), persistent=False)
+        else:
+            self.grid_columns = None
+            self.register_buffer("fixed_noise", torch.randn(grid, self.latent_size, generator=noise_rng))
+            self.fixed_labels = None
         self._noise: torch.Generator | None = None
         self._noise_state_to_restore: Tensor | None = None
         self._rng_states_to_restore: list[dict[str, Any]] | None = None
@@ -152,6 +171,15 @@ class GANModule(L.LightningModule):
         rows = sampler((num * world, *shape), generator=self._noise, device=self.device)
         return rows[rank * num : (rank + 1) * num]
 
+    def training_labels(self, num: int) -> Tensor:
+        """This rank's ``num`` labels for generated images (``train.fake_labels``), drawn like the latents."""
+        return self._slice_of_shared_draw(self._draw_labels, num)
+
+    def _draw_labels(self, size: tuple[int], generator: torch.Generator, device: torch.device) -> Tensor:
+        if self.cfg.train.fake_labels == "data":
+            return torch.multinomial(self.label_probs.to(device), size[0], replacement=True, generator=generator)
+        return torch.randint(self.num_classes, size, generator=generator, device=device)
+
     def latent(self, num: int, generator: torch.Generator | None = None) -> Tensor:
         """Standard-normal latent codes on this module's device."""
         shape = (num, self.latent_size)
@@ -159,12 +187,18 @@ class GANModule(L.LightningModule):
             return torch.randn(shape, device=self.device)
         return torch.randn(shape, generator=generator, device=generator.device).to(self.device)
 
+    def random_labels(self, num: int, generator: torch.Generator | None = None) -> Tensor:
+        """Class labels drawn uniformly (sampling and metrics ask for every class equally often)."""
+        device = generator.device if generator is not None else self.device
+        return torch.randint(self.num_classes, (num,), generator=generator, device=device).to(self.device)
+
     @torch.no_grad()
     def sample(
         self,
         num: int | None = None,
         *,
         noise: Tensor | None = None,
+        labels: Tensor | None = None,
         generator: torch.Generator | None = None,
         use_ema: bool = True,
         batch_size: int = 500,
@@ -172,19 +206,42 @@ class GANModule(L.LightningModule):
         """Generated samples in the networks' space, in eval mode, batch by batch.
 
         Give either ``noise`` (e.g. :attr:`fixed_noise`) or ``num`` (drawn with ``generator``,
-        so callers can sample without consuming the training RNG).
+        so callers can sample without consuming the training RNG). A class-conditional generator
+        makes one sample of class ``labels[i]`` per row; without ``labels``, ``num`` samples get labels
+        drawn uniformly with ``generator`` after the noise.
         """
         if noise is None:
             if num is None:
                 raise ValueError("sample() needs num or noise")
             noise = self.latent(num, generator)
+            if self.num_classes and labels is None:
+                labels = self.random_labels(num, generator)
+        if self.num_classes and labels is None:
+            raise ValueError("a class-conditional generator needs labels with its noise")
+        if labels is not None:
+            if not self.num_classes:
+                raise ValueError("labels given, but this generator is not class-conditional")
+            labels = labels.to(self.device)
+            if len(labels) != len(noise) or labels.min() < 0 or labels.max() >= self.num_classes:
+                raise ValueError(f"need one label in [0, {self.num_classes}) per latent; got {labels.tolist()[:8]}...")
         network = self.ema_generator if use_ema else self.generator
         was_training = network.training
         network.eval()
         try:
-            return torch.cat([network(chunk.to(self.device, self.dtype)) for chunk in noise.split(batch_size)])
+            return torch.cat(
+                [
+                    self.generate(network, chunk.to(self.device, self.dtype), None if labels is None else labels[i])
+                    for chunk, i in zip(
+                        noise.split(batch_size), torch.arange(len(noise)).split(batch_size), strict=True
+                    )
+                ]
+            )
         finally:
             network.train(was_training)
+
+    def generate(self, network: nn.Module, latents: Tensor, labels: Tensor | None) -> Tensor:
+        """``network(latents)``, or ``network(latents, labels)`` for a class-conditional run."""
+        return network(latents) if labels is None else network(latents, labels)
 
     def to_data_space(self, samples: Tensor) -> Tensor:
         """Images to pixel intensities in [0, 1]; sequences to data units (the inverse of the dataset's
@@ -229,16 +286,21 @@ class GANModule(L.LightningModule):
         step = self.generator_step
         self._log_now = (step + 1) % train.log_every == 0
 
+        batch, labels = (batch, None) if isinstance(batch, Tensor) else batch
         batch = batch.to(self.dtype)  # float64 under precision=64-true
         if train.channels_last and batch.dim() == 4:
             batch = batch.contiguous(memory_format=torch.channels_last)
         reals = batch.split(train.batch_size)
-        for index, real in enumerate(reals):
+        real_labels = [None] * len(reals) if labels is None else labels.split(train.batch_size)
+        for index, (real, real_y) in enumerate(zip(reals, real_labels, strict=True)):
             last = index == len(reals) - 1
+            fake_y = self.training_labels(real.shape[0]) if self.num_classes else None
             with torch.set_grad_enabled(last):
-                fake = self.generator(self.training_latent(real.shape[0]))
-            d_stats = self._discriminator_update(real, fake.detach(), opt_d, step * train.n_critic + index)
-        g_loss = self._generator_update(fake, opt_g)
+                fake = self.generate(self.generator, self.training_latent(real.shape[0]), fake_y)
+            d_stats = self._discriminator_update(
+                (real, real_y), (fake.detach(), fake_y), opt_d, step * train.n_critic + index
+            )
+        g_loss, g_stats = self._generator_update(fake, fake_y, opt_g)
         if self.augment is not None:
             self.augment.end_generator_step(step + 1, lambda t: self.trainer.strategy.reduce(t, reduce_op="sum"))
 
@@ -249,26 +311,54 @@ class GANModule(L.LightningModule):
         if self._state_is_read_after(step + 1):
             self._check_finite()
         if self._log_now:
-            self._log_step(step + 1, {**d_stats, "g_loss": g_loss})
+            self._log_step(step + 1, {**d_stats, **g_stats})
 
-    def discriminate(self, images: Tensor) -> Tensor:
-        """D's logits on ``images`` after the augmentation policy, the same for real and generated images."""
-        return self.discriminator(images if self.augment is None else self.augment(images))
+    def discriminate(self, images: Tensor, labels: Tensor | None = None) -> Tensor:
+        """D's logits on ``images`` (of classes ``labels``) after the augmentation policy, the same for real and
+        generated images."""
+        return self.discriminate_with_classes(images, labels)[0]
 
-    def _discriminator_update(self, real: Tensor, fake: Tensor, optimizer: Any, update_index: int) -> dict[str, Tensor]:
+    def discriminate_with_classes(self, images: Tensor, labels: Tensor | None = None) -> tuple[Tensor, Tensor | None]:
+        """``(logits, class logits)``: the second is an ACGAN discriminator's classifier output, else None."""
+        images = images if self.augment is None else self.augment(images)
+        output = self.discriminator(images) if labels is None else self.discriminator(images, labels)
+        return output if isinstance(output, tuple) else (output, None)
+
+    def _classification(self, class_logits: Tensor | None, labels: Tensor | None) -> Tensor | None:
+        """ACGAN's weighted cross-entropy of the class logits, or None without an auxiliary classifier."""
+        if class_logits is None or labels is None:
+            return None
+        return self.cfg.loss.classification * F.cross_entropy(class_logits.float(), labels)
+
+    def _discriminator_update(
+        self,
+        real_batch: tuple[Tensor, Tensor | None],
+        fake_batch: tuple[Tensor, Tensor | None],
+        optimizer: Any,
+        update_index: int,
+    ) -> dict[str, Tensor]:
+        (real, real_y), (fake, fake_y) = real_batch, fake_batch
         loss_cfg = self.cfg.loss
         use_r1 = loss_cfg.r1 > 0 and update_index % loss_cfg.r1_interval == 0
         # ``fake`` is detached, so this backward reaches D alone: G needs no freezing.
         if use_r1:  # R1 differentiates w.r.t. the un-augmented images, through the augmentation
             real = real.detach().requires_grad_(True)
-        real_logits = self.discriminate(real)
-        fake_logits = self.discriminate(fake)
+        real_logits, real_classes = self.discriminate_with_classes(real, real_y)
+        fake_logits, fake_classes = self.discriminate_with_classes(fake, fake_y)
         adversarial = self.adversarial_loss.discriminator_loss(real_logits, fake_logits)
         loss = adversarial
         stats = {"d_loss": adversarial.detach()}
+        classification = self._classification(real_classes, real_y)
+        if classification is not None:
+            classification = classification + self._classification(fake_classes, fake_y)
+            loss = loss + classification
+            stats["d_classification"] = classification.detach()
         if loss_cfg.gradient_penalty > 0:
             alpha = self._slice_of_shared_draw(torch.rand, real.shape[0])
-            gp = gradient_penalty(self.discriminate, real.detach(), fake, grad_scale=self._grad_scale(), alpha=alpha)
+            # Interpolates between a real and a generated image are judged as the real image's class.
+            gp = gradient_penalty(
+                lambda x: self.discriminate(x, real_y), real.detach(), fake, grad_scale=self._grad_scale(), alpha=alpha
+            )
             loss = loss + loss_cfg.gradient_penalty * gp
             stats["gradient_penalty"] = gp.detach()
         if use_r1:
@@ -285,13 +375,22 @@ class GANModule(L.LightningModule):
             self.augment.observe(real_logits, real.shape[0])
         return stats
 
-    def _generator_update(self, fake: Tensor, optimizer: Any) -> Tensor:
+    def _generator_update(
+        self, fake: Tensor, labels: Tensor | None, optimizer: Any
+    ) -> tuple[Tensor, dict[str, Tensor]]:
+        """One G step; returns its total loss and the logged parts."""
         with frozen(self.discriminator):
-            loss = self.adversarial_loss.generator_loss(self.discriminate(fake))
+            logits, class_logits = self.discriminate_with_classes(fake, labels)
+            loss = self.adversarial_loss.generator_loss(logits)
+            stats = {"g_loss": loss.detach()}
+            classification = self._classification(class_logits, labels)
+            if classification is not None:
+                loss = loss + classification
+                stats["g_classification"] = classification.detach()
             optimizer.zero_grad(set_to_none=True)
             self.manual_backward(loss)
             optimizer.step()
-        return loss.detach()
+        return loss.detach(), stats
 
     def _grad_scale(self) -> float | None:
         """The fp16 GradScaler's current scale, so penalties can unscale their inner gradients."""

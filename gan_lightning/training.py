@@ -21,6 +21,7 @@ import torch
 from lightning.pytorch.utilities import rank_zero_only
 
 from gan_lightning.callbacks import SampleImages, ToyModeMetrics, TrainingCurves, WandbRunId
+from gan_lightning.callbacks.class_scores import class_score_callbacks
 from gan_lightning.callbacks.progress import GeneratorStepProgressBar
 from gan_lightning.callbacks.sample_quality import sample_quality_callbacks
 from gan_lightning.callbacks.sequence_metrics import sequence_quality_callbacks
@@ -255,7 +256,8 @@ def prepare_data(config: ExperimentConfig) -> GANDataModule:
 
 def build_module(config: ExperimentConfig, datamodule: GANDataModule) -> GANModule:
     try:
-        return GANModule(config, datamodule.data_shape, datamodule.data_bounds)
+        class_counts = datamodule.class_counts() if datamodule.conditional else None
+        return GANModule(config, datamodule.data_shape, datamodule.data_bounds, class_counts)
     except ValueError as error:
         raise ConfigError(f"invalid network configuration: {error}") from error
 
@@ -266,7 +268,10 @@ def build_metric_callbacks(config: ExperimentConfig, datamodule: GANDataModule, 
     if isinstance(datamodule, SequenceDataModule):
         return sequence_quality_callbacks(config, datamodule, run_dir)
     try:
-        return sample_quality_callbacks(config, datamodule, run_dir / "checkpoints")
+        return [
+            *sample_quality_callbacks(config, datamodule, run_dir / "checkpoints"),
+            *class_score_callbacks(config, datamodule, run_dir / "checkpoints"),
+        ]
     except (InceptionWeightsError, SampleQualityError) as error:
         raise ConfigError(str(error)) from error
 

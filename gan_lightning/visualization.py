@@ -66,11 +66,17 @@ def save_sequences(
     figure.savefig(path)
 
 
-def save_samples(samples: Tensor, path: str | os.PathLike[str], centres: Tensor | None = None, title: str = "") -> None:
-    """Grid for images ``(N, C, H, W)`` in [0, 1], scatter plot for 2D points ``(N, 2)``, line plots
-    for sequences ``(N, T, C)``."""
+def save_samples(
+    samples: Tensor,
+    path: str | os.PathLike[str],
+    centres: Tensor | None = None,
+    title: str = "",
+    nrow: int | None = None,
+) -> None:
+    """Grid for images ``(N, C, H, W)`` in [0, 1] (``nrow`` images per row, default about square), scatter
+    plot for 2D points ``(N, 2)``, line plots for sequences ``(N, T, C)``."""
     if samples.dim() == 4:
-        save_image_grid(samples, path)
+        save_image_grid(samples, path, nrow=nrow)
     elif samples.dim() == 3:
         save_sequences(samples, path, title)
     elif samples.dim() == 2 and samples.shape[1] == 2:

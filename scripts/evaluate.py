@@ -5,6 +5,12 @@
         --metrics fid,kid,pr --num 10000 [--extractor inception] [key=value ...]
     python scripts/evaluate.py --ckpt runs/rnn_sines/<version>/checkpoints/last.ckpt   # TimeGAN's scores
 
+    python scripts/evaluate.py --ckpt runs/cgan_fashion_mnist/<version>/checkpoints/last.ckpt \
+        --metrics fid,intra_fid,class_accuracy,cas --extractor fashion_mnist_classifier   # class-conditional
+
+Class-conditional checkpoints are evaluated on each class equally often (``train.fake_labels: data``: the
+training set's class frequencies); ``class_accuracy`` uses the shipped MNIST / Fashion-MNIST classifier and
+``cas`` trains two fresh classifiers (generated vs real training images) and tests them on the test split.
 Sequence checkpoints get TimeGAN's discriminative and predictive scores (``metrics.timegan.*``) and
 their pictures (real vs generated curves, PCA, t-SNE) in a folder beside the JSON file.
 
@@ -27,11 +33,18 @@ from pathlib import Path
 
 import torch
 
-from gan_lightning.callbacks.sample_quality import build_sample_quality, generated_images
+from gan_lightning.callbacks.class_scores import build_class_scores, evaluate_class_scores
+from gan_lightning.callbacks.sample_quality import (
+    build_sample_quality,
+    feature_metrics,
+    generated_images,
+    generated_labels,
+)
 from gan_lightning.callbacks.sequence_metrics import build_sequence_quality
 from gan_lightning.checkpointing import CheckpointLoadError, load_module, read_checkpoint
 from gan_lightning.config import ConfigError, ExperimentConfig, load_config, to_yaml
 from gan_lightning.data import DataUnavailableError, GANDataModule, SequenceDataModule
+from gan_lightning.metrics.class_scores import CLASS_SCORES
 from gan_lightning.metrics.inception import InceptionWeightsError
 from gan_lightning.metrics.sample_quality import SampleQualityError
 from gan_lightning.metrics.timegan_scores import SEQUENCE_METRICS
@@ -44,7 +57,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--ckpt", required=True, help="checkpoint written by scripts/fit.py")
     parser.add_argument(
         "--metrics",
-        help="comma-separated: fid,kid,is,pr,classes or, for sequences, discriminative,predictive "
+        help="comma-separated: fid,kid,is,pr,classes; class-conditional runs also intra_fid,class_accuracy,cas; "
+        "for sequences discriminative,predictive "
         "(default: the run's metrics.names, else fid / both sequence scores)",
     )
     parser.add_argument("--num", type=int, help="generated images (default: metrics.num_generated)")
@@ -77,16 +91,19 @@ def evaluate_images(
     module: GANModule, config: ExperimentConfig, datamodule: GANDataModule, args: argparse.Namespace
 ) -> tuple[dict[str, float], dict[str, object]]:
     """Image metrics and what they were computed on (raises the image evaluator's one-line errors)."""
-    evaluator = build_sample_quality(config, datamodule)
-    evaluator.extractor.to(module.device)
-    num = config.metrics.num_generated
-    values = evaluator.evaluate(generated_images(module, num, config.seed, use_ema=not args.no_ema), num, module.device)
-    details = {
-        "extractor": config.metrics.extractor,
-        "num_real": evaluator.num_real,
-        "real_split": config.metrics.real_split,
-        "real_features_from_cache": evaluator.real_from_cache,
-    }
+    num, use_ema = config.metrics.num_generated, not args.no_ema
+    values: dict[str, float] = {}
+    details: dict[str, object] = {"extractor": config.metrics.extractor, "real_split": config.metrics.real_split}
+    if feature_metrics(list(config.metrics.names)):
+        evaluator = build_sample_quality(config, datamodule)
+        evaluator.extractor.to(module.device)
+        generate = generated_images(module, num, config.seed, use_ema)
+        values.update(evaluator.evaluate(generate, num, module.device, generated_labels(module, num, config.seed)))
+        details.update(num_real=evaluator.num_real, real_features_from_cache=evaluator.real_from_cache)
+    if any(name in CLASS_SCORES for name in config.metrics.names):
+        scores = build_class_scores(config, datamodule)
+        values.update(evaluate_class_scores(scores, module, num, config.seed, use_ema))
+        details.setdefault("num_real", len(scores.test_labels))
     return values, details
 
 

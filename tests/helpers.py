@@ -94,9 +94,9 @@ def only_run(root: Path) -> Path:
     return run_dir
 
 
-def fit_script() -> ModuleType:
-    """scripts/fit.py imported as a module (scripts/ is not a package), to call its ``main`` in-process."""
-    spec = importlib.util.spec_from_file_location("fit_script", REPO / "scripts" / "fit.py")
+def script(name: str) -> ModuleType:
+    """``scripts/<name>.py`` imported as a module (scripts/ is not a package), to call its ``main`` in-process."""
+    spec = importlib.util.spec_from_file_location(f"{name}_script", REPO / "scripts" / f"{name}.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

@@ -58,6 +58,9 @@ CASES = {
     # Packed D, gradient penalty, EMA starting mid-run, resume across several epoch boundaries.
     "toy": ("toy_ring", {"data.num_samples": 64, "discriminator.pack": 2, "loss.name": "wasserstein",
                          "loss.gradient_penalty": 10.0, "train.ema_start": 4, "train.max_steps": 12}),
+    # Class-conditional: labelled batches, conditional BN in G, ACGAN D, fake labels from the class frequencies.
+    "cgan": ("quickstart", {"data.conditional": "true", "discriminator.conditioning": "acgan", "train.n_critic": 2,
+                            "train.fake_labels": "data", "loss.classification": 0.5}),
     # Recurrent G and bidirectional per-step D on the sines, hinge loss, R1, packing; scores at the end.
     "rnn": ("rnn_sines", {"data.num_samples": 64, "loss.name": "hinge", "loss.r1": 0.5, "discriminator.pack": 2,
                           "train.max_steps": 12}),

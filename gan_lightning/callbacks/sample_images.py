@@ -25,8 +25,9 @@ grid noise (``seed``) and the toy metrics' samples (``seed + 1``)."""
 class SampleImages(L.Callback):
     """Writes ``<out_dir>/step_0000500.png`` … and ``final.png``, and logs each picture as ``samples``.
 
-    Images: a grid from the module's fixed noise, so successive grids show the same latents (sequences:
-    line plots of the first 16 of that batch). At the
+    Images: a grid from the module's fixed noise, so successive grids show the same latents (class-conditional
+    runs: one row per class, the same latent down each column; sequences: line plots of the first 16 of that
+    batch). At the
     end, image runs also get ``interpolation.png`` (``interpolation_rows`` slerp walks of
     ``interpolation_steps`` images between seeded latents, showing whether G's latent space is smooth)
     and ``progress.png`` (at most ``progress_grids`` of the grids side by side, labelled by step),
@@ -81,10 +82,10 @@ class SampleImages(L.Callback):
     @rank_zero_only
     def save(self, pl_module: L.LightningModule, path: Path, title: str) -> None:
         if len(pl_module.data_shape) >= 2:  # images and sequences: the fixed noise batch
-            samples = pl_module.sample(noise=pl_module.fixed_noise)
+            samples = pl_module.sample(noise=pl_module.fixed_noise, labels=pl_module.fixed_labels)
         else:
             samples = pl_module.sample(self.num_points, generator=torch.Generator().manual_seed(pl_module.cfg.seed))
-        save_samples(pl_module.to_data_space(samples), path, self.centres, title)
+        save_samples(pl_module.to_data_space(samples), path, self.centres, title, nrow=pl_module.grid_columns)
 
     @rank_zero_only
     def save_interpolation(self, pl_module: L.LightningModule, path: Path) -> None:
@@ -92,7 +93,11 @@ class SampleImages(L.Callback):
         seeded = torch.Generator().manual_seed(pl_module.cfg.seed + INTERPOLATION_SEED_OFFSET)
         start, end = pl_module.latent(2 * self.interpolation_rows, generator=seeded).chunk(2)
         path_latents = slerp(start, end, self.interpolation_steps).flatten(0, 1)
-        images = pl_module.to_data_space(pl_module.sample(noise=path_latents))
+        labels = None  # class-conditional: row r walks through class r (modulo the number of classes)
+        if pl_module.num_classes:
+            rows = torch.arange(self.interpolation_rows) % pl_module.num_classes
+            labels = rows.repeat_interleave(self.interpolation_steps)
+        images = pl_module.to_data_space(pl_module.sample(noise=path_latents, labels=labels))
         save_image_grid(images, path, nrow=self.interpolation_steps)
 
     @rank_zero_only

@@ -16,9 +16,10 @@ from torch.utils.data import Subset
 from gan_lightning.callbacks.metric_logging import PeriodicEvaluation, log_evaluation
 from gan_lightning.config.schema import ExperimentConfig
 from gan_lightning.data import GANDataModule
+from gan_lightning.metrics.class_scores import CLASS_SCORES
 from gan_lightning.metrics.extractors import build_extractor, metric_prefix
 from gan_lightning.metrics.real_cache import RealFeatureCache
-from gan_lightning.metrics.sample_quality import METRICS, RealImages, SampleQuality
+from gan_lightning.metrics.sample_quality import INTRA_CLASS_FID, METRICS, RealImages, SampleQuality
 
 LOADER_ONLY_KEYS = ("device", "num_workers", "pin_memory", "persistent_workers")
 """Data options that change how images are served, not which pixels they have (left out of the cache key)."""
@@ -35,10 +36,19 @@ def real_subset(images: RealImages, num: int) -> RealImages:
     return Subset(images, order.tolist())
 
 
+def feature_metrics(names: list[str]) -> list[str]:
+    """The entries of ``metrics.names`` computed on extractor features (all but the classifier-trained scores)."""
+    return [name for name in names if name not in CLASS_SCORES]
+
+
 def build_sample_quality(config: ExperimentConfig, datamodule: GANDataModule) -> SampleQuality:
     """The evaluator for ``config.metrics``: loads the extractor and the real images now (errors surface early)."""
     cfg = config.metrics
     real = real_subset(datamodule.evaluation_images(cfg.real_split), cfg.num_real)
+    names = feature_metrics(list(cfg.names))
+    real_labels = None
+    if INTRA_CLASS_FID in names:
+        real_labels = real_subset(datamodule.evaluation_labels(cfg.real_split), cfg.num_real)
     data_identity = {
         k: v for k, v in OmegaConf.to_container(OmegaConf.structured(config.data)).items() if k not in LOADER_ONLY_KEYS
     }
@@ -50,7 +60,7 @@ def build_sample_quality(config: ExperimentConfig, datamodule: GANDataModule) ->
         "subset_seed": REAL_SUBSET_SEED,
     }
     evaluator = SampleQuality(
-        cfg.names,
+        names,
         build_extractor(cfg),
         real,
         identity,
@@ -60,19 +70,34 @@ def build_sample_quality(config: ExperimentConfig, datamodule: GANDataModule) ->
         kid_subset_size=cfg.kid_subset_size,
         pr_k=cfg.pr_k,
         seed=config.seed,
+        real_labels=real_labels,
     )
     evaluator.check(cfg.num_generated)
     return evaluator
 
 
+def generated_labels(module: L.LightningModule, num: int, seed: int) -> Tensor | None:
+    """The classes ``num`` evaluation samples are asked for (None for an unconditional generator): each class
+    equally often (``train.fake_labels: uniform``) or a seeded draw from the training set's class frequencies."""
+    if not module.num_classes:
+        return None
+    if module.cfg.train.fake_labels == "data":
+        probs = torch.tensor(module.class_counts, dtype=torch.float64)
+        return torch.multinomial(probs, num, replacement=True, generator=torch.Generator().manual_seed(seed))
+    return torch.arange(num) % module.num_classes
+
+
 def generated_images(module: L.LightningModule, num: int, seed: int, use_ema: bool = True) -> Callable[[range], Tensor]:
     """``indices -> samples in data space`` (images in [0, 1]) from one fixed draw of ``num`` latents (the same
-    on every rank and call)."""
+    on every rank and call), of the classes :func:`generated_labels` gives for a class-conditional generator."""
     noise = torch.randn((num, module.latent_size), generator=torch.Generator().manual_seed(seed))
+    labels = generated_labels(module, num, seed)
 
     def generate(indices: range) -> Tensor:
         chunk = noise[indices.start : indices.stop]
-        return module.to_data_space(module.sample(noise=chunk, batch_size=len(chunk), use_ema=use_ema))
+        chunk_labels = None if labels is None else labels[indices.start : indices.stop]
+        samples = module.sample(noise=chunk, labels=chunk_labels, batch_size=len(chunk), use_ema=use_ema)
+        return module.to_data_space(samples)
 
     return generate
 
@@ -96,7 +121,8 @@ class SampleQualityMetrics(PeriodicEvaluation):
 
     def evaluate(self, pl_module: L.LightningModule) -> dict[str, float]:
         generate = generated_images(pl_module, self.num_generated, self.seed)
-        values = self.evaluator.evaluate(generate, self.num_generated, pl_module.device)
+        labels = generated_labels(pl_module, self.num_generated, self.seed)
+        values = self.evaluator.evaluate(generate, self.num_generated, pl_module.device, labels)
         return {f"{self.prefix}{name}": value for name, value in values.items()}
 
     def evaluate_and_log(self, trainer: L.Trainer, pl_module: L.LightningModule, step: int) -> None:
@@ -123,9 +149,11 @@ def best_checkpoint(
 def sample_quality_callbacks(
     config: ExperimentConfig, datamodule: GANDataModule, checkpoint_dir: str | os.PathLike[str]
 ) -> list[L.Callback]:
-    """The metrics callback for ``config.metrics`` and, with ``keep_best``, a ``best.ckpt`` that follows it."""
+    """The feature-metrics callback for ``config.metrics`` and, with ``keep_best``, a ``best.ckpt`` that follows
+    the first listed metric when it is one of them."""
     cfg = config.metrics
-    if not cfg.names:
+    names = feature_metrics(list(cfg.names))
+    if not names:
         return []
     prefix = metric_prefix(cfg.extractor)
     callbacks: list[L.Callback] = [
@@ -133,7 +161,7 @@ def sample_quality_callbacks(
             build_sample_quality(config, datamodule), cfg.every, cfg.num_generated, prefix, config.seed
         )
     ]
-    if cfg.keep_best and cfg.every:
-        key, mode = METRICS[cfg.names[0]].best
+    if cfg.keep_best and cfg.every and cfg.names[0] in names:
+        key, mode = (INTRA_CLASS_FID, "min") if cfg.names[0] == INTRA_CLASS_FID else METRICS[cfg.names[0]].best
         callbacks.append(best_checkpoint(config, f"{prefix}{key}", mode, checkpoint_dir))
     return callbacks

@@ -133,9 +133,16 @@ def validation_rules() -> list[_Rule]:
     from gan_lightning.loggers import LOGGERS
     from gan_lightning.losses import LOSSES
     from gan_lightning.metrics.extractors import EXTRACTORS
-    from gan_lightning.metrics.sample_quality import METRICS
     from gan_lightning.metrics.timegan_scores import SEQUENCE_METRICS
-    from gan_lightning.networks import DISCRIMINATORS, GENERATORS, INITS, NORMS, OUTPUT_ACTIVATIONS
+    from gan_lightning.networks import (
+        DISCRIMINATOR_CONDITIONINGS,
+        DISCRIMINATORS,
+        GENERATOR_CONDITIONINGS,
+        GENERATORS,
+        INITS,
+        NORMS,
+        OUTPUT_ACTIVATIONS,
+    )
     from gan_lightning.wandb_logging import WANDB_MODES
 
     rules = [
@@ -159,16 +166,19 @@ def validation_rules() -> list[_Rule]:
         _choice("generator.norm", NORMS),
         _choice("generator.output_activation", OUTPUT_ACTIVATIONS),
         _choice("generator.init", INITS),
+        _choice("generator.conditioning", GENERATOR_CONDITIONINGS),
         _choice("discriminator.arch", DISCRIMINATORS),
         _positive("discriminator.width"),
         _positive("discriminator.depth"),
         _choice("discriminator.norm", NORMS),
         _choice("discriminator.init", INITS),
         _positive("discriminator.pack"),
+        _choice("discriminator.conditioning", DISCRIMINATOR_CONDITIONINGS),
         _choice("loss.name", LOSSES),
         _non_negative("loss.gradient_penalty"),
         _non_negative("loss.r1"),
         _positive("loss.r1_interval"),
+        _non_negative("loss.classification"),
         _Rule("augment.policy", lambda v: all(x in POLICIES for x in v), "a list drawn from " + ", ".join(POLICIES)),
         _non_negative("augment.brightness"),
         _non_negative("augment.saturation"),
@@ -183,6 +193,7 @@ def validation_rules() -> list[_Rule]:
         _positive("train.max_steps"),
         _positive("train.batch_size"),
         _positive("train.n_critic"),
+        _choice("train.fake_labels", ("uniform", "data")),
         _Rule("train.ema_decay", lambda v: 0 <= v < 1, "a number in [0, 1)"),
         _non_negative("train.ema_start"),
         _positive("train.log_every"),
@@ -195,8 +206,8 @@ def validation_rules() -> list[_Rule]:
         _choice("run.wandb.mode", WANDB_MODES),
         _Rule(
             "metrics.names",
-            lambda v: all(x in METRICS or x in SEQUENCE_METRICS for x in v),
-            "a list drawn from " + ", ".join([*METRICS, *SEQUENCE_METRICS]),
+            lambda v: all(x in image_metric_names() or x in SEQUENCE_METRICS for x in v),
+            "a list drawn from " + ", ".join([*image_metric_names(), *SEQUENCE_METRICS]),
         ),
         _non_negative("metrics.every"),
         _choice("metrics.extractor", EXTRACTORS),
@@ -226,6 +237,21 @@ def validation_rules() -> list[_Rule]:
     return rules
 
 
+def conditional_metric_names() -> tuple[str, ...]:
+    """The image metrics that score class-conditional generators only."""
+    from gan_lightning.metrics.class_scores import CLASS_SCORES
+    from gan_lightning.metrics.sample_quality import INTRA_CLASS_FID
+
+    return (INTRA_CLASS_FID, *CLASS_SCORES)
+
+
+def image_metric_names() -> tuple[str, ...]:
+    """What ``metrics.names`` may list for image data."""
+    from gan_lightning.metrics.sample_quality import METRICS
+
+    return (*METRICS, *conditional_metric_names())
+
+
 def validate(config: DictConfig) -> None:
     """Check every value and the constraints between keys; raise :class:`ConfigError` on the first problem."""
     for rule in validation_rules():
@@ -238,12 +264,21 @@ def validate(config: DictConfig) -> None:
         raise ConfigError(
             f"train.batch_size={batch} must be divisible by discriminator.pack={pack} (D judges pack samples at once)"
         )
+    conditional_metrics = [n for n in config.metrics.names if n in conditional_metric_names()]
+    if conditional_metrics and not config.data.conditional:
+        raise ConfigError(
+            f"metrics {conditional_metrics} score class-conditional generators; set data.conditional=true"
+        )
     if config.augment.ada and not config.augment.policy:
         raise ConfigError("augment.ada=true adapts the probability of augment.policy, which is empty")
     for net in ("g_optim", "d_optim"):
         if config[net].clip_norm is not None and config[net].clip_value is not None:
             raise ConfigError(f"{net}.clip_norm and {net}.clip_value are both set; choose one clipping method")
     _check_data_available(config)
+    if config.data.conditional and pack != 1:
+        raise ConfigError(
+            f"discriminator.pack={pack} mixes samples of several classes; use pack 1 with data.conditional"
+        )
 
 
 def _check_data_available(config: DictConfig) -> None:
@@ -278,7 +313,6 @@ def _check_data_available(config: DictConfig) -> None:
 
 def _check_sequence_fit(config: DictConfig, is_sequence: bool) -> None:
     """Recurrent networks and TimeGAN's scores need sequence data; sequence data needs them (or an MLP)."""
-    from gan_lightning.metrics.sample_quality import METRICS
     from gan_lightning.metrics.timegan_scores import SEQUENCE_METRICS
     from gan_lightning.networks import SEQUENCE_ARCHS
 
@@ -294,5 +328,5 @@ def _check_sequence_fit(config: DictConfig, is_sequence: bool) -> None:
     wrong = [n for n in names if (n in SEQUENCE_METRICS) != is_sequence]
     if wrong:
         kind = "sequence" if is_sequence else "image"
-        allowed = ", ".join(SEQUENCE_METRICS if is_sequence else METRICS)
+        allowed = ", ".join(SEQUENCE_METRICS if is_sequence else image_metric_names())
         raise ConfigError(f"metrics.names={names}: {', '.join(wrong)} cannot score {kind} data; use {allowed}")

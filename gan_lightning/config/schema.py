@@ -71,6 +71,10 @@ class DataConfig:
     """sines: the phase's [low, high]; TimeGAN's code uses [0, 0.1], its paper [-3.1416, 3.1416]."""
     window_stride: int = 1
     """co2: steps between the starts of consecutive windows cut from the series."""
+    conditional: bool = False
+    """Class-conditional training: batches carry ``(image, label)`` and G and D take the label (mnist*,
+    fashion_mnist, cifar10; imagefolder: one class per sub-folder of ``data_dir``). See ``generator.conditioning``,
+    ``discriminator.conditioning`` and ``train.fake_labels``."""
 
 
 @dataclass
@@ -97,6 +101,10 @@ class GeneratorConfig:
     """tanh (data in [-1, 1]) | sigmoid (data in [0, 1]) | none (unbounded, e.g. toy 2D data)."""
     init: str = "dcgan"
     """dcgan (normal(0, 0.02)) | orthogonal | xavier | kaiming | default (PyTorch's own)."""
+    conditioning: str = "batchnorm"
+    """With ``data.conditional`` (dcgan, resnet): batchnorm (conditional batch norm: each class has its own
+    BatchNorm scale and shift, as in SNGAN/BigGAN; needs ``norm: batch``) | embedding (a learned class
+    embedding, ``latent_dim`` long, concatenated to z)."""
 
 
 @dataclass
@@ -124,6 +132,9 @@ class DiscriminatorConfig:
     per_step: bool = True
     """lstm/gru: one logit per time step, averaged by the loss (RCGAN); false: one logit per sequence
     from the final state(s)."""
+    conditioning: str = "projection"
+    """With ``data.conditional`` (dcgan, resnet): projection (logit + <embed(y), features>, Miyato & Koyama
+    2018) | acgan (an auxiliary classifier head on the features, Odena et al. 2017; ``loss.classification``)."""
 
 
 @dataclass
@@ -138,6 +149,9 @@ class LossConfig:
     """R1 weight gamma (Mescheder et al. 2018); 0 disables it."""
     r1_interval: int = 1
     """Lazy R1: apply it every this many discriminator updates, scaled by the interval."""
+    classification: float = 1.0
+    """ACGAN (``discriminator.conditioning: acgan``): weight of the auxiliary classifier's cross-entropy on the
+    real and the generated images' labels, added to D's loss, and on the generated ones, added to G's."""
 
 
 @dataclass
@@ -204,6 +218,9 @@ class TrainConfig:
     """Real images per discriminator update (each update draws a fresh batch)."""
     n_critic: int = 1
     """Discriminator updates per generator update."""
+    fake_labels: str = "uniform"
+    """Class-conditional runs: the labels generated images are asked for, drawn like the noise (seeded, the same
+    on every rank): uniform over the classes | data (the training set's class frequencies)."""
     ema_decay: float = 0.999
     """Decay of the exponential moving average of G's weights; 0 keeps a plain copy of G."""
     ema_start: int = 0

@@ -125,6 +125,13 @@ def build_datamodule(cfg: ExperimentConfig) -> GANDataModule:
     """The DataModule named by ``cfg.data.name``; ValueError for options the dataset cannot serve."""
     datamodule = DATASETS[cfg.data.name](cfg)
     datamodule.updates_per_step = cfg.train.n_critic
+    if cfg.data.conditional:
+        if not datamodule.has_classes:
+            raise ValueError(
+                f"data.conditional=true: {cfg.data.name} has no class labels (datasets with classes: mnist_embedded, "
+                "mnist, fashion_mnist, cifar10, imagefolder with one sub-folder per class)"
+            )
+        datamodule.conditional = True
     return datamodule
 
 

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import os
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import lightning as L
 import torch
@@ -58,6 +60,10 @@ class GANDataModule(L.LightningDataModule, ABC):
     updates_per_step: int = 1
     """Discriminator updates one training batch is split into (``train.n_critic``, set by ``build_datamodule``):
     each rank's batch is cut per update, so W ranks train like one process with W times the batch."""
+    has_classes: bool = False
+    """Whether the dataset knows each image's class, so ``data.conditional`` can be set."""
+    conditional: bool = False
+    """Batches are ``(images, labels)`` (``data.conditional``, set by ``build_datamodule``)."""
 
     @property
     @abstractmethod
@@ -85,9 +91,20 @@ class GANDataModule(L.LightningDataModule, ABC):
         """
         return None
 
-    def on_after_batch_transfer(self, batch: Tensor, dataloader_idx: int) -> Tensor:
+    def on_after_batch_transfer(self, batch: Tensor | Sequence[Tensor], dataloader_idx: int) -> Any:
         # Converting after the transfer keeps host-to-device copies in the compact stored dtype.
-        return self.to_model_space(batch)
+        if isinstance(batch, Tensor):
+            return self.to_model_space(batch)
+        images, labels = batch
+        return self.to_model_space(images), labels
+
+    def class_counts(self) -> list[int]:
+        """Training images per class, in label order (class-conditional datasets; data loaded by ``setup``)."""
+        raise DataUnavailableError(f"{type(self).__name__} has no class labels; set data.conditional=false")
+
+    def evaluation_labels(self, split: str) -> Tensor:
+        """The class of every image :meth:`evaluation_images` returns for ``split`` (conditional metrics)."""
+        raise DataUnavailableError(f"{type(self).__name__} has no class labels for split {split!r}")
 
     def evaluation_images(self, split: str) -> Tensor | Dataset[Tensor]:
         """Real ``uint8`` images of ``split`` for the sample-quality metrics, as the generator makes them.
@@ -144,11 +161,23 @@ class InMemoryDataModule(GANDataModule):
         target = trainer.strategy.root_device if trainer is not None else torch.device("cpu")
         if self.device == "cuda" and target.type != "cuda":
             raise DataUnavailableError(f"data.device=cuda, but training runs on {target}; use data.device=auto")
+        labels = self.training_labels()
         if self.device != "cpu" and target.type != "cpu":
             self._data = self.data.to(target)
+            labels = None if labels is None else labels.to(target)
         return InMemoryLoader(
-            self.data, self.batch_size, self.seed, rank=rank, world_size=world, chunks=self.updates_per_step
+            self.data,
+            self.batch_size,
+            self.seed,
+            rank=rank,
+            world_size=world,
+            chunks=self.updates_per_step,
+            labels=labels,
         )
+
+    def training_labels(self) -> Tensor | None:
+        """The class of every training sample when batches carry labels (``conditional``), else None."""
+        return None
 
 
 class ImageSpace:
@@ -168,11 +197,14 @@ class ImageSpace:
 class ImageDataModule(ImageSpace, InMemoryDataModule):
     """An in-memory image set: one ``uint8`` ``(N, C, H, W)`` tensor.
 
-    ``labels`` holds the class of every training image where the dataset has classes, kept for
-    class-conditional models; batches carry images only.
+    ``labels`` holds the class of every training image (``load`` sets it); with ``conditional`` the
+    batches are ``(images, labels)``.
     """
 
     splits = ("train",)
+    has_classes = True
+    num_classes = 10
+    """Classes of the dataset's labels (MNIST, Fashion-MNIST, CIFAR-10: 10)."""
 
     def __init__(self, batch_size: int, seed: int, value_range: tuple[float, float], device: str = "cpu") -> None:
         super().__init__(batch_size, seed, device)
@@ -181,6 +213,20 @@ class ImageDataModule(ImageSpace, InMemoryDataModule):
 
     def evaluation_images(self, split: str) -> Tensor | Dataset[Tensor]:
         return self.data if split == "train" else super().evaluation_images(split)
+
+    def _training_set_labels(self) -> Tensor:
+        self.setup()
+        assert self.labels is not None, f"{type(self).__name__}.load() must set labels"
+        return self.labels
+
+    def training_labels(self) -> Tensor | None:
+        return self._training_set_labels() if self.conditional else None
+
+    def class_counts(self) -> list[int]:
+        return torch.bincount(self._training_set_labels(), minlength=self.num_classes).tolist()
+
+    def evaluation_labels(self, split: str) -> Tensor:
+        return self._training_set_labels() if split == "train" else super().evaluation_labels(split)
 
 
 @dataclass(frozen=True)

@@ -96,14 +96,19 @@ class CIFAR10DataModule(ImageDataModule):
 
     def evaluation_images(self, split: str) -> Tensor:
         """``train``: the training set; ``test``: the 10,000 images of ``test_batch``."""
-        if split != "test":
-            return super().evaluation_images(split)
+        return self._read_test()[0] if split == "test" else super().evaluation_images(split)
+
+    def evaluation_labels(self, split: str) -> Tensor:
+        """The classes of :meth:`evaluation_images`."""
+        return self._read_test()[1] if split == "test" else super().evaluation_labels(split)
+
+    def _read_test(self) -> tuple[Tensor, Tensor]:
         if not os.path.isfile(os.path.join(self.folder, CIFAR10_TEST_FILE)):
             raise DataUnavailableError(
                 f"metrics.real_split=test needs {os.path.join(self.folder, CIFAR10_TEST_FILE)}; it is part of "
                 "cifar-10-python.tar.gz (data.download=true fetches it)"
             )
-        return self._read((CIFAR10_TEST_FILE,))[0]
+        return self._read((CIFAR10_TEST_FILE,))
 
     def _read(self, names: tuple[str, ...]) -> tuple[Tensor, Tensor]:
         parts = []
@@ -116,4 +121,4 @@ class CIFAR10DataModule(ImageDataModule):
                     f"{path} is not a CIFAR-10 python batch ({type(error).__name__}: {error}); download it again"
                 ) from error
         images = torch.from_numpy(np.concatenate([images for images, _ in parts]))
-        return images, torch.from_numpy(np.concatenate([labels for _, labels in parts]))
+        return images, torch.from_numpy(np.concatenate([labels for _, labels in parts])).long()

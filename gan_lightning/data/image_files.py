@@ -60,29 +60,45 @@ def check_header(path: str) -> str | None:
 
 
 class ImageFileDataset(Dataset[Tensor]):
-    """``files[i]`` decoded by ``decode``.
+    """``files[i]`` decoded by ``decode``; with ``labels``, the pair ``(image, labels[i])``.
 
     A file that fails to decode (e.g. truncated after a valid header) stops training with its
-    name when ``on_corrupt == "error"``; with ``skip`` it is replaced by the next readable file,
-    with one warning naming it, so every batch keeps its size and the order stays reproducible.
+    name when ``on_corrupt == "error"``; with ``skip`` it is replaced by the next readable file
+    (and its label), with one warning naming it, so every batch keeps its size and the order stays
+    reproducible.
     """
 
-    def __init__(self, files: Sequence[str], decode: SquareImage, on_corrupt: str = "skip") -> None:
+    def __init__(
+        self,
+        files: Sequence[str],
+        decode: SquareImage,
+        on_corrupt: str = "skip",
+        labels: Sequence[int] | None = None,
+    ) -> None:
         if on_corrupt not in ON_CORRUPT:
             raise ValueError(f"invalid value {on_corrupt!r} for config key 'data.on_corrupt'; allowed: {ON_CORRUPT}")
+        if labels is not None and len(labels) != len(files):
+            raise ValueError(f"{len(labels)} labels for {len(files)} files")
         self.files = list(files)
         self.decode = decode
         self.on_corrupt = on_corrupt
+        self.labels = None if labels is None else list(labels)
         self._warned: set[str] = set()
+
+    def images_only(self) -> ImageFileDataset:
+        """The same files without labels (what the sample-quality metrics read)."""
+        return ImageFileDataset(self.files, self.decode, self.on_corrupt)
 
     def __len__(self) -> int:
         return len(self.files)
 
-    def __getitem__(self, index: int) -> Tensor:
+    def __getitem__(self, index: int) -> Tensor | tuple[Tensor, int]:  # type: ignore[override]
         for offset in range(len(self.files)):
-            path = self.files[(index + offset) % len(self.files)]
+            position = (index + offset) % len(self.files)
+            path = self.files[position]
             try:
-                return self.decode(path)
+                image = self.decode(path)
+                return image if self.labels is None else (image, self.labels[position])
             except UNREADABLE as error:
                 reason = f"{type(error).__name__}: {error}"
                 if self.on_corrupt == "error":

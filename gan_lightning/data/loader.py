@@ -79,20 +79,20 @@ class ResumableLoader(ABC):
         self._restored_epoch: int | None = None
 
     @abstractmethod
-    def _batches(self, start: int) -> Iterator[Tensor]:
-        """The epoch's batches from batch ``start`` on."""
+    def _batches(self, start: int) -> Iterator[Any]:
+        """The epoch's batches (a tensor, or ``(images, labels)``) from batch ``start`` on."""
 
     def __len__(self) -> int:
         return self.sampler.num_batches(self.batch_size)
 
-    def __iter__(self) -> Iterator[Tensor]:
+    def __iter__(self) -> Iterator[Any]:
         start = 0
         if self._restored_epoch is not None and self._restored_epoch == self.sampler.epoch:
             start = self._batches_served
         self._restored_epoch = None
         return self._counted(start)
 
-    def _counted(self, start: int) -> Iterator[Tensor]:
+    def _counted(self, start: int) -> Iterator[Any]:
         for index, batch in enumerate(self._batches(start), start):
             self._batches_served = index + 1
             yield batch
@@ -107,17 +107,29 @@ class ResumableLoader(ABC):
 
 
 class InMemoryLoader(ResumableLoader):
-    """Yields ``data[indices]`` batches of ``batch_size``; ``data`` may live on the GPU."""
+    """Yields ``data[indices]`` batches of ``batch_size``, or ``(data[indices], labels[indices])`` when given
+    labels (class-conditional runs); both may live on the GPU."""
 
     def __init__(
-        self, data: Tensor, batch_size: int, seed: int, rank: int = 0, world_size: int = 1, chunks: int = 1
+        self,
+        data: Tensor,
+        batch_size: int,
+        seed: int,
+        rank: int = 0,
+        world_size: int = 1,
+        chunks: int = 1,
+        labels: Tensor | None = None,
     ) -> None:
         super().__init__(len(data), batch_size, seed, rank, world_size, chunks)
+        if labels is not None and len(labels) != len(data):
+            raise ValueError(f"{len(labels)} labels for {len(data)} samples")
         self.data = data
+        self.labels = labels
 
-    def _batches(self, start: int) -> Iterator[Tensor]:
+    def _batches(self, start: int) -> Iterator[Tensor | tuple[Tensor, Tensor]]:
         for indices in self.sampler.batches(self.batch_size, start):
-            yield self.data[indices.to(self.data.device)]
+            indices = indices.to(self.data.device)
+            yield self.data[indices] if self.labels is None else (self.data[indices], self.labels[indices])
 
 
 class _IndexBatches:
@@ -172,6 +184,6 @@ class StreamingLoader(ResumableLoader):
             persistent_workers=persistent_workers and num_workers > 0,
         )
 
-    def _batches(self, start: int) -> Iterator[Tensor]:
+    def _batches(self, start: int) -> Iterator[Any]:
         self._index_batches.start = start
         return iter(self.loader)

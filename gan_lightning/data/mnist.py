@@ -25,7 +25,7 @@ from gan_lightning.data.idx import read_idx
 MNIST_RESOLUTIONS = (28, 32, 64)
 TRAIN_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte")
 """The training images and labels; the ``t10k`` test files are only read for ``metrics.real_split=test``."""
-TEST_IMAGES = "t10k-images-idx3-ubyte"
+TEST_FILES = ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
 
 
 @dataclass(frozen=True)
@@ -144,13 +144,22 @@ class MNISTDataModule(ImageDataModule):
         """``train``: the training set; ``test``: the 10,000 ``t10k`` images (not for the embedded digits)."""
         if split != "test" or "test" not in self.splits:
             return super().evaluation_images(split)
-        path = find_idx_file(self.data_dir, self.dataset, TEST_IMAGES)
+        return _pad_to(self._read_test_file(TEST_FILES[0]).unsqueeze(1), self.resolution).contiguous()
+
+    def evaluation_labels(self, split: str) -> Tensor:
+        """The classes of :meth:`evaluation_images`: ``t10k-labels`` for ``test``."""
+        if split != "test" or "test" not in self.splits:
+            return super().evaluation_labels(split)
+        return self._read_test_file(TEST_FILES[1]).long()
+
+    def _read_test_file(self, name: str) -> Tensor:
+        path = find_idx_file(self.data_dir, self.dataset, name)
         if path is None:
             raise DataUnavailableError(
-                f"metrics.real_split=test needs {TEST_IMAGES} (plain or .gz) in "
+                f"metrics.real_split=test needs {name} (plain or .gz) in "
                 f"{os.path.join(self.data_dir, self.dataset.folder, 'raw')} or {self.data_dir}"
             )
-        return _pad_to(read_idx(path).unsqueeze(1), self.resolution).contiguous()
+        return read_idx(path)
 
     def _download(self) -> None:
         import torchvision.datasets

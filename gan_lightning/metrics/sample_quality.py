@@ -116,6 +116,10 @@ class logits); pr (improved precision and recall); classes (classes covered and 
 predicted-class histogram to uniform, needs class logits)."""
 register_metric = registrar(METRICS, "sample-quality metric")
 
+INTRA_CLASS_FID = "intra_fid"
+"""Class-conditional runs: FID between the generated and the real images of each class, averaged over the
+classes (Miyato & Koyama 2018), on the same features as ``fid``; needs the real and generated labels."""
+
 
 def split_output(output: Tensor | tuple[Tensor, Tensor | None]) -> tuple[Tensor, Tensor | None]:
     """An extractor returns features, or ``(features, class logits or None)``."""
@@ -159,6 +163,7 @@ class SampleQuality:
         kid_subsets, kid_subset_size: KID's subset averaging (the subset is capped at the sample count).
         pr_k: the k of the k-NN radii for precision/recall.
         seed: seeds the random subsets/splits of KID and IS, so evaluations are repeatable.
+        real_labels: the class of every real image (``intra_fid``).
     """
 
     def __init__(
@@ -175,11 +180,16 @@ class SampleQuality:
         pr_k: int = 3,
         is_splits: int = 10,
         seed: int = 0,
+        real_labels: Tensor | None = None,
     ) -> None:
-        unknown = sorted(set(metrics) - set(METRICS))
+        unknown = sorted(set(metrics) - {*METRICS, INTRA_CLASS_FID})
         if unknown:
-            raise SampleQualityError(f"unknown metrics {unknown}; allowed: {', '.join(METRICS)}")
-        self.metrics = list(dict.fromkeys(metrics))
+            raise SampleQualityError(f"unknown metrics {unknown}; allowed: {', '.join([*METRICS, INTRA_CLASS_FID])}")
+        if INTRA_CLASS_FID in metrics and real_labels is None:
+            raise SampleQualityError(f"{INTRA_CLASS_FID} needs the classes of the real images (data.conditional=true)")
+        self.metrics = [name for name in dict.fromkeys(metrics) if name != INTRA_CLASS_FID]
+        self.intra_class_fid = INTRA_CLASS_FID in metrics
+        self.real_labels = real_labels
         self.extractor = extractor
         self.real_images = real_images
         self.identity = {**real_identity, "num_real": len(real_images), **extractor_identity(extractor)}
@@ -268,12 +278,17 @@ class SampleQuality:
         return {name: METRICS[name].build(setup).to(device) for name in self.metrics if METRICS[name].on == on}
 
     def evaluate(
-        self, generate: Callable[[range], Tensor], num_generated: int, device: torch.device
+        self,
+        generate: Callable[[range], Tensor],
+        num_generated: int,
+        device: torch.device,
+        labels: Tensor | None = None,
     ) -> dict[str, float]:
         """Metrics of ``num_generated`` images from ``generate(indices)`` (images in [0, 1] for those indices).
 
         ``generate`` must give the same images for the same indices whatever the rank, which is what
-        makes the distributed value equal the single-process one.
+        makes the distributed value equal the single-process one. ``labels`` are the classes the
+        generated images were asked for (all of them, on every rank), for ``intra_fid``.
         """
         if num_generated < 2:
             raise SampleQualityError(f"need at least 2 generated images, got {num_generated}")
@@ -295,7 +310,14 @@ class SampleQuality:
             logit_metrics = self._new_metrics("logits", logits[0].shape[1], num_generated, device)
             for metric in logit_metrics.values():
                 metric.update(torch.cat(logits))
-        return self._compute({**metrics, **logit_metrics})
+        values = self._compute({**metrics, **logit_metrics})
+        if self.intra_class_fid:
+            if labels is None:
+                raise SampleQualityError(f"{INTRA_CLASS_FID} needs the classes of the generated images")
+            everyone = torch.cat(gather_all_tensors(features)) if world > 1 else features
+            assert self.real_labels is not None
+            values[INTRA_CLASS_FID] = intra_class_fid(real, self.real_labels, everyone, labels)
+        return values
 
     def _compute(self, metrics: dict[str, Metric]) -> dict[str, float]:
         values: dict[str, float] = {}
@@ -307,6 +329,26 @@ class SampleQuality:
                 results = result if isinstance(result, tuple | list) else (result,)
                 values.update({key: float(value) for key, value in zip(METRICS[name].values, results, strict=True)})
         return values
+
+
+def intra_class_fid(real: Tensor, real_labels: Tensor, generated: Tensor, generated_labels: Tensor) -> float:
+    """Mean over the classes present in both sets of the FID between their real and generated features.
+
+    Computed from all the features on the calling rank (no cross-rank sync): every rank gets the same value.
+    """
+    real_labels, generated_labels = real_labels.to(real.device), generated_labels.to(generated.device)
+    distances = []
+    for label in sorted(set(real_labels.tolist()) & set(generated_labels.tolist())):
+        real_class, generated_class = real[real_labels == label], generated[generated_labels == label]
+        if min(len(real_class), len(generated_class)) < 2:
+            continue
+        fid = FrechetInceptionDistance(feature=_Precomputed(real.shape[1]), sync_on_compute=False).to(real.device)
+        fid.update(real_class, real=True)
+        fid.update(generated_class, real=False)
+        distances.append(float(fid.compute()))
+    if not distances:
+        raise SampleQualityError(f"{INTRA_CLASS_FID}: no class has 2 or more real and generated images")
+    return sum(distances) / len(distances)
 
 
 def _everyone(flag: bool, device: torch.device) -> bool:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from torch import nn
 
+from gan_lightning.networks.conditioning import DISCRIMINATOR_CONDITIONINGS, GENERATOR_CONDITIONINGS
 from gan_lightning.networks.dcgan import DCGANDiscriminator, DCGANGenerator
 from gan_lightning.networks.init import INITS, init_weights
 from gan_lightning.networks.layers import NORMS, OUTPUT_ACTIVATIONS, RESOLUTIONS, MinibatchStdDev, pack_samples
@@ -56,22 +57,32 @@ SEQUENCE_ARCHS = tuple(RECURRENT_CELLS)
 """The archs for sequence data ``(T, C)``; the others take images (dcgan, resnet) or flat vectors (mlp)."""
 
 
-def _build(registry: dict[str, type[nn.Module]], cfg: Any, data_shape: tuple[int, ...], role: str) -> nn.Module:
-    """``cls(data_shape, **fields)`` with the config fields the constructor names.
+def _build(
+    registry: dict[str, type[nn.Module]], cfg: Any, data_shape: tuple[int, ...], role: str, num_classes: int
+) -> nn.Module:
+    """``cls(data_shape, **fields)`` with the config fields the constructor names (and ``num_classes`` when > 0).
 
     Constructor keywords and config keys share their names by design, so a new network only needs
     a registry entry: every keyword it accepts is read from the config section of the same name.
+    A class-conditional network is one whose constructor takes ``num_classes``.
     """
     if cfg.arch not in registry:
         raise ValueError(f"unknown {role} arch {cfg.arch!r}; choose one of {tuple(registry)}")
     network = registry[cfg.arch]
     keywords = [name for name in inspect.signature(network).parameters if name != "data_shape"]
-    return network(tuple(data_shape), **{name: getattr(cfg, name) for name in keywords if hasattr(cfg, name)})
+    kwargs = {name: getattr(cfg, name) for name in keywords if hasattr(cfg, name)}
+    if num_classes:
+        if "num_classes" not in keywords:
+            conditional = ", ".join(a for a, n in registry.items() if "num_classes" in inspect.signature(n).parameters)
+            raise ValueError(f"{role} arch {cfg.arch!r} has no class-conditional variant; use one of: {conditional}")
+        kwargs["num_classes"] = num_classes
+    return network(tuple(data_shape), **kwargs)
 
 
-def build_generator(cfg: GeneratorConfig, data_shape: tuple[int, ...]) -> nn.Module:
-    """The generator named by ``cfg.arch`` for data of shape ``data_shape`` (no batch dim)."""
-    generator = _build(GENERATORS, cfg, data_shape, "generator")
+def build_generator(cfg: GeneratorConfig, data_shape: tuple[int, ...], num_classes: int = 0) -> nn.Module:
+    """The generator named by ``cfg.arch`` for data of shape ``data_shape`` (no batch dim); class-conditional
+    (called as ``generator(z, labels)``) when ``num_classes`` > 0."""
+    generator = _build(GENERATORS, cfg, data_shape, "generator", num_classes)
     if not isinstance(getattr(generator, "latent_size", None), int):
         # The module sizes all of its noise from this; say so here rather than as an AttributeError later.
         raise ValueError(
@@ -81,15 +92,19 @@ def build_generator(cfg: GeneratorConfig, data_shape: tuple[int, ...]) -> nn.Mod
     return generator
 
 
-def build_discriminator(cfg: DiscriminatorConfig, data_shape: tuple[int, ...]) -> nn.Module:
-    """The discriminator named by ``cfg.arch`` for data of shape ``data_shape`` (no batch dim)."""
-    return _build(DISCRIMINATORS, cfg, data_shape, "discriminator")
+def build_discriminator(cfg: DiscriminatorConfig, data_shape: tuple[int, ...], num_classes: int = 0) -> nn.Module:
+    """The discriminator named by ``cfg.arch`` for data of shape ``data_shape`` (no batch dim); class-conditional
+    (called as ``discriminator(x, labels)``, returning ``(logits, class logits)`` for ACGAN) when ``num_classes``
+    > 0."""
+    return _build(DISCRIMINATORS, cfg, data_shape, "discriminator", num_classes)
 
 
 __all__ = [
     "ARCHS",
     "DISCRIMINATORS",
+    "DISCRIMINATOR_CONDITIONINGS",
     "GENERATORS",
+    "GENERATOR_CONDITIONINGS",
     "INITS",
     "NORMS",
     "OUTPUT_ACTIVATIONS",

@@ -1,4 +1,9 @@
-"""DCGAN (Radford et al. 2016) generator and discriminator for square 28, 32 or 64 px images."""
+"""DCGAN (Radford et al. 2016) generator and discriminator for square 28, 32 or 64 px images.
+
+With ``num_classes`` (``data.conditional``) both are class-conditional (:mod:`.conditioning`): G through
+conditional batch norm or a label embedding beside z, D through a projection or an ACGAN classifier on
+the features its last conv turns into the logit.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from itertools import pairwise
 import torch
 from torch import nn
 
+from gan_lightning.networks.conditioning import ClassHead, LabelledSequential, check_conditional, conditional_input
 from gan_lightning.networks.layers import (
     MinibatchStdDev,
     image_geometry,
@@ -35,15 +41,19 @@ class DCGANGenerator(nn.Module):
         norm: str = "batch",
         output_activation: str = "tanh",
         init: str = "dcgan",
+        num_classes: int = 0,
+        conditioning: str = "batchnorm",
     ) -> None:
         super().__init__()
         self.latent_size = latent_dim
         self.data_shape = tuple(data_shape)
         start, n_up = image_geometry(self.data_shape, "DCGAN")
         channels = [width * 2**k for k in reversed(range(n_up))]
-        block = partial(weight_block, nn.ConvTranspose2d, norm=norm, init=init)
-        self.net = nn.Sequential(
-            block(latent_dim, channels[0], activation=nn.ReLU(), kernel_size=start),
+        self.embed, bn_classes = conditional_input(num_classes, conditioning, norm, latent_dim)
+        block = partial(weight_block, nn.ConvTranspose2d, norm=norm, init=init, num_classes=bn_classes)
+        inputs = latent_dim * (2 if self.embed is not None else 1)
+        self.net = LabelledSequential(
+            block(inputs, channels[0], activation=nn.ReLU(), kernel_size=start),
             *[block(i, o, activation=nn.ReLU(), **_STRIDE_2) for i, o in pairwise(channels)],
             block(
                 channels[-1],
@@ -54,8 +64,10 @@ class DCGANGenerator(nn.Module):
             ),
         )
 
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return self.net(z.view(z.shape[0], -1, 1, 1))
+    def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        if self.embed is not None:
+            z = self.embed(z, labels)
+        return self.net(z.view(z.shape[0], -1, 1, 1), labels)
 
 
 class DCGANDiscriminator(nn.Module):
@@ -73,6 +85,8 @@ class DCGANDiscriminator(nn.Module):
         init: str = "dcgan",
         minibatch_std: bool = False,
         pack: int = 1,
+        num_classes: int = 0,
+        conditioning: str = "projection",
     ) -> None:
         super().__init__()
         self.data_shape = tuple(data_shape)
@@ -88,6 +102,17 @@ class DCGANDiscriminator(nn.Module):
             layers.append(MinibatchStdDev())
         layers.append(block(channels[-1] + int(minibatch_std), 1, batchnorm=False, kernel_size=start))
         self.net = nn.Sequential(*layers)
+        self.head = None
+        if num_classes:
+            check_conditional(num_classes, pack)
+            features = (channels[-1] + int(minibatch_std)) * start * start  # what the last conv sees
+            self.head = ClassHead(features, num_classes, conditioning, norm)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net(pack_samples(x, self.pack)).view(-1)
+    def forward(
+        self, x: torch.Tensor, labels: torch.Tensor | None = None
+    ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+        x = pack_samples(x, self.pack)
+        if self.head is None:
+            return self.net(x).view(-1)
+        features = self.net[:-1](x)
+        return self.head(self.net[-1](features).view(-1), features.flatten(1), labels)

@@ -41,6 +41,6 @@ def init_weights(module: nn.Module, scheme: str) -> None:
             _WEIGHT_INITS[scheme](m.weight)
             if m.bias is not None:
                 nn.init.zeros_(m.bias)
-        elif isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)) and scheme == "dcgan":
+        elif isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)) and m.affine and scheme == "dcgan":
             nn.init.normal_(m.weight, 1.0, 0.02)
             nn.init.zeros_(m.bias)

@@ -8,6 +8,7 @@ import torch
 from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
 
+from gan_lightning.networks.conditioning import ConditionalBatchNorm2d, LabelledSequential
 from gan_lightning.networks.init import init_weights
 
 NORMS = ("batch", "none", "spectral")
@@ -54,9 +55,13 @@ def weight_block(
     init: str,
     activation: nn.Module | None = None,
     batchnorm: bool = True,
+    num_classes: int = 0,
     **layer_kwargs: int,
-) -> nn.Sequential:
+) -> LabelledSequential:
     """``layer_cls(in_dim, out_dim)`` → BatchNorm (if ``norm == "batch"`` and ``batchnorm``) → activation.
+
+    With ``num_classes`` the BatchNorm of a conv layer is class-conditional (:class:`ConditionalBatchNorm2d`),
+    and the block is called as ``block(x, labels)``.
 
     Spectral norm, when asked for, goes on every weight layer, input and output layers included,
     because the discriminator is only Lipschitz-bounded if all of them are normalised.
@@ -69,11 +74,13 @@ def weight_block(
     use_bn = batchnorm and norm == "batch"
     layer = layer_cls(in_dim, out_dim, bias=not use_bn, **layer_kwargs)
     modules: list[nn.Module] = [layer]
-    if use_bn:
+    if use_bn and num_classes and layer_cls is not nn.Linear:
+        modules.append(ConditionalBatchNorm2d(out_dim, num_classes))
+    elif use_bn:
         modules.append(nn.BatchNorm1d(out_dim) if layer_cls is nn.Linear else nn.BatchNorm2d(out_dim))
     if activation is not None:
         modules.append(activation)
-    block = nn.Sequential(*modules)
+    block = LabelledSequential(*modules)
     init_weights(block, init)
     spectral_norm_if(layer, norm)
     return block

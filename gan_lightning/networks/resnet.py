@@ -11,6 +11,10 @@ is SNGAN's CIFAR-10 discriminator (32 → 16 → 8, then two 8×8 blocks); 64 px
 With ``norm="spectral"`` every conv and the linear layer are spectrally normalised, as in SNGAN.
 
 Every block has ``width`` channels (SNGAN: 256 in G, 128 in D).
+
+With ``num_classes`` (``data.conditional``): G's BatchNorms become class-conditional (SNGAN's conditional
+generator) or a label embedding joins z; D adds a projection (SNGAN's projection discriminator: the
+embedding is applied to the globally pooled features) or an ACGAN classifier on them.
 """
 
 from __future__ import annotations
@@ -20,6 +24,14 @@ from functools import partial
 import torch
 from torch import nn
 
+from gan_lightning.networks.conditioning import (
+    ClassHead,
+    ConditionalBatchNorm2d,
+    LabelledSequential,
+    TakesLabels,
+    check_conditional,
+    conditional_input,
+)
 from gan_lightning.networks.init import init_weights
 from gan_lightning.networks.layers import (
     MinibatchStdDev,
@@ -34,36 +46,41 @@ _D_FINAL_SIDE = 8
 """The discriminator down-samples until its feature map is at most this side."""
 
 
-class Residual(nn.Module):
-    """``residual(x) + shortcut(x)``."""
+class Residual(TakesLabels, nn.Module):
+    """``residual(x) + shortcut(x)``; class labels go to both (conditional batch norm)."""
 
-    def __init__(self, residual: nn.Module, shortcut: nn.Module) -> None:
+    def __init__(self, residual: LabelledSequential, shortcut: nn.Module) -> None:
         super().__init__()
         self.residual = residual
         self.shortcut = shortcut
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.residual(x) + self.shortcut(x)
+    def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        shortcut = self.shortcut(x, labels) if isinstance(self.shortcut, TakesLabels) else self.shortcut(x)
+        return self.residual(x, labels) + shortcut
 
 
-def _bn_relu(channels: int, norm: str, init: str) -> nn.Sequential:
-    """The pre-activation that opens a generator block: BatchNorm (when ``norm == "batch"``) then ReLU."""
-    layers = nn.Sequential(*([nn.BatchNorm2d(channels)] if norm == "batch" else []), nn.ReLU())
+def _bn_relu(channels: int, norm: str, init: str, num_classes: int = 0) -> LabelledSequential:
+    """The pre-activation that opens a generator block: BatchNorm (when ``norm == "batch"``; class-conditional
+    with ``num_classes``) then ReLU."""
+    bn: list[nn.Module] = []
+    if norm == "batch":
+        bn = [ConditionalBatchNorm2d(channels, num_classes) if num_classes else nn.BatchNorm2d(channels)]
+    layers = LabelledSequential(*bn, nn.ReLU())
     init_weights(layers, init)
     return layers
 
 
-def _up_block(in_ch: int, out_ch: int, norm: str, init: str) -> Residual:
-    conv = partial(weight_block, nn.Conv2d, norm=norm, init=init)
+def _up_block(in_ch: int, out_ch: int, norm: str, init: str, num_classes: int = 0) -> Residual:
+    conv = partial(weight_block, nn.Conv2d, norm=norm, init=init, num_classes=num_classes)
     up = partial(nn.Upsample, scale_factor=2, mode="nearest")
     return Residual(
-        nn.Sequential(
-            _bn_relu(in_ch, norm, init),
+        LabelledSequential(
+            _bn_relu(in_ch, norm, init, num_classes),
             up(),
             conv(in_ch, out_ch, activation=nn.ReLU(), **_CONV3),  # conv → BN → ReLU
             conv(out_ch, out_ch, batchnorm=False, **_CONV3),
         ),
-        nn.Sequential(up(), conv(in_ch, out_ch, batchnorm=False, kernel_size=1)),
+        LabelledSequential(up(), conv(in_ch, out_ch, batchnorm=False, kernel_size=1)),
     )
 
 
@@ -71,7 +88,7 @@ def _down_block(in_ch: int, out_ch: int, norm: str, init: str, *, down: bool, fi
     """A discriminator block; ``first`` is SNGAN's optimized block (no ReLU on the image, pool before the shortcut)."""
     conv = partial(weight_block, nn.Conv2d, norm=norm, init=init, batchnorm=False)
     pool = [nn.AvgPool2d(2)] if down else []
-    residual = nn.Sequential(
+    residual = LabelledSequential(
         *([] if first else [nn.ReLU()]),
         conv(in_ch, out_ch, activation=nn.ReLU(), **_CONV3),
         conv(out_ch, out_ch, **_CONV3),
@@ -97,17 +114,21 @@ class ResNetGenerator(nn.Module):
         norm: str = "batch",
         output_activation: str = "tanh",
         init: str = "xavier",
+        num_classes: int = 0,
+        conditioning: str = "batchnorm",
     ) -> None:
         super().__init__()
         self.latent_size = latent_dim
         self.data_shape = tuple(data_shape)
         self.start, n_up = image_geometry(self.data_shape, "ResNet")
         self.width = width
+        self.embed, bn_classes = conditional_input(num_classes, conditioning, norm, latent_dim)
         block = partial(weight_block, norm=norm, init=init, batchnorm=False)
-        self.input = block(nn.Linear, latent_dim, self.start * self.start * width)
-        self.blocks = nn.Sequential(*[_up_block(width, width, norm, init) for _ in range(n_up)])
-        self.output = nn.Sequential(
-            _bn_relu(width, norm, init),
+        inputs = latent_dim * (2 if self.embed is not None else 1)
+        self.input = block(nn.Linear, inputs, self.start * self.start * width)
+        self.blocks = LabelledSequential(*[_up_block(width, width, norm, init, bn_classes) for _ in range(n_up)])
+        self.output = LabelledSequential(
+            _bn_relu(width, norm, init, bn_classes),
             block(
                 nn.Conv2d,
                 width,
@@ -117,9 +138,10 @@ class ResNetGenerator(nn.Module):
             ),
         )
 
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        x = self.input(z.view(z.shape[0], -1)).view(z.shape[0], self.width, self.start, self.start)
-        return self.output(self.blocks(x))
+    def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        z = z.view(z.shape[0], -1) if self.embed is None else self.embed(z, labels)
+        x = self.input(z).view(z.shape[0], self.width, self.start, self.start)
+        return self.output(self.blocks(x, labels), labels)
 
 
 class ResNetDiscriminator(nn.Module):
@@ -133,6 +155,8 @@ class ResNetDiscriminator(nn.Module):
         init: str = "xavier",
         minibatch_std: bool = False,
         pack: int = 1,
+        num_classes: int = 0,
+        conditioning: str = "projection",
     ) -> None:
         super().__init__()
         if norm == "batch":
@@ -155,7 +179,14 @@ class ResNetDiscriminator(nn.Module):
         layers.append(nn.ReLU())
         self.blocks = nn.Sequential(*layers)
         self.logit = weight_block(nn.Linear, width + int(minibatch_std), 1, norm=norm, init=init, batchnorm=False)
+        self.head = None
+        if num_classes:
+            check_conditional(num_classes, pack)
+            self.head = ClassHead(width + int(minibatch_std), num_classes, conditioning, norm)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(
+        self, x: torch.Tensor, labels: torch.Tensor | None = None
+    ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
         features = self.blocks(pack_samples(x, self.pack)).sum(dim=(2, 3))  # global sum pooling
-        return self.logit(features).view(-1)
+        logits = self.logit(features).view(-1)
+        return logits if self.head is None else self.head(logits, features, labels)

@@ -65,14 +65,20 @@ def test_ranks_hold_identical_weights(tmp_path: Path) -> None:
     assert (run_dir / "config.yaml").is_file() and (run_dir / "checkpoints" / "last.ckpt").is_file()
 
 
-@pytest.mark.parametrize("base", ["toy_ring", "quickstart", "rnn_sines"])
+CONDITIONAL = ["data.conditional=true", "generator.conditioning=embedding", "train.n_critic=2", "loss.name=wasserstein",
+               "loss.gradient_penalty=10", "metrics.names=[fid,intra_fid,class_accuracy]"]  # fmt: skip
+"""A class-conditional run (projection D) with two critics and a gradient penalty: labels are sliced like the data."""
+
+
+@pytest.mark.parametrize("base", ["toy_ring", "quickstart", "rnn_sines", "cgan"])
 def test_two_ranks_match_one_process_with_twice_the_batch(tmp_path: Path, base: str) -> None:
     # No batch norm anywhere (its statistics are per rank); everything else is world-size independent.
     # float64, because Adam turns float32 summation-order noise in near-zero gradients into lr-sized
     # steps (its first update is lr * sign(g)); in float64 that noise is far below the tolerance.
     extra = [
         "--base",
-        base,
+        "quickstart" if base == "cgan" else base,
+        *(CONDITIONAL if base == "cgan" else []),
         "generator.norm=none",
         "discriminator.norm=none",
         "train.max_steps=6",
@@ -83,9 +89,13 @@ def test_two_ranks_match_one_process_with_twice_the_batch(tmp_path: Path, base: 
     assert two.returncode == 0, two.stderr[-3000:]
     assert one.returncode == 0, one.stderr[-3000:]
     assert_equal_states(load_state(tmp_path / "two", 0), load_state(tmp_path / "one", 0), atol=1e-10)
-    if base == "quickstart":  # its end-of-run FID: each rank generates half, the synced value is the same
-        fid_two, fid_one = (final_metric(tmp_path / run, "val/mnist_classifier_fid") for run in ("two", "one"))
-        assert fid_two == pytest.approx(fid_one, rel=1e-6)
+    if base in ("quickstart", "cgan"):  # its end-of-run FID: each rank generates half, the synced value is the same
+        names = ["val/mnist_classifier_fid"]
+        if base == "cgan":  # intra-class FID gathers both halves; rank 0 computes class accuracy and broadcasts it
+            names += ["val/mnist_classifier_intra_fid", "val/class_accuracy"]
+        for name in names:
+            two, one = (final_metric(tmp_path / run, name) for run in ("two", "one"))
+            assert two == pytest.approx(one, rel=1e-6), name
     if base == "rnn_sines":  # rank 0 trains the post-hoc models on the same samples and broadcasts the scores
         for name in ("val/discriminative", "val/predictive"):
             two, one = (final_metric(tmp_path / run, name) for run in ("two", "one"))

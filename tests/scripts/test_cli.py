@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import REPO, TINY, fit_script, only_run, run_script
+from helpers import REPO, TINY, only_run, run_script, script
 
 
 def test_fit_then_sample_toy(tmp_path: Path) -> None:
@@ -114,7 +114,7 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(
     """scripts/fit.py's ``main`` in this process (a fresh interpreter per case would cost seconds each)."""
     monkeypatch.chdir(tmp_path)
     config = str(REPO / "configs" / "quickstart.yaml")
-    assert fit_script().main(["--config", config, f"run.root={tmp_path / 'runs'}", *args]) == 2
+    assert script("fit").main(["--config", config, f"run.root={tmp_path / 'runs'}", *args]) == 2
     stderr = capsys.readouterr().err
     assert stderr.startswith(message), stderr
     assert stderr.count("\n") == 1 and "Traceback" not in stderr

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from helpers import REPO, fit_script
+from helpers import REPO, script
 from omegaconf import OmegaConf
 
 pytest.importorskip("sweeps")
@@ -37,7 +37,7 @@ def test_sweep_passes_the_schema_and_fit_accepts_the_agent_command(path: Path) -
     params = {k: v["value"] for k, v in next_run(sweep, [], validate=True).config.items()}
 
     words = trial_command(sweep, params)
-    args, overrides = fit_script().parse_args(words[words.index(sweep["program"]) + 1 :])
+    args, overrides = script("fit").parse_args(words[words.index(sweep["program"]) + 1 :])
     config = load_config([REPO / f for f in args.config], overrides)
     for key, value in params.items():
         assert OmegaConf.select(config, key) == value, key

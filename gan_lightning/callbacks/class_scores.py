@@ -1,0 +1,108 @@
+"""Class accuracy and the Classification Accuracy Score of a class-conditional run (``metrics.names``)."""
+
+from __future__ import annotations
+
+import os
+
+import lightning as L
+import torch
+from torch import Tensor
+from torch.utils.data import Dataset
+
+from gan_lightning.callbacks.metric_logging import PeriodicEvaluation, log_evaluation
+from gan_lightning.callbacks.sample_quality import best_checkpoint, generated_images, generated_labels
+from gan_lightning.config.schema import ExperimentConfig
+from gan_lightning.data import GANDataModule
+from gan_lightning.metrics.class_scores import CLASS_SCORES, CASSettings, ClassScores
+from gan_lightning.metrics.classifier import load_classifier
+from gan_lightning.metrics.sample_quality import SampleQualityError
+
+DATASET_CLASSIFIERS = {"mnist_embedded": "mnist", "mnist": "mnist", "fashion_mnist": "fashion_mnist"}
+"""The shipped classifier that judges class accuracy, by ``data.name``."""
+
+
+def _as_tensor(images: Tensor | Dataset[Tensor]) -> Tensor:
+    """Real images as one ``uint8`` tensor (a dataset of image files is decoded once)."""
+    if isinstance(images, Tensor):
+        return images
+    return torch.stack([images[i] for i in range(len(images))])  # type: ignore[arg-type]
+
+
+def build_class_scores(config: ExperimentConfig, datamodule: GANDataModule) -> ClassScores:
+    """The evaluator of the class scores in ``metrics.names``; its real images and classifier load now, and
+    what is missing is a one-line :class:`SampleQualityError`."""
+    cfg = config.metrics
+    names = [name for name in cfg.names if name in CLASS_SCORES]
+    if not datamodule.conditional:
+        raise SampleQualityError(f"metrics {names} score class-conditional generators; set data.conditional=true")
+    classifier = None
+    if "class_accuracy" in names:
+        dataset = DATASET_CLASSIFIERS.get(config.data.name)
+        if dataset is None:
+            raise SampleQualityError(
+                f"class_accuracy needs a classifier of {config.data.name}'s classes; shipped for "
+                f"{', '.join(DATASET_CLASSIFIERS)} (intra_fid and cas need none)"
+            )
+        try:
+            classifier = load_classifier(cfg.classifier_weights, dataset=dataset)
+        except (FileNotFoundError, ValueError) as error:
+            raise SampleQualityError(str(error)) from error
+    if "cas" in names and cfg.real_split != "test":
+        raise SampleQualityError("cas tests its classifiers on real held-out images: set metrics.real_split=test")
+    counts = datamodule.class_counts()
+    return ClassScores(
+        names,
+        classifier,
+        _as_tensor(datamodule.evaluation_images(cfg.real_split)),
+        datamodule.evaluation_labels(cfg.real_split),
+        _as_tensor(datamodule.evaluation_images("train")),
+        datamodule.evaluation_labels("train"),
+        len(counts),
+        CASSettings(seed=config.seed),
+    )
+
+
+class ClassScoreMetrics(PeriodicEvaluation):
+    """Logs ``val/class_accuracy`` (and ``_real``), ``val/cas``, ``val/cas_real``, ``val/cas_ratio`` of
+    ``num_generated`` EMA samples, the same seeded latents and classes as the feature metrics.
+
+    Rank 0 computes them (CAS trains classifiers) and broadcasts the values, as the sequence scores do.
+    """
+
+    def __init__(self, evaluator: ClassScores, every: int, num_generated: int, seed: int) -> None:
+        super().__init__(every)
+        self.evaluator = evaluator
+        self.num_generated = num_generated
+        self.seed = seed
+
+    def evaluate_and_log(self, trainer: L.Trainer, pl_module: L.LightningModule, step: int) -> None:
+        values: dict[str, float] | None = None
+        if trainer.is_global_zero:  # the EMA generator is not DDP-wrapped: sampling on one rank needs no peers
+            scores = evaluate_class_scores(self.evaluator, pl_module, self.num_generated, self.seed)
+            values = {f"val/{name}": value for name, value in scores.items()}
+        log_evaluation(trainer, trainer.strategy.broadcast(values, src=0), step)
+
+
+def evaluate_class_scores(
+    evaluator: ClassScores, module: L.LightningModule, num: int, seed: int, use_ema: bool = True
+) -> dict[str, float]:
+    """The scores of ``num`` samples of ``module`` from the evaluation latents and classes of ``seed``."""
+    labels = generated_labels(module, num, seed)
+    assert labels is not None, "class scores need a class-conditional generator"
+    images = generated_images(module, num, seed, use_ema)(range(num))
+    return evaluator.evaluate(images, labels)
+
+
+def class_score_callbacks(
+    config: ExperimentConfig, datamodule: GANDataModule, checkpoint_dir: str | os.PathLike[str]
+) -> list[L.Callback]:
+    """The class-score callback when ``metrics.names`` lists any, and a ``best.ckpt`` when one is listed first."""
+    cfg = config.metrics
+    if not any(name in CLASS_SCORES for name in cfg.names):
+        return []
+    callbacks: list[L.Callback] = [
+        ClassScoreMetrics(build_class_scores(config, datamodule), cfg.every, cfg.num_generated, config.seed)
+    ]
+    if cfg.keep_best and cfg.every and cfg.names[0] in CLASS_SCORES:
+        callbacks.append(best_checkpoint(config, f"val/{cfg.names[0]}", "max", checkpoint_dir))
+    return callbacks

