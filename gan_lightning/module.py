@@ -27,6 +27,9 @@ Design choices a forker should know about:
 * **Class-conditional runs** (``data.conditional``) use the same loop: batches are ``(images, labels)``,
   the labels of generated images are drawn like the noise (``train.fake_labels``), G and D are called
   with labels, and an ACGAN discriminator's class logits add a cross-entropy to both losses.
+* **Image translation** (paired data, pix2pix) too: batches are ``(targets, inputs)``, G maps each input to
+  an image (its noise is dropout; ``latent_size`` 0), D judges (input, image) pairs, and ``loss.l1`` adds the
+  L1 distance to the target to G's loss.
 """
 
 from __future__ import annotations
@@ -85,6 +88,7 @@ class GANModule(L.LightningModule):
             generated sequences back to data units; kept in the checkpoint's hyperparameters.
         class_counts: class-conditional runs only: training images per class (their number is the
             number of classes; their frequencies are ``train.fake_labels: data``); kept like ``data_bounds``.
+        condition_shape: paired data only: the shape of one input image G translates.
     """
 
     def __init__(
@@ -93,6 +97,7 @@ class GANModule(L.LightningModule):
         data_shape: Sequence[int],
         data_bounds: Sequence[Sequence[float]] | None = None,
         class_counts: Sequence[int] | None = None,
+        condition_shape: Sequence[int] | None = None,
     ) -> None:
         super().__init__()
         self.automatic_optimization = False
@@ -102,17 +107,21 @@ class GANModule(L.LightningModule):
         # Plain lists of floats: they are saved as hyperparameters (hparams.yaml, the checkpoint).
         self.data_bounds = None if data_bounds is None else [[float(v) for v in side] for side in data_bounds]
         self.class_counts = None if class_counts is None else [int(n) for n in class_counts]
+        self.condition_shape = None if condition_shape is None else tuple(int(d) for d in condition_shape)
         self.save_hyperparameters(
             {
                 "config": OmegaConf.to_container(cfg, resolve=True),
                 "data_shape": list(self.data_shape),
                 "data_bounds": self.data_bounds,
                 "class_counts": self.class_counts,
+                "condition_shape": None if self.condition_shape is None else list(self.condition_shape),
             }
         )
         self.num_classes = len(self.class_counts) if self.class_counts else 0
-        self.generator = build_generator(cfg.generator, self.data_shape, self.num_classes)
-        self.discriminator = build_discriminator(cfg.discriminator, self.data_shape, self.num_classes)
+        self.generator = build_generator(cfg.generator, self.data_shape, self.num_classes, self.condition_shape)
+        self.discriminator = build_discriminator(
+            cfg.discriminator, self.data_shape, self.num_classes, self.condition_shape
+        )
         self.ema_generator = make_ema_copy(self.generator)
         self.adversarial_loss = build_loss(cfg.loss.name)
         # Only with a policy, so runs without augmentation keep their checkpoint keys.
@@ -199,6 +208,7 @@ class GANModule(L.LightningModule):
         *,
         noise: Tensor | None = None,
         labels: Tensor | None = None,
+        inputs: Tensor | None = None,
         generator: torch.Generator | None = None,
         use_ema: bool = True,
         batch_size: int = 500,
@@ -208,8 +218,14 @@ class GANModule(L.LightningModule):
         Give either ``noise`` (e.g. :attr:`fixed_noise`) or ``num`` (drawn with ``generator``,
         so callers can sample without consuming the training RNG). A class-conditional generator
         makes one sample of class ``labels[i]`` per row; without ``labels``, ``num`` samples get labels
-        drawn uniformly with ``generator`` after the noise.
+        drawn uniformly with ``generator`` after the noise. A translation generator maps ``inputs`` (images in
+        the networks' value range) one to one.
         """
+        if self.condition_shape is not None:
+            if inputs is None:
+                raise ValueError("an image-translation generator needs inputs")
+            noise = torch.empty(len(inputs), 0) if noise is None else noise
+            return self._sample_batches(noise, inputs.to(self.device, self.dtype), use_ema, batch_size)
         if noise is None:
             if num is None:
                 raise ValueError("sample() needs num or noise")
@@ -224,24 +240,26 @@ class GANModule(L.LightningModule):
             labels = labels.to(self.device)
             if len(labels) != len(noise) or labels.min() < 0 or labels.max() >= self.num_classes:
                 raise ValueError(f"need one label in [0, {self.num_classes}) per latent; got {labels.tolist()[:8]}...")
+        return self._sample_batches(noise, labels, use_ema, batch_size)
+
+    def _sample_batches(self, noise: Tensor, condition: Tensor | None, use_ema: bool, batch_size: int) -> Tensor:
+        """``batch_size`` rows at a time through the (EMA) generator in eval mode."""
         network = self.ema_generator if use_ema else self.generator
         was_training = network.training
         network.eval()
         try:
-            return torch.cat(
-                [
-                    self.generate(network, chunk.to(self.device, self.dtype), None if labels is None else labels[i])
-                    for chunk, i in zip(
-                        noise.split(batch_size), torch.arange(len(noise)).split(batch_size), strict=True
-                    )
-                ]
-            )
+            samples = []
+            for start in range(0, len(noise), batch_size):
+                chunk = noise[start : start + batch_size].to(self.device, self.dtype)
+                chunk_condition = None if condition is None else condition[start : start + batch_size]
+                samples.append(self.generate(network, chunk, chunk_condition))
+            return torch.cat(samples)
         finally:
             network.train(was_training)
 
-    def generate(self, network: nn.Module, latents: Tensor, labels: Tensor | None) -> Tensor:
-        """``network(latents)``, or ``network(latents, labels)`` for a class-conditional run."""
-        return network(latents) if labels is None else network(latents, labels)
+    def generate(self, network: nn.Module, latents: Tensor, condition: Tensor | None) -> Tensor:
+        """``network(latents)``, or ``network(latents, condition)``: class labels or input images."""
+        return network(latents) if condition is None else network(latents, condition)
 
     def to_data_space(self, samples: Tensor) -> Tensor:
         """Images to pixel intensities in [0, 1]; sequences to data units (the inverse of the dataset's
@@ -286,21 +304,24 @@ class GANModule(L.LightningModule):
         step = self.generator_step
         self._log_now = (step + 1) % train.log_every == 0
 
-        batch, labels = (batch, None) if isinstance(batch, Tensor) else batch
+        batch, conditions = (batch, None) if isinstance(batch, Tensor) else batch
+        if self.condition_shape is not None:  # paired data: the conditions are the input images
+            conditions = conditions.to(self.dtype)
         batch = batch.to(self.dtype)  # float64 under precision=64-true
         if train.channels_last and batch.dim() == 4:
             batch = batch.contiguous(memory_format=torch.channels_last)
         reals = batch.split(train.batch_size)
-        real_labels = [None] * len(reals) if labels is None else labels.split(train.batch_size)
-        for index, (real, real_y) in enumerate(zip(reals, real_labels, strict=True)):
+        # What each real sample is conditioned on (its class or its input image), cut like the samples.
+        real_conditions = [None] * len(reals) if conditions is None else conditions.split(train.batch_size)
+        for index, (real, real_y) in enumerate(zip(reals, real_conditions, strict=True)):
             last = index == len(reals) - 1
-            fake_y = self.training_labels(real.shape[0]) if self.num_classes else None
+            fake_y = self.training_labels(real.shape[0]) if self.num_classes else real_y  # translation: the input
             with torch.set_grad_enabled(last):
                 fake = self.generate(self.generator, self.training_latent(real.shape[0]), fake_y)
             d_stats = self._discriminator_update(
                 (real, real_y), (fake.detach(), fake_y), opt_d, step * train.n_critic + index
             )
-        g_loss, g_stats = self._generator_update(fake, fake_y, opt_g)
+        g_loss, g_stats = self._generator_update(fake, fake_y, real, opt_g)
         if self.augment is not None:
             self.augment.end_generator_step(step + 1, lambda t: self.trainer.strategy.reduce(t, reduce_op="sum"))
 
@@ -376,13 +397,19 @@ class GANModule(L.LightningModule):
         return stats
 
     def _generator_update(
-        self, fake: Tensor, labels: Tensor | None, optimizer: Any
+        self, fake: Tensor, labels: Tensor | None, real: Tensor, optimizer: Any
     ) -> tuple[Tensor, dict[str, Tensor]]:
-        """One G step; returns its total loss and the logged parts."""
+        """One G step; returns its total loss and the logged parts (``real``: the targets, for ``loss.l1``)."""
+        loss_cfg = self.cfg.loss
         with frozen(self.discriminator):
             logits, class_logits = self.discriminate_with_classes(fake, labels)
-            loss = self.adversarial_loss.generator_loss(logits)
-            stats = {"g_loss": loss.detach()}
+            adversarial = self.adversarial_loss.generator_loss(logits)
+            loss = loss_cfg.adversarial_weight * adversarial
+            stats = {"g_loss": adversarial.detach()}
+            if loss_cfg.l1 > 0:
+                l1 = (fake - real.detach()).abs().mean()
+                loss = loss + loss_cfg.l1 * l1
+                stats["g_l1"] = l1.detach()
             classification = self._classification(class_logits, labels)
             if classification is not None:
                 loss = loss + classification

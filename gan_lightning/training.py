@@ -25,6 +25,7 @@ from gan_lightning.callbacks.class_scores import class_score_callbacks
 from gan_lightning.callbacks.progress import GeneratorStepProgressBar
 from gan_lightning.callbacks.sample_quality import sample_quality_callbacks
 from gan_lightning.callbacks.sequence_metrics import sequence_quality_callbacks
+from gan_lightning.callbacks.translation_metrics import translation_callbacks
 from gan_lightning.callbacks.wandb_run import WANDB_RUN_ID_KEY
 from gan_lightning.checkpointing import (
     AtomicCheckpointIO,
@@ -169,6 +170,10 @@ def write_text_atomically(path: Path, text: str) -> None:
     os.replace(temporary, path)
 
 
+STRIP_PAIRS = 8
+"""Pairs in a translation run's sample strip."""
+
+
 def build_callbacks(config: ExperimentConfig, run_dir: Path, datamodule: GANDataModule) -> list[L.Callback]:
     steps_per_generator_step = config.train.n_critic + 1
     centres = None
@@ -178,7 +183,12 @@ def build_callbacks(config: ExperimentConfig, run_dir: Path, datamodule: GANData
     if isinstance(datamodule, Toy2DDataModule):
         centres = mode_centres(datamodule.kind)
         callbacks.append(ToyModeMetrics(config.train.sample_every, centres, TOY_STD[datamodule.kind]))
-    callbacks.append(SampleImages(run_dir / "samples", config.train.sample_every, centres))
+    pairs = None
+    if datamodule.condition_shape is not None:  # a strip of input | output | target for the first training pairs
+        count = min(config.train.num_samples_grid, STRIP_PAIRS)
+        inputs = datamodule.evaluation_inputs("train")[:count]
+        pairs = (datamodule.to_model_space(inputs.clone()), datamodule.evaluation_images("train")[:count])
+    callbacks.append(SampleImages(run_dir / "samples", config.train.sample_every, centres, pairs=pairs))
     callbacks.append(TrainingCurves(run_dir / "curves.png"))
     if "wandb" in config.run.loggers:
         callbacks.append(WandbRunId())
@@ -257,7 +267,9 @@ def prepare_data(config: ExperimentConfig) -> GANDataModule:
 def build_module(config: ExperimentConfig, datamodule: GANDataModule) -> GANModule:
     try:
         class_counts = datamodule.class_counts() if datamodule.conditional else None
-        return GANModule(config, datamodule.data_shape, datamodule.data_bounds, class_counts)
+        return GANModule(
+            config, datamodule.data_shape, datamodule.data_bounds, class_counts, datamodule.condition_shape
+        )
     except ValueError as error:
         raise ConfigError(f"invalid network configuration: {error}") from error
 
@@ -268,6 +280,8 @@ def build_metric_callbacks(config: ExperimentConfig, datamodule: GANDataModule, 
     if isinstance(datamodule, SequenceDataModule):
         return sequence_quality_callbacks(config, datamodule, run_dir)
     try:
+        if datamodule.condition_shape is not None:
+            return translation_callbacks(config, datamodule, run_dir / "checkpoints")
         return [
             *sample_quality_callbacks(config, datamodule, run_dir / "checkpoints"),
             *class_score_callbacks(config, datamodule, run_dir / "checkpoints"),

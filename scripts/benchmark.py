@@ -236,6 +236,10 @@ def data(args: argparse.Namespace) -> dict[str, object]:
     to_model = datamodule.to_model_space
     value_range = getattr(datamodule, "value_range", (-1.0, 1.0))
     loaders: dict[str, tuple[object, object]] = {"in_memory": (InMemoryLoader(images, batch, config.seed), to_model)}
+    conditions = datamodule.training_conditions()  # labels (data.conditional) or input images (paired data)
+    if conditions is not None:
+        labelled = InMemoryLoader(images, batch, config.seed, labels=conditions)
+        loaders["in_memory_with_conditions"] = (labelled, lambda b: datamodule.on_after_batch_transfer(b, 0))
     for workers in args.workers:
         options = {"batch_size": batch, "shuffle": True, "drop_last": True, "num_workers": workers}
         options["persistent_workers"] = workers > 0

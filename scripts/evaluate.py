@@ -5,12 +5,16 @@
         --metrics fid,kid,pr --num 10000 [--extractor inception] [key=value ...]
     python scripts/evaluate.py --ckpt runs/rnn_sines/<version>/checkpoints/last.ckpt   # TimeGAN's scores
 
+    python scripts/evaluate.py --ckpt runs/pix2pix_fashion_edges/<version>/checkpoints/last.ckpt [--copy-input]
     python scripts/evaluate.py --ckpt runs/cgan_fashion_mnist/<version>/checkpoints/last.ckpt \
         --metrics fid,intra_fid,class_accuracy,cas --extractor fashion_mnist_classifier   # class-conditional
 
 Class-conditional checkpoints are evaluated on each class equally often (``train.fake_labels: data``: the
 training set's class frequencies); ``class_accuracy`` uses the shipped MNIST / Fashion-MNIST classifier and
 ``cas`` trains two fresh classifiers (generated vs real training images) and tests them on the test split.
+Image-translation checkpoints (paired data) get L1, PSNR, SSIM, class preservation and FID of their outputs for
+the evaluation inputs against the targets (``metrics.num_real`` pairs), and a strip ``<json>.png`` of input |
+output | target; ``--copy-input`` scores the identity mapping instead, the baseline of pix2pix's tables.
 Sequence checkpoints get TimeGAN's discriminative and predictive scores (``metrics.timegan.*``) and
 their pictures (real vs generated curves, PCA, t-SNE) in a folder beside the JSON file.
 
@@ -34,6 +38,7 @@ from pathlib import Path
 import torch
 
 from gan_lightning.callbacks.class_scores import build_class_scores, evaluate_class_scores
+from gan_lightning.callbacks.sample_images import translation_strip
 from gan_lightning.callbacks.sample_quality import (
     build_sample_quality,
     feature_metrics,
@@ -41,15 +46,18 @@ from gan_lightning.callbacks.sample_quality import (
     generated_labels,
 )
 from gan_lightning.callbacks.sequence_metrics import build_sequence_quality
+from gan_lightning.callbacks.translation_metrics import build_translation_evaluation, copy_input_outputs
 from gan_lightning.checkpointing import CheckpointLoadError, load_module, read_checkpoint
 from gan_lightning.config import ConfigError, ExperimentConfig, load_config, to_yaml
 from gan_lightning.data import DataUnavailableError, GANDataModule, SequenceDataModule
+from gan_lightning.data.base import images_to_unit_range
 from gan_lightning.metrics.class_scores import CLASS_SCORES
 from gan_lightning.metrics.inception import InceptionWeightsError
 from gan_lightning.metrics.sample_quality import SampleQualityError
 from gan_lightning.metrics.timegan_scores import SEQUENCE_METRICS
 from gan_lightning.module import GANModule
 from gan_lightning.training import prepare_data
+from gan_lightning.visualization import save_samples
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -66,6 +74,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--json", help="output file (default: <run dir>/evaluation_step<N>.json)")
     parser.add_argument("--device", default="auto", help="auto (GPU when there is one) | cpu | cuda")
     parser.add_argument("--no-ema", action="store_true", help="evaluate the raw generator instead of its EMA")
+    parser.add_argument(
+        "--copy-input", action="store_true", help="image translation: score the inputs as outputs (a baseline)"
+    )
     parser.add_argument("overrides", nargs="*", help="config overrides, e.g. metrics.real_split=test")
     return parser.parse_args(argv)
 
@@ -107,6 +118,34 @@ def evaluate_images(
     return values, details
 
 
+def evaluate_translation(
+    module: GANModule, config: ExperimentConfig, datamodule: GANDataModule, args: argparse.Namespace, out: Path
+) -> tuple[dict[str, float], dict[str, object]]:
+    """Translation metrics of the generator's outputs (or, with ``--copy-input``, of the inputs themselves) on the
+    evaluation pairs, and a strip of the first pairs (input | output | target) beside the JSON file."""
+    if args.metrics is None and not module.cfg.metrics.names:  # the pixel scores beside the default fid
+        config.metrics.names = ["l1", "psnr", "ssim", *config.metrics.names]
+    evaluation = build_translation_evaluation(config, datamodule)
+    if args.copy_input:
+        outputs = copy_input_outputs(evaluation, module.value_range)
+    else:
+        outputs = evaluation.translate(module, use_ema=not args.no_ema)
+    values = {name.removeprefix("val/"): value for name, value in evaluation.score(outputs, module.device).items()}
+    strip = out.with_suffix(".png")
+    count = min(len(outputs), 8)
+    inputs = images_to_unit_range(evaluation.inputs[:count], module.value_range)
+    save_samples(translation_strip(inputs, outputs[:count], evaluation.targets[:count]), strip, nrow=3)
+    details = {
+        "extractor": config.metrics.extractor,
+        "num_real": len(outputs),
+        "real_split": config.metrics.real_split,
+        "outputs": "copied inputs" if args.copy_input else "generator",
+        "num_generated": len(outputs),
+        "strip": str(strip),
+    }
+    return values, details
+
+
 def evaluate_sequences(
     module: GANModule, config: ExperimentConfig, datamodule: SequenceDataModule, args: argparse.Namespace, out: Path
 ) -> tuple[dict[str, float], dict[str, object]]:
@@ -143,13 +182,15 @@ def main(argv: list[str] | None = None) -> int:
         start = time.perf_counter()
         if isinstance(datamodule, SequenceDataModule):
             values, details = evaluate_sequences(module, config, datamodule, args, out)
+        elif datamodule.condition_shape is not None:
+            values, details = evaluate_translation(module, config, datamodule, args, out)
         else:
             values, details = evaluate_images(module, config, datamodule, args)
     except (CheckpointLoadError, ConfigError, DataUnavailableError, InceptionWeightsError, SampleQualityError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     seconds = time.perf_counter() - start
-    num = config.metrics.num_generated
+    num = int(details.pop("num_generated", config.metrics.num_generated))  # type: ignore[call-overload]
     report = {
         "checkpoint": os.path.abspath(args.ckpt),
         "generator_step": step,
@@ -160,9 +201,10 @@ def main(argv: list[str] | None = None) -> int:
         "seconds": round(seconds, 2),
         "metrics": values,
     }
-    print(f"{'metric':<24}value")
+    width = max(24, *(len(name) + 2 for name in values))
+    print(f"{'metric':<{width}}value")
     for name, value in values.items():
-        print(f"{name:<24}{value:.6g}")
+        print(f"{name:<{width}}{value:.6g}")
     what = f"{details.get('extractor', 'TimeGAN post-hoc')} {'features' if 'extractor' in details else 'models'}"
     print(f"({num} generated vs {details['num_real']} real samples, {what}, {seconds:.1f} s on {device})")
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -8,7 +8,9 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+import numpy as np
 import torch
+from PIL import Image
 
 from gan_lightning.config import ExperimentConfig, load_config
 from gan_lightning.training import ResumePoint, fit
@@ -101,3 +103,24 @@ def script(name: str) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+# ---------------------------------------------------------------- paired data (image translation)
+def write_pairs(root: Path, count: int = 12, side: int = 40, layout: str = "folders") -> np.ndarray:
+    """Grey pairs whose target is the input inverted; returns the targets' mean brightness per file."""
+    shades = np.random.default_rng(2).integers(0, 256, size=count)
+    for index, shade in enumerate(shades):
+        a = np.full((side, side), shade, dtype=np.uint8)
+        b = 255 - a
+        if layout == "folders":
+            for folder, pixels in (("A", a), ("B", b)):
+                (root / folder).mkdir(parents=True, exist_ok=True)
+                Image.fromarray(pixels).save(root / folder / f"{index:03d}.png")
+        else:
+            root.mkdir(parents=True, exist_ok=True)
+            Image.fromarray(np.concatenate([a, b], axis=1)).save(root / f"{index:03d}.png")
+    return 255 - shades
+
+
+PAIRED = ("data.name=paired_folder", "data.resolution=32", "data.channels=1", "train.batch_size=8",
+          "generator.arch=unet", "discriminator.arch=patchgan", "metrics.names=[]")  # fmt: skip

@@ -97,9 +97,9 @@ def test_unconditional_checkpoints_reject_class_sampling_and_metrics(
 @pytest.mark.skipif(
     not DEBIAN_FASHION.is_dir(), reason=f"{DEBIAN_FASHION} absent: apt-get install dataset-fashion-mnist"
 )
-@pytest.mark.parametrize("config", ["cgan_fashion_mnist", "acgan_fashion_mnist"])
-def test_fashion_configs_train_and_score_cas(tmp_path: Path, config: str) -> None:
-    """The shipped configs with their quick overlay, shrunk further, on the real Fashion-MNIST."""
+def test_fashion_config_trains_and_scores_cas(tmp_path: Path) -> None:
+    """The shipped config with its quick overlay, shrunk further, on the real Fashion-MNIST; CAS at the end."""
+    config = "cgan_fashion_mnist"
     configs = [
         "--config",
         str(REPO / "configs" / f"{config}.yaml"),
@@ -108,7 +108,7 @@ def test_fashion_configs_train_and_score_cas(tmp_path: Path, config: str) -> Non
     ]
     done = run_script(
         "fit.py", *configs, f"run.root={tmp_path}", *TINY, f"data.data_dir={DEBIAN_FASHION}", "data.download=false",
-        "metrics.num_generated=200", "metrics.num_real=200", cwd=tmp_path,
+        "metrics.num_generated=200", "metrics.num_real=200", "metrics.every=0", cwd=tmp_path,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     final = logged_values(only_run(tmp_path))

@@ -9,7 +9,7 @@ from typing import Any
 import lightning as L
 import pytest
 import torch
-from helpers import tiny_config, train
+from helpers import PAIRED, tiny_config, train, write_pairs
 
 from gan_lightning.training import find_resume_point
 
@@ -61,6 +61,9 @@ CASES = {
     # Class-conditional: labelled batches, conditional BN in G, ACGAN D, fake labels from the class frequencies.
     "cgan": ("quickstart", {"data.conditional": "true", "discriminator.conditioning": "acgan", "train.n_critic": 2,
                             "train.fake_labels": "data", "loss.classification": 0.5}),
+    # pix2pix on paired folders: U-Net with dropout (the global RNG), PatchGAN, L1 beside the adversarial loss.
+    "pix2pix": ("quickstart", {**dict(item.split("=", 1) for item in PAIRED), "data.data_dir": "{pairs}",
+                               "loss.l1": 100.0}),
     # Recurrent G and bidirectional per-step D on the sines, hinge loss, R1, packing; scores at the end.
     "rnn": ("rnn_sines", {"data.num_samples": 64, "loss.name": "hinge", "loss.r1": 0.5, "discriminator.pack": 2,
                           "train.max_steps": 12}),
@@ -71,6 +74,9 @@ CASES = {
 def test_resume_is_exact(tmp_path: Path, case: str) -> None:
     base, extra = CASES[case]
     extra = {"train.max_steps": 8, **extra}
+    if extra.get("data.data_dir") == "{pairs}":
+        write_pairs(tmp_path / "pairs", count=40)
+        extra["data.data_dir"] = str(tmp_path / "pairs")
     uninterrupted = train(tiny_config(tmp_path / "straight", base, **extra))
 
     config = tiny_config(tmp_path / "broken", base, **extra)

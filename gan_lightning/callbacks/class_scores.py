@@ -17,8 +17,13 @@ from gan_lightning.metrics.class_scores import CLASS_SCORES, CASSettings, ClassS
 from gan_lightning.metrics.classifier import load_classifier
 from gan_lightning.metrics.sample_quality import SampleQualityError
 
-DATASET_CLASSIFIERS = {"mnist_embedded": "mnist", "mnist": "mnist", "fashion_mnist": "fashion_mnist"}
-"""The shipped classifier that judges class accuracy, by ``data.name``."""
+DATASET_CLASSIFIERS = {
+    "mnist_embedded": "mnist",
+    "mnist": "mnist",
+    "fashion_mnist": "fashion_mnist",
+    "fashion_edges": "fashion_mnist",
+}
+"""The shipped classifier that judges class accuracy (and class preservation of translations), by ``data.name``."""
 
 
 def _as_tensor(images: Tensor | Dataset[Tensor]) -> Tensor:

@@ -12,6 +12,7 @@ import torch
 from lightning.pytorch.utilities import rank_zero_only
 from torch import Tensor
 
+from gan_lightning.data.base import images_to_unit_range
 from gan_lightning.image_logging import log_image_file
 from gan_lightning.visualization import save_image_grid, save_montage, save_samples, slerp
 
@@ -32,6 +33,8 @@ class SampleImages(L.Callback):
     ``interpolation_steps`` images between seeded latents, showing whether G's latent space is smooth)
     and ``progress.png`` (at most ``progress_grids`` of the grids side by side, labelled by step),
     logged as ``interpolation`` and ``progress``.
+    Paired data (image translation): a strip of ``pairs`` (inputs in the networks' range, ``uint8`` targets), one row
+    per pair: input | output | target; no interpolation (the generator has no latent space).
     2D data: a scatter plot of ``num_points`` samples from a fixed seed over the mode centres.
     Sampling never touches the training RNG, so it cannot change the run's outcome.
     """
@@ -45,6 +48,7 @@ class SampleImages(L.Callback):
         interpolation_rows: int = 4,
         interpolation_steps: int = 10,
         progress_grids: int = 8,
+        pairs: tuple[Tensor, Tensor] | None = None,
     ) -> None:
         self.out_dir = Path(out_dir)
         self.every = every
@@ -53,6 +57,7 @@ class SampleImages(L.Callback):
         self.interpolation_rows = interpolation_rows
         self.interpolation_steps = interpolation_steps
         self.progress_grids = progress_grids
+        self.pairs = pairs
         self._last_logged_step: int | None = None
 
     def on_train_batch_end(
@@ -69,7 +74,7 @@ class SampleImages(L.Callback):
         self.save(pl_module, self.out_dir / "final.png", f"generator step {step}")
         if step != self._last_logged_step:  # the last periodic picture may already show this step
             self.log_picture(trainer, "samples", self.out_dir / "final.png", step)
-        if len(pl_module.data_shape) == 3:
+        if len(pl_module.data_shape) == 3 and pl_module.latent_size:
             self.save_interpolation(pl_module, self.out_dir / "interpolation.png")
             self.log_picture(trainer, "interpolation", self.out_dir / "interpolation.png", step)
             self.save_progress(step, self.out_dir / "progress.png")
@@ -81,6 +86,14 @@ class SampleImages(L.Callback):
 
     @rank_zero_only
     def save(self, pl_module: L.LightningModule, path: Path, title: str) -> None:
+        if self.pairs is not None:
+            inputs, targets = self.pairs
+            outputs = pl_module.to_data_space(pl_module.sample(inputs=inputs)).cpu()
+            strip = translation_strip(
+                images_to_unit_range(inputs, pl_module.value_range), outputs, targets.float() / 255
+            )
+            save_samples(strip, path, title=title, nrow=3)
+            return
         if len(pl_module.data_shape) >= 2:  # images and sequences: the fixed noise batch
             samples = pl_module.sample(noise=pl_module.fixed_noise, labels=pl_module.fixed_labels)
         else:
@@ -114,6 +127,13 @@ class SampleImages(L.Callback):
         )
         grids.append((final_step, self.out_dir / "final.png"))
         save_montage([(f"step {step}", file) for step, file in evenly_spaced(grids, self.progress_grids)], path)
+
+
+def translation_strip(inputs: Tensor, outputs: Tensor, targets: Tensor) -> Tensor:
+    """Rows of input | output | target (images in [0, 1]); grey images join RGB ones as three equal channels."""
+    channels = max(t.shape[1] for t in (inputs, outputs, targets))
+    inputs, outputs, targets = (t.cpu().float().expand(-1, channels, -1, -1) for t in (inputs, outputs, targets))
+    return torch.stack([inputs, outputs, targets], dim=1).flatten(0, 1)
 
 
 def evenly_spaced(items: list[Any], count: int) -> list[Any]:

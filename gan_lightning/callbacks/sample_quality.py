@@ -16,7 +16,6 @@ from torch.utils.data import Subset
 from gan_lightning.callbacks.metric_logging import PeriodicEvaluation, log_evaluation
 from gan_lightning.config.schema import ExperimentConfig
 from gan_lightning.data import GANDataModule
-from gan_lightning.metrics.class_scores import CLASS_SCORES
 from gan_lightning.metrics.extractors import build_extractor, metric_prefix
 from gan_lightning.metrics.real_cache import RealFeatureCache
 from gan_lightning.metrics.sample_quality import INTRA_CLASS_FID, METRICS, RealImages, SampleQuality
@@ -37,8 +36,8 @@ def real_subset(images: RealImages, num: int) -> RealImages:
 
 
 def feature_metrics(names: list[str]) -> list[str]:
-    """The entries of ``metrics.names`` computed on extractor features (all but the classifier-trained scores)."""
-    return [name for name in names if name not in CLASS_SCORES]
+    """The entries of ``metrics.names`` computed on extractor features (``fid``, ``kid``, ..., ``intra_fid``)."""
+    return [name for name in names if name in METRICS or name == INTRA_CLASS_FID]
 
 
 def build_sample_quality(config: ExperimentConfig, datamodule: GANDataModule) -> SampleQuality:

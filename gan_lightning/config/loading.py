@@ -147,7 +147,7 @@ def validation_rules() -> list[_Rule]:
 
     rules = [
         _choice("data.name", DATASETS),
-        _Rule("data.resolution", lambda v: v in (28, 32, 64), "28, 32 or 64"),
+        _Rule("data.resolution", lambda v: v in (28, 32, 64, 128, 256), "28, 32, 64, 128 or 256 (per dataset)"),
         _positive("data.num_samples"),
         _positive("data.scale"),
         _choice("data.device", DATA_DEVICES),
@@ -179,6 +179,8 @@ def validation_rules() -> list[_Rule]:
         _non_negative("loss.r1"),
         _positive("loss.r1_interval"),
         _non_negative("loss.classification"),
+        _non_negative("loss.l1"),
+        _non_negative("loss.adversarial_weight"),
         _Rule("augment.policy", lambda v: all(x in POLICIES for x in v), "a list drawn from " + ", ".join(POLICIES)),
         _non_negative("augment.brightness"),
         _non_negative("augment.saturation"),
@@ -248,8 +250,9 @@ def conditional_metric_names() -> tuple[str, ...]:
 def image_metric_names() -> tuple[str, ...]:
     """What ``metrics.names`` may list for image data."""
     from gan_lightning.metrics.sample_quality import METRICS
+    from gan_lightning.metrics.translation import TRANSLATION_SCORES
 
-    return (*METRICS, *conditional_metric_names())
+    return (*METRICS, *conditional_metric_names(), *TRANSLATION_SCORES)
 
 
 def validate(config: DictConfig) -> None:
@@ -295,6 +298,7 @@ def _check_data_available(config: DictConfig) -> None:
         raise ConfigError(str(error)) from error
     if config.augment.policy and not isinstance(datamodule, ImageSpace):
         raise ConfigError(f"augment.policy is for image data; {data.name} is not images (set augment.policy=[])")
+    _check_translation_fit(config, paired=datamodule.condition_shape is not None)
     problem = datamodule.unavailable()
     if problem:
         raise ConfigError(problem)
@@ -309,6 +313,21 @@ def _check_data_available(config: DictConfig) -> None:
                 f"invalid value {config.metrics.real_split!r} for config key 'metrics.real_split' with {data.name}; "
                 f"allowed: {', '.join(datamodule.splits)}"
             )
+
+
+def _check_translation_fit(config: DictConfig, paired: bool) -> None:
+    """Translation scores need paired data; paired data takes no augmentation (it would miss the inputs)."""
+    from gan_lightning.metrics.translation import TRANSLATION_SCORES
+
+    name = config.data.name
+    scores = [n for n in config.metrics.names if n in TRANSLATION_SCORES]
+    if scores and not paired:
+        raise ConfigError(f"metrics {scores} score image translation; {name} is not paired data")
+    if paired and config.augment.policy:
+        raise ConfigError(f"augment.policy is not supported for paired data ({name}): set augment.policy=[]")
+    allowed = {*TRANSLATION_SCORES, "fid", "kid", "pr"}
+    if paired and not set(config.metrics.names) <= allowed:
+        raise ConfigError(f"metrics.names={list(config.metrics.names)}: paired data takes {', '.join(sorted(allowed))}")
 
 
 def _check_sequence_fit(config: DictConfig, is_sequence: bool) -> None:

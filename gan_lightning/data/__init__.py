@@ -27,6 +27,7 @@ from gan_lightning.data.co2 import CO2DataModule
 from gan_lightning.data.image_files import CHANNELS, ON_CORRUPT
 from gan_lightning.data.image_folder import ImageFolderDataModule
 from gan_lightning.data.mnist import FashionMNISTDataModule, MNISTDataModule
+from gan_lightning.data.paired import FashionEdgesDataModule, PairedDataModule, PairedFolderDataModule
 from gan_lightning.data.sequences import SequenceDataModule
 from gan_lightning.data.sines import SinesDataModule
 from gan_lightning.data.toy2d import TOY_STD, Toy2DDataModule, mode_centres
@@ -45,7 +46,7 @@ def _mnist(source: str) -> Callable[[ExperimentConfig], GANDataModule]:
 
 
 def _in_memory(
-    cls: type[FashionMNISTDataModule] | type[CIFAR10DataModule],
+    cls: type[FashionMNISTDataModule] | type[CIFAR10DataModule] | type[FashionEdgesDataModule],
 ) -> Callable[[ExperimentConfig], GANDataModule]:
     return lambda cfg: cls(*image_args(cfg), **_file_args(cfg), device=cfg.data.device)
 
@@ -64,6 +65,19 @@ def _image_folder(cfg: ExperimentConfig) -> GANDataModule:
         extensions=list(data.extensions),
         on_corrupt=data.on_corrupt,
         workers=_workers(cfg),
+    )
+
+
+def _paired_folder(cfg: ExperimentConfig) -> GANDataModule:
+    data = cfg.data
+    return PairedFolderDataModule(
+        data.data_dir,
+        *image_args(cfg),
+        resolution=data.resolution,
+        channels=data.channels,
+        extensions=tuple(data.extensions),
+        on_corrupt=data.on_corrupt,
+        device=data.device,
     )
 
 
@@ -115,6 +129,8 @@ DATASETS: dict[str, Callable[[ExperimentConfig], GANDataModule]] = {
     "cifar10": _in_memory(CIFAR10DataModule),
     "celeba": _celeba,
     "imagefolder": _image_folder,
+    "paired_folder": _paired_folder,
+    "fashion_edges": _in_memory(FashionEdgesDataModule),
     "sines": _sines,
     "co2": _co2,
 }
@@ -146,12 +162,15 @@ __all__ = [
     "CO2DataModule",
     "CelebADataModule",
     "DataUnavailableError",
+    "FashionEdgesDataModule",
     "FashionMNISTDataModule",
     "GANDataModule",
     "ImageDataModule",
     "ImageFolderDataModule",
     "InMemoryDataModule",
     "MNISTDataModule",
+    "PairedDataModule",
+    "PairedFolderDataModule",
     "SequenceDataModule",
     "SinesDataModule",
     "StreamingImageDataModule",

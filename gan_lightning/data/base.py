@@ -71,6 +71,11 @@ class GANDataModule(L.LightningDataModule, ABC):
         """Shape of one sample as the networks see it, e.g. ``(1, 28, 28)`` or ``(2,)``."""
 
     @property
+    def condition_shape(self) -> tuple[int, ...] | None:
+        """Paired data (image translation): the shape of one input image; None otherwise."""
+        return None
+
+    @property
     def data_bounds(self) -> tuple[list[float], list[float]] | None:
         """Per-feature (minimum, maximum) where the scaling to the networks' range is fitted to the data
         (sequences); the GAN module keeps them to map samples back. None where the scaling is fixed."""
@@ -95,8 +100,8 @@ class GANDataModule(L.LightningDataModule, ABC):
         # Converting after the transfer keeps host-to-device copies in the compact stored dtype.
         if isinstance(batch, Tensor):
             return self.to_model_space(batch)
-        images, labels = batch
-        return self.to_model_space(images), labels
+        images, condition = batch  # a class label per image, or an input image (paired data)
+        return self.to_model_space(images), self.to_model_space(condition) if condition.dim() > 1 else condition
 
     def class_counts(self) -> list[int]:
         """Training images per class, in label order (class-conditional datasets; data loaded by ``setup``)."""
@@ -161,7 +166,7 @@ class InMemoryDataModule(GANDataModule):
         target = trainer.strategy.root_device if trainer is not None else torch.device("cpu")
         if self.device == "cuda" and target.type != "cuda":
             raise DataUnavailableError(f"data.device=cuda, but training runs on {target}; use data.device=auto")
-        labels = self.training_labels()
+        labels = self.training_conditions()
         if self.device != "cpu" and target.type != "cpu":
             self._data = self.data.to(target)
             labels = None if labels is None else labels.to(target)
@@ -175,8 +180,9 @@ class InMemoryDataModule(GANDataModule):
             labels=labels,
         )
 
-    def training_labels(self) -> Tensor | None:
-        """The class of every training sample when batches carry labels (``conditional``), else None."""
+    def training_conditions(self) -> Tensor | None:
+        """What every training sample comes with, when batches are pairs: its class (``conditional``) or its
+        input image (paired data); None when batches are samples alone."""
         return None
 
 
@@ -219,7 +225,7 @@ class ImageDataModule(ImageSpace, InMemoryDataModule):
         assert self.labels is not None, f"{type(self).__name__}.load() must set labels"
         return self.labels
 
-    def training_labels(self) -> Tensor | None:
+    def training_conditions(self) -> Tensor | None:
         return self._training_set_labels() if self.conditional else None
 
     def class_counts(self) -> list[int]:

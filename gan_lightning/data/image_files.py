@@ -20,8 +20,8 @@ from gan_lightning.data.base import DataUnavailableError
 ON_CORRUPT = ("skip", "error")
 UNREADABLE = (OSError, ValueError, SyntaxError, Image.DecompressionBombError)
 """What Pillow raises for a file it cannot identify, a truncated or damaged one, or a decompression bomb."""
-_MODES = {1: "L", 3: "RGB"}
-CHANNELS = tuple(_MODES)
+PIL_MODES = {1: "L", 3: "RGB"}
+CHANNELS = tuple(PIL_MODES)
 
 
 @dataclass(frozen=True)
@@ -38,12 +38,12 @@ class SquareImage:
     crop: int | None = None
 
     def __post_init__(self) -> None:
-        if self.channels not in _MODES:
+        if self.channels not in PIL_MODES:
             raise ValueError(f"invalid value {self.channels} for config key 'data.channels'; allowed: 1, 3")
 
     def __call__(self, path: str) -> Tensor:
         with Image.open(path) as image:
-            picture = image.convert(_MODES[self.channels])  # decodes the whole file
+            picture = image.convert(PIL_MODES[self.channels])  # decodes the whole file
         if self.crop is not None:
             picture = TF.center_crop(picture, [self.crop])
         picture = TF.resize(picture, self.resolution, antialias=True)

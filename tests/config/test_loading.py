@@ -114,3 +114,16 @@ def test_shipped_configs_validate(name: str) -> None:
 def test_full_mnist_config_validates_with_download() -> None:
     cfg = load_config([REPO / "configs" / "dcgan_mnist.yaml"])
     assert cfg.data.download is True
+
+
+@pytest.mark.parametrize("name", ["cgan_fashion_mnist", "acgan_fashion_mnist", "pix2pix_fashion_edges"])
+def test_conditional_configs_validate_and_build_alone_and_with_the_quick_overlay(name: str) -> None:
+    from gan_lightning.data import build_datamodule
+    from gan_lightning.module import GANModule
+
+    for files in ([name], [name, "quick_cpu"]):
+        cfg = load_config([REPO / "configs" / f"{f}.yaml" for f in files])
+        datamodule = build_datamodule(cfg)
+        classes = [6000] * 10 if cfg.data.conditional else None
+        module = GANModule(cfg, datamodule.data_shape, None, classes, datamodule.condition_shape)
+        assert module.cfg.train.max_steps == (1500 if "quick_cpu" in files else cfg.train.max_steps)

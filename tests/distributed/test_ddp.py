@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from helpers import PAIRED, write_pairs
 
 JOB = Path(__file__).with_name("ddp_job.py")
 COMMON = [
@@ -100,6 +101,23 @@ def test_two_ranks_match_one_process_with_twice_the_batch(tmp_path: Path, base: 
         for name in ("val/discriminative", "val/predictive"):
             two, one = (final_metric(tmp_path / run, name) for run in ("two", "one"))
             assert two == pytest.approx(one, rel=1e-4, abs=1e-6), name
+
+
+def test_pix2pix_ranks_stay_identical(tmp_path: Path) -> None:
+    """Image translation under DDP: dropout masks differ per rank, the averaged gradients keep the weights equal."""
+    write_pairs(tmp_path / "pairs", count=48)
+    pairs = [
+        *PAIRED,
+        f"data.data_dir={tmp_path / 'pairs'}",
+        "loss.l1=100",
+        "generator.width=8",
+        "discriminator.width=8",
+    ]
+    done = run_job(tmp_path, "--base", "quickstart", *pairs)
+    assert done.returncode == 0, done.stderr[-3000:]
+    # BatchNorm's running statistics are each rank's own (no SyncBatchNorm); every weight is shared
+    rank0, rank1 = ({k: v for k, v in load_state(tmp_path, r).items() if "running_" not in k} for r in (0, 1))
+    assert_equal_states(rank0, rank1)
 
 
 def final_metric(out: Path, name: str) -> float:

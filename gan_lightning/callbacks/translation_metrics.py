@@ -1,0 +1,130 @@
+"""Image-translation metrics of a paired run (``metrics.names``) every N generator steps and at the end.
+
+Every evaluation translates the same real inputs of ``metrics.real_split`` (``metrics.num_real`` pairs, a seeded
+subset when there are more) with the EMA generator and compares each output with its target: L1, PSNR, SSIM and
+class preservation (:mod:`gan_lightning.metrics.translation`), and the feature metrics (``fid``, ``kid``, ``pr``) of
+the outputs against the targets. Every rank translates all pairs (the outputs are the same on every rank) and
+computes the same values; the feature metrics are synced as in :mod:`.sample_quality`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import lightning as L
+import torch
+from torch import Tensor
+
+from gan_lightning.callbacks.class_scores import DATASET_CLASSIFIERS
+from gan_lightning.callbacks.metric_logging import PeriodicEvaluation, log_evaluation
+from gan_lightning.callbacks.sample_quality import best_checkpoint, build_sample_quality, feature_metrics, real_subset
+from gan_lightning.config.schema import ExperimentConfig
+from gan_lightning.data import GANDataModule
+from gan_lightning.data.base import images_to_unit_range
+from gan_lightning.metrics.classifier import DigitClassifier, load_classifier
+from gan_lightning.metrics.extractors import metric_prefix
+from gan_lightning.metrics.sample_quality import METRICS, SampleQuality, SampleQualityError
+from gan_lightning.metrics.translation import TRANSLATION_SCORES, translation_scores
+
+
+@dataclass
+class TranslationEvaluation:
+    """The evaluation pairs and what scores them; :meth:`evaluate` works on any module of the run."""
+
+    names: list[str]
+    inputs: Tensor
+    """Inputs in the networks' value range, ``(N, C, H, W)``."""
+    targets: Tensor
+    """Targets in [0, 1]."""
+    features: SampleQuality | None
+    classifier: DigitClassifier | None
+    prefix: str
+    """Logged-name prefix of the feature metrics (``val/`` or ``val/<extractor>_``)."""
+
+    def translate(self, module: L.LightningModule, use_ema: bool = True) -> Tensor:
+        """The outputs for :attr:`inputs`, in [0, 1]."""
+        return module.to_data_space(module.sample(inputs=self.inputs, use_ema=use_ema, batch_size=200)).cpu()
+
+    def score(self, outputs: Tensor, device: torch.device) -> dict[str, float]:
+        """Every requested metric of ``outputs`` (in [0, 1], one per input) against the targets."""
+        values = translation_scores(
+            [n for n in self.names if n in TRANSLATION_SCORES], outputs, self.targets, self.classifier
+        )
+        values = {f"val/{name}": value for name, value in values.items()}
+        if self.features is not None:
+            self.features.extractor.to(device)
+            computed = self.features.evaluate(lambda i: outputs[i.start : i.stop].to(device), len(outputs), device)
+            values.update({f"{self.prefix}{name}": value for name, value in computed.items()})
+        return values
+
+
+def build_translation_evaluation(config: ExperimentConfig, datamodule: GANDataModule) -> TranslationEvaluation:
+    """Loads the pairs, the extractor and the classifier now, so what is missing fails before training."""
+    cfg = config.metrics
+    split = cfg.real_split
+    inputs = real_subset(datamodule.evaluation_inputs(split), cfg.num_real)  # the same seeded subset as the targets
+    targets = real_subset(datamodule.evaluation_images(split), cfg.num_real)
+    assert isinstance(inputs, Tensor) and isinstance(targets, Tensor)
+    classifier = None
+    if "class_preservation" in cfg.names:
+        dataset = DATASET_CLASSIFIERS.get(config.data.name)
+        if dataset is None:
+            raise SampleQualityError(
+                f"class_preservation needs a classifier of {config.data.name}'s classes; shipped for fashion_edges"
+            )
+        try:
+            classifier = load_classifier(cfg.classifier_weights, dataset=dataset)
+        except (FileNotFoundError, ValueError) as error:
+            raise SampleQualityError(str(error)) from error
+    features = build_sample_quality(config, datamodule) if feature_metrics(list(cfg.names)) else None
+    return TranslationEvaluation(
+        list(cfg.names),
+        datamodule.to_model_space(inputs.clone()),
+        targets.float() / 255,
+        features,
+        classifier,
+        metric_prefix(cfg.extractor),
+    )
+
+
+def copy_input_outputs(evaluation: TranslationEvaluation, value_range: tuple[float, float]) -> Tensor:
+    """The baseline that outputs its input unchanged, in [0, 1] with the targets' channels."""
+    outputs = images_to_unit_range(evaluation.inputs, value_range)
+    channels = evaluation.targets.shape[1]
+    if outputs.shape[1] != channels:
+        outputs = outputs.mean(dim=1, keepdim=True).expand(-1, channels, -1, -1)
+    return outputs
+
+
+class TranslationMetrics(PeriodicEvaluation):
+    """Logs ``val/l1``, ``val/psnr``, ``val/ssim``, ``val/class_preservation`` and the feature metrics."""
+
+    def __init__(self, evaluation: TranslationEvaluation, every: int) -> None:
+        super().__init__(every)
+        self.evaluation = evaluation
+
+    def evaluate_and_log(self, trainer: L.Trainer, pl_module: L.LightningModule, step: int) -> None:
+        outputs = self.evaluation.translate(pl_module)
+        log_evaluation(trainer, self.evaluation.score(outputs, pl_module.device), step)
+
+
+BEST = {"l1": "min", "psnr": "max", "ssim": "max", "class_preservation": "max"}
+
+
+def translation_callbacks(
+    config: ExperimentConfig, datamodule: GANDataModule, checkpoint_dir: str | os.PathLike[str]
+) -> list[L.Callback]:
+    """The translation-metrics callback when ``metrics.names`` lists any metric, and ``best.ckpt`` on the first."""
+    cfg = config.metrics
+    if not cfg.names:
+        return []
+    evaluation = build_translation_evaluation(config, datamodule)
+    callbacks: list[L.Callback] = [TranslationMetrics(evaluation, cfg.every)]
+    if cfg.keep_best and cfg.every:
+        first = cfg.names[0]
+        key, mode = (
+            (f"val/{first}", BEST[first]) if first in BEST else (evaluation.prefix + first, METRICS[first].best[1])
+        )
+        callbacks.append(best_checkpoint(config, key, mode, checkpoint_dir))
+    return callbacks

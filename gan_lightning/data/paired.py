@@ -1,0 +1,245 @@
+"""Paired images for image-to-image translation (pix2pix, Isola et al. 2017): every target image B has its input A.
+
+Batches are ``(targets, inputs)``, both images in the generator's value range; G maps an input to its target,
+D judges (input, image) pairs. Two datasets:
+
+* ``paired_folder`` (your data): ``data_dir/A/`` and ``data_dir/B/`` holding files of the same names (the input
+  and the target), or, without those sub-folders, side-by-side images as pix2pix's datasets ship them (each file
+  twice as wide as high: the input on the left, the target on the right). Every pair is decoded once at start-up
+  and held in memory as ``uint8`` (pix2pix's sets are hundreds to a few thousand pairs); names without a partner,
+  pairs of different sizes and unreadable files are one-line errors (unreadable files are skipped with a warning
+  under ``data.on_corrupt=skip``).
+* ``fashion_edges`` (the offline demo): Fashion-MNIST images, zero-padded to 32 px, as targets, and their edge
+  maps as inputs, the way pix2pix's edges->shoes/handbags sets were made from photos. The operator (documented
+  in :func:`sobel_edges`): the Sobel gradient magnitude of the image in [0, 1], 1 where it exceeds
+  :data:`EDGE_THRESHOLD`, else 0. Fashion-MNIST has sneakers, bags and boots like pix2pix's sets, ships offline
+  (Debian's ``dataset-fashion-mnist``) and has labels, so whether a translation keeps the class is measurable.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+
+import torch
+import torch.nn.functional as F
+import torchvision.transforms.v2.functional as TF
+from PIL import Image
+from torch import Tensor
+
+from gan_lightning.data.base import DataUnavailableError, ImageDataModule, check_resolution
+from gan_lightning.data.image_files import PIL_MODES, UNREADABLE, check_header
+from gan_lightning.data.image_folder import iter_image_files, normalize_extensions
+from gan_lightning.data.mnist import FashionMNISTDataModule
+
+PAIRED_RESOLUTIONS = (32, 64, 128, 256)
+"""Powers of two: the U-Net halves the side down to 1 pixel."""
+EDGE_THRESHOLD = 0.5
+"""Sobel gradient magnitude (of an image in [0, 1]) above which a pixel is an edge."""
+
+
+def sobel_edges(images: Tensor, threshold: float = EDGE_THRESHOLD) -> Tensor:
+    """``uint8`` grey images ``(N, 1, H, W)`` -> their edge maps, ``uint8`` 0 or 255, same shape.
+
+    The horizontal and vertical Sobel filters ([1, 2, 1] smoothing times a [-1, 0, 1] difference) of the image
+    in [0, 1], zero-padded by one pixel; a pixel is an edge when the gradient magnitude exceeds ``threshold``.
+    """
+    pixels = images.float() / 255
+    kx = torch.tensor([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]])
+    kernels = torch.stack([kx, kx.T]).unsqueeze(1)
+    gradients = F.conv2d(pixels, kernels, padding=1)
+    magnitude = gradients.square().sum(dim=1, keepdim=True).sqrt()
+    return (magnitude > threshold).to(torch.uint8) * 255
+
+
+class PairedDataModule(ImageDataModule):
+    """Targets (``data``) and their ``inputs``, both ``uint8`` ``(N, C, R, R)``; batches are ``(targets, inputs)``."""
+
+    has_classes = False
+
+    def __init__(self, batch_size: int, seed: int, value_range: tuple[float, float], device: str = "cpu") -> None:
+        super().__init__(batch_size, seed, value_range, device)
+        self.inputs: Tensor | None = None
+        self.input_channels = 1
+
+    @property
+    def condition_shape(self) -> tuple[int, ...]:
+        return (self.input_channels, *self.data_shape[1:])
+
+    def training_conditions(self) -> Tensor:
+        self.setup()
+        assert self.inputs is not None, f"{type(self).__name__}.load() must set inputs"
+        return self.inputs
+
+    def evaluation_inputs(self, split: str) -> Tensor:
+        """The inputs of :meth:`evaluation_images` (the targets), pair by pair."""
+        if split != "train":
+            raise DataUnavailableError(f"metrics.real_split={split!r} is not available here; allowed: train")
+        return self.training_conditions()
+
+
+class FashionEdgesDataModule(PairedDataModule):
+    """Fashion-MNIST targets at ``resolution`` (32 or 64) with their :func:`sobel_edges` as inputs."""
+
+    splits = ("train", "test")
+
+    def __init__(
+        self,
+        batch_size: int,
+        seed: int,
+        value_range: tuple[float, float],
+        resolution: int = 32,
+        data_dir: str = "data",
+        download: bool = False,
+        device: str = "cpu",
+    ) -> None:
+        super().__init__(batch_size, seed, value_range, device)
+        check_resolution("fashion_edges", resolution, (32, 64))
+        self.fashion = FashionMNISTDataModule(batch_size, seed, value_range, resolution, data_dir, download, device)
+
+    @property
+    def data_shape(self) -> tuple[int, ...]:
+        return self.fashion.data_shape
+
+    def unavailable(self) -> str | None:
+        return self.fashion.unavailable()
+
+    def prepare_data(self) -> None:
+        self.fashion.prepare_data()
+
+    def load(self) -> Tensor:
+        images = self.fashion.load()
+        self.labels = self.fashion.labels
+        self.inputs = sobel_edges(images)
+        return images
+
+    def evaluation_images(self, split: str) -> Tensor:
+        return self.fashion.evaluation_images(split) if split == "test" else super().evaluation_images(split)
+
+    def evaluation_inputs(self, split: str) -> Tensor:
+        return sobel_edges(self.evaluation_images("test")) if split == "test" else super().evaluation_inputs(split)
+
+    def evaluation_labels(self, split: str) -> Tensor:
+        return self.fashion.evaluation_labels(split) if split == "test" else super().evaluation_labels(split)
+
+
+class PairedFolderDataModule(PairedDataModule):
+    """Pairs from ``data_dir/A`` + ``data_dir/B`` (same file names) or side-by-side files; see the module docstring."""
+
+    def __init__(
+        self,
+        data_dir: str,
+        batch_size: int,
+        seed: int,
+        value_range: tuple[float, float],
+        resolution: int = 256,
+        channels: int = 3,
+        extensions: tuple[str, ...] = (".png", ".jpg", ".jpeg"),
+        on_corrupt: str = "skip",
+        device: str = "cpu",
+    ) -> None:
+        super().__init__(batch_size, seed, value_range, device)
+        check_resolution("paired_folder", resolution, PAIRED_RESOLUTIONS)
+        self.data_dir = data_dir
+        self.resolution = resolution
+        self.channels = self.input_channels = channels
+        self.extensions = normalize_extensions(extensions)
+        self.on_corrupt = on_corrupt
+
+    @property
+    def data_shape(self) -> tuple[int, ...]:
+        return (self.channels, self.resolution, self.resolution)
+
+    @property
+    def side_by_side(self) -> bool:
+        return not all(os.path.isdir(os.path.join(self.data_dir, side)) for side in ("A", "B"))
+
+    def _pairs(self) -> list[tuple[str, str | None]]:
+        """``(input file, target file)``, or ``(side-by-side file, None)``; raises on names without a partner."""
+        if self.side_by_side:
+            return [(path, None) for path in iter_image_files(self.data_dir, self.extensions)]
+        names = {side: _relative_files(os.path.join(self.data_dir, side), self.extensions) for side in ("A", "B")}
+        for side, other in (("A", "B"), ("B", "A")):
+            alone = sorted(names[side] - names[other])
+            if alone:
+                more = f" and {len(alone) - 1} more" if len(alone) > 1 else ""
+                raise DataUnavailableError(
+                    f"{os.path.join(self.data_dir, side, alone[0])} has no file of the same name in "
+                    f"{os.path.join(self.data_dir, other)}{more}; every input needs its target"
+                )
+        return [(os.path.join(self.data_dir, "A", n), os.path.join(self.data_dir, "B", n)) for n in sorted(names["A"])]
+
+    def unavailable(self) -> str | None:
+        if not os.path.isdir(self.data_dir):
+            return (
+                f"data.data_dir={self.data_dir!r} is not a folder; point it at A/ and B/ folders or side-by-side pairs"
+            )
+        try:
+            pairs = self._pairs()
+        except DataUnavailableError as error:
+            return str(error)
+        if not pairs:
+            return f"data.data_dir={self.data_dir!r} holds no image pairs ({', '.join(self.extensions)})"
+        return None
+
+    def load(self) -> Tensor:
+        problem = self.unavailable()
+        if problem:
+            raise DataUnavailableError(problem)
+        inputs, targets, skipped = [], [], []
+        for first, second in self._pairs():
+            try:
+                pair = self._decode(first, second)
+            except _UnreadablePairError as error:
+                if self.on_corrupt == "error":
+                    raise DataUnavailableError(f"{error}; remove it or set data.on_corrupt=skip") from error
+                skipped.append(str(error))
+                continue
+            inputs.append(pair[0])
+            targets.append(pair[1])
+        if skipped:
+            warnings.warn(f"skipping {len(skipped)} unreadable pair(s): {'; '.join(skipped[:5])}", stacklevel=2)
+        if not targets:
+            raise DataUnavailableError(f"none of the image pairs under {self.data_dir} can be read")
+        self.inputs = torch.stack(inputs)
+        return torch.stack(targets)
+
+    def _decode(self, first: str, second: str | None) -> tuple[Tensor, Tensor]:
+        for path in (first, second):
+            reason = None if path is None else check_header(path)
+            if reason is not None:
+                raise _UnreadablePairError(f"cannot read image {path} ({reason})")
+        try:
+            with Image.open(first) as image:
+                left = image.convert(PIL_MODES[self.channels])
+            if second is None:
+                width, height = left.size
+                if width != 2 * height:
+                    raise DataUnavailableError(
+                        f"{first} is {width}x{height}; a side-by-side pair is twice as wide as high "
+                        "(or put inputs in A/ and targets in B/)"
+                    )
+                halves = (left.crop((0, 0, height, height)), left.crop((height, 0, width, height)))
+            else:
+                with Image.open(second) as image:
+                    right = image.convert(PIL_MODES[self.channels])
+                if left.size != right.size:
+                    raise DataUnavailableError(
+                        f"{first} is {left.size[0]}x{left.size[1]} but {second} is {right.size[0]}x{right.size[1]}; "
+                        "a pair must have one size"
+                    )
+                halves = (left, right)
+        except UNREADABLE as error:
+            raise _UnreadablePairError(f"cannot read image {first} ({type(error).__name__}: {error})") from error
+        size = [self.resolution, self.resolution]
+        return tuple(TF.pil_to_tensor(TF.resize(half, size, antialias=True)) for half in halves)  # type: ignore[return-value]
+
+
+class _UnreadablePairError(Exception):
+    """A file of a pair cannot be decoded (its message names the file)."""
+
+
+def _relative_files(root: str, extensions: tuple[str, ...]) -> set[str]:
+    return (
+        {os.path.relpath(path, root) for path in iter_image_files(root, extensions)} if os.path.isdir(root) else set()
+    )
