@@ -43,8 +43,8 @@ def test_defaults_then_files_then_overrides(tmp_path: Path) -> None:
             "invalid value 'wgan' for config key 'loss.name'; allowed: one of minimax, non_saturating",
         ),
         (
-            ["generator.arch=unet"],
-            "invalid value 'unet' for config key 'generator.arch'; allowed: one of mlp, dcgan",
+            ["generator.arch=stylegan"],
+            "invalid value 'stylegan' for config key 'generator.arch'; allowed: one of mlp, dcgan",
         ),
         (["discriminator.norm=layer"], "invalid value 'layer' for config key 'discriminator.norm'"),
         (

@@ -23,7 +23,7 @@ def _split(digits: tuple[torch.Tensor, torch.Tensor]) -> dict[str, tuple[torch.T
     """Three disjoint parts: real training images (the CAS baseline), the 'generated' ones, the test images."""
     images, labels = digits  # sorted by class: split a seeded permutation
     order = torch.randperm(len(images), generator=torch.Generator().manual_seed(0))
-    parts = {"train": order[:1000], "generated": order[1000:2000], "test": order[2000:3000]}
+    parts = {"train": order[:1500], "generated": order[1500:3000], "test": order[3000:4000]}
     return {name: (images[part], labels[part]) for name, part in parts.items()}
 
 
@@ -35,7 +35,7 @@ def test_class_accuracy_and_cas_of_perfect_and_label_ignoring_generators(digits)
         *parts["test"],
         *parts["train"],
         num_classes=10,
-        cas=CASSettings(epochs=3),
+        cas=CASSettings(epochs=4),
     )
     images, labels = parts["generated"]
     perfect = scores.evaluate(images.float() / 255, labels)
