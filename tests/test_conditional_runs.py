@@ -97,6 +97,7 @@ def test_unconditional_checkpoints_reject_class_sampling_and_metrics(
 @pytest.mark.skipif(
     not DEBIAN_FASHION.is_dir(), reason=f"{DEBIAN_FASHION} absent: apt-get install dataset-fashion-mnist"
 )
+@pytest.mark.slow
 def test_fashion_config_trains_and_scores_cas(tmp_path: Path) -> None:
     """The shipped config with its quick overlay, shrunk further, on the real Fashion-MNIST; CAS at the end."""
     config = "cgan_fashion_mnist"

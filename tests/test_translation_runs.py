@@ -73,6 +73,7 @@ def test_without_the_adversarial_term_the_generator_ignores_the_discriminator(tm
 @pytest.mark.skipif(
     not DEBIAN_FASHION.is_dir(), reason=f"{DEBIAN_FASHION} absent: apt-get install dataset-fashion-mnist"
 )
+@pytest.mark.slow
 def test_pix2pix_fashion_edges_config_trains_and_scores(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     configs = ["--config", str(REPO / "configs" / "pix2pix_fashion_edges.yaml"),

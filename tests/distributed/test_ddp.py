@@ -71,7 +71,7 @@ CONDITIONAL = ["data.conditional=true", "generator.conditioning=embedding", "tra
 """A class-conditional run (projection D) with two critics and a gradient penalty: labels are sliced like the data."""
 
 
-@pytest.mark.parametrize("base", ["toy_ring", "quickstart", "rnn_sines", "cgan"])
+@pytest.mark.parametrize("base", ["toy_ring", "quickstart", "rnn_sines", pytest.param("cgan", marks=pytest.mark.slow)])
 def test_two_ranks_match_one_process_with_twice_the_batch(tmp_path: Path, base: str) -> None:
     # No batch norm anywhere (its statistics are per rank); everything else is world-size independent.
     # float64, because Adam turns float32 summation-order noise in near-zero gradients into lr-sized
@@ -103,6 +103,7 @@ def test_two_ranks_match_one_process_with_twice_the_batch(tmp_path: Path, base: 
             assert two == pytest.approx(one, rel=1e-4, abs=1e-6), name
 
 
+@pytest.mark.slow
 def test_pix2pix_ranks_stay_identical(tmp_path: Path) -> None:
     """Image translation under DDP: dropout masks differ per rank, the averaged gradients keep the weights equal."""
     write_pairs(tmp_path / "pairs", count=48)
