@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import warnings
+from collections.abc import Sequence
 
 import torch
 import torch.nn.functional as F
@@ -29,7 +30,7 @@ from torch import Tensor
 
 from gan_lightning.data.base import DataUnavailableError, ImageDataModule, check_resolution
 from gan_lightning.data.image_files import PIL_MODES, UNREADABLE, check_header
-from gan_lightning.data.image_folder import iter_image_files, normalize_extensions
+from gan_lightning.data.image_folder import IMAGE_EXTENSIONS, iter_image_files, normalize_extensions
 from gan_lightning.data.mnist import FashionMNISTDataModule
 
 PAIRED_RESOLUTIONS = (32, 64, 128, 256)
@@ -134,7 +135,7 @@ class PairedFolderDataModule(PairedDataModule):
         value_range: tuple[float, float],
         resolution: int = 256,
         channels: int = 3,
-        extensions: tuple[str, ...] = (".png", ".jpg", ".jpeg"),
+        extensions: Sequence[str] = IMAGE_EXTENSIONS,
         on_corrupt: str = "skip",
         device: str = "cpu",
     ) -> None:
