@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import pickle
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import lightning as L
@@ -18,6 +17,8 @@ import torch
 from lightning.pytorch.callbacks import ModelCheckpoint
 from lightning.pytorch.plugins.io import TorchCheckpointIO
 from torch import Tensor
+
+from gan_lightning.files import atomic_path
 
 if TYPE_CHECKING:
     from gan_lightning.module import GANModule
@@ -29,17 +30,10 @@ class AtomicCheckpointIO(TorchCheckpointIO):
     def save_checkpoint(self, checkpoint: dict[str, Any], path: Any, storage_options: Any | None = None) -> None:
         if storage_options is not None:
             raise TypeError("AtomicCheckpointIO does not take storage_options")
-        target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_name(f".{target.name}.tmp")
-        try:
-            with open(temporary, "wb") as stream:
-                torch.save(checkpoint, stream)
-                stream.flush()
-                os.fsync(stream.fileno())
-            os.replace(temporary, target)
-        finally:
-            temporary.unlink(missing_ok=True)
+        with atomic_path(path) as temporary, open(temporary, "wb") as stream:
+            torch.save(checkpoint, stream)
+            stream.flush()
+            os.fsync(stream.fileno())
 
 
 class GeneratorStepCheckpoint(ModelCheckpoint):
@@ -95,13 +89,19 @@ def read_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
 
 
 def load_module(path: str | os.PathLike[str], map_location: str = "cpu") -> GANModule:
-    """The trained :class:`GANModule` stored in a checkpoint, in eval mode."""
+    """The trained :class:`GANModule` stored in a checkpoint, in eval mode.
+
+    The module is rebuilt from the checkpoint's hyperparameters (config, kind of data, conditioning), so no dataset
+    is needed. Checkpoints written before kinds existed load too (:func:`gan_lightning.kinds.upgrade_hparams`);
+    anything else that does not fit is a :class:`CheckpointLoadError` naming the file.
+    """
+    from gan_lightning.kinds import upgrade_hparams
     from gan_lightning.module import GANModule
 
-    if not os.path.isfile(path):
-        raise CheckpointLoadError(f"checkpoint not found: {path}")
+    state = read_checkpoint(path)
     try:
-        module = GANModule.load_from_checkpoint(path, map_location=map_location, weights_only=False)
+        module = GANModule(**upgrade_hparams(state["hyper_parameters"]))
+        module.load_state_dict(state["state_dict"])
     except _READ_ERRORS as error:
         raise _unreadable(path, error) from error
-    return module.eval()
+    return module.to(map_location).eval()

@@ -19,14 +19,9 @@ from torch import Tensor
 from gan_lightning.callbacks.training_curves import Series
 from gan_lightning.checkpointing import load_module, read_checkpoint
 from gan_lightning.config.schema import ExperimentConfig
-from gan_lightning.data import TOY_STD, mode_centres
 from gan_lightning.metrics.class_coverage import COVERED_SHARE
-from gan_lightning.metrics.classifier import load_classifier
-from gan_lightning.metrics.toy_modes import high_quality_counts
 from gan_lightning.training import CONFIG_FILE
 
-CLASSIFIER_OF = {"mnist_embedded": "mnist", "mnist": "mnist", "fashion_mnist": "fashion_mnist"}
-"""Datasets whose generated images a shipped classifier can label (``gan_lightning/metrics/classifier.py``)."""
 PERIODIC_CHECKPOINT = re.compile(r"gen_step=(\d+)\.ckpt")
 
 
@@ -127,45 +122,28 @@ class ModeCounts:
 
 @dataclass(frozen=True)
 class ModeCounter:
+    """How a kind of data counts the modes of its samples (:meth:`DataKind.mode_counter`)."""
+
     labels: list[str]
     count: Callable[[Tensor], Tensor]
     """Samples in data space -> how many fall in each mode."""
     counted_by: str
 
 
-def mode_counter(data_name: str) -> ModeCounter | None:
-    """How to count the modes of generated ``data_name`` samples; ``None`` when there is no way here.
-
-    2D toy data: high-quality samples per mixture component (within 3 std, as ``toy/modes``).
-    MNIST-like data: the shipped classifier's predicted class.
-    """
-    if data_name.startswith("toy_"):
-        kind = data_name.removeprefix("toy_")
-        centres = mode_centres(kind)
-        return ModeCounter(
-            [f"({round(x, 2) + 0:g}, {round(y, 2) + 0:g})" for x, y in centres.tolist()],  # + 0 turns -0 into 0
-            lambda points: high_quality_counts(points, centres, TOY_STD[kind])[0],
-            f"high-quality samples (within 3 std of a {kind} mode)",
-        )
-    if data_name in CLASSIFIER_OF:
-        classifier = load_classifier(dataset=CLASSIFIER_OF[data_name])
-        return ModeCounter(
-            [str(label) for label in range(classifier.num_classes)],
-            lambda images: torch.bincount(classifier(images)[1].argmax(dim=1), minlength=classifier.num_classes),
-            f"the shipped {CLASSIFIER_OF[data_name]} classifier's predicted class",
-        )
-    return None
-
-
 def mode_counts(run_dir: str | Path, num_samples: int = 1000, seed: int = 0) -> ModeCounts | None:
-    """Generated samples per mode for every checkpoint, from the same seeded latents each time
-    (see :func:`mode_counter`); ``None`` for data whose modes cannot be counted here."""
-    counter = mode_counter(saved_config(run_dir).data.name)
+    """Generated samples per mode for every checkpoint, from the same seeded latents each time; ``None`` for data
+    whose modes cannot be counted here (the run's kind says how: :meth:`DataKind.mode_counter`) or samples that
+    need input data (image translation)."""
+    checkpoints = checkpoints_by_step(run_dir)
+    if not checkpoints:
+        return None
+    first = load_module(checkpoints[0][1])
+    counter = first.kind.mode_counter(first.cfg) if first.conditioning.samples_from_latents else None
     if counter is None:
         return None
     steps, rows = [], []
     with torch.no_grad():
-        for step, path in checkpoints_by_step(run_dir):
+        for step, path in checkpoints:
             module = load_module(path)
             samples = module.sample(num_samples, generator=torch.Generator().manual_seed(seed))
             rows.append(counter.count(module.to_data_space(samples).cpu()).double())

@@ -18,6 +18,7 @@ from lightning.pytorch.loggers.csv_logs import ExperimentWriter
 from lightning.pytorch.loggers.logger import rank_zero_experiment
 
 from gan_lightning.config.schema import ExperimentConfig
+from gan_lightning.files import atomic_path
 from gan_lightning.wandb_logging import build_wandb_logger
 
 LOGGERS = ("csv", "tensorboard", "wandb")
@@ -50,12 +51,10 @@ def drop_rows_after(metrics_csv: Path, step: int) -> None:
         reader = csv.DictReader(stream)
         fields = reader.fieldnames or []
         rows = [row for row in reader if not row.get("step") or float(row["step"]) <= step]
-    temporary = metrics_csv.with_name(f".{metrics_csv.name}.tmp")
-    with open(temporary, "w", newline="") as stream:
+    with atomic_path(metrics_csv) as temporary, open(temporary, "w", newline="") as stream:
         writer = csv.DictWriter(stream, fieldnames=fields)
         writer.writeheader()
         writer.writerows(rows)
-    os.replace(temporary, metrics_csv)
 
 
 def build_loggers(config: ExperimentConfig, run_dir: Path, wandb_run_id: str | None = None) -> list[Logger]:

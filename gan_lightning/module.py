@@ -24,18 +24,19 @@ Design choices a forker should know about:
 * **World-size independent noise.** Training latents come from one generator seeded identically
   on every rank; each rank draws the global batch and keeps its own slice. With the data loader's
   rank sharding, 2 processes x batch B see exactly the data and noise of 1 process x batch 2B.
-* **Class-conditional runs** (``data.conditional``) use the same loop: batches are ``(images, labels)``,
-  the labels of generated images are drawn like the noise (``train.fake_labels``), G and D are called
-  with labels, and an ACGAN discriminator's class logits add a cross-entropy to both losses.
-* **Image translation** (paired data, pix2pix) too: batches are ``(targets, inputs)``, G maps each input to
-  an image (its noise is dropout; ``latent_size`` 0), D judges (input, image) pairs, and ``loss.l1`` adds the
-  L1 distance to the target to G's loss.
+* **Kinds of data and conditioning are not decided here.** What a sample is (points, images, sequences, ...)
+  is the run's :class:`~gan_lightning.kinds.DataKind` (:attr:`kind`); what it is conditioned on (nothing,
+  class labels, an input image) is its :class:`~gan_lightning.conditioning.Conditioning`
+  (:attr:`conditioning`). The loop asks them: how a batch splits into samples and conditions, what generated
+  samples are conditioned on, how samples map back to data units. An ACGAN discriminator's class logits add
+  a cross-entropy to both losses and ``loss.l1`` adds the L1 distance to the real sample (pix2pix's target)
+  to G's loss, whatever the conditioning.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -46,11 +47,11 @@ from omegaconf import DictConfig, OmegaConf
 from torch import Tensor, nn
 
 from gan_lightning.augment import DiscriminatorAugment
+from gan_lightning.conditioning import Conditioning, build_conditioning
 from gan_lightning.config.schema import ExperimentConfig, OptimizerConfig
 from gan_lightning.data import VALUE_RANGES
-from gan_lightning.data.base import images_to_unit_range
-from gan_lightning.data.sequences import sequences_to_data_units
 from gan_lightning.ema import make_ema_copy, update_ema
+from gan_lightning.kinds import DataKind, build_kind
 from gan_lightning.losses import build_loss, gradient_penalty, r1_penalty
 from gan_lightning.networks import build_discriminator, build_generator
 from gan_lightning.rng import gather_rng_states, restore_rng_state, seed_all
@@ -83,64 +84,48 @@ class GANModule(L.LightningModule):
     Args:
         config: the experiment configuration (an :class:`ExperimentConfig` or its plain dict,
             as stored in a checkpoint's hyperparameters).
-        data_shape: shape of one real sample, e.g. ``(1, 28, 28)``, ``(2,)`` or ``(T, C)`` for sequences.
-        data_bounds: sequences only: the training set's per-feature (minimum, maximum), which maps
-            generated sequences back to data units; kept in the checkpoint's hyperparameters.
-        class_counts: class-conditional runs only: training images per class (their number is the
-            number of classes; their frequencies are ``train.fake_labels: data``); kept like ``data_bounds``.
-        condition_shape: paired data only: the shape of one input image G translates.
+        kind: the state of the run's kind of data (:meth:`DataKind.state`: its name, the sample shape and what
+            maps samples back to data units), kept in the checkpoint's hyperparameters.
+        conditioning: the state of what samples are conditioned on (:meth:`Conditioning.state`); unconditional
+            when None.
     """
 
     def __init__(
         self,
         config: Mapping[str, Any] | DictConfig,
-        data_shape: Sequence[int],
-        data_bounds: Sequence[Sequence[float]] | None = None,
-        class_counts: Sequence[int] | None = None,
-        condition_shape: Sequence[int] | None = None,
+        kind: Mapping[str, Any],
+        conditioning: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__()
         self.automatic_optimization = False
         cfg: ExperimentConfig = OmegaConf.merge(OmegaConf.structured(ExperimentConfig), config)  # type: ignore[assignment]
         self.cfg: ExperimentConfig = OmegaConf.to_object(cfg)  # type: ignore[assignment]
-        self.data_shape = tuple(int(d) for d in data_shape)
-        # Plain lists of floats: they are saved as hyperparameters (hparams.yaml, the checkpoint).
-        self.data_bounds = None if data_bounds is None else [[float(v) for v in side] for side in data_bounds]
-        self.class_counts = None if class_counts is None else [int(n) for n in class_counts]
-        self.condition_shape = None if condition_shape is None else tuple(int(d) for d in condition_shape)
+        self.kind: DataKind = build_kind(kind)
+        self.conditioning: Conditioning = build_conditioning(conditioning or {"name": "none"}, self.cfg)
         self.save_hyperparameters(
             {
                 "config": OmegaConf.to_container(cfg, resolve=True),
-                "data_shape": list(self.data_shape),
-                "data_bounds": self.data_bounds,
-                "class_counts": self.class_counts,
-                "condition_shape": None if self.condition_shape is None else list(self.condition_shape),
+                "kind": self.kind.state(),
+                "conditioning": self.conditioning.state(),
             }
         )
-        self.num_classes = len(self.class_counts) if self.class_counts else 0
-        self.generator = build_generator(cfg.generator, self.data_shape, self.num_classes, self.condition_shape)
-        self.discriminator = build_discriminator(
-            cfg.discriminator, self.data_shape, self.num_classes, self.condition_shape
-        )
+        network_args = self.conditioning.network_args()
+        self.generator = build_generator(cfg.generator, self.data_shape, **network_args)
+        self.discriminator = build_discriminator(cfg.discriminator, self.data_shape, **network_args)
         self.ema_generator = make_ema_copy(self.generator)
         self.adversarial_loss = build_loss(cfg.loss.name)
         # Only with a policy, so runs without augmentation keep their checkpoint keys.
         self.augment = DiscriminatorAugment(cfg.augment) if cfg.augment.policy else None
         self.value_range = VALUE_RANGES[cfg.generator.output_activation]
+        self.channels_last = cfg.train.channels_last and self.kind.channels_last
         noise_rng = torch.Generator().manual_seed(cfg.seed)
-        grid = cfg.train.num_samples_grid
-        if self.num_classes:
-            # One row per class, the same noise down every column: only the label changes along a column.
-            self.grid_columns = max(1, grid // self.num_classes)
-            noise = torch.randn(self.grid_columns, self.latent_size, generator=noise_rng)
-            self.register_buffer("fixed_noise", noise.repeat(self.num_classes, 1))
-            self.register_buffer("fixed_labels", torch.arange(self.num_classes).repeat_interleave(self.grid_columns))
-            counts = torch.tensor(self.class_counts, dtype=torch.float64)
-            self.register_buffer("label_probs", counts / counts.sum(), persistent=False)
-        else:
-            self.grid_columns = None
-            self.register_buffer("fixed_noise", torch.randn(grid, self.latent_size, generator=noise_rng))
-            self.fixed_labels = None
+        noise, conditions, self.grid_columns = self.conditioning.grid(
+            self.latent_size, cfg.train.num_samples_grid, noise_rng
+        )
+        self.register_buffer("fixed_noise", noise)
+        self._has_fixed_conditions = conditions is not None
+        if conditions is not None:  # saved as ``fixed_labels``, the name class-conditional checkpoints have used
+            self.register_buffer("fixed_labels", conditions)
         self._noise: torch.Generator | None = None
         self._noise_state_to_restore: Tensor | None = None
         self._rng_states_to_restore: list[dict[str, Any]] | None = None
@@ -148,6 +133,16 @@ class GANModule(L.LightningModule):
         self._unchecked_losses: list[tuple[int, Tensor]] = []
         self._grad_norms: dict[str, Tensor] = {}
         self._last_log: tuple[float, int] | None = None
+
+    @property
+    def fixed_conditions(self) -> Tensor | None:
+        """What the fixed grid's samples are conditioned on (a row per class), None when nothing is drawn for them."""
+        return self.get_buffer("fixed_labels") if self._has_fixed_conditions else None
+
+    @property
+    def data_shape(self) -> tuple[int, ...]:
+        """Shape of one sample as the networks see it, e.g. ``(1, 28, 28)``, ``(2,)`` or ``(T, C)``."""
+        return self.kind.data_shape
 
     # ------------------------------------------------------------------ counters
     @property
@@ -167,27 +162,18 @@ class GANModule(L.LightningModule):
 
     def training_latent(self, num: int) -> Tensor:
         """This rank's ``num`` latents: its slice of one global draw shared by all ranks."""
-        return self._slice_of_shared_draw(torch.randn, num, self.latent_size)
+        return self.shared_draw(torch.randn, num, self.latent_size)
 
-    def _slice_of_shared_draw(self, sampler: Callable[..., Tensor], num: int, *shape: int) -> Tensor:
+    def shared_draw(self, sampler: Callable[..., Tensor], num: int, *shape: int) -> Tensor:
         """This rank's ``num`` rows of one ``num * world`` draw from the noise RNG every rank holds.
 
-        What is drawn this way (latents, gradient-penalty mixing weights) makes W ranks x batch B train
-        exactly like one process x batch W*B.
+        What is drawn this way (latents, labels of generated samples, gradient-penalty mixing weights) makes W ranks
+        x batch B train exactly like one process x batch W*B.
         """
         assert self._noise is not None, "training draws are only available during fit"
         world, rank = self.trainer.world_size, self.global_rank
         rows = sampler((num * world, *shape), generator=self._noise, device=self.device)
         return rows[rank * num : (rank + 1) * num]
-
-    def training_labels(self, num: int) -> Tensor:
-        """This rank's ``num`` labels for generated images (``train.fake_labels``), drawn like the latents."""
-        return self._slice_of_shared_draw(self._draw_labels, num)
-
-    def _draw_labels(self, size: tuple[int], generator: torch.Generator, device: torch.device) -> Tensor:
-        if self.cfg.train.fake_labels == "data":
-            return torch.multinomial(self.label_probs.to(device), size[0], replacement=True, generator=generator)
-        return torch.randint(self.num_classes, size, generator=generator, device=device)
 
     def latent(self, num: int, generator: torch.Generator | None = None) -> Tensor:
         """Standard-normal latent codes on this module's device."""
@@ -196,51 +182,27 @@ class GANModule(L.LightningModule):
             return torch.randn(shape, device=self.device)
         return torch.randn(shape, generator=generator, device=generator.device).to(self.device)
 
-    def random_labels(self, num: int, generator: torch.Generator | None = None) -> Tensor:
-        """Class labels drawn uniformly (sampling and metrics ask for every class equally often)."""
-        device = generator.device if generator is not None else self.device
-        return torch.randint(self.num_classes, (num,), generator=generator, device=device).to(self.device)
-
     @torch.no_grad()
     def sample(
         self,
         num: int | None = None,
         *,
         noise: Tensor | None = None,
-        labels: Tensor | None = None,
-        inputs: Tensor | None = None,
+        condition: Tensor | None = None,
         generator: torch.Generator | None = None,
         use_ema: bool = True,
         batch_size: int = 500,
     ) -> Tensor:
         """Generated samples in the networks' space, in eval mode, batch by batch.
 
-        Give either ``noise`` (e.g. :attr:`fixed_noise`) or ``num`` (drawn with ``generator``,
-        so callers can sample without consuming the training RNG). A class-conditional generator
-        makes one sample of class ``labels[i]`` per row; without ``labels``, ``num`` samples get labels
-        drawn uniformly with ``generator`` after the noise. A translation generator maps ``inputs`` (images in
-        the networks' value range) one to one.
+        Give either ``noise`` (e.g. :attr:`fixed_noise`) or ``num`` (drawn with ``generator``, so callers can
+        sample without consuming the training RNG), and ``condition``: what each sample is conditioned on (a class
+        label per row, an input image per row for image translation). The conditioning fills in what is left out
+        (drawn with ``generator`` after the noise) or says in one line what it needs
+        (:meth:`Conditioning.complete`).
         """
-        if self.condition_shape is not None:
-            if inputs is None:
-                raise ValueError("an image-translation generator needs inputs")
-            noise = torch.empty(len(inputs), 0) if noise is None else noise
-            return self._sample_batches(noise, inputs.to(self.device, self.dtype), use_ema, batch_size)
-        if noise is None:
-            if num is None:
-                raise ValueError("sample() needs num or noise")
-            noise = self.latent(num, generator)
-            if self.num_classes and labels is None:
-                labels = self.random_labels(num, generator)
-        if self.num_classes and labels is None:
-            raise ValueError("a class-conditional generator needs labels with its noise")
-        if labels is not None:
-            if not self.num_classes:
-                raise ValueError("labels given, but this generator is not class-conditional")
-            labels = labels.to(self.device)
-            if len(labels) != len(noise) or labels.min() < 0 or labels.max() >= self.num_classes:
-                raise ValueError(f"need one label in [0, {self.num_classes}) per latent; got {labels.tolist()[:8]}...")
-        return self._sample_batches(noise, labels, use_ema, batch_size)
+        noise, condition = self.conditioning.complete(self, num, noise, condition, generator)
+        return self._sample_batches(noise, condition, use_ema, batch_size)
 
     def _sample_batches(self, noise: Tensor, condition: Tensor | None, use_ema: bool, batch_size: int) -> Tensor:
         """``batch_size`` rows at a time through the (EMA) generator in eval mode."""
@@ -262,19 +224,15 @@ class GANModule(L.LightningModule):
         return network(latents) if condition is None else network(latents, condition)
 
     def to_data_space(self, samples: Tensor) -> Tensor:
-        """Images to pixel intensities in [0, 1]; sequences to data units (the inverse of the dataset's
-        min-max scaling); 2D points are multiplied back by ``data.scale``."""
-        if len(self.data_shape) == 3:
-            return images_to_unit_range(samples, self.value_range)
-        if self.data_bounds is not None:
-            return sequences_to_data_units(samples, self.value_range, self.data_bounds)
-        return samples.float() * self.cfg.data.scale
+        """Generated samples in data units, as the run's kind of data defines them (images: pixel intensities in
+        [0, 1]; sequences: the dataset's units; points: coordinates)."""
+        return self.kind.to_data_space(samples)
 
     # ------------------------------------------------------------------ training
     def configure_model(self) -> None:
         """Speed options applied once the module is on its device (Lightning calls this at setup)."""
         train = self.cfg.train
-        if train.channels_last and len(self.data_shape) == 3:
+        if self.channels_last:
             for network in (self.generator, self.discriminator, self.ema_generator):
                 network.to(memory_format=torch.channels_last)
         if train.compile and not getattr(self, "_compiled", False):
@@ -304,24 +262,22 @@ class GANModule(L.LightningModule):
         step = self.generator_step
         self._log_now = (step + 1) % train.log_every == 0
 
-        batch, conditions = (batch, None) if isinstance(batch, Tensor) else batch
-        if self.condition_shape is not None:  # paired data: the conditions are the input images
-            conditions = conditions.to(self.dtype)
-        batch = batch.to(self.dtype)  # float64 under precision=64-true
-        if train.channels_last and batch.dim() == 4:
-            batch = batch.contiguous(memory_format=torch.channels_last)
-        reals = batch.split(train.batch_size)
+        samples, conditions = self.conditioning.split_batch(batch, self.dtype)
+        samples = samples.to(self.dtype)  # float64 under precision=64-true
+        if self.channels_last:
+            samples = samples.contiguous(memory_format=torch.channels_last)
+        reals = samples.split(train.batch_size)
         # What each real sample is conditioned on (its class or its input image), cut like the samples.
         real_conditions = [None] * len(reals) if conditions is None else conditions.split(train.batch_size)
-        for index, (real, real_y) in enumerate(zip(reals, real_conditions, strict=True)):
+        for index, (real, real_condition) in enumerate(zip(reals, real_conditions, strict=True)):
             last = index == len(reals) - 1
-            fake_y = self.training_labels(real.shape[0]) if self.num_classes else real_y  # translation: the input
+            fake_condition = self.conditioning.training_conditions(self, real_condition, real.shape[0])
             with torch.set_grad_enabled(last):
-                fake = self.generate(self.generator, self.training_latent(real.shape[0]), fake_y)
+                fake = self.generate(self.generator, self.training_latent(real.shape[0]), fake_condition)
             d_stats = self._discriminator_update(
-                (real, real_y), (fake.detach(), fake_y), opt_d, step * train.n_critic + index
+                (real, real_condition), (fake.detach(), fake_condition), opt_d, step * train.n_critic + index
             )
-        g_loss, g_stats = self._generator_update(fake, fake_y, real, opt_g)
+        g_loss, g_stats = self._generator_update(fake, fake_condition, real, opt_g)
         if self.augment is not None:
             self.augment.end_generator_step(step + 1, lambda t: self.trainer.strategy.reduce(t, reduce_op="sum"))
 
@@ -334,15 +290,17 @@ class GANModule(L.LightningModule):
         if self._log_now:
             self._log_step(step + 1, {**d_stats, **g_stats})
 
-    def discriminate(self, images: Tensor, labels: Tensor | None = None) -> Tensor:
-        """D's logits on ``images`` (of classes ``labels``) after the augmentation policy, the same for real and
-        generated images."""
-        return self.discriminate_with_classes(images, labels)[0]
+    def discriminate(self, images: Tensor, condition: Tensor | None = None) -> Tensor:
+        """D's logits on ``images`` (conditioned on ``condition``) after the augmentation policy, the same for real
+        and generated images."""
+        return self.discriminate_with_classes(images, condition)[0]
 
-    def discriminate_with_classes(self, images: Tensor, labels: Tensor | None = None) -> tuple[Tensor, Tensor | None]:
+    def discriminate_with_classes(
+        self, images: Tensor, condition: Tensor | None = None
+    ) -> tuple[Tensor, Tensor | None]:
         """``(logits, class logits)``: the second is an ACGAN discriminator's classifier output, else None."""
         images = images if self.augment is None else self.augment(images)
-        output = self.discriminator(images) if labels is None else self.discriminator(images, labels)
+        output = self.discriminator(images) if condition is None else self.discriminator(images, condition)
         return output if isinstance(output, tuple) else (output, None)
 
     def _classification(self, class_logits: Tensor | None, labels: Tensor | None) -> Tensor | None:
@@ -358,27 +316,31 @@ class GANModule(L.LightningModule):
         optimizer: Any,
         update_index: int,
     ) -> dict[str, Tensor]:
-        (real, real_y), (fake, fake_y) = real_batch, fake_batch
+        (real, real_condition), (fake, fake_condition) = real_batch, fake_batch
         loss_cfg = self.cfg.loss
         use_r1 = loss_cfg.r1 > 0 and update_index % loss_cfg.r1_interval == 0
         # ``fake`` is detached, so this backward reaches D alone: G needs no freezing.
         if use_r1:  # R1 differentiates w.r.t. the un-augmented images, through the augmentation
             real = real.detach().requires_grad_(True)
-        real_logits, real_classes = self.discriminate_with_classes(real, real_y)
-        fake_logits, fake_classes = self.discriminate_with_classes(fake, fake_y)
+        real_logits, real_classes = self.discriminate_with_classes(real, real_condition)
+        fake_logits, fake_classes = self.discriminate_with_classes(fake, fake_condition)
         adversarial = self.adversarial_loss.discriminator_loss(real_logits, fake_logits)
         loss = adversarial
         stats = {"d_loss": adversarial.detach()}
-        classification = self._classification(real_classes, real_y)
+        classification = self._classification(real_classes, real_condition)
         if classification is not None:
-            classification = classification + self._classification(fake_classes, fake_y)
+            classification = classification + self._classification(fake_classes, fake_condition)
             loss = loss + classification
             stats["d_classification"] = classification.detach()
         if loss_cfg.gradient_penalty > 0:
-            alpha = self._slice_of_shared_draw(torch.rand, real.shape[0])
+            alpha = self.shared_draw(torch.rand, real.shape[0])
             # Interpolates between a real and a generated image are judged as the real image's class.
             gp = gradient_penalty(
-                lambda x: self.discriminate(x, real_y), real.detach(), fake, grad_scale=self._grad_scale(), alpha=alpha
+                lambda x: self.discriminate(x, real_condition),
+                real.detach(),
+                fake,
+                grad_scale=self._grad_scale(),
+                alpha=alpha,
             )
             loss = loss + loss_cfg.gradient_penalty * gp
             stats["gradient_penalty"] = gp.detach()
@@ -397,12 +359,12 @@ class GANModule(L.LightningModule):
         return stats
 
     def _generator_update(
-        self, fake: Tensor, labels: Tensor | None, real: Tensor, optimizer: Any
+        self, fake: Tensor, condition: Tensor | None, real: Tensor, optimizer: Any
     ) -> tuple[Tensor, dict[str, Tensor]]:
         """One G step; returns its total loss and the logged parts (``real``: the targets, for ``loss.l1``)."""
         loss_cfg = self.cfg.loss
         with frozen(self.discriminator):
-            logits, class_logits = self.discriminate_with_classes(fake, labels)
+            logits, class_logits = self.discriminate_with_classes(fake, condition)
             adversarial = self.adversarial_loss.generator_loss(logits)
             loss = loss_cfg.adversarial_weight * adversarial
             stats = {"g_loss": adversarial.detach()}
@@ -410,7 +372,7 @@ class GANModule(L.LightningModule):
                 l1 = (fake - real.detach()).abs().mean()
                 loss = loss + loss_cfg.l1 * l1
                 stats["g_l1"] = l1.detach()
-            classification = self._classification(class_logits, labels)
+            classification = self._classification(class_logits, condition)
             if classification is not None:
                 loss = loss + classification
                 stats["g_classification"] = classification.detach()

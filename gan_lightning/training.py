@@ -20,12 +20,8 @@ import lightning as L
 import torch
 from lightning.pytorch.utilities import rank_zero_only
 
-from gan_lightning.callbacks import SampleImages, ToyModeMetrics, TrainingCurves, WandbRunId
-from gan_lightning.callbacks.class_scores import class_score_callbacks
+from gan_lightning.callbacks import SampleImages, TrainingCurves, WandbRunId
 from gan_lightning.callbacks.progress import GeneratorStepProgressBar
-from gan_lightning.callbacks.sample_quality import sample_quality_callbacks
-from gan_lightning.callbacks.sequence_metrics import sequence_quality_callbacks
-from gan_lightning.callbacks.translation_metrics import translation_callbacks
 from gan_lightning.callbacks.wandb_run import WANDB_RUN_ID_KEY
 from gan_lightning.checkpointing import (
     AtomicCheckpointIO,
@@ -33,15 +29,11 @@ from gan_lightning.checkpointing import (
     GeneratorStepCheckpoint,
     read_checkpoint,
 )
+from gan_lightning.conditioning import CONDITIONINGS, Conditioning
 from gan_lightning.config import ConfigError, ExperimentConfig, load_config, to_yaml
-from gan_lightning.data import (
-    TOY_STD,
-    GANDataModule,
-    SequenceDataModule,
-    Toy2DDataModule,
-    build_datamodule,
-    mode_centres,
-)
+from gan_lightning.data import GANDataModule, build_datamodule
+from gan_lightning.files import write_text_atomically
+from gan_lightning.kinds import DataKind, kind_class
 from gan_lightning.loggers import build_loggers, drop_rows_after
 from gan_lightning.metrics.inception import InceptionWeightsError
 from gan_lightning.metrics.sample_quality import SampleQualityError
@@ -164,35 +156,28 @@ def new_run_dir(config: ExperimentConfig) -> Path:
     return run_dir
 
 
-def write_text_atomically(path: Path, text: str) -> None:
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, path)
-
-
 STRIP_PAIRS = 8
 """Pairs in a translation run's sample strip."""
 
 
 def build_callbacks(config: ExperimentConfig, run_dir: Path, datamodule: GANDataModule) -> list[L.Callback]:
-    steps_per_generator_step = config.train.n_critic + 1
-    centres = None
+    """Checkpoints, the kind's pictures and its own callbacks, the training curves and the wandb run id."""
+    kind = kind_class(datamodule.kind_name)
+    pairs = conditioning_class(datamodule).picture_pairs(datamodule, min(config.train.num_samples_grid, STRIP_PAIRS))
     callbacks: list[L.Callback] = [
-        GeneratorStepCheckpoint(run_dir / "checkpoints", config.train.checkpoint_every, steps_per_generator_step)
+        GeneratorStepCheckpoint(run_dir / "checkpoints", config.train.checkpoint_every, config.train.n_critic + 1),
+        *kind.callbacks(config, datamodule),
+        SampleImages(run_dir / "samples", config.train.sample_every, pairs=pairs),
+        TrainingCurves(run_dir / "curves.png"),
     ]
-    if isinstance(datamodule, Toy2DDataModule):
-        centres = mode_centres(datamodule.kind)
-        callbacks.append(ToyModeMetrics(config.train.sample_every, centres, TOY_STD[datamodule.kind]))
-    pairs = None
-    if datamodule.condition_shape is not None:  # a strip of input | output | target for the first training pairs
-        count = min(config.train.num_samples_grid, STRIP_PAIRS)
-        inputs = datamodule.evaluation_inputs("train")[:count]
-        pairs = (datamodule.to_model_space(inputs.clone()), datamodule.evaluation_images("train")[:count])
-    callbacks.append(SampleImages(run_dir / "samples", config.train.sample_every, centres, pairs=pairs))
-    callbacks.append(TrainingCurves(run_dir / "curves.png"))
     if "wandb" in config.run.loggers:
         callbacks.append(WandbRunId())
     return callbacks
+
+
+def conditioning_class(datamodule: GANDataModule) -> type[Conditioning]:
+    """The conditioning a DataModule's batches carry (its ``conditioning_name``)."""
+    return CONDITIONINGS[datamodule.conditioning_name]
 
 
 DDP_STRATEGY = "ddp_find_unused_parameters_true"
@@ -265,27 +250,22 @@ def prepare_data(config: ExperimentConfig) -> GANDataModule:
 
 
 def build_module(config: ExperimentConfig, datamodule: GANDataModule) -> GANModule:
+    """The module for a loaded DataModule: its kind and conditioning, rebuilt from their states as a checkpoint
+    rebuilds them."""
+    kind: DataKind = kind_class(datamodule.kind_name).from_datamodule(datamodule, config)
+    conditioning = conditioning_class(datamodule).from_datamodule(datamodule, config)
     try:
-        class_counts = datamodule.class_counts() if datamodule.conditional else None
-        return GANModule(
-            config, datamodule.data_shape, datamodule.data_bounds, class_counts, datamodule.condition_shape
-        )
+        return GANModule(config, kind.state(), conditioning.state())
     except ValueError as error:
         raise ConfigError(f"invalid network configuration: {error}") from error
 
 
 def build_metric_callbacks(config: ExperimentConfig, datamodule: GANDataModule, run_dir: Path) -> list[L.Callback]:
-    """The ``metrics.*`` callbacks, built before the run directory exists: a missing extractor, weights
-    file or test split is a one-line ConfigError and leaves nothing written."""
-    if isinstance(datamodule, SequenceDataModule):
-        return sequence_quality_callbacks(config, datamodule, run_dir)
+    """The ``metrics.*`` callbacks of the run's kind and conditioning, built before the run directory exists: a
+    missing extractor, weights file or test split is a one-line ConfigError and leaves nothing written."""
     try:
-        if datamodule.condition_shape is not None:
-            return translation_callbacks(config, datamodule, run_dir / "checkpoints")
-        return [
-            *sample_quality_callbacks(config, datamodule, run_dir / "checkpoints"),
-            *class_score_callbacks(config, datamodule, run_dir / "checkpoints"),
-        ]
+        conditioning = conditioning_class(datamodule)
+        return conditioning.metric_callbacks(kind_class(datamodule.kind_name), config, datamodule, run_dir)
     except (InceptionWeightsError, SampleQualityError) as error:
         raise ConfigError(str(error)) from error
 

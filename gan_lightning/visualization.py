@@ -1,5 +1,6 @@
 """Pictures of samples: image grids, 2D scatter plots over the mixture's mode centres, line plots of
-sequences, latent interpolations and a montage of a run's grids."""
+sequences, latent interpolations and a montage of a run's grids. Which one a run's samples get is its kind of
+data's choice (:meth:`gan_lightning.kinds.DataKind.draw`)."""
 
 from __future__ import annotations
 
@@ -64,27 +65,6 @@ def save_sequences(
     figure.tight_layout()
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path)
-
-
-def save_samples(
-    samples: Tensor,
-    path: str | os.PathLike[str],
-    centres: Tensor | None = None,
-    title: str = "",
-    nrow: int | None = None,
-) -> None:
-    """Grid for images ``(N, C, H, W)`` in [0, 1] (``nrow`` images per row, default about square), scatter
-    plot for 2D points ``(N, 2)``, line plots for sequences ``(N, T, C)``."""
-    if samples.dim() == 4:
-        save_image_grid(samples, path, nrow=nrow)
-    elif samples.dim() == 3:
-        save_sequences(samples, path, title)
-    elif samples.dim() == 2 and samples.shape[1] == 2:
-        save_scatter(samples, path, centres, title)
-    else:
-        raise ValueError(
-            f"cannot draw samples of shape {tuple(samples.shape)}; expected (N, C, H, W), (N, T, C) or (N, 2)"
-        )
 
 
 def slerp(start: Tensor, end: Tensor, steps: int) -> Tensor:

@@ -25,6 +25,7 @@ from typing import Any
 
 from gan_lightning.config.loading import validation_rules
 from gan_lightning.config.schema import ExperimentConfig
+from gan_lightning.files import write_text_atomically
 
 OUT = Path(__file__).resolve().parents[1] / "docs" / "CONFIG.md"
 HEADER = """# Config reference
@@ -136,10 +137,7 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         print(f"{OUT} is up to date")
         return 0
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    temporary = OUT.with_name(f".{OUT.name}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    temporary.replace(OUT)
+    write_text_atomically(OUT, text)
     print(f"wrote {OUT}")
     return 0
 

@@ -20,10 +20,7 @@ import time
 
 from gan_lightning.data import DataUnavailableError, FashionMNISTDataModule, MNISTDataModule
 from gan_lightning.data.idx import IdxFormatError
-from gan_lightning.metrics.classifier import SHIPPED_WEIGHTS, save_classifier, train_classifier
-
-WEIGHTS_NAME = {"mnist_embedded": "mnist", "mnist": "mnist", "fashion_mnist": "fashion_mnist"}
-"""Which classifier each dataset trains: the 5,000 embedded digits and the full set are both MNIST."""
+from gan_lightning.metrics.classifier import CLASSIFIER_OF, SHIPPED_WEIGHTS, save_classifier, train_classifier
 
 DEFAULT_EPOCHS = {"mnist_embedded": 15, "mnist": 5, "fashion_mnist": 5}
 """Epochs by dataset: the 4,500 embedded training digits need more passes than 54,000 images, and five
@@ -46,7 +43,7 @@ def datamodule(args: argparse.Namespace) -> MNISTDataModule:
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--dataset", required=True, choices=list(WEIGHTS_NAME))
+    parser.add_argument("--dataset", required=True, choices=list(DEFAULT_EPOCHS))
     parser.add_argument("--data-dir", default="data", help="folder with the idx files (mnist, fashion_mnist)")
     parser.add_argument("--download", action="store_true", help="let torchvision fetch missing files into --data-dir")
     parser.add_argument("--epochs", type=int, help=f"passes over the training images (default: {DEFAULT_EPOCHS})")
@@ -57,7 +54,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    name = WEIGHTS_NAME[args.dataset]
+    name = CLASSIFIER_OF[args.dataset]  # the 5,000 embedded digits and the full set both train MNIST's
     out = args.out or SHIPPED_WEIGHTS[name]
     epochs = args.epochs if args.epochs is not None else DEFAULT_EPOCHS[args.dataset]
     data = datamodule(args)

@@ -10,20 +10,12 @@ from torch import Tensor
 from torch.utils.data import Dataset
 
 from gan_lightning.callbacks.metric_logging import PeriodicEvaluation, log_evaluation
-from gan_lightning.callbacks.sample_quality import best_checkpoint, generated_images, generated_labels
+from gan_lightning.callbacks.sample_quality import best_checkpoint, generated_images
 from gan_lightning.config.schema import ExperimentConfig
 from gan_lightning.data import GANDataModule
 from gan_lightning.metrics.class_scores import CLASS_SCORES, CASSettings, ClassScores
-from gan_lightning.metrics.classifier import load_classifier
+from gan_lightning.metrics.classifier import dataset_classifier
 from gan_lightning.metrics.sample_quality import SampleQualityError
-
-DATASET_CLASSIFIERS = {
-    "mnist_embedded": "mnist",
-    "mnist": "mnist",
-    "fashion_mnist": "fashion_mnist",
-    "fashion_edges": "fashion_mnist",
-}
-"""The shipped classifier that judges class accuracy (and class preservation of translations), by ``data.name``."""
 
 
 def _as_tensor(images: Tensor | Dataset[Tensor]) -> Tensor:
@@ -42,16 +34,7 @@ def build_class_scores(config: ExperimentConfig, datamodule: GANDataModule) -> C
         raise SampleQualityError(f"metrics {names} score class-conditional generators; set data.conditional=true")
     classifier = None
     if "class_accuracy" in names:
-        dataset = DATASET_CLASSIFIERS.get(config.data.name)
-        if dataset is None:
-            raise SampleQualityError(
-                f"class_accuracy needs a classifier of {config.data.name}'s classes; shipped for "
-                f"{', '.join(DATASET_CLASSIFIERS)} (intra_fid and cas need none)"
-            )
-        try:
-            classifier = load_classifier(cfg.classifier_weights, dataset=dataset)
-        except (FileNotFoundError, ValueError) as error:
-            raise SampleQualityError(str(error)) from error
+        classifier = dataset_classifier(config.data.name, cfg.classifier_weights, "class_accuracy")
     if "cas" in names and cfg.real_split != "test":
         raise SampleQualityError("cas tests its classifiers on real held-out images: set metrics.real_split=test")
     counts = datamodule.class_counts()
@@ -92,8 +75,7 @@ def evaluate_class_scores(
     evaluator: ClassScores, module: L.LightningModule, num: int, seed: int, use_ema: bool = True
 ) -> dict[str, float]:
     """The scores of ``num`` samples of ``module`` from the evaluation latents and classes of ``seed``."""
-    labels = generated_labels(module, num, seed)
-    assert labels is not None, "class scores need a class-conditional generator"
+    labels = module.conditioning.evaluation_conditions(num, seed)
     images = generated_images(module, num, seed, use_ema)(range(num))
     return evaluator.evaluate(images, labels)
 

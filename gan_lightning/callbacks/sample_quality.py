@@ -75,27 +75,17 @@ def build_sample_quality(config: ExperimentConfig, datamodule: GANDataModule) ->
     return evaluator
 
 
-def generated_labels(module: L.LightningModule, num: int, seed: int) -> Tensor | None:
-    """The classes ``num`` evaluation samples are asked for (None for an unconditional generator): each class
-    equally often (``train.fake_labels: uniform``) or a seeded draw from the training set's class frequencies."""
-    if not module.num_classes:
-        return None
-    if module.cfg.train.fake_labels == "data":
-        probs = torch.tensor(module.class_counts, dtype=torch.float64)
-        return torch.multinomial(probs, num, replacement=True, generator=torch.Generator().manual_seed(seed))
-    return torch.arange(num) % module.num_classes
-
-
 def generated_images(module: L.LightningModule, num: int, seed: int, use_ema: bool = True) -> Callable[[range], Tensor]:
     """``indices -> samples in data space`` (images in [0, 1]) from one fixed draw of ``num`` latents (the same
-    on every rank and call), of the classes :func:`generated_labels` gives for a class-conditional generator."""
+    on every rank and call), conditioned on what the run's conditioning asks evaluation for
+    (:meth:`Conditioning.evaluation_conditions`: for a class-conditional generator, its classes)."""
     noise = torch.randn((num, module.latent_size), generator=torch.Generator().manual_seed(seed))
-    labels = generated_labels(module, num, seed)
+    conditions = module.conditioning.evaluation_conditions(num, seed)
 
     def generate(indices: range) -> Tensor:
         chunk = noise[indices.start : indices.stop]
-        chunk_labels = None if labels is None else labels[indices.start : indices.stop]
-        samples = module.sample(noise=chunk, labels=chunk_labels, batch_size=len(chunk), use_ema=use_ema)
+        condition = None if conditions is None else conditions[indices.start : indices.stop]
+        samples = module.sample(noise=chunk, condition=condition, batch_size=len(chunk), use_ema=use_ema)
         return module.to_data_space(samples)
 
     return generate
@@ -120,7 +110,7 @@ class SampleQualityMetrics(PeriodicEvaluation):
 
     def evaluate(self, pl_module: L.LightningModule) -> dict[str, float]:
         generate = generated_images(pl_module, self.num_generated, self.seed)
-        labels = generated_labels(pl_module, self.num_generated, self.seed)
+        labels = pl_module.conditioning.evaluation_conditions(self.num_generated, self.seed)
         values = self.evaluator.evaluate(generate, self.num_generated, pl_module.device, labels)
         return {f"{self.prefix}{name}": value for name, value in values.items()}
 

@@ -25,9 +25,9 @@ class ToyModeMetrics(L.Callback):
         self.std = std
         self.num_samples = num_samples
 
-    def evaluate(self, pl_module: L.LightningModule) -> dict[str, float]:
+    def evaluate(self, pl_module: L.LightningModule, use_ema: bool = True) -> dict[str, float]:
         noise_rng = torch.Generator().manual_seed(pl_module.cfg.seed + 1)
-        samples = pl_module.to_data_space(pl_module.sample(self.num_samples, generator=noise_rng))
+        samples = pl_module.to_data_space(pl_module.sample(self.num_samples, generator=noise_rng, use_ema=use_ema))
         metrics = toy_mode_metrics(samples, self.centres, self.std)
         return {
             "toy/modes": metrics["modes"],

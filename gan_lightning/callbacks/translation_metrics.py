@@ -16,15 +16,14 @@ import lightning as L
 import torch
 from torch import Tensor
 
-from gan_lightning.callbacks.class_scores import DATASET_CLASSIFIERS
 from gan_lightning.callbacks.metric_logging import PeriodicEvaluation, log_evaluation
 from gan_lightning.callbacks.sample_quality import best_checkpoint, build_sample_quality, feature_metrics, real_subset
 from gan_lightning.config.schema import ExperimentConfig
 from gan_lightning.data import GANDataModule
-from gan_lightning.data.base import images_to_unit_range
-from gan_lightning.metrics.classifier import DigitClassifier, load_classifier
+from gan_lightning.kinds import DataKind
+from gan_lightning.metrics.classifier import DigitClassifier, dataset_classifier
 from gan_lightning.metrics.extractors import metric_prefix
-from gan_lightning.metrics.sample_quality import METRICS, SampleQuality, SampleQualityError
+from gan_lightning.metrics.sample_quality import METRICS, SampleQuality
 from gan_lightning.metrics.translation import TRANSLATION_SCORES, translation_scores
 
 
@@ -44,7 +43,7 @@ class TranslationEvaluation:
 
     def translate(self, module: L.LightningModule, use_ema: bool = True) -> Tensor:
         """The outputs for :attr:`inputs`, in [0, 1]."""
-        return module.to_data_space(module.sample(inputs=self.inputs, use_ema=use_ema, batch_size=200)).cpu()
+        return module.to_data_space(module.sample(condition=self.inputs, use_ema=use_ema, batch_size=200)).cpu()
 
     def score(self, outputs: Tensor, device: torch.device) -> dict[str, float]:
         """Every requested metric of ``outputs`` (in [0, 1], one per input) against the targets."""
@@ -68,15 +67,7 @@ def build_translation_evaluation(config: ExperimentConfig, datamodule: GANDataMo
     assert isinstance(inputs, Tensor) and isinstance(targets, Tensor)
     classifier = None
     if "class_preservation" in cfg.names:
-        dataset = DATASET_CLASSIFIERS.get(config.data.name)
-        if dataset is None:
-            raise SampleQualityError(
-                f"class_preservation needs a classifier of {config.data.name}'s classes; shipped for fashion_edges"
-            )
-        try:
-            classifier = load_classifier(cfg.classifier_weights, dataset=dataset)
-        except (FileNotFoundError, ValueError) as error:
-            raise SampleQualityError(str(error)) from error
+        classifier = dataset_classifier(config.data.name, cfg.classifier_weights, "class_preservation")
     features = build_sample_quality(config, datamodule) if feature_metrics(list(cfg.names)) else None
     return TranslationEvaluation(
         list(cfg.names),
@@ -88,9 +79,9 @@ def build_translation_evaluation(config: ExperimentConfig, datamodule: GANDataMo
     )
 
 
-def copy_input_outputs(evaluation: TranslationEvaluation, value_range: tuple[float, float]) -> Tensor:
+def copy_input_outputs(evaluation: TranslationEvaluation, kind: DataKind) -> Tensor:
     """The baseline that outputs its input unchanged, in [0, 1] with the targets' channels."""
-    outputs = images_to_unit_range(evaluation.inputs, value_range)
+    outputs = kind.to_data_space(evaluation.inputs)
     channels = evaluation.targets.shape[1]
     if outputs.shape[1] != channels:
         outputs = outputs.mean(dim=1, keepdim=True).expand(-1, channels, -1, -1)

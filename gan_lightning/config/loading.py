@@ -10,13 +10,17 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import ConfigKeyError, OmegaConfBaseException, ValidationError
 
 from gan_lightning.config.schema import ExperimentConfig
+
+if TYPE_CHECKING:
+    from gan_lightning.conditioning import Conditioning
+    from gan_lightning.kinds import DataKind
 
 PRECISIONS = ("32-true", "32", "64-true", "bf16-mixed", "16-mixed", "bf16-true", "16-true")
 SCHEDULERS = ("constant", "linear", "cosine")
@@ -133,7 +137,6 @@ def validation_rules() -> list[_Rule]:
     from gan_lightning.loggers import LOGGERS
     from gan_lightning.losses import LOSSES
     from gan_lightning.metrics.extractors import EXTRACTORS
-    from gan_lightning.metrics.timegan_scores import SEQUENCE_METRICS
     from gan_lightning.networks import (
         DISCRIMINATOR_CONDITIONINGS,
         DISCRIMINATORS,
@@ -208,8 +211,8 @@ def validation_rules() -> list[_Rule]:
         _choice("run.wandb.mode", WANDB_MODES),
         _Rule(
             "metrics.names",
-            lambda v: all(x in image_metric_names() or x in SEQUENCE_METRICS for x in v),
-            "a list drawn from " + ", ".join([*image_metric_names(), *SEQUENCE_METRICS]),
+            lambda v: all(x in metric_names() for x in v),
+            "a list drawn from " + ", ".join(metric_names()),
         ),
         _non_negative("metrics.every"),
         _choice("metrics.extractor", EXTRACTORS),
@@ -239,20 +242,14 @@ def validation_rules() -> list[_Rule]:
     return rules
 
 
-def conditional_metric_names() -> tuple[str, ...]:
-    """The image metrics that score class-conditional generators only."""
-    from gan_lightning.metrics.class_scores import CLASS_SCORES
-    from gan_lightning.metrics.sample_quality import INTRA_CLASS_FID
+def metric_names() -> tuple[str, ...]:
+    """Every name ``metrics.names`` may list for some kind of data and conditioning (the registries decide which
+    fit a given run: :func:`_check_metric_names`)."""
+    from gan_lightning.conditioning import CONDITIONINGS
+    from gan_lightning.kinds import KINDS
 
-    return (INTRA_CLASS_FID, *CLASS_SCORES)
-
-
-def image_metric_names() -> tuple[str, ...]:
-    """What ``metrics.names`` may list for image data."""
-    from gan_lightning.metrics.sample_quality import METRICS
-    from gan_lightning.metrics.translation import TRANSLATION_SCORES
-
-    return (*METRICS, *conditional_metric_names(), *TRANSLATION_SCORES)
+    names = [name for c in CONDITIONINGS.values() for kind in KINDS.values() for name in c.metric_names(kind)]
+    return tuple(dict.fromkeys(names))
 
 
 def validate(config: DictConfig) -> None:
@@ -267,85 +264,72 @@ def validate(config: DictConfig) -> None:
         raise ConfigError(
             f"train.batch_size={batch} must be divisible by discriminator.pack={pack} (D judges pack samples at once)"
         )
-    conditional_metrics = [n for n in config.metrics.names if n in conditional_metric_names()]
-    if conditional_metrics and not config.data.conditional:
-        raise ConfigError(
-            f"metrics {conditional_metrics} score class-conditional generators; set data.conditional=true"
-        )
     if config.augment.ada and not config.augment.policy:
         raise ConfigError("augment.ada=true adapts the probability of augment.policy, which is empty")
     for net in ("g_optim", "d_optim"):
         if config[net].clip_norm is not None and config[net].clip_value is not None:
             raise ConfigError(f"{net}.clip_norm and {net}.clip_value are both set; choose one clipping method")
     _check_data_available(config)
-    if config.data.conditional and pack != 1:
-        raise ConfigError(
-            f"discriminator.pack={pack} mixes samples of several classes; use pack 1 with data.conditional"
-        )
 
 
 def _check_data_available(config: DictConfig) -> None:
-    """Options the dataset cannot serve and missing files, each as one line naming the fix."""
+    """Options the dataset, its kind of data and its conditioning cannot serve, and missing files, each as one line
+    naming the fix."""
+    from gan_lightning.conditioning import CONDITIONINGS
     from gan_lightning.data import build_datamodule
-    from gan_lightning.data.base import ImageSpace
+    from gan_lightning.kinds import kind_class
+    from gan_lightning.networks import DISCRIMINATORS, GENERATORS
 
     data = config.data
-    if data.name.startswith("toy_") and config.generator.arch != "mlp":
-        raise ConfigError(f"data.name={data.name} is 2-D point data; it needs generator.arch=mlp")
     try:
         datamodule = build_datamodule(config)  # cheap: constructors check options, load nothing
     except ValueError as error:
         raise ConfigError(str(error)) from error
-    if config.augment.policy and not isinstance(datamodule, ImageSpace):
+    kind = kind_class(datamodule.kind_name)
+    conditioning = CONDITIONINGS[datamodule.conditioning_name]
+    for role, registry in (("generator", GENERATORS), ("discriminator", DISCRIMINATORS)):
+        _check_network_takes(config, role, registry, kind)
+    if config.augment.policy and not kind.augmentable:
         raise ConfigError(f"augment.policy is for image data; {data.name} is not images (set augment.policy=[])")
-    _check_translation_fit(config, paired=datamodule.condition_shape is not None)
+    problem = kind.check_config(config, datamodule) or conditioning.check_config(config, kind)
+    if problem:
+        raise ConfigError(problem)
     problem = datamodule.unavailable()
     if problem:
         raise ConfigError(problem)
-    _check_sequence_fit(config, is_sequence=len(datamodule.data_shape) == 2)
-    if config.metrics.names:
-        if not datamodule.splits:
-            raise ConfigError(
-                f"metrics.names is for image data; {data.name} logs its own toy/ mode metrics (set metrics.names=[])"
-            )
-        if config.metrics.real_split not in datamodule.splits:
-            raise ConfigError(
-                f"invalid value {config.metrics.real_split!r} for config key 'metrics.real_split' with {data.name}; "
-                f"allowed: {', '.join(datamodule.splits)}"
-            )
+    _check_metric_names(config, kind, conditioning)
+    if config.metrics.names and config.metrics.real_split not in datamodule.splits:
+        raise ConfigError(
+            f"invalid value {config.metrics.real_split!r} for config key 'metrics.real_split' with {data.name}; "
+            f"allowed: {', '.join(datamodule.splits)}"
+        )
 
 
-def _check_translation_fit(config: DictConfig, paired: bool) -> None:
-    """Translation scores need paired data; paired data takes no augmentation (it would miss the inputs)."""
-    from gan_lightning.metrics.translation import TRANSLATION_SCORES
+def _check_network_takes(config: DictConfig, role: str, registry: dict[str, type], kind: type[DataKind]) -> None:
+    """The network ``<role>.arch`` names must list the run's kind of data in its ``data_kinds``."""
+    arch = config[role].arch
+    network = registry[arch]
+    if not isinstance(getattr(network, "data_kinds", None), tuple):
+        raise ConfigError(
+            f"{role} arch {arch!r} ({network.__name__}) must list the kinds of data it takes in a class attribute "
+            "data_kinds, e.g. data_kinds = ('images',)"
+        )
+    if kind.name not in network.data_kinds:
+        fitting = ", ".join(kind.fitting_arches(registry))
+        raise ConfigError(
+            f"data.name={config.data.name} is {kind.description}; {role}.arch={arch} takes "
+            f"{' or '.join(network.data_kinds)} data (for {kind.name} use one of: {fitting})"
+        )
 
-    name = config.data.name
-    scores = [n for n in config.metrics.names if n in TRANSLATION_SCORES]
-    if scores and not paired:
-        raise ConfigError(f"metrics {scores} score image translation; {name} is not paired data")
-    if paired and config.augment.policy:
-        raise ConfigError(f"augment.policy is not supported for paired data ({name}): set augment.policy=[]")
-    allowed = {*TRANSLATION_SCORES, "fid", "kid", "pr"}
-    if paired and not set(config.metrics.names) <= allowed:
-        raise ConfigError(f"metrics.names={list(config.metrics.names)}: paired data takes {', '.join(sorted(allowed))}")
 
-
-def _check_sequence_fit(config: DictConfig, is_sequence: bool) -> None:
-    """Recurrent networks and TimeGAN's scores need sequence data; sequence data needs them (or an MLP)."""
-    from gan_lightning.metrics.timegan_scores import SEQUENCE_METRICS
-    from gan_lightning.networks import SEQUENCE_ARCHS
-
-    name = config.data.name
-    for role in ("generator", "discriminator"):
-        arch = config[role].arch
-        if is_sequence and arch not in (*SEQUENCE_ARCHS, "mlp"):
-            allowed = ", ".join((*SEQUENCE_ARCHS, "mlp"))
-            raise ConfigError(f"data.name={name} is sequence data (T, C); {role}.arch={arch} must be one of {allowed}")
-        if not is_sequence and arch in SEQUENCE_ARCHS:
-            raise ConfigError(f"{role}.arch={arch} is recurrent and needs sequence data (data.name=sines or co2)")
+def _check_metric_names(config: DictConfig, kind: type[DataKind], conditioning: type[Conditioning]) -> None:
+    """``metrics.names`` must be names the run's kind of data allows under its conditioning."""
     names = list(config.metrics.names)
-    wrong = [n for n in names if (n in SEQUENCE_METRICS) != is_sequence]
-    if wrong:
-        kind = "sequence" if is_sequence else "image"
-        allowed = ", ".join(SEQUENCE_METRICS if is_sequence else image_metric_names())
-        raise ConfigError(f"metrics.names={names}: {', '.join(wrong)} cannot score {kind} data; use {allowed}")
+    allowed = conditioning.metric_names(kind)
+    wrong = [name for name in names if name not in allowed]
+    if not wrong:
+        return
+    if not config.data.conditional and set(wrong) <= set(kind.class_metric_names()):
+        raise ConfigError(f"metrics {wrong} score class-conditional generators; set data.conditional=true")
+    what = f"{conditioning.description} {kind.description}"
+    raise ConfigError(f"metrics.names={names}: {', '.join(wrong)} cannot score {what}; use {', '.join(allowed)}")

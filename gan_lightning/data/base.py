@@ -15,7 +15,7 @@ import os
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import lightning as L
 import torch
@@ -23,6 +23,7 @@ from torch import Tensor
 from torch.utils.data import Dataset
 
 from gan_lightning.data.loader import InMemoryLoader, StreamingLoader
+from gan_lightning.kinds.images import images_to_unit_range
 
 DATA_DEVICES = ("cpu", "auto", "cuda")
 """Where an in-memory training set lives; see ``data.device`` in the config schema."""
@@ -46,15 +47,12 @@ def check_resolution(dataset: str, resolution: int, allowed: tuple[int, ...]) ->
         )
 
 
-def images_to_unit_range(samples: Tensor, value_range: tuple[float, float]) -> Tensor:
-    """Generated images in ``value_range`` back to pixel intensities in [0, 1]."""
-    low, high = value_range
-    return ((samples.float() - low) / (high - low)).clamp_(0.0, 1.0)
-
-
 class GANDataModule(L.LightningDataModule, ABC):
-    """What the GAN module and callbacks need from any dataset: the sample shape and the value mapping."""
+    """What the GAN module and callbacks need from any dataset: its kind, the sample shape and the value mapping."""
 
+    kind_name: ClassVar[str]
+    """The kind of data this dataset serves (a name in :data:`gan_lightning.kinds.KINDS`): the one declaration that
+    decides its pictures, metrics, networks and how samples map back to data units."""
     splits: tuple[str, ...] = ()
     """Splits :meth:`evaluation_images` serves real images of (``metrics.real_split``)."""
     updates_per_step: int = 1
@@ -71,15 +69,10 @@ class GANDataModule(L.LightningDataModule, ABC):
         """Shape of one sample as the networks see it, e.g. ``(1, 28, 28)`` or ``(2,)``."""
 
     @property
-    def condition_shape(self) -> tuple[int, ...] | None:
-        """Paired data (image translation): the shape of one input image; None otherwise."""
-        return None
-
-    @property
-    def data_bounds(self) -> tuple[list[float], list[float]] | None:
-        """Per-feature (minimum, maximum) where the scaling to the networks' range is fitted to the data
-        (sequences); the GAN module keeps them to map samples back. None where the scaling is fixed."""
-        return None
+    def conditioning_name(self) -> str:
+        """What samples are conditioned on (a name in :data:`gan_lightning.conditioning.CONDITIONINGS`): their class
+        with ``data.conditional``, else nothing; paired data overrides it."""
+        return "classes" if self.conditional else "none"
 
     def to_model_space(self, batch: Tensor) -> Tensor:
         """Map stored values to what the discriminator sees as real data (identity by default)."""
@@ -98,10 +91,10 @@ class GANDataModule(L.LightningDataModule, ABC):
 
     def on_after_batch_transfer(self, batch: Tensor | Sequence[Tensor], dataloader_idx: int) -> Any:
         # Converting after the transfer keeps host-to-device copies in the compact stored dtype.
-        if isinstance(batch, Tensor):
-            return self.to_model_space(batch)
-        images, condition = batch  # a class label per image, or an input image (paired data)
-        return self.to_model_space(images), self.to_model_space(condition) if condition.dim() > 1 else condition
+        if self.conditional:
+            images, labels = batch
+            return self.to_model_space(images), labels
+        return self.to_model_space(batch)
 
     def class_counts(self) -> list[int]:
         """Training images per class, in label order (class-conditional datasets; data loaded by ``setup``)."""
@@ -189,6 +182,7 @@ class InMemoryDataModule(GANDataModule):
 class ImageSpace:
     """Images stored as ``uint8`` ``(C, H, W)``, served in the generator's output range ``value_range``."""
 
+    kind_name = "images"
     value_range: tuple[float, float]
 
     def to_model_space(self, batch: Tensor) -> Tensor:

@@ -69,10 +69,10 @@ def missing_files_message(data_dir: str, dataset: IdxDataset) -> str | None:
     )
 
 
-def _pad_to(images: Tensor, resolution: int) -> Tensor:
+def pad_to(images: Tensor, resolution: int) -> Tensor:
     """28 px as is, 32 px zero-padded, 64 px padded to 32 then upsampled 2x (still ``uint8``)."""
     if resolution == 64:
-        padded = _pad_to(images, 32).float()
+        padded = pad_to(images, 32).float()
         return F.interpolate(padded, scale_factor=2, mode="bilinear", align_corners=False).round().to(torch.uint8)
     pad = (resolution - images.shape[-1]) // 2
     return F.pad(images, (pad, pad, pad, pad)) if pad else images
@@ -138,13 +138,13 @@ class MNISTDataModule(ImageDataModule):
             assert images_file is not None and labels_file is not None
             images = read_idx(images_file).unsqueeze(1)
             self.labels = read_idx(labels_file).long()
-        return _pad_to(images, self.resolution).contiguous()
+        return pad_to(images, self.resolution).contiguous()
 
     def evaluation_images(self, split: str) -> Tensor:
         """``train``: the training set; ``test``: the 10,000 ``t10k`` images (not for the embedded digits)."""
         if split != "test" or "test" not in self.splits:
             return super().evaluation_images(split)
-        return _pad_to(self._read_test_file(TEST_FILES[0]).unsqueeze(1), self.resolution).contiguous()
+        return pad_to(self._read_test_file(TEST_FILES[0]).unsqueeze(1), self.resolution).contiguous()
 
     def evaluation_labels(self, split: str) -> Tensor:
         """The classes of :meth:`evaluation_images`: ``t10k-labels`` for ``test``."""

@@ -1,7 +1,7 @@
 """Paired images for image-to-image translation (pix2pix, Isola et al. 2017): every target image B has its input A.
 
-Batches are ``(targets, inputs)``, both images in the generator's value range; G maps an input to its target,
-D judges (input, image) pairs. Two datasets:
+Batches are ``(inputs, targets)`` (pix2pix's A -> B order), both images in the generator's value range; G maps an
+input to its target, D judges (input, image) pairs. Two datasets:
 
 * ``paired_folder`` (your data): ``data_dir/A/`` and ``data_dir/B/`` holding files of the same names (the input
   and the target), or, without those sub-folders, side-by-side images as pix2pix's datasets ship them (each file
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import warnings
+from abc import abstractmethod
 from collections.abc import Sequence
 
 import torch
@@ -31,7 +32,7 @@ from torch import Tensor
 from gan_lightning.data.base import DataUnavailableError, ImageDataModule, check_resolution
 from gan_lightning.data.image_files import PIL_MODES, UNREADABLE, check_header
 from gan_lightning.data.image_folder import IMAGE_EXTENSIONS, iter_image_files, normalize_extensions
-from gan_lightning.data.mnist import FashionMNISTDataModule
+from gan_lightning.data.mnist import FashionMNISTDataModule, pad_to
 
 PAIRED_RESOLUTIONS = (32, 64, 128, 256)
 """Powers of two: the U-Net halves the side down to 1 pixel."""
@@ -53,8 +54,24 @@ def sobel_edges(images: Tensor, threshold: float = EDGE_THRESHOLD) -> Tensor:
     return (magnitude > threshold).to(torch.uint8) * 255
 
 
+def read_input_image(path: str, mode: str) -> Image.Image:
+    """The image file ``path`` in PIL ``mode``; an unreadable file is a one-line :class:`DataUnavailableError`."""
+    reason = check_header(path)
+    if reason is not None:
+        raise DataUnavailableError(f"cannot read input image {path} ({reason})")
+    try:
+        with Image.open(path) as image:
+            return image.convert(mode)
+    except UNREADABLE as error:
+        raise DataUnavailableError(f"cannot read input image {path} ({type(error).__name__}: {error})") from error
+
+
 class PairedDataModule(ImageDataModule):
-    """Targets (``data``) and their ``inputs``, both ``uint8`` ``(N, C, R, R)``; batches are ``(targets, inputs)``."""
+    """Targets (``data``) and their ``inputs``, both ``uint8`` ``(N, C, R, R)``; batches are ``(inputs, targets)``.
+
+    Subclasses also say how one input file the user brings is decoded (:meth:`decode_inputs`), the way training
+    decodes its inputs, so ``scripts/sample.py --inputs`` translates what the generator was trained on.
+    """
 
     has_classes = False
 
@@ -64,8 +81,22 @@ class PairedDataModule(ImageDataModule):
         self.input_channels = 1
 
     @property
-    def condition_shape(self) -> tuple[int, ...]:
+    def conditioning_name(self) -> str:
+        return "image"
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        """The shape of one input image G translates."""
         return (self.input_channels, *self.data_shape[1:])
+
+    def on_after_batch_transfer(self, batch: Sequence[Tensor], dataloader_idx: int) -> tuple[Tensor, Tensor]:
+        targets, inputs = batch  # the loader serves the stored set (targets) with its inputs beside it
+        return self.to_model_space(inputs), self.to_model_space(targets)
+
+    @abstractmethod
+    def decode_inputs(self, paths: Sequence[str]) -> Tensor:
+        """Input image files decoded as training decodes its inputs: ``uint8`` ``(N, C, R, R)``; an unreadable file
+        is a one-line :class:`DataUnavailableError`."""
 
     def training_conditions(self) -> Tensor:
         self.setup()
@@ -122,6 +153,19 @@ class FashionEdgesDataModule(PairedDataModule):
 
     def evaluation_labels(self, split: str) -> Tensor:
         return self.fashion.evaluation_labels(split) if split == "test" else super().evaluation_labels(split)
+
+    def decode_inputs(self, paths: Sequence[str]) -> Tensor:
+        """Grey edge maps: at the training resolution as they are; at any other size resized to Fashion-MNIST's
+        28 px and zero-padded like the training images (the edges of a 28-px garment, as training made them)."""
+        images = []
+        for path in paths:
+            grey = read_input_image(path, "L")
+            side = self.data_shape[-1]
+            if grey.size != (side, side):
+                grey = TF.resize(grey, [28, 28], antialias=True)
+            pixels = TF.pil_to_tensor(grey).unsqueeze(0)
+            images.append(pad_to(pixels, side)[0] if pixels.shape[-1] != side else pixels[0])
+        return torch.stack(images)
 
 
 class PairedFolderDataModule(PairedDataModule):
@@ -234,6 +278,18 @@ class PairedFolderDataModule(PairedDataModule):
             raise _UnreadablePairError(f"cannot read image {first} ({type(error).__name__}: {error})") from error
         size = [self.resolution, self.resolution]
         return tuple(TF.pil_to_tensor(TF.resize(half, size, antialias=True)) for half in halves)  # type: ignore[return-value]
+
+    def decode_inputs(self, paths: Sequence[str]) -> Tensor:
+        """Input files as training decodes the A side: a side-by-side file (twice as wide as high) gives its left
+        half, any other file is the input itself; both resized to ``resolution``."""
+        inputs = []
+        for path in paths:
+            picture = read_input_image(path, PIL_MODES[self.channels])
+            width, height = picture.size
+            if width == 2 * height:
+                picture = picture.crop((0, 0, height, height))
+            inputs.append(TF.pil_to_tensor(TF.resize(picture, [self.resolution, self.resolution], antialias=True)))
+        return torch.stack(inputs)
 
 
 class _UnreadablePairError(Exception):

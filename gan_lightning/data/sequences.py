@@ -2,8 +2,8 @@
 
 The networks see every feature min-max scaled to the generator's output range (TimeGAN scales its
 inputs the same way); :meth:`SequenceDataModule.to_data_space` undoes it with the training set's
-per-feature minimum and maximum, which the GAN module keeps (``data_bounds``) so a checkpoint maps
-samples back to data units without the dataset.
+per-feature minimum and maximum, which the run's kind keeps (:class:`gan_lightning.kinds.sequences.SequencesKind`)
+so a checkpoint maps samples back to data units without the dataset.
 
 The TimeGAN scores (:mod:`gan_lightning.metrics.timegan_scores`) work on sequences in [0, 1], as
 TimeGAN computes them: :meth:`SequenceDataModule.to_score_space` min-max normalizes a real series;
@@ -52,6 +52,7 @@ class SequenceDataModule(InMemoryDataModule):
     :attr:`data_shape`.
     """
 
+    kind_name = "sequences"
     splits = ("train",)
     score_in_data_units = False
     """True where the data already lie in [0, 1] and TimeGAN scores them unnormalized (the sines)."""

@@ -36,12 +36,14 @@ def sample_mixture(kind: str, num: int, generator: torch.Generator) -> Tensor:
 
 
 class Toy2DDataModule(InMemoryDataModule):
-    """Fixed points from the ring or grid mixture, shown to the networks divided by ``scale``."""
+    """Fixed points from the ring or grid ``mixture``, shown to the networks divided by ``scale``."""
 
-    def __init__(self, kind: str, num_samples: int, batch_size: int, seed: int, scale: float = 1.0) -> None:
+    kind_name = "points"
+
+    def __init__(self, mixture: str, num_samples: int, batch_size: int, seed: int, scale: float = 1.0) -> None:
         super().__init__(batch_size, seed)
-        mode_centres(kind)  # validates the name early
-        self.kind = kind
+        mode_centres(mixture)  # validates the name early
+        self.mixture = mixture
         self.num_samples = num_samples
         self.scale = scale
 
@@ -56,4 +58,4 @@ class Toy2DDataModule(InMemoryDataModule):
         return (2,)
 
     def load(self) -> Tensor:
-        return sample_mixture(self.kind, self.num_samples, torch.Generator().manual_seed(self.seed))
+        return sample_mixture(self.mixture, self.num_samples, torch.Generator().manual_seed(self.seed))

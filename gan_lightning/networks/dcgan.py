@@ -33,6 +33,9 @@ class DCGANGenerator(nn.Module):
     stride-2 ConvTranspose maps to the image's C channels, followed by the output activation.
     """
 
+    data_kinds = ("images",)
+    """The kinds of data this network takes (``gan_lightning/kinds``); the config validator checks it."""
+
     def __init__(
         self,
         data_shape: tuple[int, ...],
@@ -76,6 +79,9 @@ class DCGANDiscriminator(nn.Module):
     The input block has no BatchNorm, as in DCGAN. The blocks shrink the image to the
     generator's start map, which one full-size Conv turns into a logit. Returns (B // pack,).
     """
+
+    data_kinds = ("images",)
+    """The kinds of data this network takes (``gan_lightning/kinds``); the config validator checks it."""
 
     def __init__(
         self,

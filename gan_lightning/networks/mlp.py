@@ -15,6 +15,9 @@ from gan_lightning.networks.layers import MinibatchStdDev, output_activation_lay
 class MLPGenerator(nn.Module):
     """z → ``depth`` × (Linear → [BatchNorm] → ReLU) → Linear → output activation → (B, *data_shape)."""
 
+    data_kinds = ("points", "images", "sequences")
+    """The kinds of data this network takes (``gan_lightning/kinds``); the config validator checks it."""
+
     def __init__(
         self,
         data_shape: tuple[int, ...],
@@ -49,6 +52,9 @@ class MLPDiscriminator(nn.Module):
 
     Like DCGAN, the input layer gets no BatchNorm. Returns logits of shape (B // pack,).
     """
+
+    data_kinds = ("points", "images", "sequences")
+    """The kinds of data this network takes (``gan_lightning/kinds``); the config validator checks it."""
 
     def __init__(
         self,

@@ -43,6 +43,9 @@ def _check_pair(data_shape: tuple[int, ...], condition_shape: tuple[int, ...] | 
 class UNetGenerator(nn.Module):
     """pix2pix's U-Net; see the module docstring. ``forward(z, inputs)`` ignores z (``latent_size`` is 0)."""
 
+    data_kinds = ("images",)
+    """The kinds of data this network takes (``gan_lightning/kinds``); the config validator checks it."""
+
     def __init__(
         self,
         data_shape: tuple[int, ...],
@@ -99,6 +102,9 @@ class UNetGenerator(nn.Module):
 
 class PatchGANDiscriminator(nn.Module):
     """pix2pix's PatchGAN on (input, image) pairs; see the module docstring. Returns ``(B, patches)`` logits."""
+
+    data_kinds = ("images",)
+    """The kinds of data this network takes (``gan_lightning/kinds``); the config validator checks it."""
 
     def __init__(
         self,

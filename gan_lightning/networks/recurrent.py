@@ -66,6 +66,9 @@ class RecurrentGenerator(nn.Module):
         global_latent_dim: noise features drawn once per sequence and fed at every step (0: none).
     """
 
+    data_kinds = ("sequences",)
+    """The kinds of data this network takes (``gan_lightning/kinds``); the config validator checks it."""
+
     cell = "lstm"
 
     def __init__(
@@ -107,6 +110,9 @@ class RecurrentDiscriminator(nn.Module):
     as in RCGAN), else ``(B // pack,)`` from the last step's output (both directions' final states
     when bidirectional). PacGAN packing joins ``pack`` sequences along the feature axis.
     """
+
+    data_kinds = ("sequences",)
+    """The kinds of data this network takes (``gan_lightning/kinds``); the config validator checks it."""
 
     cell = "lstm"
 

@@ -106,6 +106,9 @@ def _down_block(in_ch: int, out_ch: int, norm: str, init: str, *, down: bool, fi
 class ResNetGenerator(nn.Module):
     """SNGAN's residual generator; see the module docstring. Returns (B, *data_shape)."""
 
+    data_kinds = ("images",)
+    """The kinds of data this network takes (``gan_lightning/kinds``); the config validator checks it."""
+
     def __init__(
         self,
         data_shape: tuple[int, ...],
@@ -146,6 +149,9 @@ class ResNetGenerator(nn.Module):
 
 class ResNetDiscriminator(nn.Module):
     """SNGAN's residual discriminator; see the module docstring. Returns logits (B // pack,)."""
+
+    data_kinds = ("images",)
+    """The kinds of data this network takes (``gan_lightning/kinds``); the config validator checks it."""
 
     def __init__(
         self,

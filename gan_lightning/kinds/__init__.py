@@ -1,0 +1,205 @@
+"""Kinds of data: what a sample is, decided once (``points``, ``images``, ``sequences``, ...).
+
+A :class:`DataKind` is the one place that knows a kind of data. Everything else (the training module, the callbacks,
+``scripts/sample.py``, ``scripts/evaluate.py``, the config validator, the inspection helpers) looks the kind up
+once and calls it, instead of guessing the kind from a tensor's rank or a dataset's name. A kind declares:
+
+* what it needs from a checkpoint to rebuild itself without the dataset (:meth:`DataKind.state`: the sample
+  shape, the value range, per-feature bounds, a mixture's name, ...), saved in the hyperparameters;
+* :meth:`DataKind.to_data_space`, from the generator's output to data units;
+* its pictures at every ``train.sample_every`` and at the end (:meth:`DataKind.draw`, :meth:`DataKind.save_picture`,
+  :attr:`DataKind.end_pictures`), and the callbacks only it has (:meth:`DataKind.callbacks`);
+* its metric callbacks and the metric names it allows (:meth:`DataKind.metric_callbacks`,
+  :meth:`DataKind.metric_names`), and what ``evaluate.py`` scores (:meth:`DataKind.evaluate`);
+* which networks fit it: a network lists the kinds it takes in its ``data_kinds`` attribute, so a new network
+  names its kinds in its own file (:meth:`DataKind.fitting_arches`);
+* its config cross-checks (:meth:`DataKind.check_config`).
+
+What the samples are conditioned on (nothing, class labels, an input image) is the other, orthogonal half: see
+:mod:`gan_lightning.conditioning`. A DataModule names its kind in ``kind_name``.
+
+To add a kind: a new file in this folder with a :class:`DataKind` subclass decorated with
+``@register_kind("<name>")``, and a DataModule whose ``kind_name`` is that name (docs/FORKING.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import lightning as L
+from torch import Tensor
+
+from gan_lightning.registry import import_package_modules, registrar
+
+if TYPE_CHECKING:
+    from gan_lightning.conditioning import EvaluationOptions
+    from gan_lightning.config.schema import ExperimentConfig
+    from gan_lightning.data.base import GANDataModule
+    from gan_lightning.inspection import ModeCounter
+    from gan_lightning.module import GANModule
+
+
+class DataKindError(ValueError):
+    """A request a kind of data cannot serve; ``str(error)`` is one line naming the fix."""
+
+
+class DataKind:
+    """One kind of data. Subclasses set :attr:`name` and :attr:`description` and implement :meth:`to_data_space`
+    and :meth:`draw`; the rest has defaults a new kind may keep.
+
+    Args:
+        data_shape: one sample as the networks see it, without the batch dimension.
+        value_range: the generator's output range, which real data is scaled to.
+    """
+
+    name: ClassVar[str]
+    description: ClassVar[str]
+    """How error messages name this kind, e.g. ``image data (C, H, W)``."""
+    channels_last: ClassVar[bool] = False
+    """Whether ``train.channels_last`` applies (4-D image batches)."""
+    augmentable: ClassVar[bool] = False
+    """Whether ``augment.policy`` (DiffAugment / ADA, image operations) applies."""
+    end_pictures: ClassVar[bool] = False
+    """Whether the end of training adds latent walks (``interpolation.png``) and a montage of the grids
+    (``progress.png``) to the periodic pictures."""
+
+    def __init__(self, data_shape: Sequence[int], value_range: Sequence[float]) -> None:
+        self.data_shape = tuple(int(d) for d in data_shape)
+        low, high = value_range
+        self.value_range = (float(low), float(high))
+
+    # ------------------------------------------------------------------ rebuilding
+    def state(self) -> dict[str, Any]:
+        """What rebuilds this kind without the dataset: ``name`` and the constructor's arguments."""
+        return {"name": self.name, "data_shape": list(self.data_shape), "value_range": list(self.value_range)}
+
+    @classmethod
+    def from_datamodule(cls, datamodule: GANDataModule, config: ExperimentConfig) -> DataKind:
+        """The kind of a loaded DataModule (``setup`` has run)."""
+        return cls(datamodule.data_shape, value_range(config))
+
+    # ------------------------------------------------------------------ samples
+    def to_data_space(self, samples: Tensor) -> Tensor:
+        """Generated samples (the networks' space) in data units; a float32 tensor."""
+        raise NotImplementedError
+
+    def draw(self, samples: Tensor, path: str | Path, title: str = "", columns: int | None = None) -> None:
+        """A picture of ``samples`` (data space) in ``path``; ``columns`` samples per row where rows apply."""
+        raise NotImplementedError
+
+    def save_picture(
+        self, module: GANModule, path: Path, title: str, pairs: tuple[Tensor, Tensor] | None = None
+    ) -> None:
+        """The periodic picture: the conditioning's grid batch (fixed noise, a row per class, translation strips)."""
+        samples, columns = module.conditioning.picture_batch(module, pairs)
+        self.draw(samples, path, title, columns)
+
+    # ------------------------------------------------------------------ per-kind callbacks and metrics
+    @classmethod
+    def callbacks(cls, config: ExperimentConfig, datamodule: GANDataModule) -> list[L.Callback]:
+        """Callbacks only this kind has (beyond pictures and ``metrics.*``), e.g. the toy mode metrics."""
+        return []
+
+    @classmethod
+    def metric_names(cls) -> tuple[str, ...]:
+        """What ``metrics.names`` may list for this kind."""
+        return ()
+
+    @classmethod
+    def class_metric_names(cls) -> tuple[str, ...]:
+        """What ``metrics.names`` may list besides for class-conditional runs of this kind."""
+        return ()
+
+    @classmethod
+    def default_metric_names(cls) -> tuple[str, ...]:
+        """What ``evaluate.py`` scores when neither ``--metrics`` nor the run's config names any."""
+        return ()
+
+    @classmethod
+    def metric_callbacks(cls, config: ExperimentConfig, datamodule: GANDataModule, run_dir: Path) -> list[L.Callback]:
+        """The callbacks of ``metrics.names`` (and a ``best.ckpt`` under ``run_dir/checkpoints``)."""
+        return []
+
+    @classmethod
+    def evaluate(
+        cls, module: GANModule, config: ExperimentConfig, datamodule: GANDataModule, options: EvaluationOptions
+    ) -> tuple[dict[str, float], dict[str, object]]:
+        """``scripts/evaluate.py``: the values of ``config.metrics.names`` and what they were computed on."""
+        raise DataKindError(f"evaluate.py has nothing to score for {cls.description}")
+
+    # ------------------------------------------------------------------ config
+    @classmethod
+    def fitting_arches(cls, registry: Mapping[str, type]) -> list[str]:
+        """The networks of ``registry`` that take this kind of data (their ``data_kinds`` list it)."""
+        return [arch for arch, network in registry.items() if cls.name in getattr(network, "data_kinds", ())]
+
+    @classmethod
+    def check_config(cls, config: ExperimentConfig, datamodule: GANDataModule) -> str | None:
+        """A one-line problem with ``config`` for this kind of data, else None."""
+        return None
+
+    def mode_counter(self, config: ExperimentConfig) -> ModeCounter | None:
+        """How ``notebooks/inspect_run.ipynb`` counts the modes of generated samples; None where it cannot."""
+        return None
+
+
+KINDS: dict[str, type[DataKind]] = {}
+register_kind: Callable[[str], Callable[[type[DataKind]], type[DataKind]]] = registrar(KINDS, "kind of data")
+
+
+def value_range(config: ExperimentConfig) -> tuple[float, float]:
+    """The generator's output range (``generator.output_activation``), which real data is scaled to."""
+    from gan_lightning.data import VALUE_RANGES
+
+    return VALUE_RANGES[config.generator.output_activation]
+
+
+def kind_class(name: str) -> type[DataKind]:
+    """The registered kind ``name``; a one-line :class:`DataKindError` listing the kinds otherwise."""
+    if name not in KINDS:
+        raise DataKindError(f"unknown kind of data {name!r}; registered: {', '.join(KINDS)}")
+    return KINDS[name]
+
+
+def build_kind(state: Mapping[str, Any]) -> DataKind:
+    """The kind a checkpoint's ``state`` describes (see :meth:`DataKind.state`)."""
+    values = dict(state)
+    return kind_class(values.pop("name"))(**values)
+
+
+def upgrade_hparams(hparams: Mapping[str, Any]) -> dict[str, Any]:
+    """Hyperparameters of a checkpoint written before kinds existed, in today's form (``config``, ``kind``,
+    ``conditioning``); today's hyperparameters are returned as they are.
+
+    Old checkpoints saved ``data_shape``, ``data_bounds``, ``class_counts`` and ``condition_shape``; the kind is
+    read from them here, once, the only place that still has to guess it.
+    """
+    if "kind" in hparams:
+        return dict(hparams)
+    from gan_lightning.data import VALUE_RANGES
+
+    config = hparams["config"]
+    shape = list(hparams["data_shape"])
+    value_range = list(VALUE_RANGES[config.get("generator", {}).get("output_activation", "tanh")])
+    if hparams.get("data_bounds") is not None:
+        kind: dict[str, Any] = {"name": "sequences", "bounds": hparams["data_bounds"]}
+    elif len(shape) == 3:
+        kind = {"name": "images"}
+    else:
+        data = config.get("data", {})
+        kind = {"name": "points", "mixture": str(data.get("name", "")).removeprefix("toy_"), "scale": data["scale"]}
+    kind.update(data_shape=shape, value_range=value_range)
+    if hparams.get("condition_shape") is not None:
+        conditioning: dict[str, Any] = {"name": "image", "input_shape": list(hparams["condition_shape"])}
+    elif hparams.get("class_counts"):
+        conditioning = {"name": "classes", "class_counts": list(hparams["class_counts"])}
+    else:
+        conditioning = {"name": "none"}
+    return {"config": config, "kind": kind, "conditioning": conditioning}
+
+
+__all__ = ["KINDS", "DataKind", "DataKindError", "build_kind", "kind_class", "register_kind", "upgrade_hparams"]
+
+import_package_modules(__name__)
