@@ -222,6 +222,7 @@ def data(args: argparse.Namespace) -> dict[str, object]:
     from torch.utils.data import DataLoader, TensorDataset
 
     from gan_lightning.data import InMemoryDataModule, build_datamodule
+    from gan_lightning.data.base import ImageSpace
     from gan_lightning.data.loader import InMemoryLoader
 
     if args.threads:
@@ -245,7 +246,7 @@ def data(args: argparse.Namespace) -> dict[str, object]:
         options["persistent_workers"] = workers > 0
         tensor_loader = DataLoader(TensorDataset(images), **options)
         loaders[f"dataloader_tensor_w{workers}"] = (tensor_loader, lambda b: to_model(b[0]))
-        if images.dim() == 4:
+        if isinstance(datamodule, ImageSpace):  # uint8 images: torchvision's per-sample PIL pipeline applies
             pil_loader = DataLoader(PerSamplePIL(images, value_range), **options)
             loaders[f"dataloader_torchvision_w{workers}"] = (pil_loader, lambda b: b)
     for loader, convert in loaders.values():  # warm-up: worker start-up, allocator, caches

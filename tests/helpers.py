@@ -21,6 +21,10 @@ ONE_THREAD = {"OMP_NUM_THREADS": "1"}
 2-core machine their spin-waiting made a 30-step digits run take 50 s instead of 10 s."""
 
 
+DIGITS = {"name": "images", "data_shape": [1, 28, 28], "value_range": [-1.0, 1.0]}
+"""The kind state of a 28-px grey image run (``GANModule(config, DIGITS)`` builds one without data)."""
+
+
 def tiny_overrides(root: Path) -> dict[str, object]:
     """Dotted keys that shrink a shipped config to a few seconds of CPU work, writing under ``root``."""
     return {

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from helpers import REPO, state_of, tiny_config, train
+from helpers import DIGITS, REPO, state_of, tiny_config, train
 
 from gan_lightning.augment import DiscriminatorAugment, brightness, contrast, cutout, saturation, translation
 from gan_lightning.config import ConfigError, load_config
@@ -99,7 +99,7 @@ def test_probability_applies_each_augmentation_to_that_share_of_samples() -> Non
 
 def test_generator_gets_gradients_through_every_augmentation() -> None:
     config = tiny_config(Path("unused"), "quickstart", **{"augment.policy": "[color,translation,cutout]"})
-    module = GANModule(config, (1, 28, 28))
+    module = GANModule(config, DIGITS)
     fake = module.generator(torch.randn(8, config.generator.latent_dim))
     module.adversarial_loss.generator_loss(module.discriminate(fake)).backward()
     grads = [p.grad for p in module.generator.parameters()]

@@ -38,7 +38,7 @@ def test_every_conditioning_trains_with_penalties_and_critics(
              "train.fake_labels": "data", "augment.policy": "[translation]", "metrics.names": "[]"}  # fmt: skip
     run_dir = train(tiny_config(tmp_path, "quickstart", **extra))
     module = load_module(run_dir / "checkpoints" / "last.ckpt")
-    assert module.num_classes == 10 and sum(module.class_counts) == 5000
+    assert module.conditioning.num_classes == 10 and sum(module.conditioning.class_counts) == 5000
     assert all(torch.isfinite(v).all() for v in module.state_dict().values() if v.is_floating_point())
     if d_conditioning == "acgan":
         logged = logged_values(run_dir)
@@ -68,7 +68,7 @@ def test_fit_grid_sample_by_class_and_evaluate(
     # the same latents asked for another class give other images
     module = load_module(checkpoint)
     z = module.latent(2, torch.Generator().manual_seed(0)).repeat(2, 1)
-    images = module.sample(noise=z, labels=torch.tensor([1, 1, 8, 8]))
+    images = module.sample(noise=z, condition=torch.tensor([1, 1, 8, 8]))
     assert not torch.allclose(images[:2], images[2:])
     assert sample(["--ckpt", str(checkpoint), "--num", "2", "--class", "10", "--out", str(tmp_path / "x.png")]) == 2
     assert "classes 0 to 9" in capsys.readouterr().err and not (tmp_path / "x.png").exists()

@@ -13,16 +13,18 @@ import torch
 from helpers import tiny_config, train
 
 from gan_lightning.callbacks.training_curves import read_series
+from gan_lightning.config.schema import ExperimentConfig
 from gan_lightning.inspection import (
     changed_keys,
     checkpoints_by_step,
     metrics_table,
-    mode_counter,
     mode_counts,
     newest_run,
     phase_table,
     saved_config,
 )
+from gan_lightning.kinds.images import ImagesKind
+from gan_lightning.kinds.points import PointsKind
 
 
 def test_a_toy_run_read_back(tmp_path: Path) -> None:
@@ -57,12 +59,17 @@ def test_a_toy_run_read_back(tmp_path: Path) -> None:
     assert phases[0] == "| steps | train/d_real | train/d_fake |" and phases[2].startswith("| 2–2 |")
 
 
-def test_modes_are_counted_for_toy_and_mnist_like_data_only() -> None:
-    ring = mode_counter("toy_ring")
+def test_modes_are_counted_for_toy_and_mnist_like_data_only(tmp_path: Path) -> None:
+    """The kind of data says how its modes are counted: a mixture's components, a shipped classifier's classes."""
+    ring = PointsKind((2,), (-1.0, 1.0), mixture="ring").mode_counter(tiny_config(tmp_path, "toy_ring"))
     assert ring is not None
     centres_and_far = torch.tensor([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [5.0, 5.0]])
     assert ring.count(centres_and_far).tolist() == [2, 0, 1, 0, 0, 0, 0, 0]
-    digits = mode_counter("mnist_embedded")
+    assert PointsKind((2,), (-1.0, 1.0), mixture=None).mode_counter(tiny_config(tmp_path, "toy_ring")) is None
+    images = ImagesKind((1, 28, 28), (-1.0, 1.0))
+    digits = images.mode_counter(tiny_config(tmp_path, "quickstart"))
     assert digits is not None and digits.labels == [str(d) for d in range(10)]
     assert int(digits.count(torch.rand(5, 1, 28, 28)).sum()) == 5
-    assert mode_counter("cifar10") is None
+    cifar = ExperimentConfig()  # not validated: the data need not be here, as in the notebook
+    cifar.data.name = "cifar10"
+    assert images.mode_counter(cifar) is None

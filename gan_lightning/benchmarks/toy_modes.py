@@ -1,8 +1,8 @@
 """The PacGAN Table 1 protocol (Lin et al. 2018) on the 2-D ring and grid.
 
 One training run per seed from a shipped toy config, then 2,500 samples from the EMA generator
-scored by :func:`toy_mode_metrics`: modes captured, % high-quality samples (within 3 std of the
-nearest centre) and the reverse KL of the mode histogram to uniform. Runs are independent, so
+scored by the points kind's mode metrics (:meth:`PointsKind.mode_metrics`): modes captured, % high-quality
+samples (within 3 std of the nearest centre) and the reverse KL of the mode histogram to uniform. Runs are independent, so
 ``jobs > 1`` trains that many at once in spawned processes, each with its share of the CPU threads
 (small MLPs gain little from more than one thread, so this is the fast way to run 5 seeds).
 """
@@ -17,9 +17,10 @@ import torch
 
 from gan_lightning.benchmarks.parallel import map_seeds
 from gan_lightning.checkpointing import load_module
-from gan_lightning.config import load_config
-from gan_lightning.data import TOY_STD, mode_centres
-from gan_lightning.metrics import toy_mode_metrics
+from gan_lightning.config import ConfigError, load_config
+from gan_lightning.data import build_datamodule
+from gan_lightning.kinds import kind_class
+from gan_lightning.kinds.points import PointsKind
 from gan_lightning.training import LAST_CHECKPOINT, fit
 
 SAMPLES = 2500
@@ -32,14 +33,16 @@ def toy_run(config_path: Path, root: Path, overrides: Sequence[str], seed: int) 
         [config_path],
         [f"seed={seed}", f"run.root={root}", "run.progress_bar=false", f"run.version=seed{seed}", *overrides],
     )
-    kind = config.data.name.removeprefix("toy_")
-    centres = mode_centres(kind)  # a config that is not a toy mixture fails here, before training
+    if kind_class(build_datamodule(config).kind_name) is not PointsKind:  # fails here, before training
+        raise ConfigError(
+            f"data.name={config.data.name} is not 2-D point data; the toy protocol needs toy_ring or toy_grid"
+        )
     start = time.perf_counter()
     run_dir = fit(config)
     seconds = time.perf_counter() - start
     module = load_module(run_dir / LAST_CHECKPOINT)
     samples = module.to_data_space(module.sample(SAMPLES, generator=torch.Generator().manual_seed(SAMPLE_SEED + seed)))
-    metrics = toy_mode_metrics(samples, centres, TOY_STD[kind])
+    metrics = module.kind.mode_metrics(samples)
     return {**metrics, "high_quality": 100 * metrics["high_quality"], "seconds": seconds}
 
 

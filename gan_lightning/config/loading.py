@@ -314,11 +314,11 @@ def _check_network_takes(config: DictConfig, role: str, registry: dict[str, type
             f"{role} arch {arch!r} ({network.__name__}) must list the kinds of data it takes in a class attribute "
             "data_kinds, e.g. data_kinds = ('images',)"
         )
-    if kind.name not in network.data_kinds:
+    if not kind.taken_by(network):
         fitting = ", ".join(kind.fitting_arches(registry))
         raise ConfigError(
-            f"data.name={config.data.name} is {kind.description}; {role}.arch={arch} takes "
-            f"{' or '.join(network.data_kinds)} data (for {kind.name} use one of: {fitting})"
+            f"data.name={config.data.name} is {kind.description}; {role}.arch={arch} does not take it "
+            f"(its data_kinds: {', '.join(network.data_kinds)}); use one of: {fitting}"
         )
 
 

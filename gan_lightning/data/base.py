@@ -23,7 +23,6 @@ from torch import Tensor
 from torch.utils.data import Dataset
 
 from gan_lightning.data.loader import InMemoryLoader, StreamingLoader
-from gan_lightning.kinds.images import images_to_unit_range
 
 DATA_DEVICES = ("cpu", "auto", "cuda")
 """Where an in-memory training set lives; see ``data.device`` in the config schema."""
@@ -45,6 +44,13 @@ def check_resolution(dataset: str, resolution: int, allowed: tuple[int, ...]) ->
             f"invalid value {resolution} for config key 'data.resolution' with {dataset}; "
             f"allowed: {', '.join(map(str, allowed))}"
         )
+
+
+def images_to_unit_range(samples: Tensor, value_range: tuple[float, float]) -> Tensor:
+    """Generated images in ``value_range`` back to pixel intensities in [0, 1] (the inverse of
+    :meth:`ImageSpace.to_model_space`)."""
+    low, high = value_range
+    return ((samples.float() - low) / (high - low)).clamp_(0.0, 1.0)
 
 
 class GANDataModule(L.LightningDataModule, ABC):

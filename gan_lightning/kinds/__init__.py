@@ -41,6 +41,10 @@ if TYPE_CHECKING:
     from gan_lightning.module import GANModule
 
 
+ANY_KIND = "any"
+"""What a network lists in ``data_kinds`` when it takes samples of any shape (the MLPs flatten them)."""
+
+
 class DataKindError(ValueError):
     """A request a kind of data cannot serve; ``str(error)`` is one line naming the fix."""
 
@@ -131,9 +135,15 @@ class DataKind:
 
     # ------------------------------------------------------------------ config
     @classmethod
+    def taken_by(cls, network: type) -> bool:
+        """Whether ``network`` takes this kind of data: its ``data_kinds`` list it, or :data:`ANY_KIND`."""
+        kinds = network.data_kinds  # type: ignore[attr-defined]
+        return cls.name in kinds or ANY_KIND in kinds
+
+    @classmethod
     def fitting_arches(cls, registry: Mapping[str, type]) -> list[str]:
-        """The networks of ``registry`` that take this kind of data (their ``data_kinds`` list it)."""
-        return [arch for arch, network in registry.items() if cls.name in getattr(network, "data_kinds", ())]
+        """The networks of ``registry`` that take this kind of data."""
+        return [arch for arch, network in registry.items() if cls.taken_by(network)]
 
     @classmethod
     def check_config(cls, config: ExperimentConfig, datamodule: GANDataModule) -> str | None:
@@ -200,6 +210,15 @@ def upgrade_hparams(hparams: Mapping[str, Any]) -> dict[str, Any]:
     return {"config": config, "kind": kind, "conditioning": conditioning}
 
 
-__all__ = ["KINDS", "DataKind", "DataKindError", "build_kind", "kind_class", "register_kind", "upgrade_hparams"]
+__all__ = [
+    "ANY_KIND",
+    "KINDS",
+    "DataKind",
+    "DataKindError",
+    "build_kind",
+    "kind_class",
+    "register_kind",
+    "upgrade_hparams",
+]
 
 import_package_modules(__name__)

@@ -15,6 +15,7 @@ import lightning as L
 import torch
 from torch import Tensor
 
+from gan_lightning.data.base import images_to_unit_range
 from gan_lightning.kinds import DataKind, register_kind
 
 if TYPE_CHECKING:
@@ -23,12 +24,6 @@ if TYPE_CHECKING:
     from gan_lightning.data.base import GANDataModule
     from gan_lightning.inspection import ModeCounter
     from gan_lightning.module import GANModule
-
-
-def images_to_unit_range(samples: Tensor, value_range: tuple[float, float]) -> Tensor:
-    """Generated images in ``value_range`` back to pixel intensities in [0, 1]."""
-    low, high = value_range
-    return ((samples.float() - low) / (high - low)).clamp_(0.0, 1.0)
 
 
 @register_kind("images")

@@ -16,7 +16,7 @@ import lightning as L
 import torch
 from torch import Tensor
 
-from gan_lightning.kinds import DataKind, register_kind, value_range
+from gan_lightning.kinds import DataKind, DataKindError, register_kind, value_range
 
 if TYPE_CHECKING:
     from gan_lightning.conditioning import EvaluationOptions
@@ -59,6 +59,16 @@ class PointsKind(DataKind):
         from gan_lightning.data.toy2d import mode_centres
 
         return None if self.mixture is None else mode_centres(self.mixture)
+
+    def mode_metrics(self, samples: Tensor) -> dict[str, float]:
+        """VEEGAN/PacGAN's ``modes``, ``high_quality`` (a fraction) and ``reverse_kl`` of samples in data space."""
+        from gan_lightning.data.toy2d import TOY_STD
+        from gan_lightning.metrics.toy_modes import toy_mode_metrics
+
+        centres = self.centres()
+        if centres is None:
+            raise DataKindError("mode metrics need points from a known mixture (data.name=toy_ring or toy_grid)")
+        return toy_mode_metrics(samples, centres, TOY_STD[self.mixture])  # type: ignore[index]
 
     def draw(self, samples: Tensor, path: str | Path, title: str = "", columns: int | None = None) -> None:
         from gan_lightning.visualization import save_scatter

@@ -15,8 +15,8 @@ from gan_lightning.networks.layers import MinibatchStdDev, output_activation_lay
 class MLPGenerator(nn.Module):
     """z → ``depth`` × (Linear → [BatchNorm] → ReLU) → Linear → output activation → (B, *data_shape)."""
 
-    data_kinds = ("points", "images", "sequences")
-    """The kinds of data this network takes (``gan_lightning/kinds``); the config validator checks it."""
+    data_kinds = ("any",)
+    """Samples of any kind (``gan_lightning/kinds``): they are flattened; the config validator reads this."""
 
     def __init__(
         self,
@@ -53,8 +53,8 @@ class MLPDiscriminator(nn.Module):
     Like DCGAN, the input layer gets no BatchNorm. Returns logits of shape (B // pack,).
     """
 
-    data_kinds = ("points", "images", "sequences")
-    """The kinds of data this network takes (``gan_lightning/kinds``); the config validator checks it."""
+    data_kinds = ("any",)
+    """Samples of any kind (``gan_lightning/kinds``): they are flattened; the config validator reads this."""
 
     def __init__(
         self,

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 import torch
-from helpers import tiny_config
+from helpers import DIGITS, tiny_config
 from lightning.pytorch.utilities import rank_zero_only
 from PIL import Image
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
@@ -84,14 +84,14 @@ def test_evenly_spaced_keeps_first_and_last() -> None:
 
 
 def test_only_rank_zero_draws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    module = GANModule(tiny_config(tmp_path, "quickstart"), (1, 28, 28))
+    module = GANModule(tiny_config(tmp_path, "quickstart"), DIGITS)
     monkeypatch.setattr(rank_zero_only, "rank", 1)
     SampleImages(tmp_path / "samples", every=3).on_train_end(SimpleNamespace(loggers=[]), module)
     assert not (tmp_path / "samples").exists()
 
 
 def test_interpolation_is_seeded_and_leaves_the_training_rng_alone(tmp_path: Path) -> None:
-    module = GANModule(tiny_config(tmp_path, "quickstart"), (1, 28, 28))
+    module = GANModule(tiny_config(tmp_path, "quickstart"), DIGITS)
     callback = SampleImages(tmp_path, every=3)
     state = torch.get_rng_state()
     callback.save_interpolation(module, tmp_path / "a.png")

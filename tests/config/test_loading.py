@@ -60,14 +60,26 @@ def test_defaults_then_files_then_overrides(tmp_path: Path) -> None:
             "g_optim.clip_norm and g_optim.clip_value are both set",
         ),
         (["train.max_steps"], "override 'train.max_steps' must look like key=value"),
-        (["data.name=toy_ring"], "data.name=toy_ring is 2-D point data; it needs generator.arch=mlp"),
-        (["generator.arch=lstm"], "generator.arch=lstm is recurrent and needs sequence data (data.name=sines or co2)"),
-        (["data.name=sines"], "data.name=sines is sequence data (T, C); generator.arch=dcgan must be one of lstm"),
+        (
+            ["data.name=toy_ring"],
+            "data.name=toy_ring is 2-D point data; generator.arch=dcgan does not take it (its data_kinds: images); "
+            "use one of: mlp",
+        ),
+        (
+            ["generator.arch=lstm"],
+            "data.name=mnist_embedded is image data (C, H, W); generator.arch=lstm does not take it "
+            "(its data_kinds: sequences); use one of: mlp, dcgan, resnet, unet",
+        ),
+        (["data.name=sines"], "data.name=sines is sequence data (T, C); generator.arch=dcgan does not take it"),
         (
             ["data.name=sines", "generator.arch=gru", "discriminator.arch=gru"],
-            "metrics.names=['fid', 'pr', 'classes']: fid, pr, classes cannot score sequence data; use discriminative",
+            "metrics.names=['fid', 'pr', 'classes']: fid, pr, classes cannot score unconditional sequence data (T, C); "
+            "use discriminative, predictive",
         ),
-        (["metrics.names=[predictive]"], "predictive cannot score image data; use fid, kid, is, pr, classes"),
+        (
+            ["metrics.names=[predictive]"],
+            "predictive cannot score unconditional image data (C, H, W); use fid, kid, is, pr, classes",
+        ),
         (["data.sequence_length=1"], "invalid value 1 for config key 'data.sequence_length'; allowed: an integer >= 2"),
     ],
 )
@@ -119,11 +131,21 @@ def test_full_mnist_config_validates_with_download() -> None:
 @pytest.mark.parametrize("name", ["cgan_fashion_mnist", "acgan_fashion_mnist", "pix2pix_fashion_edges"])
 def test_conditional_configs_validate_and_build_alone_and_with_the_quick_overlay(name: str) -> None:
     from gan_lightning.data import build_datamodule
+    from gan_lightning.kinds import value_range
     from gan_lightning.module import GANModule
 
     for files in ([name], [name, "quick_cpu"]):
         cfg = load_config([REPO / "configs" / f"{f}.yaml" for f in files])
         datamodule = build_datamodule(cfg)
-        classes = [6000] * 10 if cfg.data.conditional else None
-        module = GANModule(cfg, datamodule.data_shape, None, classes, datamodule.condition_shape)
+        kind = {
+            "name": datamodule.kind_name,
+            "data_shape": list(datamodule.data_shape),
+            "value_range": value_range(cfg),
+        }
+        conditioning = (
+            {"name": "image", "input_shape": list(datamodule.input_shape)}
+            if datamodule.conditioning_name == "image"
+            else {"name": "classes", "class_counts": [6000] * 10}
+        )
+        module = GANModule(cfg, kind, conditioning)
         assert module.cfg.train.max_steps == (1500 if "quick_cpu" in files else cfg.train.max_steps)

@@ -24,10 +24,14 @@ RNG = np.random.default_rng(2)
 def test_paired_folder_yields_targets_with_their_inputs(tmp_path: Path, layout: str) -> None:
     write_pairs(tmp_path, layout=layout)
     dm = load("quickstart", f"data.data_dir={tmp_path}", *PAIRED)
-    assert dm.data_shape == dm.condition_shape == (1, 32, 32) and len(dm.data) == 12
-    targets, inputs = first_batch(dm)
+    assert dm.data_shape == dm.input_shape == (1, 32, 32) and len(dm.data) == 12
+    inputs, targets = first_batch(dm)  # pix2pix's A -> B order
     assert targets.shape == inputs.shape == (8, 1, 32, 32)
     torch.testing.assert_close(targets, -inputs, atol=0.01, rtol=0)  # each target is its own input inverted
+    # which is which: the first element's rows are stored inputs (A), the second's stored targets (B)
+    stored_inputs, stored_targets = (dm.to_model_space(t.clone()).flatten(1) for t in (dm.inputs, dm.data))
+    assert all((stored_inputs == row).all(dim=1).any() for row in inputs.flatten(1))
+    assert all((stored_targets == row).all(dim=1).any() for row in targets.flatten(1))
 
 
 def test_paired_folder_errors_name_the_file(tmp_path: Path) -> None:

@@ -3,7 +3,7 @@
 The package is copied to a temporary folder (the repository's is never touched). Every ```` ```python <path> ````
 block of the guide is written to ``<path>`` in the copy, and the ```` ```bash example ```` commands run there, in
 order, in one Python process: ``python scripts/fit.py ...`` through that script's ``main`` with tiny settings
-appended, other commands as subprocesses. One interpreter start serves all four trainings.
+appended, other commands as subprocesses. One interpreter start serves all the trainings.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import torch
 from helpers import ONE_THREAD, REPO, tiny_overrides
 from omegaconf import OmegaConf
 
@@ -27,7 +28,11 @@ EXAMPLES = {
     "gan_lightning/losses/label_smoothing.py",
     "gan_lightning/data/numpy_images.py",
     "gan_lightning/metrics/density_coverage.py",
+    "gan_lightning/kinds/signals.py",
+    "gan_lightning/data/tones.py",
 }
+TRAININGS = len(EXAMPLES) - 1
+"""One training per example; the kind of data and the dataset of that kind train together."""
 
 DRIVER = """
 import json, shlex, subprocess, sys
@@ -74,7 +79,7 @@ def test_each_example_is_one_new_file_that_trains_with_one_config_line(tmp_path:
     files, commands = guide_blocks()
     assert set(files) == EXAMPLES
     fits = [command for command in commands if command.startswith("python scripts/fit.py")]
-    assert len(fits) == len(EXAMPLES)
+    assert len(fits) == TRAININGS
     fork = tmp_path / "fork"
     copy_repository(fork)
     for path, code in files.items():
@@ -109,4 +114,9 @@ def test_each_example_is_one_new_file_that_trains_with_one_config_line(tmp_path:
         if "density_coverage" in command:  # the new metric's values reach metrics.csv
             header = (run_dir / "metrics.csv").read_text().splitlines()[0]
             assert "val/mnist_classifier_density" in header and "val/mnist_classifier_coverage" in header
+        if "data.name=tones" in command:  # a run of the new kind: its state in the checkpoint, its picture drawn
+            state = torch.load(run_dir / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=False)
+            kind = state["hyper_parameters"]["kind"]
+            assert kind["name"] == "signals" and kind["amplitude"] == 0.8 and kind["data_shape"] == [1, 128]
+            assert (run_dir / "samples" / "final.png").is_file()
     assert not any((REPO / path).exists() for path in EXAMPLES)  # the repository's package is untouched

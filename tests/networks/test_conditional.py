@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 import torch
 import torch.nn.functional as F
+from helpers import DIGITS
 
 from gan_lightning.config.schema import DiscriminatorConfig, GeneratorConfig
 from gan_lightning.networks import build_discriminator, build_generator
@@ -84,9 +85,8 @@ def test_acgan_classification_loss_by_hand() -> None:
     """The module's ACGAN term: weight x mean cross-entropy, here computed from the softmax by hand."""
     from gan_lightning.module import GANModule
 
-    module = GANModule(
-        {"discriminator": {"conditioning": "acgan"}, "loss": {"classification": 0.5}}, (1, 28, 28), None, [5, 5, 5]
-    )
+    config = {"discriminator": {"conditioning": "acgan"}, "loss": {"classification": 0.5}}
+    module = GANModule(config, DIGITS, {"name": "classes", "class_counts": [5, 5, 5]})
     class_logits = torch.tensor([[2.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
     labels = torch.tensor([0, 2])
     by_hand = (
