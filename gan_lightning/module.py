@@ -58,6 +58,11 @@ from gan_lightning.rng import gather_rng_states, restore_rng_state, seed_all
 from gan_lightning.scheduling import build_scheduler
 
 
+SAMPLING_MODES = ("eval", "train")
+"""How the generator runs when sampled: eval (dropout off, BatchNorm running statistics) or train (dropout on,
+statistics of the sampled batch: pix2pix's test time), see :meth:`GANModule.sample`."""
+
+
 class NonFiniteLossError(RuntimeError):
     """A loss became NaN or infinite; training stops before the state is checkpointed."""
 
@@ -76,6 +81,33 @@ def frozen(network: nn.Module) -> Iterator[None]:
     finally:
         for param in params:
             param.requires_grad_(True)
+
+
+SAMPLING_SEED = 0
+"""Seeds the dropout of ``mode="train"`` sampling, so its outputs are reproducible."""
+
+
+@contextmanager
+def sampling_mode(network: nn.Module, mode: str) -> Iterator[None]:
+    """``network`` in eval mode inside the block, or in train mode (``mode="train"``) on a forked, seeded RNG with its
+    buffers (BatchNorm's running statistics) restored afterwards; its own mode is restored either way."""
+    if mode not in SAMPLING_MODES:
+        raise ValueError(f"sampling mode {mode!r}; allowed: {', '.join(SAMPLING_MODES)}")
+    was_training = network.training
+    buffers = {name: buffer.clone() for name, buffer in network.named_buffers()} if mode == "train" else {}
+    devices = [torch.cuda.current_device()] if torch.cuda.is_available() else []
+    try:
+        with torch.random.fork_rng(devices=devices, enabled=mode == "train"):
+            if mode == "train":
+                torch.manual_seed(SAMPLING_SEED)
+            network.train(mode == "train")
+            yield
+    finally:
+        network.train(was_training)
+        with torch.no_grad():
+            for name, buffer in network.named_buffers():
+                if name in buffers:
+                    buffer.copy_(buffers[name])
 
 
 class GANModule(L.LightningModule):
@@ -192,8 +224,11 @@ class GANModule(L.LightningModule):
         generator: torch.Generator | None = None,
         use_ema: bool = True,
         batch_size: int = 500,
+        mode: str = "eval",
     ) -> Tensor:
-        """Generated samples in the networks' space, in eval mode, batch by batch.
+        """Generated samples in the networks' space, batch by batch, in eval mode (``mode="train"``: dropout on and
+        BatchNorm on each batch's statistics, with the dropout seeded and the running statistics restored, so
+        sampling still changes nothing).
 
         Give either ``noise`` (e.g. :attr:`fixed_noise`) or ``num`` (drawn with ``generator``, so callers can
         sample without consuming the training RNG), and ``condition``: what each sample is conditioned on (a class
@@ -202,22 +237,18 @@ class GANModule(L.LightningModule):
         (:meth:`Conditioning.complete`).
         """
         noise, condition = self.conditioning.complete(self, num, noise, condition, generator)
-        return self._sample_batches(noise, condition, use_ema, batch_size)
-
-    def _sample_batches(self, noise: Tensor, condition: Tensor | None, use_ema: bool, batch_size: int) -> Tensor:
-        """``batch_size`` rows at a time through the (EMA) generator in eval mode."""
         network = self.ema_generator if use_ema else self.generator
-        was_training = network.training
-        network.eval()
-        try:
-            samples = []
-            for start in range(0, len(noise), batch_size):
-                chunk = noise[start : start + batch_size].to(self.device, self.dtype)
-                chunk_condition = None if condition is None else condition[start : start + batch_size]
-                samples.append(self.generate(network, chunk, chunk_condition))
-            return torch.cat(samples)
-        finally:
-            network.train(was_training)
+        with sampling_mode(network, mode):
+            return self._sample_batches(network, noise, condition, batch_size)
+
+    def _sample_batches(self, network: nn.Module, noise: Tensor, condition: Tensor | None, batch_size: int) -> Tensor:
+        """``batch_size`` rows at a time through ``network``."""
+        samples = []
+        for start in range(0, len(noise), batch_size):
+            chunk = noise[start : start + batch_size].to(self.device, self.dtype)
+            chunk_condition = None if condition is None else condition[start : start + batch_size]
+            samples.append(self.generate(network, chunk, chunk_condition))
+        return torch.cat(samples)
 
     def generate(self, network: nn.Module, latents: Tensor, condition: Tensor | None) -> Tensor:
         """``network(latents)``, or ``network(latents, condition)``: class labels or input images."""

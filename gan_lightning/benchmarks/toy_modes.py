@@ -2,8 +2,8 @@
 
 One training run per seed from a shipped toy config, then 2,500 samples from the EMA generator
 scored by the points kind's mode metrics (:meth:`PointsKind.mode_metrics`): modes captured, % high-quality
-samples (within 3 std of the nearest centre) and the reverse KL of the mode histogram to uniform. Runs are independent, so
-``jobs > 1`` trains that many at once in spawned processes, each with its share of the CPU threads
+samples (within 3 std of the nearest centre) and the reverse KL of the mode histogram to uniform. Runs are
+independent, so ``jobs > 1`` trains that many at once in spawned processes, each with its share of the CPU threads
 (small MLPs gain little from more than one thread, so this is the fast way to run 5 seeds).
 """
 

@@ -40,10 +40,15 @@ class TranslationEvaluation:
     classifier: DigitClassifier | None
     prefix: str
     """Logged-name prefix of the feature metrics (``val/`` or ``val/<extractor>_``)."""
+    mode: str = "eval"
+    """``metrics.translation_mode``: how the generator runs (eval, or pix2pix's test-time train mode)."""
+    batch_size: int = 200
+    """Pairs per generator pass (in train mode, the batch whose statistics BatchNorm uses)."""
 
     def translate(self, module: L.LightningModule, use_ema: bool = True) -> Tensor:
         """The outputs for :attr:`inputs`, in [0, 1]."""
-        return module.to_data_space(module.sample(condition=self.inputs, use_ema=use_ema, batch_size=200)).cpu()
+        outputs = module.sample(condition=self.inputs, use_ema=use_ema, batch_size=self.batch_size, mode=self.mode)
+        return module.to_data_space(outputs).cpu()
 
     def score(self, outputs: Tensor, device: torch.device) -> dict[str, float]:
         """Every requested metric of ``outputs`` (in [0, 1], one per input) against the targets."""
@@ -76,6 +81,8 @@ def build_translation_evaluation(config: ExperimentConfig, datamodule: GANDataMo
         features,
         classifier,
         metric_prefix(cfg.extractor),
+        cfg.translation_mode,
+        cfg.batch_size,
     )
 
 

@@ -137,6 +137,7 @@ class ImageConditioning(Conditioning):
             "num_real": len(outputs),
             "real_split": config.metrics.real_split,
             "outputs": "copied inputs" if options.copy_input else "generator",
+            "translation_mode": config.metrics.translation_mode,
             "num_generated": len(outputs),
             "strip": str(strip),
         }

@@ -137,6 +137,7 @@ def validation_rules() -> list[_Rule]:
     from gan_lightning.loggers import LOGGERS
     from gan_lightning.losses import LOSSES
     from gan_lightning.metrics.extractors import EXTRACTORS
+    from gan_lightning.module import SAMPLING_MODES
     from gan_lightning.networks import (
         DISCRIMINATOR_CONDITIONINGS,
         DISCRIMINATORS,
@@ -217,6 +218,7 @@ def validation_rules() -> list[_Rule]:
         _non_negative("metrics.every"),
         _choice("metrics.extractor", EXTRACTORS),
         _choice("metrics.real_split", ("train", "test")),
+        _choice("metrics.translation_mode", SAMPLING_MODES),
         _positive("metrics.num_generated"),
         _positive("metrics.num_real"),
         _positive("metrics.batch_size"),

@@ -319,6 +319,11 @@ class MetricsConfig:
     """Real images (a fixed, seeded subset when the split has more; all of it when it has fewer)."""
     real_split: str = "train"
     """train | test (mnist, fashion_mnist, cifar10 have a test split)."""
+    translation_mode: str = "eval"
+    """Image translation: how the generator runs when scored. eval: dropout off and BatchNorm's running statistics
+    (deterministic; docs/RESULTS.md's pix2pix table); train: as pix2pix's paper tests, dropout on and the statistics
+    of each evaluation batch (``metrics.batch_size`` pairs), with seeded dropout and the running statistics left
+    untouched."""
     batch_size: int = 200
     """Images per extractor forward pass."""
     cache_dir: str = "~/.cache/gan_lightning"
