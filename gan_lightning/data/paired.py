@@ -4,11 +4,16 @@ Batches are ``(inputs, targets)`` (pix2pix's A -> B order), both images in the g
 input to its target, D judges (input, image) pairs. Two datasets:
 
 * ``paired_folder`` (your data): ``data_dir/A/`` and ``data_dir/B/`` holding files of the same names (the input
-  and the target), or, without those sub-folders, side-by-side images as pix2pix's datasets ship them (each file
-  twice as wide as high: the input on the left, the target on the right). Every pair is decoded once at start-up
-  and held in memory as ``uint8`` (pix2pix's sets are hundreds to a few thousand pairs); names without a partner,
-  pairs of different sizes and unreadable files are one-line errors (unreadable files are skipped with a warning
-  under ``data.on_corrupt=skip``).
+  and the target), or, without those sub-folders, side-by-side images (each file twice as wide as high: the input
+  on the left, the target on the right). pix2pix's own datasets (facades, maps, edges2shoes...) ship side-by-side
+  files in ``train/``, ``val/`` and ``test/`` folders: when ``data_dir`` holds any of those, training reads
+  ``train/`` only and the others are held-out splits for ``metrics.real_split`` (``splits`` lists the folders
+  found; each may hold side-by-side files or ``A/`` + ``B/``). Without split folders everything under ``data_dir``
+  is training data and ``train`` the only split. Training pairs are decoded once at start-up, a held-out split's
+  when it is first asked for (the metrics callback asks before training), and held in memory as ``uint8``
+  (pix2pix's sets are hundreds to a few thousand pairs); names without a partner, pairs of different sizes,
+  side-by-side files that are not 2:1 and unreadable files are one-line errors naming the file (unreadable files
+  are skipped with a warning under ``data.on_corrupt=skip``).
 * ``fashion_edges`` (the offline demo): Fashion-MNIST images, zero-padded to 32 px, as targets, and their edge
   maps as inputs, the way pix2pix's edges->shoes/handbags sets were made from photos. The operator (documented
   in :func:`sobel_edges`): the Sobel gradient magnitude of the image in [0, 1], 1 where it exceeds
@@ -36,6 +41,8 @@ from gan_lightning.data.mnist import FashionMNISTDataModule, pad_to
 
 PAIRED_RESOLUTIONS = (32, 64, 128, 256)
 """Powers of two: the U-Net halves the side down to 1 pixel."""
+SPLIT_FOLDERS = ("train", "val", "test")
+"""The sub-folders pix2pix's datasets split their pairs into; ``train`` is what ``paired_folder`` trains on."""
 EDGE_THRESHOLD = 0.5
 """Sobel gradient magnitude (of an image in [0, 1]) above which a pixel is an edge."""
 
@@ -106,7 +113,9 @@ class PairedDataModule(ImageDataModule):
     def evaluation_inputs(self, split: str) -> Tensor:
         """The inputs of :meth:`evaluation_images` (the targets), pair by pair."""
         if split != "train":
-            raise DataUnavailableError(f"metrics.real_split={split!r} is not available here; allowed: train")
+            raise DataUnavailableError(
+                f"metrics.real_split={split!r} is not available here; allowed: {', '.join(self.splits)}"
+            )
         return self.training_conditions()
 
 
@@ -169,7 +178,8 @@ class FashionEdgesDataModule(PairedDataModule):
 
 
 class PairedFolderDataModule(PairedDataModule):
-    """Pairs from ``data_dir/A`` + ``data_dir/B`` (same file names) or side-by-side files; see the module docstring."""
+    """Pairs from ``data_dir/A`` + ``data_dir/B`` (same file names) or side-by-side files, optionally split into
+    ``train/``, ``val/``, ``test/`` folders; see the module docstring."""
 
     def __init__(
         self,
@@ -190,49 +200,90 @@ class PairedFolderDataModule(PairedDataModule):
         self.channels = self.input_channels = channels
         self.extensions = normalize_extensions(extensions)
         self.on_corrupt = on_corrupt
+        # data_dir's train/, val/, test/ folders (pix2pix's layout; none: all of data_dir is training data), looked
+        # up once here so that the config loader's check of metrics.real_split sees the folders the run will read
+        self.split_folders = tuple(s for s in SPLIT_FOLDERS if os.path.isdir(os.path.join(data_dir, s)))
+        self.splits = self.split_folders or ("train",)
+        self._held_out: dict[str, tuple[Tensor, Tensor]] = {}
 
     @property
     def data_shape(self) -> tuple[int, ...]:
         return (self.channels, self.resolution, self.resolution)
 
-    @property
-    def side_by_side(self) -> bool:
-        return not all(os.path.isdir(os.path.join(self.data_dir, side)) for side in ("A", "B"))
+    def split_root(self, split: str) -> str:
+        """The folder ``split``'s pairs are read from: ``data_dir/split`` in pix2pix's layout, else ``data_dir``."""
+        return os.path.join(self.data_dir, split) if self.split_folders else self.data_dir
 
-    def _pairs(self) -> list[tuple[str, str | None]]:
+    def _pairs(self, root: str) -> list[tuple[str, str | None]]:
         """``(input file, target file)``, or ``(side-by-side file, None)``; raises on names without a partner."""
-        if self.side_by_side:
-            return [(path, None) for path in iter_image_files(self.data_dir, self.extensions)]
-        names = {side: _relative_files(os.path.join(self.data_dir, side), self.extensions) for side in ("A", "B")}
+        if not all(os.path.isdir(os.path.join(root, side)) for side in ("A", "B")):
+            return [(path, None) for path in iter_image_files(root, self.extensions)]
+        names = {side: _relative_files(os.path.join(root, side), self.extensions) for side in ("A", "B")}
         for side, other in (("A", "B"), ("B", "A")):
             alone = sorted(names[side] - names[other])
             if alone:
                 more = f" and {len(alone) - 1} more" if len(alone) > 1 else ""
                 raise DataUnavailableError(
-                    f"{os.path.join(self.data_dir, side, alone[0])} has no file of the same name in "
-                    f"{os.path.join(self.data_dir, other)}{more}; every input needs its target"
+                    f"{os.path.join(root, side, alone[0])} has no file of the same name in "
+                    f"{os.path.join(root, other)}{more}; every input needs its target"
                 )
-        return [(os.path.join(self.data_dir, "A", n), os.path.join(self.data_dir, "B", n)) for n in sorted(names["A"])]
+        return [(os.path.join(root, "A", n), os.path.join(root, "B", n)) for n in sorted(names["A"])]
 
     def unavailable(self) -> str | None:
         if not os.path.isdir(self.data_dir):
             return (
                 f"data.data_dir={self.data_dir!r} is not a folder; point it at A/ and B/ folders or side-by-side pairs"
             )
-        try:
-            pairs = self._pairs()
-        except DataUnavailableError as error:
-            return str(error)
-        if not pairs:
-            return f"data.data_dir={self.data_dir!r} holds no image pairs ({', '.join(self.extensions)})"
+        if self.split_folders:
+            found = ", ".join(f"{s}/" for s in self.split_folders)
+            if all(os.path.isdir(os.path.join(self.data_dir, side)) for side in ("A", "B")):
+                return (
+                    f"data.data_dir={self.data_dir!r} holds both A/ + B/ and {found}: keep one layout "
+                    "(A/ and B/ inside each split folder are fine)"
+                )
+            if "train" not in self.split_folders:
+                return f"data.data_dir={self.data_dir!r} holds {found} but no train/ folder; training reads train/"
+        for split in self.splits:
+            root = self.split_root(split)
+            try:
+                pairs = self._pairs(root)
+            except DataUnavailableError as error:
+                return str(error)
+            if not pairs:
+                where = f"data.data_dir={self.data_dir!r}" if root == self.data_dir else root
+                return f"{where} holds no image pairs ({', '.join(self.extensions)})"
         return None
 
     def load(self) -> Tensor:
         problem = self.unavailable()
         if problem:
             raise DataUnavailableError(problem)
+        self.inputs, targets = self._read(self.split_root("train"))
+        return targets
+
+    def evaluation_images(self, split: str) -> Tensor:
+        if split == "train" or split not in self.splits:
+            return super().evaluation_images(split)  # type: ignore[return-value]
+        return self._held_out_pairs(split)[1]
+
+    def evaluation_inputs(self, split: str) -> Tensor:
+        if split == "train" or split not in self.splits:
+            return super().evaluation_inputs(split)
+        return self._held_out_pairs(split)[0]
+
+    def _held_out_pairs(self, split: str) -> tuple[Tensor, Tensor]:
+        """``(inputs, targets)`` of a ``val`` or ``test`` folder, read on first use."""
+        if split not in self._held_out:
+            problem = self.unavailable()
+            if problem:
+                raise DataUnavailableError(problem)
+            self._held_out[split] = self._read(self.split_root(split))
+        return self._held_out[split]
+
+    def _read(self, root: str) -> tuple[Tensor, Tensor]:
+        """Every pair under ``root`` decoded: ``(inputs, targets)``, ``uint8`` ``(N, C, R, R)`` each."""
         inputs, targets, skipped = [], [], []
-        for first, second in self._pairs():
+        for first, second in self._pairs(root):
             try:
                 pair = self._decode(first, second)
             except _UnreadablePairError as error:
@@ -243,11 +294,10 @@ class PairedFolderDataModule(PairedDataModule):
             inputs.append(pair[0])
             targets.append(pair[1])
         if skipped:
-            warnings.warn(f"skipping {len(skipped)} unreadable pair(s): {'; '.join(skipped[:5])}", stacklevel=2)
+            warnings.warn(f"skipping {len(skipped)} unreadable pair(s): {'; '.join(skipped[:5])}", stacklevel=3)
         if not targets:
-            raise DataUnavailableError(f"none of the image pairs under {self.data_dir} can be read")
-        self.inputs = torch.stack(inputs)
-        return torch.stack(targets)
+            raise DataUnavailableError(f"none of the image pairs under {root} can be read")
+        return torch.stack(inputs), torch.stack(targets)
 
     def _decode(self, first: str, second: str | None) -> tuple[Tensor, Tensor]:
         for path in (first, second):

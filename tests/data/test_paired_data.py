@@ -1,5 +1,5 @@
-"""Paired data for image translation: A/ + B/ folders, side-by-side files, the edges -> Fashion-MNIST demo, and
-the one-line errors for pairs that do not match."""
+"""Paired data for image translation: A/ + B/ folders, side-by-side files, pix2pix's train/ val/ test/ folders, the
+edges -> Fashion-MNIST demo, and the one-line errors for pairs that do not match."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from helpers import PAIRED, write_pairs
+from helpers import PAIRED, REPO, write_pairs
 from PIL import Image
 from test_idx import write_idx
 from test_image_datasets import first_batch, load
 
-from gan_lightning.config import ConfigError
+from gan_lightning.config import ConfigError, load_config
 from gan_lightning.data import DataUnavailableError
 from gan_lightning.data.paired import sobel_edges
 
@@ -57,6 +57,91 @@ def test_paired_folder_errors_name_the_file(tmp_path: Path) -> None:
     with pytest.warns(UserWarning, match=r"skipping 1 unreadable pair"):
         dm = load("quickstart", f"data.data_dir={tmp_path / 'corrupt'}", *PAIRED)
     assert len(dm.data) == 11
+
+
+TRAIN_SHADES, VAL_SHADES, TEST_SHADES = [10, 60, 110, 160, 210, 250], [30, 130, 230], [20, 90, 170, 240]
+"""Each split's input shades, all different, so which files a tensor came from shows in its values."""
+
+
+def write_split(folder: Path, shades: list[int], suffix: str = ".png") -> None:
+    """pix2pix's side-by-side files, 80x40: a constant input of each shade on the left, its inverse (the target) on
+    the right. The halves meet on an 8-pixel block edge, so JPEG keeps them constant to a grey level."""
+    folder.mkdir(parents=True)
+    for index, shade in enumerate(shades):
+        halves = [np.full((40, 40), shade, dtype=np.uint8), np.full((40, 40), 255 - shade, dtype=np.uint8)]
+        Image.fromarray(np.concatenate(halves, axis=1)).save(folder / f"{index:03d}{suffix}")
+
+
+def write_pix2pix(root: Path, splits: tuple[str, ...] = ("train", "val", "test")) -> Path:
+    """A dataset folder as pix2pix's facades / maps / edges2shoes unpack: train/ (PNG), val/ (PNG), test/ (JPEG)."""
+    shades = {"train": TRAIN_SHADES, "val": VAL_SHADES, "test": TEST_SHADES}
+    for split in splits:
+        write_split(root / split, shades[split], ".jpg" if split == "test" else ".png")
+    return root
+
+
+def shades_of(images: torch.Tensor) -> list[float]:
+    """The mean grey level of each (constant) image."""
+    return images.float().mean(dim=(1, 2, 3)).tolist()
+
+
+def test_paired_folder_trains_on_train_and_serves_the_held_out_splits(tmp_path: Path) -> None:
+    data_dir = write_pix2pix(tmp_path / "facades")
+    dm = load("quickstart", f"data.data_dir={data_dir}", *PAIRED)
+    assert dm.splits == ("train", "val", "test")
+    # training reads train/ alone: the 6 train pairs, not the 13 files under data_dir
+    assert shades_of(dm.inputs) == pytest.approx(TRAIN_SHADES, abs=1)
+    assert shades_of(dm.data) == pytest.approx([255 - s for s in TRAIN_SHADES], abs=1)
+    assert torch.equal(dm.evaluation_images("train"), dm.data)
+    for split, shades in (("val", VAL_SHADES), ("test", TEST_SHADES)):
+        inputs, targets = dm.evaluation_inputs(split), dm.evaluation_images(split)
+        assert inputs.shape == targets.shape == (len(shades), 1, 32, 32) and targets.dtype == torch.uint8
+        assert shades_of(inputs) == pytest.approx(shades, abs=1)
+        assert shades_of(targets) == pytest.approx([255 - s for s in shades], abs=1)
+
+
+def test_real_split_may_be_any_split_folder_there_is(tmp_path: Path) -> None:
+    config = REPO / "configs" / "quickstart.yaml"
+    scored = [*PAIRED[:-1], "metrics.names=[l1,psnr]"]  # metrics.real_split is checked when metrics are on
+    data_dir = write_pix2pix(tmp_path / "maps")
+    for split in ("train", "val", "test"):
+        loaded = load_config([config], [f"data.data_dir={data_dir}", *scored, f"metrics.real_split={split}"])
+        assert loaded.metrics.real_split == split
+
+    no_val = write_pix2pix(tmp_path / "no_val", splits=("train", "test"))
+    with pytest.raises(ConfigError) as missing:
+        load_config([config], [f"data.data_dir={no_val}", *scored, "metrics.real_split=val"])
+    assert str(missing.value) == (
+        "invalid value 'val' for config key 'metrics.real_split' with paired_folder; allowed: train, test"
+    )
+    write_pairs(tmp_path / "flat", layout="side_by_side")  # no split folders: everything is training data
+    with pytest.raises(ConfigError, match=r"^invalid value 'test' for config key 'metrics.real_split' .* train$"):
+        load_config([config], [f"data.data_dir={tmp_path / 'flat'}", *scored, "metrics.real_split=test"])
+
+
+def test_split_folder_errors_are_one_line_and_name_the_problem(tmp_path: Path) -> None:
+    wide = write_pix2pix(tmp_path / "wide")
+    Image.new("L", (50, 40)).save(wide / "val" / "001.png")
+    dm = load("quickstart", f"data.data_dir={wide}", *PAIRED)  # training reads train/ only, which is fine
+    with pytest.raises(DataUnavailableError) as error:
+        dm.evaluation_images("val")
+    assert "\n" not in str(error.value)
+    assert str(error.value).startswith(f"{wide / 'val' / '001.png'} is 50x40; a side-by-side pair is twice as wide")
+
+    write_split(tmp_path / "no_train" / "val", VAL_SHADES)
+    with pytest.raises(ConfigError, match=r"^data.data_dir='.*no_train' holds val/ but no train/ folder; training"):
+        load("quickstart", f"data.data_dir={tmp_path / 'no_train'}", *PAIRED)
+
+    empty = write_pix2pix(tmp_path / "empty_test", splits=("train",))
+    (empty / "test").mkdir()
+    with pytest.raises(ConfigError, match=r"^.*empty_test/test holds no image pairs \("):
+        load("quickstart", f"data.data_dir={empty}", *PAIRED)
+
+    both = tmp_path / "both"
+    write_pairs(both)
+    write_split(both / "train", TRAIN_SHADES)
+    with pytest.raises(ConfigError, match=r"holds both A/ \+ B/ and train/: keep one layout"):
+        load("quickstart", f"data.data_dir={both}", *PAIRED)
 
 
 def test_sobel_edges_mark_the_outline_of_a_shape() -> None:
