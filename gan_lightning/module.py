@@ -57,7 +57,6 @@ from gan_lightning.networks import build_discriminator, build_generator
 from gan_lightning.rng import gather_rng_states, restore_rng_state, seed_all
 from gan_lightning.scheduling import build_scheduler
 
-
 SAMPLING_MODES = ("eval", "train")
 """How the generator runs when sampled: eval (dropout off, BatchNorm running statistics) or train (dropout on,
 statistics of the sampled batch: pix2pix's test time), see :meth:`GANModule.sample`."""
@@ -141,9 +140,9 @@ class GANModule(L.LightningModule):
                 "conditioning": self.conditioning.state(),
             }
         )
-        network_args = self.conditioning.network_args()
-        self.generator = build_generator(cfg.generator, self.data_shape, **network_args)
-        self.discriminator = build_discriminator(cfg.discriminator, self.data_shape, **network_args)
+        variant, network_args = self.conditioning.description, self.conditioning.network_args()
+        self.generator = build_generator(cfg.generator, self.data_shape, variant, **network_args)
+        self.discriminator = build_discriminator(cfg.discriminator, self.data_shape, variant, **network_args)
         self.ema_generator = make_ema_copy(self.generator)
         self.adversarial_loss = build_loss(cfg.loss.name)
         # Only with a policy, so runs without augmentation keep their checkpoint keys.

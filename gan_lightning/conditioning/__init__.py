@@ -54,6 +54,8 @@ class Conditioning:
     name: ClassVar[str] = "none"
     description: ClassVar[str] = "unconditional"
     """How error messages name runs of this conditioning."""
+    how_to_use: ClassVar[str] = "set data.conditional=false and use unpaired data"
+    """What a config changes to have this conditioning (said when a metric needs it)."""
     samples_from_latents: ClassVar[bool] = True
     """Whether samples can be drawn from latents alone, without input data (not so for image translation)."""
 

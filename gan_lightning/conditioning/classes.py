@@ -44,6 +44,7 @@ class ClassConditioning(Conditioning):
 
     name = "classes"
     description = "class-conditional"
+    how_to_use = "set data.conditional=true (datasets with classes: mnist, fashion_mnist, cifar10, imagefolder)"
 
     def __init__(self, config: ExperimentConfig | None, class_counts: Sequence[int]) -> None:
         super().__init__(config)

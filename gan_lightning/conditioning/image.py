@@ -41,6 +41,7 @@ class ImageConditioning(Conditioning):
 
     name = "image"
     description = "image-translation"
+    how_to_use = "they need paired data (data.name=paired_folder or fashion_edges)"
     samples_from_latents = False
 
     def __init__(self, config: ExperimentConfig | None, input_shape: Sequence[int]) -> None:

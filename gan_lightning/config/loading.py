@@ -331,7 +331,10 @@ def _check_metric_names(config: DictConfig, kind: type[DataKind], conditioning: 
     wrong = [name for name in names if name not in allowed]
     if not wrong:
         return
-    if not config.data.conditional and set(wrong) <= set(kind.class_metric_names()):
-        raise ConfigError(f"metrics {wrong} score class-conditional generators; set data.conditional=true")
+    from gan_lightning.conditioning import CONDITIONINGS
+
+    for other in CONDITIONINGS.values():  # names another conditioning of this kind scores: say how to get it
+        if other is not conditioning and set(wrong) <= set(other.metric_names(kind)):
+            raise ConfigError(f"metrics {wrong} score {other.description} runs; {other.how_to_use}")
     what = f"{conditioning.description} {kind.description}"
     raise ConfigError(f"metrics.names={names}: {', '.join(wrong)} cannot score {what}; use {', '.join(allowed)}")

@@ -66,44 +66,34 @@ def _build(
     cfg: Any,
     data_shape: tuple[int, ...],
     role: str,
-    num_classes: int,
-    condition_shape: tuple[int, ...] | None,
+    variant: str,
+    conditioning: dict[str, Any],
 ) -> nn.Module:
-    """``cls(data_shape, **fields)`` with the config fields the constructor names, plus ``num_classes`` (class-
-    conditional data) or ``condition_shape`` (paired data: the input image's shape).
+    """``cls(data_shape, **fields, **conditioning)``: the config fields the constructor names, plus what the run's
+    conditioning passes (``num_classes`` for class labels, ``condition_shape`` for an input image).
 
     Constructor keywords and config keys share their names by design, so a new network only needs
-    a registry entry: every keyword it accepts is read from the config section of the same name.
-    A class-conditional network is one whose constructor takes ``num_classes``; an image-translation network
-    one that takes ``condition_shape``.
+    a registry entry: every keyword it accepts is read from the config section of the same name. A network has a
+    conditional variant when its constructor takes the conditioning's keywords; ``variant`` names it in the error.
     """
     if cfg.arch not in registry:
         raise ValueError(f"unknown {role} arch {cfg.arch!r}; choose one of {tuple(registry)}")
     network = registry[cfg.arch]
     keywords = [name for name in inspect.signature(network).parameters if name != "data_shape"]
     kwargs = {name: getattr(cfg, name) for name in keywords if hasattr(cfg, name)}
-    if num_classes:
-        if "num_classes" not in keywords:
-            conditional = ", ".join(a for a, n in registry.items() if "num_classes" in inspect.signature(n).parameters)
-            raise ValueError(f"{role} arch {cfg.arch!r} has no class-conditional variant; use one of: {conditional}")
-        kwargs["num_classes"] = num_classes
-    if condition_shape is not None:
-        if "condition_shape" not in keywords:
-            paired = ", ".join(a for a, n in registry.items() if "condition_shape" in inspect.signature(n).parameters)
-            raise ValueError(f"{role} arch {cfg.arch!r} cannot take an input image (paired data); use {paired}")
-        kwargs["condition_shape"] = tuple(condition_shape)
-    return network(tuple(data_shape), **kwargs)
+    if not set(conditioning) <= set(keywords):
+        takers = ", ".join(a for a, n in registry.items() if set(conditioning) <= set(inspect.signature(n).parameters))
+        raise ValueError(f"{role} arch {cfg.arch!r} has no {variant} variant; use one of: {takers}")
+    return network(tuple(data_shape), **kwargs, **conditioning)
 
 
 def build_generator(
-    cfg: GeneratorConfig,
-    data_shape: tuple[int, ...],
-    num_classes: int = 0,
-    condition_shape: tuple[int, ...] | None = None,
+    cfg: GeneratorConfig, data_shape: tuple[int, ...], variant: str = "unconditional", **conditioning: Any
 ) -> nn.Module:
     """The generator named by ``cfg.arch`` for data of shape ``data_shape`` (no batch dim); called as
-    ``generator(z, labels)`` when ``num_classes`` > 0 and ``generator(z, inputs)`` with a ``condition_shape``."""
-    generator = _build(GENERATORS, cfg, data_shape, "generator", num_classes, condition_shape)
+    ``generator(z, labels)`` when built with ``num_classes`` and ``generator(z, inputs)`` with a ``condition_shape``
+    (the run's :meth:`Conditioning.network_args`)."""
+    generator = _build(GENERATORS, cfg, data_shape, "generator", variant, conditioning)
     if not isinstance(getattr(generator, "latent_size", None), int):
         # The module sizes all of its noise from this; say so here rather than as an AttributeError later.
         raise ValueError(
@@ -114,15 +104,12 @@ def build_generator(
 
 
 def build_discriminator(
-    cfg: DiscriminatorConfig,
-    data_shape: tuple[int, ...],
-    num_classes: int = 0,
-    condition_shape: tuple[int, ...] | None = None,
+    cfg: DiscriminatorConfig, data_shape: tuple[int, ...], variant: str = "unconditional", **conditioning: Any
 ) -> nn.Module:
     """The discriminator named by ``cfg.arch`` for data of shape ``data_shape`` (no batch dim); called as
-    ``discriminator(x, labels)`` (returning ``(logits, class logits)`` for ACGAN) when ``num_classes`` > 0 and
+    ``discriminator(x, labels)`` (returning ``(logits, class logits)`` for ACGAN) when built with ``num_classes`` and
     ``discriminator(x, inputs)`` with a ``condition_shape``."""
-    return _build(DISCRIMINATORS, cfg, data_shape, "discriminator", num_classes, condition_shape)
+    return _build(DISCRIMINATORS, cfg, data_shape, "discriminator", variant, conditioning)
 
 
 __all__ = [

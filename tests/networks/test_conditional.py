@@ -29,7 +29,7 @@ def _randomize_class_parameters(network: torch.nn.Module) -> None:
 @pytest.mark.parametrize("arch", ["dcgan", "resnet"])
 def test_conditional_generator_depends_on_the_label(arch: str, conditioning: str, shape: tuple[int, ...]) -> None:
     torch.manual_seed(0)
-    generator = build_generator(GeneratorConfig(arch=arch, width=16, conditioning=conditioning), shape, 6)
+    generator = build_generator(GeneratorConfig(arch=arch, width=16, conditioning=conditioning), shape, num_classes=6)
     _randomize_class_parameters(generator)
     generator.eval()
     z = torch.randn(1, generator.latent_size).repeat(6, 1)  # one latent, six classes
@@ -59,7 +59,7 @@ def _features(discriminator: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
 def test_projection_discriminator_adds_the_class_embedding_inner_product(arch: str) -> None:
     torch.manual_seed(0)
     config = DiscriminatorConfig(arch=arch, width=16, norm="none", conditioning="projection")
-    discriminator = build_discriminator(config, (1, 28, 28), 6)
+    discriminator = build_discriminator(config, (1, 28, 28), num_classes=6)
     unconditional = build_discriminator(DiscriminatorConfig(arch=arch, width=16, norm="none"), (1, 28, 28))
     state = {k: v for k, v in discriminator.state_dict().items() if not k.startswith("head.")}
     unconditional.load_state_dict(state)  # the same network without the head
@@ -74,7 +74,7 @@ def test_projection_discriminator_adds_the_class_embedding_inner_product(arch: s
 def test_acgan_discriminator_returns_class_logits_of_its_features(arch: str) -> None:
     torch.manual_seed(0)
     config = DiscriminatorConfig(arch=arch, width=16, norm="spectral", conditioning="acgan")
-    discriminator = build_discriminator(config, (3, 32, 32), 6).eval()
+    discriminator = build_discriminator(config, (3, 32, 32), num_classes=6).eval()
     x = torch.randn(4, 3, 32, 32)
     logits, class_logits = discriminator(x)
     assert logits.shape == (4,) and class_logits.shape == (4, 6)
@@ -99,13 +99,13 @@ def test_acgan_classification_loss_by_hand() -> None:
 
 def test_impossible_combinations_are_one_line_errors() -> None:
     with pytest.raises(ValueError, match=r"generator arch 'mlp' has no class-conditional variant; use one of: dcgan"):
-        build_generator(GeneratorConfig(arch="mlp"), (2,), 4)
+        build_generator(GeneratorConfig(arch="mlp"), (2,), "class-conditional", num_classes=4)
     with pytest.raises(ValueError, match=r"conditioning=batchnorm needs generator.norm=batch, not 'none'"):
-        build_generator(GeneratorConfig(norm="none"), (1, 28, 28), 4)
+        build_generator(GeneratorConfig(norm="none"), (1, 28, 28), num_classes=4)
     with pytest.raises(ValueError, match=r"discriminator.pack=2 mixes samples of different labels"):
-        build_discriminator(DiscriminatorConfig(pack=2), (1, 28, 28), 4)
+        build_discriminator(DiscriminatorConfig(pack=2), (1, 28, 28), num_classes=4)
     with pytest.raises(ValueError, match=r"at least 2 classes, got 1"):
-        build_discriminator(DiscriminatorConfig(), (1, 28, 28), 1)
+        build_discriminator(DiscriminatorConfig(), (1, 28, 28), num_classes=1)
 
 
 def test_unconditional_networks_keep_their_parameter_names() -> None:

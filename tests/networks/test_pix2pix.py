@@ -36,7 +36,9 @@ def test_patchgan_judges_pairs_patch_by_patch() -> None:
     discriminator = build_discriminator(PATCHGAN, (3, 32, 32), condition_shape=(1, 32, 32))
     logits = discriminator(torch.randn(2, 3, 32, 32), torch.randn(2, 1, 32, 32))
     assert logits.shape == (2, 4)  # depth 3: 32 -> 16 -> 8 -> 4 -> 3 -> 2, i.e. 2 x 2 patches
-    deeper = build_discriminator(DiscriminatorConfig(arch="patchgan", width=8, depth=2), (1, 32, 32), 0, (1, 32, 32))
+    deeper = build_discriminator(
+        DiscriminatorConfig(arch="patchgan", width=8, depth=2), (1, 32, 32), condition_shape=(1, 32, 32)
+    )
     assert deeper(torch.randn(2, 1, 32, 32), torch.randn(2, 1, 32, 32)).shape == (2, 36)
     with pytest.raises(ValueError, match=r"call it as discriminator\(x, inputs\)"):
         discriminator(torch.randn(2, 3, 32, 32))
@@ -49,7 +51,5 @@ def test_translation_networks_need_paired_data_of_one_power_of_two_size() -> Non
         build_generator(UNET, (1, 28, 28), condition_shape=(1, 28, 28))
     with pytest.raises(ValueError, match=r"inputs and targets of one size"):
         build_discriminator(PATCHGAN, (1, 32, 32), condition_shape=(1, 64, 64))
-    with pytest.raises(
-        ValueError, match=r"generator arch 'dcgan' cannot take an input image \(paired data\); use unet"
-    ):
-        build_generator(GeneratorConfig(), (1, 32, 32), condition_shape=(1, 32, 32))
+    with pytest.raises(ValueError, match=r"generator arch 'dcgan' has no image-translation variant; use one of: unet"):
+        build_generator(GeneratorConfig(), (1, 32, 32), "image-translation", condition_shape=(1, 32, 32))
