@@ -50,6 +50,6 @@ def test_cli_prints_the_table_and_writes_json(tmp_path: Path) -> None:
 
 
 def test_a_config_that_is_not_a_toy_mixture_fails_before_training(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="data.name=mnist_embedded is not 2-D point data; the toy protocol needs"):
+    with pytest.raises(ValueError, match=r"data\.name=mnist_embedded is not 2-D point data; the toy protocol needs"):
         benchmark_toy(REPO / "configs" / "quickstart.yaml", 1, tmp_path, SHORT)
     assert not any(tmp_path.iterdir())
