@@ -333,8 +333,10 @@ def _check_metric_names(config: DictConfig, kind: type[DataKind], conditioning: 
         return
     from gan_lightning.conditioning import CONDITIONINGS
 
+    what = f"{conditioning.description} {kind.description}"
+    message = f"metrics.names={names}: {', '.join(wrong)} cannot score {what}; use {', '.join(allowed)}"
     for other in CONDITIONINGS.values():  # names another conditioning of this kind scores: say how to get it
         if other is not conditioning and set(wrong) <= set(other.metric_names(kind)):
-            raise ConfigError(f"metrics {wrong} score {other.description} runs; {other.how_to_use}")
-    what = f"{conditioning.description} {kind.description}"
-    raise ConfigError(f"metrics.names={names}: {', '.join(wrong)} cannot score {what}; use {', '.join(allowed)}")
+            message += f"; {', '.join(wrong)} score {other.description} runs: {other.how_to_use}"
+            break
+    raise ConfigError(message)
