@@ -32,11 +32,13 @@ def build_class_scores(config: ExperimentConfig, datamodule: GANDataModule) -> C
     names = [name for name in cfg.names if name in CLASS_SCORES]
     if not datamodule.conditional:
         raise SampleQualityError(f"metrics {names} score class-conditional generators; set data.conditional=true")
-    classifier = None
-    if "class_accuracy" in names:
-        classifier = dataset_classifier(config.data.name, cfg.classifier_weights, "class_accuracy")
-    if "cas" in names and cfg.real_split != "test":
-        raise SampleQualityError("cas tests its classifiers on real held-out images: set metrics.real_split=test")
+    needing = [name for name in names if CLASS_SCORES[name].needs_classifier]
+    classifier = dataset_classifier(config.data.name, cfg.classifier_weights, needing[0]) if needing else None
+    held_out = [name for name in names if CLASS_SCORES[name].held_out]
+    if held_out and cfg.real_split != "test":
+        raise SampleQualityError(
+            f"{held_out[0]} tests its classifiers on real held-out images: set metrics.real_split=test"
+        )
     counts = datamodule.class_counts()
     return ClassScores(
         names,

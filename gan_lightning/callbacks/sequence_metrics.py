@@ -1,4 +1,5 @@
-"""TimeGAN's scores and comparison pictures of a sequence run every N generator steps and at the end."""
+"""The sequence scores (``metrics.names``: TimeGAN's and any registered) and comparison pictures of a sequence run
+every N generator steps and at the end."""
 
 from __future__ import annotations
 

@@ -65,9 +65,8 @@ def build_translation_evaluation(config: ExperimentConfig, datamodule: GANDataMo
     inputs = real_subset(datamodule.evaluation_inputs(split), cfg.num_real)  # the same seeded subset as the targets
     targets = real_subset(datamodule.evaluation_images(split), cfg.num_real)
     assert isinstance(inputs, Tensor) and isinstance(targets, Tensor)
-    classifier = None
-    if "class_preservation" in cfg.names:
-        classifier = dataset_classifier(config.data.name, cfg.classifier_weights, "class_preservation")
+    needing = [name for name in cfg.names if name in TRANSLATION_SCORES and TRANSLATION_SCORES[name].needs_classifier]
+    classifier = dataset_classifier(config.data.name, cfg.classifier_weights, needing[0]) if needing else None
     features = build_sample_quality(config, datamodule) if feature_metrics(list(cfg.names)) else None
     return TranslationEvaluation(
         list(cfg.names),
