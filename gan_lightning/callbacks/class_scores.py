@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import os
-
 import lightning as L
 import torch
 from torch import Tensor
 from torch.utils.data import Dataset
 
 from gan_lightning.callbacks.metric_logging import PeriodicEvaluation, log_evaluation
-from gan_lightning.callbacks.sample_quality import best_checkpoint, generated_images
+from gan_lightning.callbacks.sample_quality import generated_images
 from gan_lightning.config.schema import ExperimentConfig
 from gan_lightning.data import GANDataModule
 from gan_lightning.metrics.class_scores import CLASS_SCORES, CASSettings, ClassScores
@@ -82,16 +80,9 @@ def evaluate_class_scores(
     return evaluator.evaluate(images, labels)
 
 
-def class_score_callbacks(
-    config: ExperimentConfig, datamodule: GANDataModule, checkpoint_dir: str | os.PathLike[str]
-) -> list[L.Callback]:
-    """The class-score callback when ``metrics.names`` lists any, and a ``best.ckpt`` when one is listed first."""
+def class_score_callbacks(config: ExperimentConfig, datamodule: GANDataModule) -> list[L.Callback]:
+    """The class-score callback when ``metrics.names`` lists any class score."""
     cfg = config.metrics
     if not any(name in CLASS_SCORES for name in cfg.names):
         return []
-    callbacks: list[L.Callback] = [
-        ClassScoreMetrics(build_class_scores(config, datamodule), cfg.every, cfg.num_generated, config.seed)
-    ]
-    if cfg.keep_best and cfg.every and cfg.names[0] in CLASS_SCORES:
-        callbacks.append(best_checkpoint(config, f"val/{cfg.names[0]}", "max", checkpoint_dir))
-    return callbacks
+    return [ClassScoreMetrics(build_class_scores(config, datamodule), cfg.every, cfg.num_generated, config.seed)]

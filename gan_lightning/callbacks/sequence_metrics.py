@@ -9,7 +9,7 @@ from pathlib import Path
 import lightning as L
 
 from gan_lightning.callbacks.metric_logging import PeriodicEvaluation, log_evaluation
-from gan_lightning.callbacks.sample_quality import best_checkpoint, generated_images, real_subset
+from gan_lightning.callbacks.sample_quality import generated_images, real_subset
 from gan_lightning.config.schema import ExperimentConfig
 from gan_lightning.data.sequences import SequenceDataModule
 from gan_lightning.image_logging import log_image_file
@@ -58,15 +58,9 @@ class SequenceQualityMetrics(PeriodicEvaluation):
 def sequence_quality_callbacks(
     config: ExperimentConfig, datamodule: SequenceDataModule, run_dir: Path
 ) -> list[L.Callback]:
-    """The scores callback for ``config.metrics`` and, with ``keep_best``, a ``best.ckpt`` at the lowest
-    value of the first score."""
+    """The scores callback for ``config.metrics`` when it lists any; its pictures go to ``run_dir/samples``."""
     cfg = config.metrics
     if not cfg.names:
         return []
     evaluator = build_sequence_quality(config, datamodule)
-    callbacks: list[L.Callback] = [
-        SequenceQualityMetrics(evaluator, cfg.every, cfg.num_generated, config.seed, run_dir / "samples")
-    ]
-    if cfg.keep_best and cfg.every:
-        callbacks.append(best_checkpoint(config, f"val/{cfg.names[0]}", "min", run_dir / "checkpoints"))
-    return callbacks
+    return [SequenceQualityMetrics(evaluator, cfg.every, cfg.num_generated, config.seed, run_dir / "samples")]

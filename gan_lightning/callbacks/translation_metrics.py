@@ -9,7 +9,6 @@ computes the same values; the feature metrics are synced as in :mod:`.sample_qua
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 import lightning as L
@@ -17,13 +16,13 @@ import torch
 from torch import Tensor
 
 from gan_lightning.callbacks.metric_logging import PeriodicEvaluation, log_evaluation
-from gan_lightning.callbacks.sample_quality import best_checkpoint, build_sample_quality, feature_metrics, real_subset
+from gan_lightning.callbacks.sample_quality import build_sample_quality, feature_metrics, real_subset
 from gan_lightning.config.schema import ExperimentConfig
 from gan_lightning.data import GANDataModule
 from gan_lightning.kinds import DataKind
 from gan_lightning.metrics.classifier import DigitClassifier, dataset_classifier
 from gan_lightning.metrics.extractors import metric_prefix
-from gan_lightning.metrics.sample_quality import METRICS, SampleQuality
+from gan_lightning.metrics.sample_quality import SampleQuality
 from gan_lightning.metrics.translation import TRANSLATION_SCORES, translation_scores
 
 
@@ -99,22 +98,9 @@ class TranslationMetrics(PeriodicEvaluation):
         log_evaluation(trainer, self.evaluation.score(outputs, pl_module.device), step)
 
 
-BEST = {"l1": "min", "psnr": "max", "ssim": "max", "class_preservation": "max"}
-
-
-def translation_callbacks(
-    config: ExperimentConfig, datamodule: GANDataModule, checkpoint_dir: str | os.PathLike[str]
-) -> list[L.Callback]:
-    """The translation-metrics callback when ``metrics.names`` lists any metric, and ``best.ckpt`` on the first."""
+def translation_callbacks(config: ExperimentConfig, datamodule: GANDataModule) -> list[L.Callback]:
+    """The translation-metrics callback when ``metrics.names`` lists any metric."""
     cfg = config.metrics
     if not cfg.names:
         return []
-    evaluation = build_translation_evaluation(config, datamodule)
-    callbacks: list[L.Callback] = [TranslationMetrics(evaluation, cfg.every)]
-    if cfg.keep_best and cfg.every:
-        first = cfg.names[0]
-        key, mode = (
-            (f"val/{first}", BEST[first]) if first in BEST else (evaluation.prefix + first, METRICS[first].best[1])
-        )
-        callbacks.append(best_checkpoint(config, key, mode, checkpoint_dir))
-    return callbacks
+    return [TranslationMetrics(build_translation_evaluation(config, datamodule), cfg.every)]

@@ -110,7 +110,7 @@ class ImageConditioning(Conditioning):
     ) -> list[L.Callback]:
         from gan_lightning.callbacks.translation_metrics import translation_callbacks
 
-        return translation_callbacks(config, datamodule, run_dir / "checkpoints")
+        return translation_callbacks(config, datamodule)
 
     def evaluate(
         self, module: GANModule, config: ExperimentConfig, datamodule: GANDataModule, options: EvaluationOptions

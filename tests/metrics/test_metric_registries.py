@@ -1,5 +1,5 @@
 """Sequence, class and translation metrics are registered by name: a metric defined here, in the test, is accepted by
-the config validator and computed by its evaluator, and a wrong name is one line listing
+the config validator, computed by its evaluator and followed by ``best.ckpt``, and a wrong name is one line listing
 the registered ones. The values are checked against computations by hand on inputs whose answer is known."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import pytest
 import torch
 from helpers import PAIRED, REPO, write_pairs
 
+from gan_lightning.callbacks.metric_logging import best_checkpoint, best_monitor
 from gan_lightning.config import ConfigError, load_config
 from gan_lightning.config.schema import TimeGANScoreConfig
 from gan_lightning.metrics.class_scores import CLASS_SCORES, ClassScore, ClassScores, register_class_score
@@ -70,7 +71,7 @@ def _one_line_listing(error: pytest.ExceptionInfo[ConfigError], *names: str) -> 
 
 
 def test_a_registered_sequence_metric_is_validated_computed_and_followed(sequence_gap: str) -> None:
-    config = load_config([SINES], [f"metrics.names=[{sequence_gap},predictive]"])
+    config = load_config([SINES], [f"metrics.names=[{sequence_gap},predictive]", "metrics.every=10"])
     assert list(config.metrics.names) == [sequence_gap, "predictive"]
     with pytest.raises(ConfigError) as error:
         load_config([SINES], ["metrics.names=[nope]"])
@@ -85,6 +86,9 @@ def test_a_registered_sequence_metric_is_validated_computed_and_followed(sequenc
     values = evaluator.evaluate(generated)
     assert values["toy_gap"] == pytest.approx(0.3)
     assert values["toy_draw"] == float(torch.rand(()))  # the metric's draw came from a fork of the global RNG
+    assert best_monitor(config.metrics.names, config.metrics.extractor) == ("val/toy_gap", "min")
+    checkpoint = best_checkpoint(config, "checkpoints")
+    assert checkpoint is not None and (checkpoint.monitor, checkpoint.mode) == ("val/toy_gap", "min")
 
 
 def test_a_registered_class_score_is_validated_and_computed(label_coverage: str) -> None:
@@ -99,6 +103,7 @@ def test_a_registered_class_score_is_validated_and_computed(label_coverage: str)
     images = torch.zeros(4, 1, 28, 28, dtype=torch.uint8)
     scores = ClassScores([label_coverage], None, images, torch.arange(4), images, torch.arange(4), num_classes=10)
     assert scores.evaluate(torch.rand(5, 1, 28, 28), torch.tensor([0, 1, 1, 3, 0])) == {"toy_coverage": 0.3}
+    assert best_monitor([label_coverage], "mnist_classifier") == ("val/toy_coverage", "max")
 
 
 def test_a_registered_translation_score_is_validated_and_computed(squared_error: str, tmp_path: Path) -> None:
@@ -114,5 +119,30 @@ def test_a_registered_translation_score_is_validated_and_computed(squared_error:
     outputs = torch.stack([torch.full((1, 4, 4), 0.5), torch.full((1, 4, 4), 1.5)])  # the second clamps to 1
     values = translation_scores([squared_error, "l1"], outputs, targets)
     assert values == {"l1": pytest.approx(0.75), squared_error: pytest.approx((0.25 + 1) / 2)}
+    assert best_monitor([squared_error], "inception") == ("val/toy_mse", "min")
     with pytest.raises(ValueError, match=r"unknown translation scores \['nope'\]; registered: l1, .*, toy_mse"):
         translation_scores(["nope"], outputs, targets)
+
+
+@pytest.mark.parametrize(
+    ("names", "extractor", "monitor"),
+    [
+        (["fid", "kid"], "inception", ("val/fid", "min")),
+        (["pr"], "mnist_classifier", ("val/mnist_classifier_recall", "max")),  # pr logs precision and recall
+        (["is"], "inception", ("val/is", "max")),
+        (["intra_fid", "fid"], "mnist_classifier", ("val/mnist_classifier_intra_fid", "min")),
+        (["cas", "fid"], "inception", ("val/cas", "max")),
+        (["predictive", "discriminative"], "inception", ("val/predictive", "min")),
+        (["l1"], "inception", ("val/l1", "min")),
+        (["ssim"], "inception", ("val/ssim", "max")),
+    ],
+)
+def test_the_best_checkpoint_follows_the_first_metric_its_registry_way(
+    names: list[str], extractor: str, monitor: tuple[str, str]
+) -> None:
+    assert best_monitor(names, extractor) == monitor
+
+
+def test_no_best_checkpoint_without_periodic_metrics() -> None:
+    assert best_checkpoint(load_config([QUICKSTART], ["metrics.every=0"]), "checkpoints") is None
+    assert best_checkpoint(load_config([QUICKSTART], ["metrics.keep_best=false"]), "checkpoints") is None
