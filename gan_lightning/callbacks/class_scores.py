@@ -7,7 +7,7 @@ import torch
 from torch import Tensor
 from torch.utils.data import Dataset
 
-from gan_lightning.callbacks.metric_logging import PeriodicEvaluation, log_evaluation
+from gan_lightning.callbacks.metric_logging import RankZeroEvaluation
 from gan_lightning.callbacks.sample_quality import generated_images
 from gan_lightning.config.schema import ExperimentConfig
 from gan_lightning.data import GANDataModule
@@ -50,9 +50,10 @@ def build_class_scores(config: ExperimentConfig, datamodule: GANDataModule) -> C
     )
 
 
-class ClassScoreMetrics(PeriodicEvaluation):
-    """Logs ``val/class_accuracy`` (and ``_real``), ``val/cas``, ``val/cas_real``, ``val/cas_ratio`` of
-    ``num_generated`` EMA samples, the same seeded latents and classes as the feature metrics.
+class ClassScoreMetrics(RankZeroEvaluation):
+    """Logs ``val/<value>`` of each class score in ``metrics.names`` (``val/class_accuracy`` and ``_real``,
+    ``val/cas``, ``val/cas_real``, ``val/cas_ratio``) of ``num_generated`` EMA samples, the same seeded latents and
+    classes as the feature metrics.
 
     Rank 0 computes them (CAS trains classifiers) and broadcasts the values, as the sequence scores do.
     """
@@ -63,12 +64,9 @@ class ClassScoreMetrics(PeriodicEvaluation):
         self.num_generated = num_generated
         self.seed = seed
 
-    def evaluate_and_log(self, trainer: L.Trainer, pl_module: L.LightningModule, step: int) -> None:
-        values: dict[str, float] | None = None
-        if trainer.is_global_zero:  # the EMA generator is not DDP-wrapped: sampling on one rank needs no peers
-            scores = evaluate_class_scores(self.evaluator, pl_module, self.num_generated, self.seed)
-            values = {f"val/{name}": value for name, value in scores.items()}
-        log_evaluation(trainer, trainer.strategy.broadcast(values, src=0), step)
+    def evaluate_on_rank_zero(self, trainer: L.Trainer, pl_module: L.LightningModule, step: int) -> dict[str, float]:
+        scores = evaluate_class_scores(self.evaluator, pl_module, self.num_generated, self.seed)
+        return {f"val/{name}": value for name, value in scores.items()}
 
 
 def evaluate_class_scores(

@@ -62,6 +62,22 @@ class PeriodicEvaluation(L.Callback, ABC):
             self._run(trainer, pl_module)
 
 
+class RankZeroEvaluation(PeriodicEvaluation):
+    """A :class:`PeriodicEvaluation` computed on rank 0 alone and broadcast, for scores that cannot be split across
+    ranks (post-hoc models or classifiers trained from scratch): every rank logs the same values, so a
+    best-checkpoint callback on each sees the same numbers."""
+
+    @abstractmethod
+    def evaluate_on_rank_zero(self, trainer: L.Trainer, pl_module: Any, step: int) -> dict[str, float]:
+        """The values to log at generator ``step`` (called on rank 0 only; other ranks wait for the broadcast)."""
+
+    def evaluate_and_log(self, trainer: L.Trainer, pl_module: Any, step: int) -> None:
+        values: dict[str, float] | None = None
+        if trainer.is_global_zero:  # the EMA generator is not DDP-wrapped: sampling on one rank needs no peers
+            values = self.evaluate_on_rank_zero(trainer, pl_module, step)
+        log_evaluation(trainer, trainer.strategy.broadcast(values, src=0), step)
+
+
 def best_monitor(names: Sequence[str], extractor: str) -> tuple[str, str]:
     """``(logged key, min or max)`` that ``best.ckpt`` follows for ``metrics.names`` ``names``: the ``best`` of its
     first entry's registry entry, logged as ``val/<value>``, or ``val/[<extractor>_]<value>`` for a feature metric.

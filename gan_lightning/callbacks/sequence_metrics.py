@@ -8,7 +8,7 @@ from pathlib import Path
 
 import lightning as L
 
-from gan_lightning.callbacks.metric_logging import PeriodicEvaluation, log_evaluation
+from gan_lightning.callbacks.metric_logging import RankZeroEvaluation
 from gan_lightning.callbacks.sample_quality import generated_images, real_subset
 from gan_lightning.config.schema import ExperimentConfig
 from gan_lightning.data.sequences import SequenceDataModule
@@ -28,8 +28,9 @@ def build_sequence_quality(
     )
 
 
-class SequenceQualityMetrics(PeriodicEvaluation):
-    """Logs ``val/discriminative``, ``val/predictive`` (and their ``_std``) of ``num_generated`` EMA samples.
+class SequenceQualityMetrics(RankZeroEvaluation):
+    """Logs ``val/<value>`` of each sequence metric in ``metrics.names`` (``val/discriminative``,
+    ``val/predictive`` and their ``_std``) of ``num_generated`` EMA samples.
 
     The same seeded latents every evaluation, so successive values differ only because the generator
     changed. The post-hoc models train on rank 0 only and the values are broadcast, so every rank (and
@@ -44,15 +45,13 @@ class SequenceQualityMetrics(PeriodicEvaluation):
         self.seed = seed
         self.out_dir = out_dir
 
-    def evaluate_and_log(self, trainer: L.Trainer, pl_module: L.LightningModule, step: int) -> None:
-        values: dict[str, float] | None = None
-        if trainer.is_global_zero:  # the EMA generator is not DDP-wrapped: sampling on one rank needs no peers
-            generated = generated_images(pl_module, self.num_generated, self.seed)(range(self.num_generated))
-            values = {f"val/{name}": value for name, value in self.evaluator.evaluate(generated).items()}
-            paths = self.evaluator.save_pictures(generated, self.out_dir, f"generator step {step}")
-            for name, path in paths.items():
-                log_image_file(trainer.loggers, name, path, step)
-        log_evaluation(trainer, trainer.strategy.broadcast(values, src=0), step)
+    def evaluate_on_rank_zero(self, trainer: L.Trainer, pl_module: L.LightningModule, step: int) -> dict[str, float]:
+        generated = generated_images(pl_module, self.num_generated, self.seed)(range(self.num_generated))
+        values = {f"val/{name}": value for name, value in self.evaluator.evaluate(generated).items()}
+        paths = self.evaluator.save_pictures(generated, self.out_dir, f"generator step {step}")
+        for name, path in paths.items():
+            log_image_file(trainer.loggers, name, path, step)
+        return values
 
 
 def sequence_quality_callbacks(
