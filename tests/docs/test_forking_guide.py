@@ -3,7 +3,7 @@
 The package is copied to a temporary folder (the repository's is never touched). Every ```` ```python <path> ````
 block of the guide is written to ``<path>`` in the copy, and the ```` ```bash example ```` commands run there, in
 order, in one Python process: ``python scripts/fit.py ...`` through that script's ``main`` with tiny settings
-appended, other commands as subprocesses. One interpreter start serves all four trainings.
+appended, other commands as subprocesses. One interpreter start serves all the trainings.
 """
 
 from __future__ import annotations
@@ -17,8 +17,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+import pytest
 from helpers import ONE_THREAD, REPO, tiny_overrides
 from omegaconf import OmegaConf
+from test_conditional_runs import logged_values
+
+from gan_lightning.callbacks.sample_quality import generated_images, real_subset
+from gan_lightning.checkpointing import load_module
+from gan_lightning.config import load_config
+from gan_lightning.training import prepare_data
 
 GUIDE = REPO / "docs" / "FORKING.md"
 FENCE = re.compile(r"^```(\w+)(?: (\S+))?\n(.*?)^```$", re.MULTILINE | re.DOTALL)
@@ -27,6 +35,7 @@ EXAMPLES = {
     "gan_lightning/losses/label_smoothing.py",
     "gan_lightning/data/numpy_images.py",
     "gan_lightning/metrics/density_coverage.py",
+    "gan_lightning/metrics/marginal_distance.py",
 }
 
 DRIVER = """
@@ -70,6 +79,22 @@ def copy_repository(target: Path) -> None:
     shutil.copy(REPO / "pyproject.toml", target)
 
 
+def marginal_by_hand(run_dir: Path) -> float:
+    """The sequence example's value, with NumPy, on the sequences the run's final evaluation scored: the seeded
+    evaluation samples of its last checkpoint and the seeded real subset, both on the scores' [0, 1] scale."""
+    config = load_config([run_dir / "config.yaml"], ["metrics.names=[]"])  # the repository does not know marginal
+    datamodule = prepare_data(config)
+    num = config.metrics.num_generated
+    generated = generated_images(load_module(run_dir / "checkpoints" / "last.ckpt"), num, config.seed)(range(num))
+    real = real_subset(datamodule.evaluation_sequences(), config.metrics.num_real)
+    levels = np.linspace(0, 1, 101)
+    quantiles = [
+        np.quantile(datamodule.to_score_space(x).double().numpy().reshape(-1, x.shape[-1]), levels, axis=0)
+        for x in (real, generated.detach())
+    ]
+    return float(np.abs(quantiles[0] - quantiles[1]).mean())
+
+
 def test_each_example_is_one_new_file_that_trains_with_one_config_line(tmp_path: Path) -> None:
     files, commands = guide_blocks()
     assert set(files) == EXAMPLES
@@ -100,7 +125,7 @@ def test_each_example_is_one_new_file_that_trains_with_one_config_line(tmp_path:
     for index, command in enumerate(commands):
         if command not in fits:
             continue
-        run_dir = fork / "runs" / "quickstart" / f"example{index}"
+        (run_dir,) = (fork / "runs").glob(f"*/example{index}")  # runs/<config name>/example<index>
         saved = OmegaConf.load(run_dir / "config.yaml")
         for override in shlex.split(command)[4:]:  # after: python scripts/fit.py --config <file>
             key = override.partition("=")[0]
@@ -109,4 +134,6 @@ def test_each_example_is_one_new_file_that_trains_with_one_config_line(tmp_path:
         if "density_coverage" in command:  # the new metric's values reach metrics.csv
             header = (run_dir / "metrics.csv").read_text().splitlines()[0]
             assert "val/mnist_classifier_density" in header and "val/mnist_classifier_coverage" in header
+        if "marginal" in command:
+            assert logged_values(run_dir)["val/marginal"] == pytest.approx(marginal_by_hand(run_dir), abs=1e-6)
     assert not any((REPO / path).exists() for path in EXAMPLES)  # the repository's package is untouched
