@@ -77,7 +77,8 @@ def to_classifier_pixels(images: Tensor) -> Tensor:
 
 
 class ClassScores:
-    """Class accuracy and CAS of generated images against fixed real test images.
+    """The class scores of ``names`` (class accuracy, CAS, any registered) of generated images against fixed real
+    test images.
 
     Args:
         names: which of :data:`CLASS_SCORES` to compute.
