@@ -55,7 +55,7 @@ def test_fit_sample_and_evaluate_sines(tmp_path: Path) -> None:
     samples = np.load(npz)["samples"]
     assert samples.shape == (50, 24, 5) and samples.dtype == np.float32
     module = load_module(run_dir / "checkpoints" / "last.ckpt")
-    low, high = module.data_bounds
+    low, high = module.kind.bounds
     assert min(low) > 0.45 and max(high) <= 1.0 + 1e-6
     assert samples.min() >= min(low) - 1e-5 and samples.max() <= max(high) + 1e-5  # sigmoid output, mapped back
 
