@@ -21,6 +21,7 @@ import torch
 from lightning.pytorch.utilities import rank_zero_only
 
 from gan_lightning.callbacks import SampleImages, TrainingCurves, WandbRunId
+from gan_lightning.callbacks.metric_logging import best_checkpoint
 from gan_lightning.callbacks.progress import GeneratorStepProgressBar
 from gan_lightning.callbacks.wandb_run import WANDB_RUN_ID_KEY
 from gan_lightning.checkpointing import (
@@ -261,13 +262,16 @@ def build_module(config: ExperimentConfig, datamodule: GANDataModule) -> GANModu
 
 
 def build_metric_callbacks(config: ExperimentConfig, datamodule: GANDataModule, run_dir: Path) -> list[L.Callback]:
-    """The ``metrics.*`` callbacks of the run's kind and conditioning, built before the run directory exists: a
-    missing extractor, weights file or test split is a one-line ConfigError and leaves nothing written."""
+    """The ``metrics.*`` callbacks of the run's kind and conditioning and the ``best.ckpt`` that follows the first
+    metric, built before the run directory exists: a missing extractor, weights file or test split is a one-line
+    ConfigError and leaves nothing written."""
     try:
         conditioning = conditioning_class(datamodule)
-        return conditioning.metric_callbacks(kind_class(datamodule.kind_name), config, datamodule, run_dir)
+        callbacks = conditioning.metric_callbacks(kind_class(datamodule.kind_name), config, datamodule, run_dir)
     except (InceptionWeightsError, SampleQualityError) as error:
         raise ConfigError(str(error)) from error
+    best = best_checkpoint(config, run_dir / "checkpoints")
+    return callbacks if best is None else [*callbacks, best]
 
 
 def fit(

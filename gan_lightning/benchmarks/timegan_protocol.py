@@ -19,7 +19,7 @@ from gan_lightning.callbacks.sequence_metrics import build_sequence_quality
 from gan_lightning.checkpointing import load_module
 from gan_lightning.config import ConfigError, ExperimentConfig, load_config
 from gan_lightning.data import SequenceDataModule
-from gan_lightning.metrics.timegan_scores import SEQUENCE_METRICS, real_data_predictive
+from gan_lightning.metrics.timegan_scores import TIMEGAN_SCORES, real_data_predictive
 from gan_lightning.module import GANModule
 from gan_lightning.training import LAST_CHECKPOINT, build_module, fit, prepare_data
 
@@ -42,7 +42,7 @@ def _sequence_data(config: ExperimentConfig) -> SequenceDataModule:
 
 def score(module: GANModule, config: ExperimentConfig, datamodule: SequenceDataModule) -> dict[str, float]:
     """Both scores (mean and std over the post-hoc runs) of ``module``'s EMA generator."""
-    evaluator = build_sequence_quality(config, datamodule, SEQUENCE_METRICS)
+    evaluator = build_sequence_quality(config, datamodule, TIMEGAN_SCORES)
     num = config.metrics.num_generated
     return evaluator.evaluate(generated_images(module, num, config.seed)(range(num)))
 
@@ -69,7 +69,7 @@ def real_baseline(config_path: Path, root: Path, overrides: Sequence[str]) -> di
     """The predictive score of the real sequences themselves (TimeGAN's "original data" row)."""
     config = protocol_config(config_path, root, overrides, seed=0)
     datamodule = _sequence_data(config)
-    real = build_sequence_quality(config, datamodule, SEQUENCE_METRICS).real
+    real = build_sequence_quality(config, datamodule, TIMEGAN_SCORES).real
     return real_data_predictive(datamodule.to_score_space(real), config.metrics.timegan, config.seed)
 
 

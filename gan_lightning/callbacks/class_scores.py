@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import os
-
 import lightning as L
 import torch
 from torch import Tensor
 from torch.utils.data import Dataset
 
-from gan_lightning.callbacks.metric_logging import PeriodicEvaluation, log_evaluation
-from gan_lightning.callbacks.sample_quality import best_checkpoint, generated_images
+from gan_lightning.callbacks.metric_logging import RankZeroEvaluation
+from gan_lightning.callbacks.sample_quality import generated_images
 from gan_lightning.config.schema import ExperimentConfig
 from gan_lightning.data import GANDataModule
 from gan_lightning.metrics.class_scores import CLASS_SCORES, CASSettings, ClassScores
@@ -32,11 +30,13 @@ def build_class_scores(config: ExperimentConfig, datamodule: GANDataModule) -> C
     names = [name for name in cfg.names if name in CLASS_SCORES]
     if not datamodule.conditional:
         raise SampleQualityError(f"metrics {names} score class-conditional generators; set data.conditional=true")
-    classifier = None
-    if "class_accuracy" in names:
-        classifier = dataset_classifier(config.data.name, cfg.classifier_weights, "class_accuracy")
-    if "cas" in names and cfg.real_split != "test":
-        raise SampleQualityError("cas tests its classifiers on real held-out images: set metrics.real_split=test")
+    needing = [name for name in names if CLASS_SCORES[name].needs_classifier]
+    classifier = dataset_classifier(config.data.name, cfg.classifier_weights, needing[0]) if needing else None
+    held_out = [name for name in names if CLASS_SCORES[name].held_out]
+    if held_out and cfg.real_split != "test":
+        raise SampleQualityError(
+            f"{held_out[0]} tests its classifiers on real held-out images: set metrics.real_split=test"
+        )
     counts = datamodule.class_counts()
     return ClassScores(
         names,
@@ -50,9 +50,10 @@ def build_class_scores(config: ExperimentConfig, datamodule: GANDataModule) -> C
     )
 
 
-class ClassScoreMetrics(PeriodicEvaluation):
-    """Logs ``val/class_accuracy`` (and ``_real``), ``val/cas``, ``val/cas_real``, ``val/cas_ratio`` of
-    ``num_generated`` EMA samples, the same seeded latents and classes as the feature metrics.
+class ClassScoreMetrics(RankZeroEvaluation):
+    """Logs ``val/<value>`` of each class score in ``metrics.names`` (``val/class_accuracy`` and ``_real``,
+    ``val/cas``, ``val/cas_real``, ``val/cas_ratio``) of ``num_generated`` EMA samples, the same seeded latents and
+    classes as the feature metrics.
 
     Rank 0 computes them (CAS trains classifiers) and broadcasts the values, as the sequence scores do.
     """
@@ -63,12 +64,9 @@ class ClassScoreMetrics(PeriodicEvaluation):
         self.num_generated = num_generated
         self.seed = seed
 
-    def evaluate_and_log(self, trainer: L.Trainer, pl_module: L.LightningModule, step: int) -> None:
-        values: dict[str, float] | None = None
-        if trainer.is_global_zero:  # the EMA generator is not DDP-wrapped: sampling on one rank needs no peers
-            scores = evaluate_class_scores(self.evaluator, pl_module, self.num_generated, self.seed)
-            values = {f"val/{name}": value for name, value in scores.items()}
-        log_evaluation(trainer, trainer.strategy.broadcast(values, src=0), step)
+    def evaluate_on_rank_zero(self, trainer: L.Trainer, pl_module: L.LightningModule, step: int) -> dict[str, float]:
+        scores = evaluate_class_scores(self.evaluator, pl_module, self.num_generated, self.seed)
+        return {f"val/{name}": value for name, value in scores.items()}
 
 
 def evaluate_class_scores(
@@ -80,16 +78,9 @@ def evaluate_class_scores(
     return evaluator.evaluate(images, labels)
 
 
-def class_score_callbacks(
-    config: ExperimentConfig, datamodule: GANDataModule, checkpoint_dir: str | os.PathLike[str]
-) -> list[L.Callback]:
-    """The class-score callback when ``metrics.names`` lists any, and a ``best.ckpt`` when one is listed first."""
+def class_score_callbacks(config: ExperimentConfig, datamodule: GANDataModule) -> list[L.Callback]:
+    """The class-score callback when ``metrics.names`` lists any class score."""
     cfg = config.metrics
     if not any(name in CLASS_SCORES for name in cfg.names):
         return []
-    callbacks: list[L.Callback] = [
-        ClassScoreMetrics(build_class_scores(config, datamodule), cfg.every, cfg.num_generated, config.seed)
-    ]
-    if cfg.keep_best and cfg.every and cfg.names[0] in CLASS_SCORES:
-        callbacks.append(best_checkpoint(config, f"val/{cfg.names[0]}", "max", checkpoint_dir))
-    return callbacks
+    return [ClassScoreMetrics(build_class_scores(config, datamodule), cfg.every, cfg.num_generated, config.seed)]

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import lightning as L
 import torch
-from lightning.pytorch.callbacks import ModelCheckpoint
 from omegaconf import OmegaConf
 from torch import Tensor
 from torch.utils.data import Subset
@@ -118,39 +117,10 @@ class SampleQualityMetrics(PeriodicEvaluation):
         log_evaluation(trainer, self.evaluate(pl_module), step)
 
 
-def best_checkpoint(
-    config: ExperimentConfig, monitor: str, mode: str, checkpoint_dir: str | os.PathLike[str]
-) -> ModelCheckpoint:
-    """``best.ckpt``: the checkpoint at the best logged ``monitor`` so far, checked at every evaluation."""
-    return ModelCheckpoint(
-        dirpath=checkpoint_dir,
-        filename="best",
-        monitor=monitor,
-        mode=mode,
-        save_top_k=1,
-        every_n_train_steps=config.metrics.every * (config.train.n_critic + 1),
-        save_on_train_epoch_end=False,
-        auto_insert_metric_name=False,
-        enable_version_counter=False,
-    )
-
-
-def sample_quality_callbacks(
-    config: ExperimentConfig, datamodule: GANDataModule, checkpoint_dir: str | os.PathLike[str]
-) -> list[L.Callback]:
-    """The feature-metrics callback for ``config.metrics`` and, with ``keep_best``, a ``best.ckpt`` that follows
-    the first listed metric when it is one of them."""
+def sample_quality_callbacks(config: ExperimentConfig, datamodule: GANDataModule) -> list[L.Callback]:
+    """The feature-metrics callback for ``config.metrics`` when it lists any."""
     cfg = config.metrics
-    names = feature_metrics(list(cfg.names))
-    if not names:
+    if not feature_metrics(list(cfg.names)):
         return []
-    prefix = metric_prefix(cfg.extractor)
-    callbacks: list[L.Callback] = [
-        SampleQualityMetrics(
-            build_sample_quality(config, datamodule), cfg.every, cfg.num_generated, prefix, config.seed
-        )
-    ]
-    if cfg.keep_best and cfg.every and cfg.names[0] in names:
-        key, mode = (INTRA_CLASS_FID, "min") if cfg.names[0] == INTRA_CLASS_FID else METRICS[cfg.names[0]].best
-        callbacks.append(best_checkpoint(config, f"{prefix}{key}", mode, checkpoint_dir))
-    return callbacks
+    evaluator = build_sample_quality(config, datamodule)
+    return [SampleQualityMetrics(evaluator, cfg.every, cfg.num_generated, metric_prefix(cfg.extractor), config.seed)]

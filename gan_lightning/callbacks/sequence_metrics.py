@@ -1,4 +1,5 @@
-"""TimeGAN's scores and comparison pictures of a sequence run every N generator steps and at the end."""
+"""The sequence scores (``metrics.names``: TimeGAN's and any registered) and comparison pictures of a sequence run
+every N generator steps and at the end."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ from pathlib import Path
 
 import lightning as L
 
-from gan_lightning.callbacks.metric_logging import PeriodicEvaluation, log_evaluation
-from gan_lightning.callbacks.sample_quality import best_checkpoint, generated_images, real_subset
+from gan_lightning.callbacks.metric_logging import RankZeroEvaluation
+from gan_lightning.callbacks.sample_quality import generated_images, real_subset
 from gan_lightning.config.schema import ExperimentConfig
 from gan_lightning.data.sequences import SequenceDataModule
 from gan_lightning.image_logging import log_image_file
@@ -27,8 +28,9 @@ def build_sequence_quality(
     )
 
 
-class SequenceQualityMetrics(PeriodicEvaluation):
-    """Logs ``val/discriminative``, ``val/predictive`` (and their ``_std``) of ``num_generated`` EMA samples.
+class SequenceQualityMetrics(RankZeroEvaluation):
+    """Logs ``val/<value>`` of each sequence metric in ``metrics.names`` (``val/discriminative``,
+    ``val/predictive`` and their ``_std``) of ``num_generated`` EMA samples.
 
     The same seeded latents every evaluation, so successive values differ only because the generator
     changed. The post-hoc models train on rank 0 only and the values are broadcast, so every rank (and
@@ -43,29 +45,21 @@ class SequenceQualityMetrics(PeriodicEvaluation):
         self.seed = seed
         self.out_dir = out_dir
 
-    def evaluate_and_log(self, trainer: L.Trainer, pl_module: L.LightningModule, step: int) -> None:
-        values: dict[str, float] | None = None
-        if trainer.is_global_zero:  # the EMA generator is not DDP-wrapped: sampling on one rank needs no peers
-            generated = generated_images(pl_module, self.num_generated, self.seed)(range(self.num_generated))
-            values = {f"val/{name}": value for name, value in self.evaluator.evaluate(generated).items()}
-            paths = self.evaluator.save_pictures(generated, self.out_dir, f"generator step {step}")
-            for name, path in paths.items():
-                log_image_file(trainer.loggers, name, path, step)
-        log_evaluation(trainer, trainer.strategy.broadcast(values, src=0), step)
+    def evaluate_on_rank_zero(self, trainer: L.Trainer, pl_module: L.LightningModule, step: int) -> dict[str, float]:
+        generated = generated_images(pl_module, self.num_generated, self.seed)(range(self.num_generated))
+        values = {f"val/{name}": value for name, value in self.evaluator.evaluate(generated).items()}
+        paths = self.evaluator.save_pictures(generated, self.out_dir, f"generator step {step}")
+        for name, path in paths.items():
+            log_image_file(trainer.loggers, name, path, step)
+        return values
 
 
 def sequence_quality_callbacks(
     config: ExperimentConfig, datamodule: SequenceDataModule, run_dir: Path
 ) -> list[L.Callback]:
-    """The scores callback for ``config.metrics`` and, with ``keep_best``, a ``best.ckpt`` at the lowest
-    value of the first score."""
+    """The scores callback for ``config.metrics`` when it lists any; its pictures go to ``run_dir/samples``."""
     cfg = config.metrics
     if not cfg.names:
         return []
     evaluator = build_sequence_quality(config, datamodule)
-    callbacks: list[L.Callback] = [
-        SequenceQualityMetrics(evaluator, cfg.every, cfg.num_generated, config.seed, run_dir / "samples")
-    ]
-    if cfg.keep_best and cfg.every:
-        callbacks.append(best_checkpoint(config, f"val/{cfg.names[0]}", "min", run_dir / "checkpoints"))
-    return callbacks
+    return [SequenceQualityMetrics(evaluator, cfg.every, cfg.num_generated, config.seed, run_dir / "samples")]

@@ -9,7 +9,6 @@ computes the same values; the feature metrics are synced as in :mod:`.sample_qua
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 import lightning as L
@@ -17,13 +16,13 @@ import torch
 from torch import Tensor
 
 from gan_lightning.callbacks.metric_logging import PeriodicEvaluation, log_evaluation
-from gan_lightning.callbacks.sample_quality import best_checkpoint, build_sample_quality, feature_metrics, real_subset
+from gan_lightning.callbacks.sample_quality import build_sample_quality, feature_metrics, real_subset
 from gan_lightning.config.schema import ExperimentConfig
 from gan_lightning.data import GANDataModule
 from gan_lightning.kinds import DataKind
 from gan_lightning.metrics.classifier import DigitClassifier, dataset_classifier
 from gan_lightning.metrics.extractors import metric_prefix
-from gan_lightning.metrics.sample_quality import METRICS, SampleQuality
+from gan_lightning.metrics.sample_quality import SampleQuality
 from gan_lightning.metrics.translation import TRANSLATION_SCORES, translation_scores
 
 
@@ -70,9 +69,8 @@ def build_translation_evaluation(config: ExperimentConfig, datamodule: GANDataMo
     inputs = real_subset(datamodule.evaluation_inputs(split), cfg.num_real)  # the same seeded subset as the targets
     targets = real_subset(datamodule.evaluation_images(split), cfg.num_real)
     assert isinstance(inputs, Tensor) and isinstance(targets, Tensor)
-    classifier = None
-    if "class_preservation" in cfg.names:
-        classifier = dataset_classifier(config.data.name, cfg.classifier_weights, "class_preservation")
+    needing = [name for name in cfg.names if name in TRANSLATION_SCORES and TRANSLATION_SCORES[name].needs_classifier]
+    classifier = dataset_classifier(config.data.name, cfg.classifier_weights, needing[0]) if needing else None
     features = build_sample_quality(config, datamodule) if feature_metrics(list(cfg.names)) else None
     return TranslationEvaluation(
         list(cfg.names),
@@ -107,22 +105,9 @@ class TranslationMetrics(PeriodicEvaluation):
         log_evaluation(trainer, self.evaluation.score(outputs, pl_module.device), step)
 
 
-BEST = {"l1": "min", "psnr": "max", "ssim": "max", "class_preservation": "max"}
-
-
-def translation_callbacks(
-    config: ExperimentConfig, datamodule: GANDataModule, checkpoint_dir: str | os.PathLike[str]
-) -> list[L.Callback]:
-    """The translation-metrics callback when ``metrics.names`` lists any metric, and ``best.ckpt`` on the first."""
+def translation_callbacks(config: ExperimentConfig, datamodule: GANDataModule) -> list[L.Callback]:
+    """The translation-metrics callback when ``metrics.names`` lists any metric."""
     cfg = config.metrics
     if not cfg.names:
         return []
-    evaluation = build_translation_evaluation(config, datamodule)
-    callbacks: list[L.Callback] = [TranslationMetrics(evaluation, cfg.every)]
-    if cfg.keep_best and cfg.every:
-        first = cfg.names[0]
-        key, mode = (
-            (f"val/{first}", BEST[first]) if first in BEST else (evaluation.prefix + first, METRICS[first].best[1])
-        )
-        callbacks.append(best_checkpoint(config, key, mode, checkpoint_dir))
-    return callbacks
+    return [TranslationMetrics(build_translation_evaluation(config, datamodule), cfg.every)]

@@ -133,7 +133,7 @@ class ClassConditioning(Conditioning):
 
         return [
             *kind.metric_callbacks(config, datamodule, run_dir),
-            *class_score_callbacks(config, datamodule, run_dir / "checkpoints"),
+            *class_score_callbacks(config, datamodule),
         ]
 
     def evaluate(

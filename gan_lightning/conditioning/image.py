@@ -3,7 +3,7 @@
 Batches arrive in pix2pix's A -> B order, ``(inputs, targets)``; G maps each input to an image (its noise is
 dropout, ``latent_size`` 0) and D judges (input, image) pairs. The metrics compare each output with its target
 (:mod:`gan_lightning.callbacks.translation_metrics`), and replace the kind's own sample metrics: the feature
-metrics (``fid``, ``kid``, ``pr``) score the outputs against the targets.
+metrics computed on features (``fid``, ``kid``, ``pr``, any registered so) score the outputs against the targets.
 """
 
 from __future__ import annotations
@@ -30,9 +30,6 @@ if TYPE_CHECKING:
     from gan_lightning.data.base import GANDataModule
     from gan_lightning.kinds import DataKind
     from gan_lightning.module import GANModule
-
-FEATURE_METRICS = ("fid", "kid", "pr")
-"""The feature metrics that compare translations with their targets."""
 
 
 @register_conditioning("image")
@@ -94,9 +91,13 @@ class ImageConditioning(Conditioning):
     # ------------------------------------------------------------------ metrics
     @classmethod
     def metric_names(cls, kind: type[DataKind]) -> tuple[str, ...]:
+        from gan_lightning.metrics.sample_quality import METRICS
         from gan_lightning.metrics.translation import TRANSLATION_SCORES
 
-        return (*TRANSLATION_SCORES, *FEATURE_METRICS)
+        # The feature metrics that compare the outputs' features with the targets' (not those of the outputs' class
+        # logits alone, such as the Inception Score).
+        features = [name for name, metric in METRICS.items() if metric.on == "features"]
+        return (*TRANSLATION_SCORES, *features)
 
     @classmethod
     def check_config(cls, config: ExperimentConfig, kind: type[DataKind]) -> str | None:
@@ -110,7 +111,7 @@ class ImageConditioning(Conditioning):
     ) -> list[L.Callback]:
         from gan_lightning.callbacks.translation_metrics import translation_callbacks
 
-        return translation_callbacks(config, datamodule, run_dir / "checkpoints")
+        return translation_callbacks(config, datamodule)
 
     def evaluate(
         self, module: GANModule, config: ExperimentConfig, datamodule: GANDataModule, options: EvaluationOptions

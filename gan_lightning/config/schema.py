@@ -300,9 +300,12 @@ class MetricsConfig:
     """
 
     names: list[str] = field(default_factory=list)
-    """Images: any of fid | kid | is | pr (improved precision/recall) | classes (classes covered and KL of
-    the predicted-class histogram to uniform; needs a classifier extractor). Sequences: discriminative |
-    predictive (TimeGAN's scores, see ``metrics.timegan``). Empty: no metrics."""
+    """Registered metric names (a new metric is one file, docs/FORKING.md). Images: any of fid | kid | is | pr
+    (improved precision/recall) | classes (classes covered and KL of the predicted-class histogram to uniform;
+    needs a classifier extractor); class-conditional runs add intra_fid | class_accuracy | cas. Image
+    translation: l1 | psnr | ssim | class_preservation and fid | kid | pr of the outputs against the targets.
+    Sequences: discriminative | predictive (TimeGAN's scores, see ``metrics.timegan``). ``keep_best`` follows
+    the first. Empty: no metrics."""
     every: int = 0
     """Evaluate every this many generator steps (0: only at the end of training)."""
     extractor: str = "inception"

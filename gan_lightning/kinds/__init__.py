@@ -123,7 +123,7 @@ class DataKind:
 
     @classmethod
     def metric_callbacks(cls, config: ExperimentConfig, datamodule: GANDataModule, run_dir: Path) -> list[L.Callback]:
-        """The callbacks of ``metrics.names`` (and a ``best.ckpt`` under ``run_dir/checkpoints``)."""
+        """The callbacks of ``metrics.names`` (``best.ckpt`` is added by the training, from the metric registries)."""
         return []
 
     @classmethod

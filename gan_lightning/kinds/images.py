@@ -65,7 +65,7 @@ class ImagesKind(DataKind):
     def metric_callbacks(cls, config: ExperimentConfig, datamodule: GANDataModule, run_dir: Path) -> list[L.Callback]:
         from gan_lightning.callbacks.sample_quality import sample_quality_callbacks
 
-        return sample_quality_callbacks(config, datamodule, run_dir / "checkpoints")
+        return sample_quality_callbacks(config, datamodule)
 
     @classmethod
     def evaluate(

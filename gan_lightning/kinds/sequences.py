@@ -56,7 +56,7 @@ class SequencesKind(DataKind):
 
     @classmethod
     def metric_names(cls) -> tuple[str, ...]:
-        from gan_lightning.metrics.timegan_scores import SEQUENCE_METRICS
+        from gan_lightning.metrics.sequence_quality import SEQUENCE_METRICS
 
         return tuple(SEQUENCE_METRICS)
 

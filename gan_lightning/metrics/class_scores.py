@@ -10,10 +10,13 @@
   label trains a classifier at chance; one whose class-conditionals match the data's scores like real data.
 
 Both work on the classifier's input: images averaged to grey and resized to 28x28 (its own preprocessing).
+Each is a :class:`ClassScore` in :data:`CLASS_SCORES`; a new one is a new file in this folder that calls
+:func:`register_class_score` (docs/FORKING.md).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -21,9 +24,36 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from gan_lightning.metrics.classifier import RESOLUTION, DigitClassifier, accuracy, train_classifier
+from gan_lightning.metrics.sample_quality import named_values
+from gan_lightning.registry import registrar
 
-CLASS_SCORES = ("class_accuracy", "cas")
-"""``metrics.names`` entries computed here; ``intra_fid`` lives with the feature metrics (sample_quality.py)."""
+
+@dataclass(frozen=True)
+class ClassScore:
+    """One name ``metrics.names`` may list for class-conditional runs: what computes it, what its values are called,
+    which way is better and what it needs.
+
+    ``compute(scores, pixels, labels)`` gets the :class:`ClassScores` evaluator (its real test and training images,
+    classifier and cached baselines), the generated images as the classifier sees them (``uint8`` ``(N, 1, 28, 28)``,
+    on the CPU) and the classes they were asked for; it returns one float per entry of ``values`` (a float for one,
+    a tuple for several), logged as ``val/<value>``.
+    """
+
+    compute: Callable[[ClassScores, Tensor, Tensor], float | tuple[float, ...]]
+    values: tuple[str, ...]
+    best: tuple[str, str]
+    """The value ``metrics.keep_best`` follows when this score is listed first, and ``min`` or ``max``."""
+    needs_classifier: bool = False
+    """Whether it uses the dataset's classifier (``metrics.classifier_weights`` or a shipped one)."""
+    held_out: bool = False
+    """Whether it tests classifiers on the real images of ``metrics.real_split``, which must then be held out
+    (``test``): trained on real training images, they would score the training images they saw."""
+
+
+CLASS_SCORES: dict[str, ClassScore] = {}
+"""``metrics.names`` entries of class-conditional runs scored from the classes of generated images, name ->
+:class:`ClassScore`; ``intra_fid`` lives with the feature metrics (sample_quality.py)."""
+register_class_score = registrar(CLASS_SCORES, "class score")
 
 
 @dataclass(frozen=True)
@@ -47,11 +77,12 @@ def to_classifier_pixels(images: Tensor) -> Tensor:
 
 
 class ClassScores:
-    """Class accuracy and CAS of generated images against fixed real test images.
+    """The class scores of ``names`` (class accuracy, CAS, any registered) of generated images against fixed real
+    test images.
 
     Args:
         names: which of :data:`CLASS_SCORES` to compute.
-        classifier: the dataset's classifier (class accuracy); None when only CAS is asked for.
+        classifier: the dataset's classifier; None when no score of ``names`` needs it.
         test_images, test_labels: real held-out images (``uint8``, any size and 1 or 3 channels) and classes.
         train_images, train_labels: real training images and classes, for the real-trained CAS baseline.
         num_classes: classes of the labels.
@@ -70,10 +101,13 @@ class ClassScores:
     ) -> None:
         unknown = sorted(set(names) - set(CLASS_SCORES))
         if unknown:
-            raise ValueError(f"unknown class scores {unknown}; allowed: {', '.join(CLASS_SCORES)}")
-        if "class_accuracy" in names and classifier is None:
-            raise ValueError("class_accuracy needs a classifier of the data's classes")
-        self.names = names
+            raise ValueError(f"unknown class scores {unknown}; registered: {', '.join(CLASS_SCORES)}")
+        needing = [name for name in names if CLASS_SCORES[name].needs_classifier]
+        if needing and classifier is None:
+            raise ValueError(f"{needing[0]} needs a classifier of the data's classes")
+        # In registration order, whatever the order of ``names``: CAS trains seeded classifiers, and a fixed order
+        # keeps every value (and what follows it in the global RNG) the same however the scores are listed.
+        self.names = [name for name in CLASS_SCORES if name in names]
         self.classifier = classifier
         self.test_images = to_classifier_pixels(test_images.float() / 255)
         self.test_labels = test_labels.long()
@@ -120,13 +154,31 @@ class ClassScores:
         pixels = to_classifier_pixels(images.cpu())
         labels = labels.cpu().long()
         values: dict[str, float] = {}
-        if "class_accuracy" in self.names:
-            assert self.classifier is not None
-            values["class_accuracy"] = accuracy(self.classifier.cpu(), pixels, labels)
-            values["class_accuracy_real"] = self.real_accuracy()
-        if "cas" in self.names:
-            with torch.enable_grad():
-                values["cas"] = self.classification_accuracy_score(pixels, labels)
-                values["cas_real"] = self.real_cas(len(pixels))
-            values["cas_ratio"] = values["cas"] / max(values["cas_real"], 1e-12)
+        for name in self.names:
+            score = CLASS_SCORES[name]
+            values.update(named_values(score.values, score.compute(self, pixels, labels)))
         return values
+
+
+def _class_accuracy(scores: ClassScores, pixels: Tensor, labels: Tensor) -> tuple[float, float]:
+    """The classifier's accuracy on the requested classes, and on the real test images (its ceiling)."""
+    assert scores.classifier is not None
+    return accuracy(scores.classifier.cpu(), pixels, labels), scores.real_accuracy()
+
+
+def _classification_accuracy_score(scores: ClassScores, pixels: Tensor, labels: Tensor) -> tuple[float, float, float]:
+    """CAS, the CAS of as many real training images, and their ratio."""
+    with torch.enable_grad():
+        cas = scores.classification_accuracy_score(pixels, labels)
+        real = scores.real_cas(len(pixels))
+    return cas, real, cas / max(real, 1e-12)
+
+
+register_class_score("class_accuracy")(
+    ClassScore(
+        _class_accuracy, ("class_accuracy", "class_accuracy_real"), ("class_accuracy", "max"), needs_classifier=True
+    )
+)
+register_class_score("cas")(
+    ClassScore(_classification_accuracy_score, ("cas", "cas_real", "cas_ratio"), ("cas", "max"), held_out=True)
+)

@@ -121,6 +121,13 @@ INTRA_CLASS_FID = "intra_fid"
 classes (Miyato & Koyama 2018), on the same features as ``fid``; needs the real and generated labels."""
 
 
+def named_values(names: Sequence[str], computed: float | Tensor | Sequence[float | Tensor]) -> dict[str, float]:
+    """``{name: float}`` of what a registered metric computed: one value for one name, else a tuple or list of one
+    per name (a metric of every registry, :data:`METRICS` and the sequence, class and translation ones, returns so)."""
+    values = computed if isinstance(computed, tuple | list) else (computed,)
+    return {name: float(value) for name, value in zip(names, values, strict=True)}
+
+
 def split_output(output: Tensor | tuple[Tensor, Tensor | None]) -> tuple[Tensor, Tensor | None]:
     """An extractor returns features, or ``(features, class logits or None)``."""
     if isinstance(output, Tensor):
@@ -325,9 +332,7 @@ class SampleQuality:
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.seed)
             for name, metric in metrics.items():
-                result = metric.compute()
-                results = result if isinstance(result, tuple | list) else (result,)
-                values.update({key: float(value) for key, value in zip(METRICS[name].values, results, strict=True)})
+                values.update(named_values(METRICS[name].values, metric.compute()))
         return values
 
 

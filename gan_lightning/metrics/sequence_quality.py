@@ -1,28 +1,78 @@
-"""TimeGAN's scores and comparison pictures of generated sequences against a fixed real set.
+"""Scores and comparison pictures of generated sequences against a fixed real set, by registered name.
 
 :class:`SequenceQuality` is what the training callback and ``scripts/evaluate.py`` share, as
 :class:`~gan_lightning.metrics.sample_quality.SampleQuality` is for images: it holds the real
 sequences (in data units) and the dataset's map to the [0, 1] scale the scores use.
+
+What ``metrics.names`` may list for sequence data is :data:`SEQUENCE_METRICS`: TimeGAN's discriminative and
+predictive scores register themselves from :mod:`gan_lightning.metrics.timegan_scores`, and a new score is a new
+file in this folder that calls :func:`register_sequence_metric` (docs/FORKING.md).
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
+import torch
 from torch import Tensor
 
 from gan_lightning.config.schema import TimeGANScoreConfig
-from gan_lightning.metrics.timegan_scores import SEQUENCE_METRICS, timegan_scores
+from gan_lightning.metrics.sample_quality import named_values
+from gan_lightning.registry import registrar
 from gan_lightning.sequence_pictures import embedding_maps, save_embedding_map, save_real_vs_generated
 
 PICTURES = ("real_vs_generated", "pca", "tsne")
 """The pictures :meth:`SequenceQuality.save_pictures` writes, as ``<name>.png``."""
 
 
+@dataclass(frozen=True)
+class SequenceMetric:
+    """One name ``metrics.names`` may list for sequence data: what computes it, what its values are called, which
+    way is better.
+
+    ``compute(real, generated, cfg, seed)`` gets ``(N, T, C)`` float sequences in [0, 1] (the real set and the
+    generated one, of any sizes), ``metrics.timegan`` (the settings of post-hoc models) and the evaluation seed, and
+    returns one float per entry of ``values`` (a float for one, a tuple for several), logged as ``val/<value>``. It
+    runs with the global RNG forked, so drawing from it cannot move the training run's random state; a score that
+    draws should still seed its own ``torch.Generator`` from ``seed``, so evaluations are repeatable.
+    """
+
+    compute: Callable[[Tensor, Tensor, TimeGANScoreConfig, int], float | tuple[float, ...]]
+    values: tuple[str, ...]
+    best: tuple[str, str]
+    """The value ``metrics.keep_best`` follows when this metric is listed first, and ``min`` or ``max``."""
+
+
+SEQUENCE_METRICS: dict[str, SequenceMetric] = {}
+"""What ``metrics.names`` may list for sequence data, name -> :class:`SequenceMetric`."""
+register_sequence_metric = registrar(SEQUENCE_METRICS, "sequence metric")
+
+
+def sequence_scores(
+    real: Tensor, generated: Tensor, names: Sequence[str], cfg: TimeGANScoreConfig, seed: int = 0
+) -> dict[str, float]:
+    """The values of each of ``names`` (:data:`SEQUENCE_METRICS`), in that order, of ``generated`` against ``real``.
+
+    ``real`` and ``generated`` are ``(N, T, C)`` sequences in [0, 1].
+    """
+    if real.shape[1:] != generated.shape[1:]:
+        raise ValueError(f"real sequences {tuple(real.shape[1:])} and generated {tuple(generated.shape[1:])} differ")
+    real, generated = real.float(), generated.float()
+    results: dict[str, float] = {}
+    for name in names:
+        if name not in SEQUENCE_METRICS:
+            raise ValueError(f"unknown sequence metric {name!r}; registered: {', '.join(SEQUENCE_METRICS)}")
+        metric = SEQUENCE_METRICS[name]
+        with torch.random.fork_rng(devices=[]):  # nothing here may move the training run's RNG
+            results.update(named_values(metric.values, metric.compute(real, generated, cfg, seed)))
+    return results
+
+
 class SequenceQuality:
-    """Scores ``names`` (discriminative, predictive) of generated sequences against ``real``.
+    """Scores ``names`` (of :data:`SEQUENCE_METRICS`) of generated sequences against ``real``.
 
     Args:
         real: the real sequences, ``(N, T, C)`` in data units.
@@ -40,7 +90,7 @@ class SequenceQuality:
     ) -> None:
         unknown = sorted(set(names) - set(SEQUENCE_METRICS))
         if unknown:
-            raise ValueError(f"unknown sequence metrics {unknown}; allowed: {', '.join(SEQUENCE_METRICS)}")
+            raise ValueError(f"unknown sequence metrics {unknown}; registered: {', '.join(SEQUENCE_METRICS)}")
         self.names = list(dict.fromkeys(names))
         self.real = real
         self.to_score_space = to_score_space
@@ -52,9 +102,9 @@ class SequenceQuality:
         return len(self.real)
 
     def evaluate(self, generated: Tensor) -> dict[str, float]:
-        """``{discriminative, discriminative_std, predictive, predictive_std}`` of ``generated`` (data units)."""
+        """The values of :attr:`names` of ``generated`` (data units), e.g. ``{discriminative, discriminative_std}``."""
         real = self.to_score_space(self.real.to(generated.device))
-        return timegan_scores(real, self.to_score_space(generated), self.names, self.cfg, self.seed)
+        return sequence_scores(real, self.to_score_space(generated), self.names, self.cfg, self.seed)
 
     def save_pictures(self, generated: Tensor, out_dir: str | os.PathLike[str], title: str = "") -> dict[str, Path]:
         """Real vs generated curves (data units) and PCA / t-SNE maps (score scale): ``{name: path}``."""

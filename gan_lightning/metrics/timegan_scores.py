@@ -17,6 +17,9 @@ side by side: :mod:`gan_lightning.metrics.posthoc_gru`) and reported with its st
 Everything draws from one seeded generator, so scores are repeatable and the training run's random
 state is untouched. Batches are drawn with replacement (TimeGAN's code takes a fresh permutation's
 head); with batches of 128 out of thousands of sequences the difference is immaterial.
+
+Both register themselves in :data:`~gan_lightning.metrics.sequence_quality.SEQUENCE_METRICS` (bottom of this file),
+which :class:`~gan_lightning.metrics.sequence_quality.SequenceQuality` computes them through.
 """
 
 from __future__ import annotations
@@ -30,9 +33,8 @@ from torch.nn.functional import binary_cross_entropy_with_logits as bce
 
 from gan_lightning.config.schema import TimeGANScoreConfig
 from gan_lightning.metrics.posthoc_gru import GRUEnsemble
+from gan_lightning.metrics.sequence_quality import SequenceMetric, register_sequence_metric
 
-SEQUENCE_METRICS = ("discriminative", "predictive")
-"""What ``metrics.names`` may list for sequence data."""
 TRAIN_FRACTION = 0.8
 """TimeGAN's real/generated train-test split of the discriminative score."""
 
@@ -122,31 +124,25 @@ def _mean_and_std(values: Sequence[float]) -> tuple[float, float]:
     return statistics.fmean(values), statistics.stdev(values) if len(values) > 1 else 0.0
 
 
-def timegan_scores(
-    real: Tensor, generated: Tensor, names: Sequence[str], cfg: TimeGANScoreConfig, seed: int = 0
-) -> dict[str, float]:
-    """``{name: mean, name_std: std}`` over ``cfg.runs`` post-hoc models for each of ``names``.
-
-    ``real`` and ``generated`` are ``(N, T, C)`` sequences in [0, 1] (see the module docstring).
-    """
-    if real.shape[1:] != generated.shape[1:]:
-        raise ValueError(f"real sequences {tuple(real.shape[1:])} and generated {tuple(generated.shape[1:])} differ")
-    real, generated = real.float(), generated.float()
-    results: dict[str, float] = {}
-    for name in names:
-        if name not in SEQUENCE_METRICS:
-            raise ValueError(f"unknown sequence metric {name!r}; allowed: {', '.join(SEQUENCE_METRICS)}")
-        with torch.random.fork_rng(devices=[]):  # nothing here may move the training run's RNG
-            runs = (
-                discriminative_scores(real, generated, cfg, seed)
-                if name == "discriminative"
-                else predictive_scores(generated, real, cfg, seed)
-            )
-        results[name], results[f"{name}_std"] = _mean_and_std(runs)
-    return results
-
-
 def real_data_predictive(real: Tensor, cfg: TimeGANScoreConfig, seed: int = 0) -> dict[str, float]:
     """TimeGAN's "original data" row: the predictive score of models trained and tested on ``real``."""
     mean, std = _mean_and_std(predictive_scores(real.float(), real.float(), cfg, seed))
     return {"predictive": mean, "predictive_std": std}
+
+
+TIMEGAN_SCORES = ("discriminative", "predictive")
+"""TimeGAN's two scores, the ones its protocol (``scripts/benchmark.py timegan``) reports."""
+register_sequence_metric("discriminative")(
+    SequenceMetric(
+        lambda real, generated, cfg, seed: _mean_and_std(discriminative_scores(real, generated, cfg, seed)),
+        values=("discriminative", "discriminative_std"),
+        best=("discriminative", "min"),
+    )
+)
+register_sequence_metric("predictive")(
+    SequenceMetric(
+        lambda real, generated, cfg, seed: _mean_and_std(predictive_scores(generated, real, cfg, seed)),
+        values=("predictive", "predictive_std"),
+        best=("predictive", "min"),
+    )
+)

@@ -17,9 +17,17 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+import pytest
 import torch
 from helpers import ONE_THREAD, REPO, tiny_overrides
 from omegaconf import OmegaConf
+from test_conditional_runs import logged_values
+
+from gan_lightning.callbacks.sample_quality import generated_images, real_subset
+from gan_lightning.checkpointing import load_module
+from gan_lightning.config import load_config
+from gan_lightning.training import prepare_data
 
 GUIDE = REPO / "docs" / "FORKING.md"
 FENCE = re.compile(r"^```(\w+)(?: (\S+))?\n(.*?)^```$", re.MULTILINE | re.DOTALL)
@@ -30,6 +38,7 @@ EXAMPLES = {
     "gan_lightning/metrics/density_coverage.py",
     "gan_lightning/kinds/signals.py",
     "gan_lightning/data/tones.py",
+    "gan_lightning/metrics/marginal_distance.py",
 }
 TRAININGS = len(EXAMPLES) - 1
 """One training per example; the kind of data and the dataset of that kind train together."""
@@ -75,6 +84,22 @@ def copy_repository(target: Path) -> None:
     shutil.copy(REPO / "pyproject.toml", target)
 
 
+def marginal_by_hand(run_dir: Path) -> float:
+    """The sequence example's value, with NumPy, on the sequences the run's final evaluation scored: the seeded
+    evaluation samples of its last checkpoint and the seeded real subset, both on the scores' [0, 1] scale."""
+    config = load_config([run_dir / "config.yaml"], ["metrics.names=[]"])  # the repository does not know marginal
+    datamodule = prepare_data(config)
+    num = config.metrics.num_generated
+    generated = generated_images(load_module(run_dir / "checkpoints" / "last.ckpt"), num, config.seed)(range(num))
+    real = real_subset(datamodule.evaluation_sequences(), config.metrics.num_real)
+    levels = np.linspace(0, 1, 101)
+    quantiles = [
+        np.quantile(datamodule.to_score_space(x).double().numpy().reshape(-1, x.shape[-1]), levels, axis=0)
+        for x in (real, generated.detach())
+    ]
+    return float(np.abs(quantiles[0] - quantiles[1]).mean())
+
+
 def test_each_example_is_one_new_file_that_trains_with_one_config_line(tmp_path: Path) -> None:
     files, commands = guide_blocks()
     assert set(files) == EXAMPLES
@@ -105,7 +130,7 @@ def test_each_example_is_one_new_file_that_trains_with_one_config_line(tmp_path:
     for index, command in enumerate(commands):
         if command not in fits:
             continue
-        run_dir = fork / "runs" / "quickstart" / f"example{index}"
+        (run_dir,) = (fork / "runs").glob(f"*/example{index}")  # runs/<config name>/example<index>
         saved = OmegaConf.load(run_dir / "config.yaml")
         for override in shlex.split(command)[4:]:  # after: python scripts/fit.py --config <file>
             key = override.partition("=")[0]
@@ -119,4 +144,6 @@ def test_each_example_is_one_new_file_that_trains_with_one_config_line(tmp_path:
             kind = state["hyper_parameters"]["kind"]
             assert kind["name"] == "signals" and kind["amplitude"] == 0.8 and kind["data_shape"] == [1, 128]
             assert (run_dir / "samples" / "final.png").is_file()
+        if "marginal" in command:
+            assert logged_values(run_dir)["val/marginal"] == pytest.approx(marginal_by_hand(run_dir), abs=1e-6)
     assert not any((REPO / path).exists() for path in EXAMPLES)  # the repository's package is untouched

@@ -10,12 +10,12 @@ import torch
 from gan_lightning.config.schema import TimeGANScoreConfig
 from gan_lightning.data.sines import sine_sequences
 from gan_lightning.metrics.posthoc_gru import GRUEnsemble
+from gan_lightning.metrics.sequence_quality import sequence_scores
 from gan_lightning.metrics.timegan_scores import (
     discriminative_scores,
     next_step_task,
     predictive_scores,
     real_data_predictive,
-    timegan_scores,
 )
 
 CFG = TimeGANScoreConfig(runs=2, discriminative_iterations=300, predictive_iterations=200)
@@ -58,17 +58,17 @@ def test_scores_are_repeatable_and_leave_the_global_rng_alone(real: torch.Tensor
     fake = draw(1000, 2)
     torch.manual_seed(123)
     before = torch.get_rng_state()
-    first = timegan_scores(real, fake, ["discriminative", "predictive"], QUICK, seed=5)
+    first = sequence_scores(real, fake, ["discriminative", "predictive"], QUICK, seed=5)
     assert torch.equal(torch.get_rng_state(), before)
-    assert timegan_scores(real, fake, ["discriminative", "predictive"], QUICK, seed=5) == first
+    assert sequence_scores(real, fake, ["discriminative", "predictive"], QUICK, seed=5) == first
     assert set(first) == {"discriminative", "discriminative_std", "predictive", "predictive_std"}
 
 
 def test_shape_mismatch_and_unknown_names_are_rejected(real: torch.Tensor) -> None:
     with pytest.raises(ValueError, match="differ"):
-        timegan_scores(real, real[:, :10], ["discriminative"], QUICK)
+        sequence_scores(real, real[:, :10], ["discriminative"], QUICK)
     with pytest.raises(ValueError, match="unknown sequence metric 'fid'"):
-        timegan_scores(real, real, ["fid"], QUICK)
+        sequence_scores(real, real, ["fid"], QUICK)
 
 
 def test_next_step_task_predicts_the_last_feature_or_a_univariate_series_itself() -> None:
