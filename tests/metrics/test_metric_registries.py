@@ -94,7 +94,7 @@ def test_a_registered_sequence_metric_is_validated_computed_and_followed(sequenc
 def test_a_registered_class_score_is_validated_and_computed(label_coverage: str) -> None:
     names = f"metrics.names=[{label_coverage}]"
     assert list(load_config([QUICKSTART], ["data.conditional=true", names]).metrics.names) == [label_coverage]
-    with pytest.raises(ConfigError, match=rf"metrics \['{label_coverage}'\] score class-conditional generators"):
+    with pytest.raises(ConfigError, match=rf"{label_coverage} score class-conditional runs: set data.conditional=true"):
         load_config([QUICKSTART], [names])
     with pytest.raises(ConfigError) as error:
         load_config([QUICKSTART], ["data.conditional=true", "metrics.names=[nope]"])
