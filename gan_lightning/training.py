@@ -40,9 +40,14 @@ from gan_lightning.metrics.inception import InceptionWeightsError
 from gan_lightning.metrics.sample_quality import SampleQualityError
 from gan_lightning.module import GANModule
 
-UNACTIONABLE_INFO = re.compile(r"💡 Tip: |`Trainer.fit` stopped: `max_steps=")
-"""Two of Lightning's info lines: an advertisement, and a stop message counting optimizer steps (n_critic + 1
-per generator step, not the config's unit); the progress bar and "run finished" say when the run ended."""
+UNACTIONABLE_INFO = re.compile(
+    r"💡 Tip: |`Trainer.fit` stopped: `max_steps=|GPU available: |TPU available: "
+    r"|LOCAL_RANK: \d+ - CUDA_VISIBLE_DEVICES"
+)
+"""Lightning's info lines that ask nothing of a newcomer: an advertisement; a stop message counting optimizer steps
+(n_critic + 1 per generator step, not the config's unit: the progress bar and "run finished" say when the run
+ended); which accelerators exist and which devices a rank sees (``trainer.accelerator`` and ``trainer.devices``
+choose them, and a wrong choice fails with its own error)."""
 
 
 def _actionable(record: logging.LogRecord) -> bool:
@@ -235,6 +240,7 @@ def build_trainer(
         "plugins": [AtomicCheckpointIO()],
         "log_every_n_steps": config.train.log_every,
         "enable_progress_bar": config.run.progress_bar,
+        "enable_model_summary": config.run.model_summary,
         "num_sanity_val_steps": 0,
         "limit_val_batches": 0,
     }

@@ -384,6 +384,9 @@ class RunConfig:
     """Any of csv, tensorboard, wandb."""
     progress_bar: bool = True
     """One terminal bar over generator steps: total, ETA, images/s, latest losses, last FID or toy modes."""
+    model_summary: bool = False
+    """Print Lightning's table of the networks' parameter counts when training starts (off: the terminal shows the
+    progress bar and the end of the run only)."""
     wandb: WandbConfig = field(default_factory=WandbConfig)
 
 

@@ -184,3 +184,16 @@ def test_sigterm_stops_with_its_own_exit_code_and_the_run_resumes(tmp_path: Path
     done = run_script("fit.py", "--resume", str(run_dir), "train.max_steps=40", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "run finished" in done.stdout
+
+
+def test_the_quickstart_prints_its_progress_bar_and_the_end_only(tmp_path: Path) -> None:
+    """What a newcomer sees: the generator-step bar and ``run finished``; no summary table, device lines or warnings."""
+    done = run_script(
+        "fit.py", "--config", str(REPO / "configs" / "quickstart.yaml"), f"run.root={tmp_path}", *TINY[1:],
+        "metrics.names=[fid]", "metrics.extractor=mnist_classifier", cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    lines = [line.strip() for line in (done.stdout + done.stderr).replace("\r", "\n").splitlines() if line.strip()]
+    others = [line for line in lines if not line.startswith("generator steps:")]
+    assert others == [f"run finished: {only_run(tmp_path)}"], others
+    assert any("fid=" in line for line in lines)  # the metric the bar promises
