@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from helpers import REPO, TINY, only_run, run_script, script, tiny_config, train
+from helpers import POSTHOC, REPO, TINY, only_run, run_script, script, sines_by_hand, tiny_config, train
 
 from gan_lightning.callbacks.sequence_metrics import build_sequence_quality
 from gan_lightning.checkpointing import load_module
@@ -18,21 +18,6 @@ from gan_lightning.losses import LOSSES
 from gan_lightning.metrics.timegan_scores import real_data_predictive
 from gan_lightning.networks import SEQUENCE_ARCHS
 from gan_lightning.training import prepare_data
-
-SCORES = ["metrics.timegan.runs=2", "metrics.timegan.hidden=8", "metrics.timegan.lr=0.01",
-          "metrics.timegan.discriminative_iterations=50", "metrics.timegan.predictive_iterations=50"]  # fmt: skip
-"""TimeGAN's post-hoc GRUs shrunk for a test, yet trained enough that a score says something about the sequences:
-with 8 hidden units and lr 0.01 they learn in 50 Adam steps to tell a second draw of sines (about 0.05) from the
-same sequences shuffled in time (0.5). With the defaults' 2 hidden units and lr 0.001, 50 steps leave the
-classifier at chance, where every set of sequences scores about 0."""
-
-
-def sines_by_hand(num: int, seed: int) -> torch.Tensor:
-    """TimeGAN's sines written out from their definition (rnn_sines.yaml): (sin(f t + phase) + 1) / 2, 24 steps,
-    5 features, f and phase ~ U(0, 0.1) per sequence and feature. A second draw: real data the run never saw."""
-    rng = np.random.default_rng(seed)
-    f, phase = rng.uniform(0, 0.1, size=(2, num, 1, 5))
-    return torch.from_numpy((np.sin(f * np.arange(24)[:, None] + phase) + 1) / 2).float()
 
 
 @pytest.mark.parametrize("loss", sorted(LOSSES))
@@ -49,17 +34,17 @@ def test_every_recurrent_network_and_loss_trains(tmp_path: Path, arch: str, loss
 
 
 def test_fit_sample_and_evaluate_sines(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # the run logs the discriminative score only: the predictive one is checked on evaluate.py's report
     done = run_script(
         "fit.py", "--config", str(REPO / "configs" / "rnn_sines.yaml"), f"run.root={tmp_path}",
-        "data.num_samples=256", *TINY, *SCORES, cwd=tmp_path,
+        "data.num_samples=256", *TINY, *POSTHOC, "metrics.names=[discriminative]", cwd=tmp_path,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     run_dir = only_run(tmp_path)
     rows = list(csv.DictReader((run_dir / "metrics.csv").open()))
     scored = [row for row in rows if row.get("val/discriminative")]
     assert [row["step"] for row in scored] == ["2", "4"]  # metrics.every=2 in TINY, and the end
-    # 2 and 4 steps into training, the generator draws near-constant curves: told apart from the sines
-    assert all(float(row["val/discriminative"]) > 0.3 for row in scored)
+    logged = [float(row["val/discriminative"]) for row in scored]  # checked against the control at the end
     for picture in ("real_vs_generated", "pca", "tsne", "final"):
         assert (run_dir / "samples" / f"{picture}.png").stat().st_size > 1000, picture
     assert (run_dir / "checkpoints" / "best.ckpt").is_file()
@@ -75,7 +60,8 @@ def test_fit_sample_and_evaluate_sines(tmp_path: Path, capsys: pytest.CaptureFix
     assert samples.min() >= min(low) - 1e-5 and samples.max() <= max(high) + 1e-5  # sigmoid output, mapped back
 
     report = tmp_path / "evaluation.json"
-    arguments = ["--num", "128", "--json", str(report), "--device", "cpu", "metrics.num_real=128", *SCORES]
+    arguments = ["--metrics", "discriminative,predictive", "--num", "128", "--json", str(report), "--device", "cpu",
+                 "metrics.num_real=128", *POSTHOC]  # fmt: skip
     assert script("evaluate").main(["--ckpt", checkpoint, *arguments]) == 0
     assert "discriminative" in capsys.readouterr().out
     result = json.loads(report.read_text())
@@ -84,16 +70,15 @@ def test_fit_sample_and_evaluate_sines(tmp_path: Path, capsys: pytest.CaptureFix
     for path in result["pictures"].values():
         assert Path(path).is_file()
 
-    # Controls scored by the evaluator evaluate.py uses, on the same 128 real sequences and settings: real data the
-    # run never saw cannot be told apart and trains as good a predictor; the real sequences shuffled in time can.
-    config = load_config([run_dir / "config.yaml"], ["metrics.num_real=128", *SCORES])
-    datamodule = prepare_data(config)
-    held_out = build_sequence_quality(config, datamodule).evaluate(sines_by_hand(128, seed=1))
-    evaluator = build_sequence_quality(config, datamodule, ["discriminative"])
-    shuffled = evaluator.evaluate(evaluator.real[:, torch.randperm(24, generator=torch.Generator().manual_seed(0))])
+    # The control, scored by the evaluator evaluate.py uses with the same real sequences and settings: real data the
+    # run never saw can hardly be told apart and trains a better predictor. 2 and 4 steps into training, the
+    # generator's near-constant curves must be told apart and train a worse one.
+    config = load_config([run_dir / "config.yaml"], ["metrics.num_real=128", *POSTHOC])
+    evaluator = build_sequence_quality(config, prepare_data(config), ["discriminative", "predictive"])
+    held_out = evaluator.evaluate(sines_by_hand(128, seed=1))
     generated = result["metrics"]
-    assert held_out["discriminative"] < 0.15 and shuffled["discriminative"] > 0.4
-    assert generated["discriminative"] > held_out["discriminative"] + 0.25
+    assert held_out["discriminative"] < 0.15
+    assert min(generated["discriminative"], *logged) > held_out["discriminative"] + 0.2
     assert generated["predictive"] > 1.2 * held_out["predictive"]
 
 
