@@ -33,33 +33,30 @@ def test_a_toy_run_read_back(tmp_path: Path) -> None:
     shutil.copy(run_dir / "config.yaml", older)
     os.utime(older / "config.yaml", (0, 0))
     assert newest_run(tmp_path) == run_dir
-    assert saved_config(run_dir).train.max_steps == 7
-    assert changed_keys(saved_config(run_dir))["train.max_steps"] == 7
+    config = saved_config(run_dir)
+    assert config.train.max_steps == 7 and config.data.scale == 1
+    assert changed_keys(config)["train.max_steps"] == 7
     # periodic checkpoints at 3 and 6, and last.ckpt for step 7
     assert [(step, path.name) for step, path in checkpoints_by_step(run_dir)] == [
         (3, "gen_step=0000003.ckpt"),
         (6, "gen_step=0000006.ckpt"),
         (7, "last.ckpt"),
     ]
+    # Known cases: the periodic checkpoints' generators made to output one point whatever the latent. The modes
+    # are std 0.01 around (cos 45k deg, sin 45k deg); a sample counts when within 3 std of a centre.
+    angle = 3 * math.pi / 4
+    points = {3: (1.025, 0.0), 6: (1.035 * math.cos(angle), 1.035 * math.sin(angle))}  # 2.5 and 3.5 std out
+    for step, path in checkpoints_by_step(run_dir)[:2]:
+        _make_constant(path, points[step])
     counts = mode_counts(run_dir, num_samples=300)
     assert counts is not None and counts.steps == [3, 6, 7] and counts.counts.shape == (3, 8)
     assert counts.labels[:4] == ["(1, 0)", "(0.71, 0.71)", "(0, 1)", "(-0.71, 0.71)"]
-    # an untrained ring generator puts (almost) nothing within 3 std of the narrow modes: all are missing
+    expected = torch.zeros(2, 8, dtype=torch.float64)
+    expected[0, 0] = 300  # step 6's point is 3.5 std from (-0.71, 0.71): not counted
+    torch.testing.assert_close(counts.counts[:2], expected)
+    # last.ckpt is left as trained: an untrained ring generator puts (almost) nothing within 3 std of the narrow
+    # modes, so all are missing
     assert len(counts.missing()) >= 7
-
-    # Known cases: each checkpoint's generator made to output one point whatever its latent. The modes are
-    # std 0.01 around (cos 45k deg, sin 45k deg); a sample counts within 3 std of a centre.
-    assert saved_config(run_dir).data.scale == 1
-    angle = 3 * math.pi / 4
-    points = {3: (1.035, 0.0), 6: (math.cos(angle), math.sin(angle)), 7: (1.025, 0.0)}  # outside, on, inside
-    for step, path in checkpoints_by_step(run_dir):
-        _make_constant(path, points[step])
-    counts = mode_counts(run_dir, num_samples=300)
-    assert counts is not None
-    expected = torch.zeros(3, 8, dtype=torch.float64)
-    expected[1, 3] = expected[2, 0] = 300  # step 3's point is 3.5 std from (1, 0): not counted
-    torch.testing.assert_close(counts.counts, expected)
-    assert counts.missing() == counts.labels[1:]
 
     series = read_series(run_dir / "metrics.csv")
     table = metrics_table(series, ["toy/modes", "toy/high_quality", "not/logged"]).splitlines()
