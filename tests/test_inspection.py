@@ -5,6 +5,7 @@ The digits branch runs in tests/notebooks/test_notebooks.py; this file covers th
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
 from pathlib import Path
@@ -34,19 +35,29 @@ def test_a_toy_run_read_back(tmp_path: Path) -> None:
     shutil.copy(run_dir / "config.yaml", older)
     os.utime(older / "config.yaml", (0, 0))
     assert newest_run(tmp_path) == run_dir
-    assert saved_config(run_dir).train.max_steps == 7
-    assert changed_keys(saved_config(run_dir))["train.max_steps"] == 7
+    config = saved_config(run_dir)
+    assert config.train.max_steps == 7 and config.data.scale == 1
+    assert changed_keys(config)["train.max_steps"] == 7
     # periodic checkpoints at 3 and 6, and last.ckpt for step 7
     assert [(step, path.name) for step, path in checkpoints_by_step(run_dir)] == [
         (3, "gen_step=0000003.ckpt"),
         (6, "gen_step=0000006.ckpt"),
         (7, "last.ckpt"),
     ]
+    # Known cases: the periodic checkpoints' generators made to output one point whatever the latent. The modes
+    # are std 0.01 around (cos 45k deg, sin 45k deg); a sample counts when within 3 std of a centre.
+    angle = 3 * math.pi / 4
+    points = {3: (1.025, 0.0), 6: (1.035 * math.cos(angle), 1.035 * math.sin(angle))}  # 2.5 and 3.5 std out
+    for step, path in checkpoints_by_step(run_dir)[:2]:
+        _make_constant(path, points[step])
     counts = mode_counts(run_dir, num_samples=300)
     assert counts is not None and counts.steps == [3, 6, 7] and counts.counts.shape == (3, 8)
-    assert counts.labels[:3] == ["(1, 0)", "(0.71, 0.71)", "(0, 1)"]
-    assert bool((counts.counts.sum(dim=1) <= 300).all())
-    # an untrained ring generator puts (almost) nothing within 3 std of the narrow modes: all are missing
+    assert counts.labels[:4] == ["(1, 0)", "(0.71, 0.71)", "(0, 1)", "(-0.71, 0.71)"]
+    expected = torch.zeros(2, 8, dtype=torch.float64)
+    expected[0, 0] = 300  # step 6's point is 3.5 std from (-0.71, 0.71): not counted
+    torch.testing.assert_close(counts.counts[:2], expected)
+    # last.ckpt is left as trained: an untrained ring generator puts (almost) nothing within 3 std of the narrow
+    # modes, so all are missing
     assert len(counts.missing()) >= 7
 
     series = read_series(run_dir / "metrics.csv")
@@ -57,6 +68,19 @@ def test_a_toy_run_read_back(tmp_path: Path) -> None:
     ]
     phases = phase_table(series, ["train/d_real", "train/d_fake"]).splitlines()
     assert phases[0] == "| steps | train/d_real | train/d_fake |" and phases[2].startswith("| 2–2 |")
+
+
+def _make_constant(checkpoint: Path, point: tuple[float, float]) -> None:
+    """Rewrite ``checkpoint`` so that its generator (raw and EMA) outputs ``point`` for every latent: the last
+    Linear's weights zeroed and its bias set to the point (the ring config has no output activation and data.scale
+    1). The last Linear is each generator's last 2-D weight in the state dict, which follows the layer order."""
+    saved = torch.load(checkpoint, map_location="cpu", weights_only=False)
+    state = saved["state_dict"]
+    for network in ("generator.", "ema_generator."):
+        weight = [key for key, value in state.items() if key.startswith(network) and value.ndim == 2][-1]
+        state[weight].zero_()
+        state[weight.removesuffix("weight") + "bias"].copy_(torch.tensor(point))
+    torch.save(saved, checkpoint)
 
 
 def test_modes_are_counted_for_toy_and_mnist_like_data_only(tmp_path: Path) -> None:

@@ -10,12 +10,13 @@ import pytest
 import torch
 from helpers import PAIRED, REPO, write_pairs
 from PIL import Image
+from scipy import ndimage
 from test_idx import write_idx
 from test_image_datasets import first_batch, load
 
 from gan_lightning.config import ConfigError, load_config
 from gan_lightning.data import DataUnavailableError
-from gan_lightning.data.paired import sobel_edges
+from gan_lightning.data.paired import EDGE_THRESHOLD, sobel_edges
 
 RNG = np.random.default_rng(2)
 
@@ -154,8 +155,35 @@ def test_sobel_edges_mark_the_outline_of_a_shape() -> None:
     assert edges[..., 2:4, 3:9].eq(255).all() and edges[..., 8:10, 3:9].eq(255).all()  # the square's top and bottom
 
 
+def scipy_edges(images: np.ndarray) -> np.ndarray:
+    """The documented edge operator computed with scipy instead of torch: per image, the magnitude of
+    ``scipy.ndimage.sobel`` along x and y with zero padding (``mode="constant"``), on pixels in [0, 1], above 0.5.
+
+    One 2-D image at a time: on a stack, ``ndimage.sobel`` would also smooth across the images."""
+    pixels = images.astype(np.float64) / 255
+    magnitude = np.stack(
+        [np.hypot(ndimage.sobel(p, axis=1, mode="constant"), ndimage.sobel(p, axis=0, mode="constant")) for p in pixels]
+    )
+    return np.where(magnitude > EDGE_THRESHOLD, 255, 0).astype(np.uint8)
+
+
+def blocky_images(count: int) -> np.ndarray:
+    """28 x 28 images of 4 x 4 flat squares of random grey: edges on some block borders and on the image border,
+    none inside the blocks, so a wrong padding, threshold or kernel changes pixels (random noise would be an edge
+    almost everywhere)."""
+    return np.kron(RNG.integers(0, 256, size=(count, 4, 4)), np.ones((7, 7), dtype=np.int64)).astype(np.uint8)
+
+
+def test_sobel_edges_match_scipys_sobel_up_to_the_image_border() -> None:
+    images = blocky_images(8)
+    expected = scipy_edges(images)
+    assert 0.2 < (expected == 255).mean() < 0.8  # a mix of edges and flat regions
+    np.testing.assert_array_equal(sobel_edges(torch.from_numpy(images)[:, None])[:, 0].numpy(), expected)
+
+
 def test_fashion_edges_pairs_images_with_their_edges(tmp_path: Path) -> None:
-    images = RNG.integers(0, 256, size=(40, 28, 28), dtype=np.uint8)
+    """The inputs are the edges of their own targets, checked against scipy's Sobel on the images as written."""
+    images = blocky_images(40)
     write_idx(tmp_path / "train-images-idx3-ubyte", images)
     write_idx(tmp_path / "train-labels-idx1-ubyte", (np.arange(40) % 10).astype(np.uint8))
     write_idx(tmp_path / "t10k-images-idx3-ubyte", images[:10])
@@ -163,8 +191,14 @@ def test_fashion_edges_pairs_images_with_their_edges(tmp_path: Path) -> None:
     dm = load("pix2pix_fashion_edges", f"data.data_dir={tmp_path}", "data.download=false", "train.batch_size=8")
     targets, inputs = first_batch(dm)
     assert targets.shape == inputs.shape == (8, 1, 32, 32)
-    assert torch.equal(dm.inputs, sobel_edges(dm.data)) and dm.data.shape == (40, 1, 32, 32)
-    assert torch.equal(dm.evaluation_inputs("test"), sobel_edges(dm.evaluation_images("test")))
+    padded = np.pad(images, ((0, 0), (2, 2), (2, 2)))  # zero-padded from 28 to 32 px
+    expected = scipy_edges(padded)
+    assert 0.2 < (expected == 255).mean() < 0.6  # a mix of edges and flat regions
+    assert dm.data.shape == dm.inputs.shape == (40, 1, 32, 32)
+    np.testing.assert_array_equal(dm.data[:, 0].numpy(), padded)
+    np.testing.assert_array_equal(dm.evaluation_images("test")[:, 0].numpy(), padded[:10])
+    np.testing.assert_array_equal(dm.inputs[:, 0].numpy(), expected)
+    np.testing.assert_array_equal(dm.evaluation_inputs("test")[:, 0].numpy(), expected[:10])
     assert dm.evaluation_labels("test").tolist() == list(range(10))
 
 

