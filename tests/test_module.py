@@ -103,6 +103,7 @@ def test_steps_are_counted_in_generator_steps(tmp_path: Path) -> None:
     assert len(toy) == 2 and 0 <= float(toy[-1]["toy/modes"]) <= 8
 
 
+@pytest.mark.slow  # two identical trainings; exact resume and DDP tests also pin the seeds
 def test_same_seed_same_weights(tmp_path: Path) -> None:
     first = state_of(train(tiny_config(tmp_path / "a", "quickstart")))
     second = state_of(train(tiny_config(tmp_path / "b", "quickstart")))

@@ -70,7 +70,14 @@ CASES = {
 }  # fmt: skip
 
 
-@pytest.mark.parametrize("case", sorted(CASES))
+SLOW_CASES = {"rnn", "cgan", "augment"}
+"""In the slow tier (``pytest -m slow``): the fast tier keeps one image (dcgan), one 2-D (toy) and one paired
+(pix2pix) run; these add a kind or conditioning whose exactness the slow tier checks."""
+
+
+@pytest.mark.parametrize(
+    "case", [pytest.param(c, marks=pytest.mark.slow) if c in SLOW_CASES else c for c in sorted(CASES)]
+)
 def test_resume_is_exact(tmp_path: Path, case: str) -> None:
     base, extra = CASES[case]
     extra = {"train.max_steps": 8, **extra}

@@ -17,6 +17,7 @@ TINY = ["train.max_steps=4", "train.batch_size=16", "train.sample_every=0", "tra
         "metrics.num_real=128", *POSTHOC]  # fmt: skip
 
 
+@pytest.mark.slow  # two trainings and their scoring
 def test_cli_prints_the_table_beside_timegans_rows_and_writes_json(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -16,6 +16,7 @@ from gan_lightning.benchmarks.toy_modes import benchmark_toy
 SHORT = ["train.max_steps=12", "train.sample_every=0", "train.checkpoint_every=0"]
 
 
+@pytest.mark.slow  # four toy trainings in two processes
 def test_parallel_runs_match_sequential_ones(tmp_path: Path) -> None:
     """Two spawned workers (one thread each) reproduce in-process single-thread runs seed for seed."""
     config = REPO / "configs" / "toy_ring.yaml"
@@ -35,6 +36,7 @@ def test_parallel_runs_match_sequential_ones(tmp_path: Path) -> None:
     assert (tmp_path / "parallel" / "toy_ring" / "seed1" / "checkpoints" / "last.ckpt").is_file()
 
 
+@pytest.mark.slow  # two toy trainings
 def test_cli_prints_the_table_and_writes_json(tmp_path: Path) -> None:
     out = tmp_path / "toy.json"
     done = subprocess.run(

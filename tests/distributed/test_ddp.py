@@ -53,6 +53,7 @@ def assert_equal_states(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor], 
             assert torch.allclose(a[key], b[key], atol=atol, rtol=0), (key, (a[key] - b[key]).abs().max())
 
 
+@pytest.mark.slow  # a 2-process run; the fast tier checks 2 ranks against 1 process
 def test_ranks_hold_identical_weights(tmp_path: Path) -> None:
     done = run_job(tmp_path, progress_bar=True)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -71,7 +72,9 @@ CONDITIONAL = ["data.conditional=true", "generator.conditioning=embedding", "tra
 """A class-conditional run (projection D) with two critics and a gradient penalty: labels are sliced like the data."""
 
 
-@pytest.mark.parametrize("base", ["toy_ring", "quickstart", "rnn_sines", pytest.param("cgan", marks=pytest.mark.slow)])
+@pytest.mark.parametrize(  # the fast tier keeps the 2-D run; the image, sequence and conditional ones are slow
+    "base", ["toy_ring", *(pytest.param(base, marks=pytest.mark.slow) for base in ("quickstart", "rnn_sines", "cgan"))]
+)
 def test_two_ranks_match_one_process_with_twice_the_batch(tmp_path: Path, base: str) -> None:
     # No batch norm anywhere (its statistics are per rank); everything else is world-size independent.
     # float64, because Adam turns float32 summation-order noise in near-zero gradients into lr-sized
@@ -128,6 +131,7 @@ def final_metric(out: Path, name: str) -> float:
     return values[-1]
 
 
+@pytest.mark.slow  # two 2-process runs
 def test_resume_under_ddp_is_exact(tmp_path: Path) -> None:
     straight = run_job(tmp_path / "straight")
     assert straight.returncode == 0, straight.stderr[-3000:]

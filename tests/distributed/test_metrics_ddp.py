@@ -19,6 +19,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.mark.slow  # a 2-process metric run
 def test_two_processes_compute_the_single_process_values(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, str(JOB), str(tmp_path), str(free_port())], capture_output=True, text=True, timeout=300

@@ -7,6 +7,7 @@ import socket
 import subprocess
 from pathlib import Path
 
+import pytest
 import torch
 from test_ddp import COMMON, JOB, assert_equal_states, load_state
 
@@ -19,6 +20,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+@pytest.mark.slow  # two launchers of two processes
 def test_two_nodes_on_loopback_train_one_run(tmp_path: Path) -> None:
     port = free_port()
     nodes = []

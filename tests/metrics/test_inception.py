@@ -83,6 +83,7 @@ def test_offline_fallback_converts_the_wheel_once(monkeypatch: pytest.MonkeyPatc
     assert os.stat(path).st_mtime_ns == written
 
 
+@pytest.mark.slow  # Inception features on CPU
 def test_fashion_mnist_run_logs_inception_fid_against_the_test_split(tmp_path: Path, inception_weights: str) -> None:
     """The shipped Fashion-MNIST config's FID monitoring, shrunk: Debian's real files, test split, real Inception."""
     from helpers import tiny_config, train

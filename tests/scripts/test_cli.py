@@ -14,6 +14,7 @@ import pytest
 from helpers import REPO, TINY, only_run, run_script, script
 
 
+@pytest.mark.slow  # script processes end to end; the fast tier checks the exit code of one (bad input)
 def test_fit_then_sample_toy(tmp_path: Path) -> None:
     config = str(REPO / "configs" / "toy_ring.yaml")
     # the wandb-agent form (--key=value) and the plain form mix freely
@@ -52,6 +53,7 @@ def test_fit_then_sample_toy(tmp_path: Path) -> None:
     assert scatter.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+@pytest.mark.slow  # three script processes; the fast tier resumes in-process (tests/test_resume.py)
 def test_fit_quickstart_sample_grid_and_resume(tmp_path: Path) -> None:
     config = str(REPO / "configs" / "quickstart.yaml")
     done = run_script("fit.py", "--config", config, f"run.root={tmp_path}", *TINY, cwd=tmp_path)
@@ -130,6 +132,7 @@ def test_a_bad_input_ends_the_process_with_exit_2(tmp_path: Path) -> None:
     assert not (tmp_path / "runs").exists()
 
 
+@pytest.mark.slow  # FID of a trained run; the fast tier evaluates conditional and translation runs
 def test_evaluate_prints_a_table_and_writes_json(tmp_path: Path) -> None:
     config = str(REPO / "configs" / "quickstart.yaml")
     assert run_script("fit.py", "--config", config, f"run.root={tmp_path}", *TINY, cwd=tmp_path).returncode == 0
@@ -163,6 +166,7 @@ def test_corrupt_checkpoint_is_reported(tmp_path: Path) -> None:
     assert done.returncode == 2 and done.stderr.startswith("error: cannot read checkpoint")
 
 
+@pytest.mark.slow  # a process killed mid-run and resumed
 def test_sigterm_stops_with_its_own_exit_code_and_the_run_resumes(tmp_path: Path) -> None:
     """A preempted run (SIGTERM) must not look finished: exit 143, one line, and --resume completes it."""
     import signal

@@ -20,8 +20,14 @@ from gan_lightning.networks import SEQUENCE_ARCHS
 from gan_lightning.training import prepare_data
 
 
-@pytest.mark.parametrize("loss", sorted(LOSSES))
-@pytest.mark.parametrize("arch", SEQUENCE_ARCHS)
+@pytest.mark.parametrize(  # the fast tier trains each recurrent network once (hinge); every other loss is slow
+    ("arch", "loss"),
+    [
+        (a, n) if n == "hinge" else pytest.param(a, n, marks=pytest.mark.slow)
+        for a in SEQUENCE_ARCHS
+        for n in sorted(LOSSES)
+    ],
+)
 def test_every_recurrent_network_and_loss_trains(tmp_path: Path, arch: str, loss: str) -> None:
     extra = {"generator.arch": arch, "discriminator.arch": arch, "loss.name": loss, "train.max_steps": 3,
              "data.num_samples": 128, "metrics.names": "[]"}  # fmt: skip
@@ -33,6 +39,7 @@ def test_every_recurrent_network_and_loss_trains(tmp_path: Path, arch: str, loss
     assert (run_dir / "samples" / "final.png").is_file()
 
 
+@pytest.mark.slow  # post-hoc scoring against controls (60 s)
 def test_fit_sample_and_evaluate_sines(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # the run logs the discriminative score only: the predictive one is checked on evaluate.py's report
     done = run_script(

@@ -40,6 +40,7 @@ def results(out: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(stream))
 
 
+@pytest.mark.slow  # several trials
 def test_grid_sweep_reports_the_better_trial(tmp_path: Path) -> None:
     sweep = write_sweep(
         tmp_path / "grid.yaml",
@@ -61,6 +62,7 @@ def test_grid_sweep_reports_the_better_trial(tmp_path: Path) -> None:
     assert (tmp_path / "out" / "results.md").read_text() in done.stdout
 
 
+@pytest.mark.slow  # several trials
 def test_hyperband_stops_a_worse_trial_and_a_crash_does_not_stop_the_sweep(tmp_path: Path) -> None:
     # train/g_lr with a constant schedule is the trial's learning rate: a metric whose ranking is known.
     sweep = write_sweep(
