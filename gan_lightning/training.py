@@ -15,6 +15,7 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import lightning as L
 import torch
@@ -59,14 +60,20 @@ def quiet_lightning() -> None:
 
     The EMA generator is deliberately in eval mode, checkpoints deliberately hold the state after the
     optimizer steps, logging goes on across epochs (max_steps runs), so an epoch shorter than
-    ``log_every`` is fine, and the model summary's size estimate in MB is all that mixed precision makes
-    inexact. Applied when this module is imported; calling it again changes nothing.
+    ``log_every`` is fine, the model summary's size estimate in MB is all that mixed precision makes
+    inexact, and Lightning's own pytree helper calls a deprecated PyTorch API (``LeafSpec``) that no user can
+    change. Applied when this module is imported; calling it again changes nothing.
     """
     warnings.filterwarnings("ignore", message=r"Found \d+ module\(s\) in eval mode at the start of training")
     warnings.filterwarnings("ignore", message=r"Using ModelCheckpoint with manual optimization")
     warnings.filterwarnings("ignore", message=r"`isinstance\(treespec, LeafSpec\)` is deprecated")
     warnings.filterwarnings("ignore", message=r"The number of training batches \(\d+\) is smaller than the logging")
     warnings.filterwarnings("ignore", message=r"Precision \S+ is not supported by the model summary")
+    # A resumed run writes into its own checkpoint folder, on purpose.
+    warnings.filterwarnings("ignore", message=r"Checkpoint directory .* exists and is not empty")
+    # Under 16-mixed the GradScaler skips the optimizer step of an update whose gradients overflowed, by design (it
+    # then lowers the scale); the learning-rate schedule counts generator steps all the same.
+    warnings.filterwarnings("ignore", message=r"Detected call of `lr_scheduler.step\(\)` before `optimizer.step\(\)`")
     rank_zero_log = logging.getLogger("lightning.pytorch.utilities.rank_zero")
     if _actionable not in rank_zero_log.filters:
         rank_zero_log.addFilter(_actionable)
@@ -256,13 +263,17 @@ def prepare_data(config: ExperimentConfig) -> GANDataModule:
     return datamodule
 
 
-def build_module(config: ExperimentConfig, datamodule: GANDataModule) -> GANModule:
-    """The module for a loaded DataModule: its kind and conditioning, rebuilt from their states as a checkpoint
-    rebuilds them."""
+def module_states(config: ExperimentConfig, datamodule: GANDataModule) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The states of a loaded DataModule's kind and conditioning: what a module is built from, as a checkpoint
+    rebuilds it (``GANModule(config, *module_states(...))``)."""
     kind: DataKind = kind_class(datamodule.kind_name).from_datamodule(datamodule, config)
-    conditioning = conditioning_class(datamodule).from_datamodule(datamodule, config)
+    return kind.state(), conditioning_class(datamodule).from_datamodule(datamodule, config).state()
+
+
+def build_module(config: ExperimentConfig, datamodule: GANDataModule) -> GANModule:
+    """The module for a loaded DataModule; a network configuration it cannot build is a one-line ConfigError."""
     try:
-        return GANModule(config, kind.state(), conditioning.state())
+        return GANModule(config, *module_states(config, datamodule))
     except ValueError as error:
         raise ConfigError(f"invalid network configuration: {error}") from error
 

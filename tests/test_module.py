@@ -112,6 +112,8 @@ def test_same_seed_same_weights(tmp_path: Path) -> None:
     assert not all(torch.equal(first[k], other[k]) for k in first if k.startswith("generator."))
 
 
+# The test wraps each optimizer's step to record what it sees; PyTorch's scheduler notices the wrapper and warns.
+@pytest.mark.filterwarnings("ignore:Seems like `optimizer.step\\(\\)` has been overridden:UserWarning")
 def test_clipping_bounds_the_gradients_each_optimizer_sees(tmp_path: Path) -> None:
     seen: dict[str, list[float]] = {"g": [], "d": []}
 

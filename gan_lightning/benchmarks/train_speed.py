@@ -33,7 +33,7 @@ from gan_lightning.ema import make_ema_copy, update_ema
 from gan_lightning.losses import build_loss
 from gan_lightning.module import GANModule
 from gan_lightning.networks import build_discriminator, build_generator
-from gan_lightning.training import build_trainer, prepare_data
+from gan_lightning.training import build_trainer, module_states, prepare_data
 
 MIXED_PRECISION = {"bf16-mixed": torch.bfloat16, "16-mixed": torch.float16}
 """``trainer.precision`` values under which the hand loop runs in ``torch.autocast`` of this dtype."""
@@ -86,7 +86,7 @@ class LightningExampleGAN(GANModule):
 def time_lightning(config: ExperimentConfig, module_class: type[GANModule], warmup: int, steps: int) -> float:
     """Generator steps per second of ``module_class`` under the template's Trainer."""
     datamodule = prepare_data(config)
-    module = module_class(config, datamodule.data_shape)
+    module = module_class(config, *module_states(config, datamodule))
     timer = StepTimer(warmup)
     # Only the timer: no sample pictures, metrics files or checkpoints inside the timed window.
     trainer = build_trainer(

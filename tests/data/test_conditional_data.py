@@ -119,7 +119,10 @@ def test_image_folder_class_errors(tmp_path: Path) -> None:
     _class_folders(tmp_path / "empty", {"cats": 2})
     (tmp_path / "empty" / "dogs").mkdir()
     (tmp_path / "empty" / "dogs" / "broken.png").write_bytes(b"not a png")
-    with pytest.raises(DataUnavailableError, match=r"class folder\(s\) dogs in .*: no readable image"):
+    with (
+        pytest.warns(UserWarning, match=r"skipping 1 unreadable image file\(s\): .*broken.png"),
+        pytest.raises(DataUnavailableError, match=r"class folder\(s\) dogs in .*: no readable image"),
+    ):
         load("imagefolder_example", f"data.data_dir={tmp_path / 'empty'}", *overrides)
 
 
