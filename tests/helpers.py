@@ -13,7 +13,7 @@ import torch
 from PIL import Image
 
 from gan_lightning.config import ExperimentConfig, load_config
-from gan_lightning.training import ResumePoint, fit
+from gan_lightning.training import ResumePoint, fit, quiet_lightning
 
 REPO = Path(__file__).resolve().parents[1]
 ONE_THREAD = {"OMP_NUM_THREADS": "1"}
@@ -60,6 +60,7 @@ def train(
     callbacks: list | tuple = (),
     **overrides: object,
 ) -> Path:
+    quiet_lightning()  # session fixtures train before the per-test filters of tests/conftest.py apply
     return fit(config, resume, callbacks, **overrides)
 
 
