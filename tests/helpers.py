@@ -114,9 +114,17 @@ def script(name: str) -> ModuleType:
 def write_pairs(root: Path, count: int = 12, side: int = 40, layout: str = "folders") -> np.ndarray:
     """Grey pairs whose target is the input inverted; returns the targets' mean brightness per file."""
     shades = np.random.default_rng(2).integers(0, 256, size=count)
-    for index, shade in enumerate(shades):
-        a = np.full((side, side), shade, dtype=np.uint8)
-        b = 255 - a
+    save_pairs(
+        root,
+        [(np.full((side, side), s, dtype=np.uint8), np.full((side, side), 255 - s, np.uint8)) for s in shades],
+        layout,
+    )
+    return 255 - shades
+
+
+def save_pairs(root: Path, pairs: list[tuple[np.ndarray, np.ndarray]], layout: str = "folders") -> None:
+    """``(input, target)`` grey images as ``A/`` + ``B/`` files of the same name, or side by side (of equal sizes)."""
+    for index, (a, b) in enumerate(pairs):
         if layout == "folders":
             for folder, pixels in (("A", a), ("B", b)):
                 (root / folder).mkdir(parents=True, exist_ok=True)
@@ -124,7 +132,6 @@ def write_pairs(root: Path, count: int = 12, side: int = 40, layout: str = "fold
         else:
             root.mkdir(parents=True, exist_ok=True)
             Image.fromarray(np.concatenate([a, b], axis=1)).save(root / f"{index:03d}.png")
-    return 255 - shades
 
 
 PAIRED = ("data.name=paired_folder", "data.resolution=32", "data.channels=1", "train.batch_size=8",

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from helpers import PAIRED, REPO, TINY, only_run, script
+from helpers import PAIRED, REPO, TINY, only_run, save_pairs, script
 from PIL import Image
 from test_image_datasets import load
 
@@ -17,18 +17,11 @@ RNG = np.random.default_rng(5)
 
 
 def write_textured_pairs(root: Path, layout: str, count: int = 12) -> None:
-    """Pairs of noise images 48 px wide and 40 high, so a centre crop, a squash and a half differ."""
-    for index in range(count):
-        a = RNG.integers(0, 256, size=(40, 48), dtype=np.uint8)
-        b = RNG.integers(0, 256, size=(40, 48), dtype=np.uint8)
-        if layout == "folders":
-            for folder, pixels in (("A", a), ("B", b)):
-                (root / folder).mkdir(parents=True, exist_ok=True)
-                Image.fromarray(pixels).save(root / folder / f"{index:03d}.png")
-        else:
-            root.mkdir(parents=True, exist_ok=True)
-            square_a, square_b = a[:, :40], b[:, :40]  # side by side: two 40 x 40 halves
-            Image.fromarray(np.concatenate([square_a, square_b], axis=1)).save(root / f"{index:03d}.png")
+    """Noise pairs, in folders 48 px wide and 40 high (so a centre crop and a squash differ), side by side two
+    40-px squares (so the left half differs from the whole file)."""
+    width = 48 if layout == "folders" else 40
+    noise = [RNG.integers(0, 256, size=(2, 40, width), dtype=np.uint8) for _ in range(count)]
+    save_pairs(root, [(a, b) for a, b in noise], layout)
 
 
 @pytest.mark.parametrize("layout", ["folders", "side_by_side"])
