@@ -49,7 +49,6 @@ from torch import Tensor, nn
 from gan_lightning.augment import DiscriminatorAugment
 from gan_lightning.conditioning import Conditioning, build_conditioning
 from gan_lightning.config.schema import ExperimentConfig, OptimizerConfig
-from gan_lightning.data import VALUE_RANGES
 from gan_lightning.ema import make_ema_copy, update_ema
 from gan_lightning.kinds import DataKind, build_kind
 from gan_lightning.losses import build_loss, gradient_penalty, r1_penalty
@@ -147,7 +146,6 @@ class GANModule(L.LightningModule):
         self.adversarial_loss = build_loss(cfg.loss.name)
         # Only with a policy, so runs without augmentation keep their checkpoint keys.
         self.augment = DiscriminatorAugment(cfg.augment) if cfg.augment.policy else None
-        self.value_range = VALUE_RANGES[cfg.generator.output_activation]
         self.channels_last = cfg.train.channels_last and self.kind.channels_last
         noise_rng = torch.Generator().manual_seed(cfg.seed)
         noise, conditions, self.grid_columns = self.conditioning.grid(

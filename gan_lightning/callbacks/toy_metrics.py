@@ -6,29 +6,26 @@ from typing import Any
 
 import lightning as L
 import torch
-from torch import Tensor
 
 from gan_lightning.callbacks.metric_logging import log_evaluation
-from gan_lightning.metrics import toy_mode_metrics
 
 
 class ToyModeMetrics(L.Callback):
     """Logs ``toy/modes``, ``toy/high_quality`` (%) and ``toy/reverse_kl`` on ``num_samples`` EMA samples.
 
     The samples come from a generator seeded once per evaluation, so every evaluation uses the
-    same latents and the training RNG is untouched.
+    same latents and the training RNG is untouched. The run's points kind scores them against its mixture
+    (:meth:`PointsKind.mode_metrics`).
     """
 
-    def __init__(self, every: int, centres: Tensor, std: float, num_samples: int = 2500) -> None:
+    def __init__(self, every: int, num_samples: int = 2500) -> None:
         self.every = every
-        self.centres = centres
-        self.std = std
         self.num_samples = num_samples
 
     def evaluate(self, pl_module: L.LightningModule, use_ema: bool = True) -> dict[str, float]:
         noise_rng = torch.Generator().manual_seed(pl_module.cfg.seed + 1)
         samples = pl_module.to_data_space(pl_module.sample(self.num_samples, generator=noise_rng, use_ema=use_ema))
-        metrics = toy_mode_metrics(samples, self.centres, self.std)
+        metrics = pl_module.kind.mode_metrics(samples)
         return {
             "toy/modes": metrics["modes"],
             "toy/high_quality": 100 * metrics["high_quality"],

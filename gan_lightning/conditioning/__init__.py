@@ -97,7 +97,7 @@ class Conditioning:
         """``(noise, condition)`` for :meth:`GANModule.sample`: what the caller left out, drawn with ``generator``."""
         if condition is not None:
             raise ConditioningError("a condition was given, but this generator is unconditional")
-        return _noise(module, num, noise, generator), None
+        return latents(module, num, noise, generator), None
 
     def evaluation_conditions(self, num: int, seed: int) -> Tensor | None:
         """What ``num`` evaluation samples are asked for (the same on every rank and call)."""
@@ -186,7 +186,8 @@ class EvaluationOptions(argparse.Namespace):
     step: int
 
 
-def _noise(module: GANModule, num: int | None, noise: Tensor | None, generator: Any) -> Tensor:
+def latents(module: GANModule, num: int | None, noise: Tensor | None, generator: Any) -> Tensor:
+    """``noise`` when given, else ``num`` latents drawn with ``generator``; one line when neither is given."""
     if noise is not None:
         return noise
     if num is None:
@@ -216,6 +217,7 @@ __all__ = [
     "ConditioningError",
     "EvaluationOptions",
     "build_conditioning",
+    "latents",
     "register_conditioning",
 ]
 

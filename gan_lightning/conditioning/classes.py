@@ -27,6 +27,7 @@ from gan_lightning.conditioning import (
     Conditioning,
     ConditioningError,
     EvaluationOptions,
+    latents,
     register_conditioning,
 )
 
@@ -89,13 +90,11 @@ class ClassConditioning(Conditioning):
     def complete(
         self, module: GANModule, num: int | None, noise: Tensor | None, condition: Tensor | None, generator: Any
     ) -> tuple[Tensor, Tensor | None]:
-        if noise is None:
-            if num is None:
-                raise ConditioningError("sample() needs num or noise")
-            noise = module.latent(num, generator)
-            if condition is None:  # drawn after the noise, with the same generator
-                device = generator.device if generator is not None else module.device
-                condition = self.draw((num,), generator, device)
+        drawn = noise is None
+        noise = latents(module, num, noise, generator)
+        if drawn and condition is None:  # labels drawn after the noise, with the same generator
+            device = generator.device if generator is not None else module.device
+            condition = self.draw((len(noise),), generator, device)
         if condition is None:
             raise ConditioningError("a class-conditional generator needs a label per latent")
         labels = condition.to(module.device)

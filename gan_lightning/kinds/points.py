@@ -85,10 +85,8 @@ class PointsKind(DataKind):
     @classmethod
     def callbacks(cls, config: ExperimentConfig, datamodule: GANDataModule) -> list[L.Callback]:
         from gan_lightning.callbacks.toy_metrics import ToyModeMetrics
-        from gan_lightning.data.toy2d import TOY_STD, mode_centres
 
-        mixture = datamodule.mixture  # type: ignore[attr-defined]
-        return [ToyModeMetrics(config.train.sample_every, mode_centres(mixture), TOY_STD[mixture], PICTURE_POINTS)]
+        return [ToyModeMetrics(config.train.sample_every, PICTURE_POINTS)]
 
     @classmethod
     def check_config(cls, config: ExperimentConfig, datamodule: GANDataModule) -> str | None:
@@ -106,18 +104,11 @@ class PointsKind(DataKind):
         """The mode metrics of the samples the training callback scores (seed + 1), so the values match its log."""
         from gan_lightning.callbacks.toy_metrics import ToyModeMetrics
 
-        kind = module.kind
-        assert isinstance(kind, PointsKind)
-        centres = kind.centres()
+        centres = module.kind.centres()  # type: ignore[attr-defined]
         if centres is None:
             return super().evaluate(module, config, datamodule, options)
-        from gan_lightning.data.toy2d import TOY_STD
-
-        scorer = ToyModeMetrics(0, centres, TOY_STD[kind.mixture], PICTURE_POINTS)  # type: ignore[index]
-        values = {
-            name.removeprefix("toy/"): value
-            for name, value in scorer.evaluate(module, use_ema=not options.no_ema).items()
-        }
+        scores = ToyModeMetrics(0, PICTURE_POINTS).evaluate(module, use_ema=not options.no_ema)
+        values = {name.removeprefix("toy/"): value for name, value in scores.items()}
         return values, {"num_real": len(centres), "num_generated": PICTURE_POINTS, "scored_by": "toy mode metrics"}
 
     def mode_counter(self, config: ExperimentConfig) -> ModeCounter | None:
