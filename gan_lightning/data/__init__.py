@@ -27,6 +27,7 @@ from gan_lightning.data.co2 import CO2DataModule
 from gan_lightning.data.image_files import CHANNELS, ON_CORRUPT
 from gan_lightning.data.image_folder import ImageFolderDataModule
 from gan_lightning.data.mnist import FashionMNISTDataModule, MNISTDataModule
+from gan_lightning.data.moving_mnist import MovingMNISTDataModule
 from gan_lightning.data.paired import FashionEdgesDataModule, PairedDataModule, PairedFolderDataModule
 from gan_lightning.data.sequences import SequenceDataModule
 from gan_lightning.data.sines import SinesDataModule
@@ -97,6 +98,22 @@ def _co2(cfg: ExperimentConfig) -> GANDataModule:
     return CO2DataModule(cfg.data.sequence_length, cfg.data.window_stride, *image_args(cfg))
 
 
+def _moving_mnist(cfg: ExperimentConfig) -> GANDataModule:
+    data = cfg.data
+    return MovingMNISTDataModule(
+        *image_args(cfg),
+        source=data.digit_source,
+        num_clips=data.num_samples,
+        frames=data.frames,
+        resolution=data.resolution,
+        digit_size=data.digit_size,
+        digits_per_clip=data.digits_per_clip,
+        speed=(data.speed[0], data.speed[1]),
+        data_dir=data.data_dir,
+        device=data.device,
+    )
+
+
 def _step_batch(cfg: ExperimentConfig) -> int:
     # One training step consumes a fresh real batch for each of its n_critic D updates.
     return cfg.train.batch_size * cfg.train.n_critic
@@ -133,6 +150,7 @@ DATASETS: dict[str, Callable[[ExperimentConfig], GANDataModule]] = {
     "fashion_edges": _in_memory(FashionEdgesDataModule),
     "sines": _sines,
     "co2": _co2,
+    "moving_mnist": _moving_mnist,
 }
 register_dataset = registrar(DATASETS, "dataset")
 
@@ -169,6 +187,7 @@ __all__ = [
     "ImageFolderDataModule",
     "InMemoryDataModule",
     "MNISTDataModule",
+    "MovingMNISTDataModule",
     "PairedDataModule",
     "PairedFolderDataModule",
     "SequenceDataModule",

@@ -24,11 +24,12 @@ To add a kind: a new file in this folder with a :class:`DataKind` subclass decor
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import lightning as L
+from lightning.pytorch.loggers import Logger
 from torch import Tensor
 
 from gan_lightning.registry import import_package_modules, registrar
@@ -99,6 +100,13 @@ class DataKind:
         """The periodic picture: the conditioning's grid batch (fixed noise, a row per class, translation strips)."""
         samples, columns = module.conditioning.picture_batch(module, pairs)
         self.draw(samples, path, title, columns)
+
+    def log_picture(self, loggers: Iterable[Logger], key: str, path: Path, step: int) -> None:
+        """Send the picture :meth:`draw` wrote at ``path`` to every logger (a kind with more than a PNG, such as a
+        video's GIF, sends that too)."""
+        from gan_lightning.image_logging import log_image_file
+
+        log_image_file(loggers, key, path, step)
 
     # ------------------------------------------------------------------ per-kind callbacks and metrics
     @classmethod

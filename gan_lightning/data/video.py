@@ -1,0 +1,16 @@
+"""Video clips stored as ``uint8`` frames ``(N, T, C, H, W)``: what every video dataset shares.
+
+A clip is served to the networks as ``(T, C, H, W)`` in the generator's output range, frame by frame like an image
+(:class:`~gan_lightning.data.base.ImageSpace` maps the pixels), and declares the ``video`` kind of data
+(:mod:`gan_lightning.kinds.video`), which owns its pictures, metrics and networks.
+"""
+
+from __future__ import annotations
+
+from gan_lightning.data.base import ImageSpace
+
+
+class VideoSpace(ImageSpace):
+    """Clips of ``uint8`` frames in the generator's output range; generated clips map back to [0, 1]."""
+
+    kind_name = "video"
