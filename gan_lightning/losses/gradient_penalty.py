@@ -9,22 +9,29 @@ from torch import Tensor
 
 
 def input_gradients(logits: Tensor, inputs: Tensor, grad_scale: float | None = None) -> Tensor:
-    """``∇_inputs sum(logits)``, one flattened row per sample: shape ``(B, -1)``, at least float32.
+    """The gradient w.r.t. ``inputs`` of each unit's own mean logit, one flattened row per unit: ``(U, -1)``.
 
-    Differentiating the sum gives every sample its own gradient (samples do not interact in D),
-    and also works for a PacGAN-packed D that returns ``B // pack`` logits for ``B`` inputs.
-    ``create_graph=True`` keeps the result differentiable w.r.t. D's weights, so a penalty built
-    from it trains D. Under fp16 mixed precision pass the GradScaler's current scale: the sum is
-    scaled before differentiating so small gradients do not underflow in fp16, then unscaled (the
-    gradient-penalty recipe of the PyTorch AMP docs). The scale is spread over the logits,
-    ``grad_scale / N`` each: the GradScaler's usual 65536 per fp16 logit would itself overflow
-    fp16 (max 65504). Half-precision gradients are upcast so the norm taken from them is
-    accurate; float64 stays float64.
+    A unit is what D judges on its own: a sample, or a PacGAN pack of ``B // U`` consecutive samples, so ``U`` is
+    ``logits.shape[0]``. D's value for a unit is the mean of its logits, because that is what the loss averages: a
+    per-step recurrent critic gives ``T`` logits per sequence, PatchGAN one per patch. Differentiating the *sum*
+    instead would scale the gradient by their number (``T``, the patches), so a penalty on it would be miscalibrated
+    by that factor (squared for R1); the papers penalise the gradient of the critic's value for one sample. Units do
+    not interact in D, so one backward pass of the sum of unit means gives every unit its own gradient; a pack's row
+    holds its samples' gradients side by side, so its norm is the pack's.
+
+    ``create_graph=True`` keeps the result differentiable w.r.t. D's weights, so a penalty built from it trains D.
+    Under fp16 mixed precision pass the GradScaler's current scale: the sum is scaled before differentiating so small
+    gradients do not underflow in fp16, then unscaled (the gradient-penalty recipe of the PyTorch AMP docs). The scale
+    is spread over the units, ``grad_scale / U`` each: the GradScaler's usual 65536 per fp16 value would itself
+    overflow fp16 (max 65504). Half-precision gradients are upcast so the norm taken from them is accurate; float64
+    stays float64.
     """
-    per_logit = 1.0 if grad_scale is None else grad_scale / logits.numel()
-    (grad,) = torch.autograd.grad(logits.sum() * per_logit, inputs, create_graph=True)
-    grad = grad.to(torch.promote_types(grad.dtype, torch.float32)).flatten(1)
-    return grad if grad_scale is None else grad / per_logit
+    units = logits.shape[0]
+    unit_logits = logits.reshape(units, -1).mean(dim=1)
+    per_unit = 1.0 if grad_scale is None else grad_scale / units
+    (grad,) = torch.autograd.grad(unit_logits.sum() * per_unit, inputs, create_graph=True)
+    grad = grad.to(torch.promote_types(grad.dtype, torch.float32)).reshape(units, -1)
+    return grad if grad_scale is None else grad / per_unit
 
 
 def gradient_penalty(
@@ -34,7 +41,8 @@ def gradient_penalty(
     grad_scale: float | None = None,
     alpha: Tensor | None = None,
 ) -> Tensor:
-    """WGAN-GP penalty ``mean((‖∇_x̂ D(x̂)‖₂ - 1)²)``, ``x̂ = α·real + (1 - α)·fake``, ``α ~ U[0, 1]``.
+    """WGAN-GP penalty ``mean((‖∇_x̂ D(x̂)‖₂ - 1)²)``, ``x̂ = α·real + (1 - α)·fake``, ``α ~ U[0, 1]``, with ``D(x̂)`` each
+    unit's mean logit and the norm taken per unit (a sample, or a PacGAN pack; see :func:`input_gradients`).
 
     Enforces the critic's 1-Lipschitz constraint softly on points between the data and generator
     distributions, where the optimal critic has unit gradient norm. ``α`` is one draw per sample,

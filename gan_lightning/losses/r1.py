@@ -8,7 +8,8 @@ from gan_lightning.losses.gradient_penalty import input_gradients
 
 
 def r1_penalty(real_logits: Tensor, real: Tensor, grad_scale: float | None = None) -> Tensor:
-    """``mean_i ‖∇_{x_i} D(x_i)‖²`` over real samples.
+    """``mean_i ‖∇_{x_i} D(x_i)‖²`` over real samples, ``D(x_i)`` the unit's mean logit (a sample's, or a PacGAN
+    pack's with the norm over the pack; see :func:`input_gradients`).
 
     Penalising D's gradient on real data alone makes GAN training locally convergent ("Which
     Training Methods for GANs do actually Converge?"). ``real`` must have ``requires_grad=True``

@@ -155,7 +155,7 @@ def test_gradient_penalty_trains_the_critic_and_not_the_inputs() -> None:
 
 
 def test_gradient_penalty_handles_a_packed_discriminator() -> None:
-    """PacGAN with pack 2: D sees pairs, so sample i's gradient is the half of w it meets."""
+    """PacGAN with pack 2: D judges pairs, so the norm is the pack's: ‖w‖ over both halves, sqrt(3² + 5²)."""
     w = torch.tensor([1.0, 2.0, 2.0, 0.0, 3.0, 4.0], dtype=torch.float64)  # halves: ‖·‖ = 3 and 5
     packed = linear_critic(w)
 
@@ -164,9 +164,37 @@ def test_gradient_penalty_handles_a_packed_discriminator() -> None:
 
     real, fake = torch.randn(6, 3, dtype=torch.float64), torch.randn(6, 3, dtype=torch.float64)
     penalty = gradient_penalty(critic, real, fake)
-    assert penalty.item() == pytest.approx(((3 - 1) ** 2 + (5 - 1) ** 2) / 2)
+    assert penalty.item() == pytest.approx((34**0.5 - 1) ** 2)
     penalty.backward()
     assert packed.weight.grad is not None and torch.isfinite(packed.weight.grad).all()
+
+
+def test_gradient_penalty_of_a_per_step_critic_is_that_of_its_mean_logit() -> None:
+    """A per-step critic's value for a sequence is the mean of its T logits (what the loss averages). With
+    ``logit_t = w_t · x_t``, the gradient of the mean is ``w_t / T`` at step t, so ‖∇‖ = ‖W‖_F / T, here 3 / 4: not
+    ‖W‖_F (= 3), which differentiating the sum of the logits gave."""
+    steps = 4
+    weights = torch.zeros(steps, 3, dtype=torch.float64)
+    weights[:, :] = W / 2  # ‖W‖_F = sqrt(4 · 9 / 4) = 3
+
+    def critic(x: Tensor) -> Tensor:  # (B, T, 3) -> (B, T): one logit per step
+        return (x * weights).sum(dim=2)
+
+    real, fake = torch.randn(5, steps, 3, dtype=torch.float64), torch.randn(5, steps, 3, dtype=torch.float64)
+    assert gradient_penalty(critic, real, fake).item() == pytest.approx((3 / steps - 1) ** 2)
+    real.requires_grad_(True)
+    assert r1_penalty(critic(real), real).item() == pytest.approx((3 / steps) ** 2)
+
+
+def test_r1_of_a_patch_critic_is_that_of_its_mean_logit() -> None:
+    """PatchGAN-like: each of P patches of an image gets ``logit_p = sum(x_p)``; the mean over patches has gradient
+    1/P at every pixel, so ‖∇‖² = pixels / P², here 16 / 16 = 1 (the sum of the logits gave 16)."""
+    image = torch.randn(3, 1, 4, 4, dtype=torch.float64, requires_grad=True)
+
+    def patches(x: Tensor) -> Tensor:  # (B, 1, 4, 4) -> (B, 1, 2, 2): the sum of each 2x2 patch
+        return nn.functional.avg_pool2d(x, 2) * 4
+
+    assert r1_penalty(patches(image), image).item() == pytest.approx(16 / 4**2)
 
 
 def test_r1_of_a_linear_critic_is_the_squared_weight_norm() -> None:
