@@ -38,7 +38,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NamedTuple
 
 import lightning as L
 import torch
@@ -53,6 +53,7 @@ from gan_lightning.ema import make_ema_copy, update_ema
 from gan_lightning.kinds import DataKind, build_kind
 from gan_lightning.losses import build_loss, gradient_penalty, r1_penalty
 from gan_lightning.networks import build_discriminator, build_generator
+from gan_lightning.networks.views import View, build_view
 from gan_lightning.rng import gather_rng_states, restore_rng_state, seed_all
 from gan_lightning.scheduling import build_scheduler
 
@@ -66,12 +67,13 @@ class NonFiniteLossError(RuntimeError):
 
 
 @contextmanager
-def frozen(network: nn.Module) -> Iterator[None]:
-    """``network``'s trainable parameters without gradients inside the block (D during the G update).
+def frozen(networks: list[nn.Module]) -> Iterator[None]:
+    """The trainable parameters of ``networks`` without gradients inside the block (the discriminators during the
+    G update).
 
     Only the parameters this freezes are unfrozen afterwards, so parameters a fork froze stay frozen.
     """
-    params = [p for p in network.parameters() if p.requires_grad]
+    params = [p for network in networks for p in network.parameters() if p.requires_grad]
     for param in params:
         param.requires_grad_(False)
     try:
@@ -79,6 +81,17 @@ def frozen(network: nn.Module) -> Iterator[None]:
     finally:
         for param in params:
             param.requires_grad_(True)
+
+
+class Critic(NamedTuple):
+    """One discriminator and what it judges: ``network`` sees ``view`` of every sample; its adversarial term (and
+    penalties) count ``weight`` times. ``name`` is empty for ``discriminator``, the key of ``extra_discriminators``
+    otherwise."""
+
+    name: str
+    network: nn.Module
+    view: View
+    weight: float
 
 
 SAMPLING_SEED = 0
@@ -141,7 +154,13 @@ class GANModule(L.LightningModule):
         )
         variant, network_args = self.conditioning.description, self.conditioning.network_args()
         self.generator = build_generator(cfg.generator, self.data_shape, variant, **network_args)
-        self.discriminator = build_discriminator(cfg.discriminator, self.data_shape, variant, **network_args)
+        self.discriminator, critic_view = self._build_critic(cfg.discriminator, variant, network_args)
+        self.critics = [Critic("", self.discriminator, critic_view, cfg.discriminator.weight)]
+        if cfg.extra_discriminators:  # only then, so runs with one discriminator keep their checkpoint keys
+            self.extra_discriminators = nn.ModuleDict()
+            for name, extra in cfg.extra_discriminators.items():
+                self.extra_discriminators[name], view = self._build_critic(extra, variant, network_args)
+                self.critics.append(Critic(name, self.extra_discriminators[name], view, extra.weight))
         self.ema_generator = make_ema_copy(self.generator)
         self.adversarial_loss = build_loss(cfg.loss.name)
         # Only with a policy, so runs without augmentation keep their checkpoint keys.
@@ -162,6 +181,20 @@ class GANModule(L.LightningModule):
         self._unchecked_losses: list[tuple[int, Tensor]] = []
         self._grad_norms: dict[str, Tensor] = {}
         self._last_log: tuple[float, int] | None = None
+
+    def _build_critic(self, cfg: Any, variant: str, network_args: dict[str, Any]) -> tuple[nn.Module, View]:
+        """A discriminator for its view of this run's samples, and the view."""
+        view = build_view(cfg.view, self.data_shape, cfg.view_size)
+        return build_discriminator(cfg, view.shape, variant, **network_args), view
+
+    @property
+    def discriminators(self) -> list[nn.Module]:
+        """Every discriminator: ``discriminator`` and the ``extra_discriminators``."""
+        return [critic.network for critic in self.critics]
+
+    def discriminator_parameters(self) -> Iterator[nn.Parameter]:
+        """The parameters ``d_optim`` updates: every discriminator's."""
+        return (param for network in self.discriminators for param in network.parameters())
 
     @property
     def fixed_conditions(self) -> Tensor | None:
@@ -261,13 +294,14 @@ class GANModule(L.LightningModule):
         """Speed options applied once the module is on its device (Lightning calls this at setup)."""
         train = self.cfg.train
         if self.channels_last:
-            for network in (self.generator, self.discriminator, self.ema_generator):
+            for network in (self.generator, *self.discriminators, self.ema_generator):
                 network.to(memory_format=torch.channels_last)
         if train.compile and not getattr(self, "_compiled", False):
             self.generator.compile()
             # Gradient penalties differentiate D twice, which compiled (AOT-autograd) graphs cannot.
             if self.cfg.loss.r1 == 0 and self.cfg.loss.gradient_penalty == 0:
-                self.discriminator.compile()
+                for network in self.discriminators:
+                    network.compile()
             self._compiled = True
 
     def configure_optimizers(self) -> tuple[list[torch.optim.Optimizer], list[Any]]:
@@ -277,7 +311,7 @@ class GANModule(L.LightningModule):
             return torch.optim.Adam(params, lr=opt.lr, betas=tuple(opt.betas), weight_decay=opt.weight_decay)
 
         opt_g = adam(self.generator.parameters(), self.cfg.g_optim)
-        opt_d = adam(self.discriminator.parameters(), self.cfg.d_optim)
+        opt_d = adam(self.discriminator_parameters(), self.cfg.d_optim)
         schedulers = [
             build_scheduler(opt_g, self.cfg.g_optim.scheduler, steps),
             build_scheduler(opt_d, self.cfg.d_optim.scheduler, steps),
@@ -318,18 +352,22 @@ class GANModule(L.LightningModule):
         if self._log_now:
             self._log_step(step + 1, {**d_stats, **g_stats})
 
-    def discriminate(self, images: Tensor, condition: Tensor | None = None) -> Tensor:
-        """D's logits on ``images`` (conditioned on ``condition``) after the augmentation policy, the same for real
-        and generated images."""
-        return self.discriminate_with_classes(images, condition)[0]
+    def discriminate(self, samples: Tensor, condition: Tensor | None = None, critic: Critic | None = None) -> Tensor:
+        """``critic``'s logits (default: ``discriminator``'s) on its view of ``samples`` (conditioned on ``condition``)
+        after the augmentation policy, the same for real and generated samples; one row per sample."""
+        return self.discriminate_with_classes(samples, condition, critic)[0]
 
     def discriminate_with_classes(
-        self, images: Tensor, condition: Tensor | None = None
+        self, samples: Tensor, condition: Tensor | None = None, critic: Critic | None = None
     ) -> tuple[Tensor, Tensor | None]:
         """``(logits, class logits)``: the second is an ACGAN discriminator's classifier output, else None."""
-        images = images if self.augment is None else self.augment(images)
-        output = self.discriminator(images) if condition is None else self.discriminator(images, condition)
-        return output if isinstance(output, tuple) else (output, None)
+        network, view = (critic or self.critics[0])[1:3]
+        samples = samples if self.augment is None else self.augment(samples)
+        seen, seen_condition = view(samples, self.shared_draw), view.repeat(condition)
+        output = network(seen) if seen_condition is None else network(seen, seen_condition)
+        logits, class_logits = output if isinstance(output, tuple) else (output, None)
+        batch = samples.shape[0]
+        return view.fold(logits, batch), None if class_logits is None else view.fold_classes(class_logits, batch)
 
     def _classification(self, class_logits: Tensor | None, labels: Tensor | None) -> Tensor | None:
         """ACGAN's weighted cross-entropy of the class logits, or None without an auxiliary classifier."""
@@ -348,23 +386,50 @@ class GANModule(L.LightningModule):
         loss_cfg = self.cfg.loss
         use_r1 = loss_cfg.r1 > 0 and update_index % loss_cfg.r1_interval == 0
         # ``fake`` is detached, so this backward reaches D alone: G needs no freezing.
-        if use_r1:  # R1 differentiates w.r.t. the un-augmented images, through the augmentation
+        if use_r1:  # R1 differentiates w.r.t. the un-augmented samples, through the augmentation and the views
             real = real.detach().requires_grad_(True)
-        real_logits, real_classes = self.discriminate_with_classes(real, real_condition)
-        fake_logits, fake_classes = self.discriminate_with_classes(fake, fake_condition)
-        adversarial = self.adversarial_loss.discriminator_loss(real_logits, fake_logits)
-        loss = adversarial
-        stats = {"d_loss": adversarial.detach()}
+        alpha = self.shared_draw(torch.rand, real.shape[0]) if loss_cfg.gradient_penalty > 0 else None
+        stats: dict[str, Tensor] = {}
+        loss = real.new_zeros((), dtype=torch.float32)
+        for critic in self.critics:
+            critic_loss, critic_stats = self._critic_loss(
+                critic, (real, real_condition), (fake, fake_condition), alpha, use_r1
+            )
+            loss = loss + critic.weight * critic_loss
+            for key, value in critic_stats.items():
+                stats[key] = stats.get(key, 0.0) + critic.weight * value
+                if critic.name and key == "d_loss":
+                    stats[f"d_loss_{critic.name}"] = value
+        optimizer.zero_grad(set_to_none=True)
+        self.manual_backward(loss)
+        optimizer.step()
+        stats["d_loss_total"] = loss.detach()
+        return stats
+
+    def _critic_loss(
+        self,
+        critic: Critic,
+        real_batch: tuple[Tensor, Tensor | None],
+        fake_batch: tuple[Tensor, Tensor | None],
+        alpha: Tensor | None,
+        use_r1: bool,
+    ) -> tuple[Tensor, dict[str, Tensor]]:
+        """One discriminator's loss (adversarial term, ACGAN classification, penalties) and its logged parts."""
+        (real, real_condition), (fake, fake_condition) = real_batch, fake_batch
+        loss_cfg = self.cfg.loss
+        real_logits, real_classes = self.discriminate_with_classes(real, real_condition, critic)
+        fake_logits, fake_classes = self.discriminate_with_classes(fake, fake_condition, critic)
+        loss = self.adversarial_loss.discriminator_loss(real_logits, fake_logits)
+        stats = {"d_loss": loss.detach()}
         classification = self._classification(real_classes, real_condition)
         if classification is not None:
             classification = classification + self._classification(fake_classes, fake_condition)
             loss = loss + classification
             stats["d_classification"] = classification.detach()
-        if loss_cfg.gradient_penalty > 0:
-            alpha = self.shared_draw(torch.rand, real.shape[0])
-            # Interpolates between a real and a generated image are judged as the real image's class.
+        if alpha is not None:
+            # Interpolates between a real and a generated sample are judged as the real sample's class.
             gp = gradient_penalty(
-                lambda x: self.discriminate(x, real_condition),
+                lambda x: self.discriminate(x, real_condition, critic),
                 real.detach(),
                 fake,
                 grad_scale=self._grad_scale(),
@@ -376,31 +441,38 @@ class GANModule(L.LightningModule):
             r1 = r1_penalty(real_logits, real, grad_scale=self._grad_scale())
             loss = loss + 0.5 * loss_cfg.r1 * loss_cfg.r1_interval * r1
             stats["r1_penalty"] = r1.detach()
-        optimizer.zero_grad(set_to_none=True)
-        self.manual_backward(loss)
-        optimizer.step()
-        stats["d_loss_total"] = loss.detach()
-        stats["d_real"] = real_logits.detach().float().mean()
-        stats["d_fake"] = fake_logits.detach().float().mean()
-        if self.augment is not None:
-            self.augment.observe(real_logits, real.shape[0])
-        return stats
+        if critic is self.critics[0]:
+            stats["d_real"] = real_logits.detach().float().mean()
+            stats["d_fake"] = fake_logits.detach().float().mean()
+            if self.augment is not None:
+                self.augment.observe(real_logits, real.shape[0])
+        return loss, stats
 
     def _generator_update(
         self, fake: Tensor, condition: Tensor | None, real: Tensor, optimizer: Any
     ) -> tuple[Tensor, dict[str, Tensor]]:
         """One G step; returns its total loss and the logged parts (``real``: the targets, for ``loss.l1``)."""
         loss_cfg = self.cfg.loss
-        with frozen(self.discriminator):
-            logits, class_logits = self.discriminate_with_classes(fake, condition)
-            adversarial = self.adversarial_loss.generator_loss(logits)
+        with frozen(self.discriminators):
+            adversarial = fake.new_zeros((), dtype=torch.float32)
+            classification: Tensor | None = None
+            stats: dict[str, Tensor] = {}
+            for critic in self.critics:
+                logits, class_logits = self.discriminate_with_classes(fake, condition, critic)
+                term = self.adversarial_loss.generator_loss(logits)
+                adversarial = adversarial + critic.weight * term
+                if critic.name:
+                    stats[f"g_loss_{critic.name}"] = term.detach()
+                critic_classification = self._classification(class_logits, condition)
+                if critic_classification is not None:
+                    weighted = critic.weight * critic_classification
+                    classification = weighted if classification is None else classification + weighted
             loss = loss_cfg.adversarial_weight * adversarial
-            stats = {"g_loss": adversarial.detach()}
+            stats["g_loss"] = adversarial.detach()
             if loss_cfg.l1 > 0:
                 l1 = (fake - real.detach()).abs().mean()
                 loss = loss + loss_cfg.l1 * l1
                 stats["g_l1"] = l1.detach()
-            classification = self._classification(class_logits, condition)
             if classification is not None:
                 loss = loss + classification
                 stats["g_classification"] = classification.detach()
@@ -417,13 +489,13 @@ class GANModule(L.LightningModule):
     def on_before_optimizer_step(self, optimizer: torch.optim.Optimizer) -> None:
         # Lightning calls this after unscaling mixed-precision gradients: the right place to clip.
         opt_g, _ = self.optimizers(use_pl_optimizer=False)
-        name, network, opt_cfg = (
-            ("g", self.generator, self.cfg.g_optim)
+        name, networks, opt_cfg = (
+            ("g", [self.generator], self.cfg.g_optim)
             if optimizer is opt_g
-            else ("d", self.discriminator, self.cfg.d_optim)
+            else ("d", self.discriminators, self.cfg.d_optim)
         )
         if self._log_now:
-            grads = [p.grad for p in network.parameters() if p.grad is not None]
+            grads = [p.grad for network in networks for p in network.parameters() if p.grad is not None]
             self._grad_norms[name] = torch.nn.utils.get_total_norm(grads)
         if opt_cfg.clip_norm is not None:
             self.clip_gradients(optimizer, opt_cfg.clip_norm, "norm")

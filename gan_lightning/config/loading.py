@@ -147,6 +147,7 @@ def validation_rules() -> list[_Rule]:
         NORMS,
         OUTPUT_ACTIVATIONS,
     )
+    from gan_lightning.networks.views import VIEWS
     from gan_lightning.wandb_logging import WANDB_MODES
 
     rules = [
@@ -178,6 +179,9 @@ def validation_rules() -> list[_Rule]:
         _choice("discriminator.init", INITS),
         _positive("discriminator.pack"),
         _choice("discriminator.conditioning", DISCRIMINATOR_CONDITIONINGS),
+        _choice("discriminator.view", VIEWS),
+        _positive("discriminator.view_size"),
+        _non_negative("discriminator.weight"),
         _choice("loss.name", LOSSES),
         _non_negative("loss.gradient_penalty"),
         _non_negative("loss.r1"),
@@ -254,18 +258,29 @@ def metric_names() -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
+def discriminator_keys(config: DictConfig) -> list[str]:
+    """The config keys of every discriminator: ``discriminator`` and each ``extra_discriminators.<name>``."""
+    return ["discriminator", *(f"extra_discriminators.{name}" for name in config.extra_discriminators)]
+
+
 def validate(config: DictConfig) -> None:
     """Check every value and the constraints between keys; raise :class:`ConfigError` on the first problem."""
     for rule in validation_rules():
-        value = OmegaConf.select(config, rule.key)
-        plain = OmegaConf.to_container(value) if OmegaConf.is_config(value) else value
-        if not rule.check(plain):
-            raise ConfigError(f"invalid value {plain!r} for config key {rule.key!r}; allowed: {rule.allowed}")
-    pack, batch = config.discriminator.pack, config.train.batch_size
-    if batch % pack:
-        raise ConfigError(
-            f"train.batch_size={batch} must be divisible by discriminator.pack={pack} (D judges pack samples at once)"
-        )
+        # The discriminator's rules hold for every extra discriminator too.
+        section, _, field = rule.key.partition(".")
+        keys = [f"{d}.{field}" for d in discriminator_keys(config)] if section == "discriminator" else [rule.key]
+        for key in keys:
+            value = OmegaConf.select(config, key)
+            plain = OmegaConf.to_container(value) if OmegaConf.is_config(value) else value
+            if not rule.check(plain):
+                raise ConfigError(f"invalid value {plain!r} for config key {key!r}; allowed: {rule.allowed}")
+    batch = config.train.batch_size
+    for key in discriminator_keys(config):
+        pack = OmegaConf.select(config, f"{key}.pack")
+        if batch % pack:
+            raise ConfigError(
+                f"train.batch_size={batch} must be divisible by {key}.pack={pack} (D judges pack samples at once)"
+            )
     if config.augment.ada and not config.augment.policy:
         raise ConfigError("augment.ada=true adapts the probability of augment.policy, which is empty")
     for net in ("g_optim", "d_optim"):
@@ -280,7 +295,7 @@ def _check_data_available(config: DictConfig) -> None:
     from gan_lightning.conditioning import CONDITIONINGS
     from gan_lightning.data import build_datamodule
     from gan_lightning.kinds import kind_class
-    from gan_lightning.networks import DISCRIMINATORS, GENERATORS
+    from gan_lightning.networks import GENERATORS
 
     data = config.data
     try:
@@ -289,8 +304,9 @@ def _check_data_available(config: DictConfig) -> None:
         raise ConfigError(str(error)) from error
     kind = kind_class(datamodule.kind_name)
     conditioning = CONDITIONINGS[datamodule.conditioning_name]
-    for role, registry in (("generator", GENERATORS), ("discriminator", DISCRIMINATORS)):
-        _check_network_takes(config, role, registry, kind)
+    _check_network_takes(config, "generator", GENERATORS, kind)
+    for key in discriminator_keys(config):
+        _check_view(config, key, datamodule.data_shape, kind)
     if config.augment.policy and not kind.augmentable:
         raise ConfigError(f"augment.policy is for image data; {data.name} is not images (set augment.policy=[])")
     problem = kind.check_config(config, datamodule) or conditioning.check_config(config, kind)
@@ -307,9 +323,38 @@ def _check_data_available(config: DictConfig) -> None:
         )
 
 
-def _check_network_takes(config: DictConfig, role: str, registry: dict[str, type], kind: type[DataKind]) -> None:
-    """The network ``<role>.arch`` names must list the run's kind of data in its ``data_kinds``."""
-    arch = config[role].arch
+def _check_view(config: DictConfig, key: str, data_shape: tuple[int, ...], kind: type[DataKind]) -> None:
+    """Discriminator ``key``'s view must cut the run's kind of data, and its arch take what the view shows."""
+    from gan_lightning.kinds import kind_class
+    from gan_lightning.networks import DISCRIMINATORS
+    from gan_lightning.networks.views import VIEWS, build_view
+
+    cfg = OmegaConf.select(config, key)
+    if not VIEWS[cfg.view].cuts(kind.name):
+        fitting = ", ".join(name for name, view in VIEWS.items() if view.cuts(kind.name))
+        raise ConfigError(
+            f"{key}.view={cfg.view} cuts {', '.join(VIEWS[cfg.view].data_kinds)} data; data.name={config.data.name} "
+            f"is {kind.description}; use one of: {fitting}"
+        )
+    try:
+        view = build_view(cfg.view, data_shape, cfg.view_size)
+    except ValueError as error:
+        raise ConfigError(f"{key}.{error}") from error
+    if view.expansion > 1 and view.expansion % cfg.pack:
+        raise ConfigError(f"{key}.pack={cfg.pack} must divide the {view.expansion} elements its view cuts per sample")
+    if view.element_kind is None:
+        _check_network_takes(config, key, DISCRIMINATORS, kind)
+    else:
+        sees = f"{key}.view={cfg.view} shows"
+        _check_network_takes(config, key, DISCRIMINATORS, kind_class(view.element_kind), sees)
+
+
+def _check_network_takes(
+    config: DictConfig, role: str, registry: dict[str, type], kind: type[DataKind], sees: str = ""
+) -> None:
+    """The network ``<role>.arch`` names must list the kind of data it sees in its ``data_kinds`` (``sees`` says
+    where that kind comes from when it is not the dataset's: a discriminator's view)."""
+    arch = OmegaConf.select(config, role).arch
     network = registry[arch]
     if not isinstance(getattr(network, "data_kinds", None), tuple):
         raise ConfigError(
@@ -319,7 +364,7 @@ def _check_network_takes(config: DictConfig, role: str, registry: dict[str, type
     if not kind.taken_by(network):
         fitting = ", ".join(kind.fitting_arches(registry))
         raise ConfigError(
-            f"data.name={config.data.name} is {kind.description}; {role}.arch={arch} does not take it "
+            f"{sees or f'data.name={config.data.name} is'} {kind.description}; {role}.arch={arch} does not take it "
             f"(its data_kinds: {', '.join(network.data_kinds)}); use one of: {fitting}"
         )
 

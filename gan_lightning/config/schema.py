@@ -148,6 +148,14 @@ class DiscriminatorConfig:
     per_step: bool = True
     """lstm/gru: one logit per time step, averaged by the loss (RCGAN); false: one logit per sequence
     from the final state(s)."""
+    view: str = "whole"
+    """What of each sample this discriminator judges: whole (the sample as it is) | frames (video: ``view_size``
+    frames drawn at random from each clip, judged as images: MoCoGAN's image discriminator)."""
+    view_size: int = 1
+    """frames: how many frames of each clip are judged (MoCoGAN: 1)."""
+    weight: float = 1.0
+    """This discriminator's share of the losses: its adversarial term (and its penalties) count this many times in
+    D's loss and in G's, beside the other discriminators' (``extra_discriminators``)."""
     conditioning: str = "projection"
     """With ``data.conditional`` (dcgan, resnet): projection (logit + <embed(y), features>, Miyato & Koyama
     2018) | acgan (an auxiliary classifier head on the features, Odena et al. 2017; ``loss.classification``)."""
@@ -414,6 +422,10 @@ class ExperimentConfig:
     data: DataConfig = field(default_factory=DataConfig)
     generator: GeneratorConfig = field(default_factory=GeneratorConfig)
     discriminator: DiscriminatorConfig = field(default_factory=DiscriminatorConfig)
+    extra_discriminators: dict[str, DiscriminatorConfig] = field(default_factory=dict)
+    """More discriminators, by name, each judging its own ``view`` of every sample with its own adversarial term
+    beside ``discriminator``'s (MoCoGAN: an image discriminator on random frames beside the video discriminator).
+    They share ``d_optim`` and the loss and penalties of ``loss``; logs name them ``d_loss_<name>``."""
     loss: LossConfig = field(default_factory=LossConfig)
     augment: AugmentConfig = field(default_factory=AugmentConfig)
     g_optim: OptimizerConfig = field(default_factory=OptimizerConfig)

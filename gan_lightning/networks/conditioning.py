@@ -1,6 +1,6 @@
 """Class conditioning for the image networks: how a label reaches G and D.
 
-* G, ``conditioning: batchnorm``: :class:`ConditionalBatchNorm2d` gives every class its own BatchNorm
+* G, ``conditioning: batchnorm``: :class:`ConditionalBatchNorm` gives every class its own BatchNorm
   scale and shift (de Vries et al. 2017, as in SNGAN's and BigGAN's generators); ``embedding``:
   :class:`LabelEmbedding` concatenates a learned class vector to z (the simplest cGAN input).
 * D, ``conditioning: projection``: :class:`ClassHead` adds ``<embed(y), phi(x)>`` to the logit (Miyato &
@@ -21,6 +21,10 @@ GENERATOR_CONDITIONINGS = ("batchnorm", "embedding")
 DISCRIMINATOR_CONDITIONINGS = ("projection", "acgan")
 
 
+BATCH_NORMS: dict[int, type[nn.Module]] = {1: nn.BatchNorm1d, 2: nn.BatchNorm2d, 3: nn.BatchNorm3d}
+"""BatchNorm by the number of spatial dimensions of what it normalises (0 and 1: vectors and sequences)."""
+
+
 class TakesLabels:
     """Marks a module whose ``forward`` is ``(x, labels)``: :class:`LabelledSequential` passes the labels on."""
 
@@ -38,12 +42,13 @@ class LabelledSequential(TakesLabels, nn.Sequential):
         return x
 
 
-class ConditionalBatchNorm2d(TakesLabels, nn.Module):
-    """BatchNorm without its own affine transform, then a per-class scale (starting at 1) and shift (at 0)."""
+class ConditionalBatchNorm(TakesLabels, nn.Module):
+    """BatchNorm without its own affine transform, then a per-class scale (starting at 1) and shift (at 0), over
+    feature maps of ``spatial_dims`` dimensions (2 for images, 3 for clips)."""
 
-    def __init__(self, num_features: int, num_classes: int) -> None:
+    def __init__(self, num_features: int, num_classes: int, spatial_dims: int = 2) -> None:
         super().__init__()
-        self.norm = nn.BatchNorm2d(num_features, affine=False)
+        self.norm = BATCH_NORMS[spatial_dims](num_features, affine=False)
         self.scale = nn.Embedding(num_classes, num_features)
         self.shift = nn.Embedding(num_classes, num_features)
         nn.init.ones_(self.scale.weight)
@@ -52,8 +57,9 @@ class ConditionalBatchNorm2d(TakesLabels, nn.Module):
     def forward(self, x: Tensor, labels: Tensor | None) -> Tensor:
         if labels is None:
             raise ValueError("a class-conditional generator needs labels: call it as generator(z, labels)")
-        scale = self.scale(labels)[:, :, None, None]
-        shift = self.shift(labels)[:, :, None, None]
+        per_channel = (x.shape[0], x.shape[1]) + (1,) * (x.dim() - 2)
+        scale = self.scale(labels).view(per_channel)
+        shift = self.shift(labels).view(per_channel)
         return self.norm(x) * scale.to(x.dtype) + shift.to(x.dtype)
 
 

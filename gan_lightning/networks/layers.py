@@ -8,7 +8,7 @@ import torch
 from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
 
-from gan_lightning.networks.conditioning import ConditionalBatchNorm2d, LabelledSequential
+from gan_lightning.networks.conditioning import BATCH_NORMS, ConditionalBatchNorm, LabelledSequential
 from gan_lightning.networks.init import init_weights
 
 NORMS = ("batch", "none", "spectral")
@@ -19,7 +19,15 @@ _OUTPUT_ACTIVATIONS: dict[str, type[nn.Module]] = {
 }
 OUTPUT_ACTIVATIONS = tuple(_OUTPUT_ACTIVATIONS)
 
-WeightLayer = type[nn.Linear] | type[nn.Conv2d] | type[nn.ConvTranspose2d]
+WeightLayer = type[nn.Linear] | type[nn.Conv2d] | type[nn.ConvTranspose2d] | type[nn.Conv3d] | type[nn.ConvTranspose3d]
+SPATIAL_DIMS: dict[type[nn.Module], int] = {
+    nn.Linear: 0,
+    nn.Conv2d: 2,
+    nn.ConvTranspose2d: 2,
+    nn.Conv3d: 3,
+    nn.ConvTranspose3d: 3,
+}
+"""The spatial dimensions of the feature maps each weight layer makes (what its BatchNorm normalises)."""
 
 _START_SIZE = {28: 7, 32: 4, 64: 4}
 """Side of the generator's smallest feature map per image side; each up-sampling doubles it."""
@@ -60,7 +68,7 @@ def weight_block(
 ) -> LabelledSequential:
     """``layer_cls(in_dim, out_dim)`` → BatchNorm (if ``norm == "batch"`` and ``batchnorm``) → activation.
 
-    With ``num_classes`` the BatchNorm of a conv layer is class-conditional (:class:`ConditionalBatchNorm2d`),
+    With ``num_classes`` the BatchNorm of a conv layer is class-conditional (:class:`ConditionalBatchNorm`),
     and the block is called as ``block(x, labels)``.
 
     Spectral norm, when asked for, goes on every weight layer, input and output layers included,
@@ -74,10 +82,11 @@ def weight_block(
     use_bn = batchnorm and norm == "batch"
     layer = layer_cls(in_dim, out_dim, bias=not use_bn, **layer_kwargs)
     modules: list[nn.Module] = [layer]
-    if use_bn and num_classes and layer_cls is not nn.Linear:
-        modules.append(ConditionalBatchNorm2d(out_dim, num_classes))
+    spatial_dims = SPATIAL_DIMS[layer_cls]
+    if use_bn and num_classes and spatial_dims:
+        modules.append(ConditionalBatchNorm(out_dim, num_classes, spatial_dims))
     elif use_bn:
-        modules.append(nn.BatchNorm1d(out_dim) if layer_cls is nn.Linear else nn.BatchNorm2d(out_dim))
+        modules.append(BATCH_NORMS[max(spatial_dims, 1)](out_dim))
     if activation is not None:
         modules.append(activation)
     block = LabelledSequential(*modules)

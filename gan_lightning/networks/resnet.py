@@ -26,7 +26,7 @@ from torch import nn
 
 from gan_lightning.networks.conditioning import (
     ClassHead,
-    ConditionalBatchNorm2d,
+    ConditionalBatchNorm,
     LabelledSequential,
     TakesLabels,
     check_conditional,
@@ -64,7 +64,7 @@ def _bn_relu(channels: int, norm: str, init: str, num_classes: int = 0) -> Label
     with ``num_classes``) then ReLU."""
     bn: list[nn.Module] = []
     if norm == "batch":
-        bn = [ConditionalBatchNorm2d(channels, num_classes) if num_classes else nn.BatchNorm2d(channels)]
+        bn = [ConditionalBatchNorm(channels, num_classes) if num_classes else nn.BatchNorm2d(channels)]
     layers = LabelledSequential(*bn, nn.ReLU())
     init_weights(layers, init)
     return layers

@@ -10,7 +10,7 @@ from helpers import DIGITS
 
 from gan_lightning.config.schema import DiscriminatorConfig, GeneratorConfig
 from gan_lightning.networks import build_discriminator, build_generator
-from gan_lightning.networks.conditioning import ConditionalBatchNorm2d
+from gan_lightning.networks.conditioning import ConditionalBatchNorm
 
 SHAPES = [(1, 28, 28), (3, 32, 32)]
 LABELS = torch.tensor([0, 1, 2, 3, 4, 5])
@@ -19,7 +19,7 @@ LABELS = torch.tensor([0, 1, 2, 3, 4, 5])
 def _randomize_class_parameters(network: torch.nn.Module) -> None:
     """Conditional batch norm starts as plain batch norm for every class (scale 1, shift 0); move it off."""
     for module in network.modules():
-        if isinstance(module, ConditionalBatchNorm2d):
+        if isinstance(module, ConditionalBatchNorm):
             torch.nn.init.normal_(module.scale.weight, 1.0, 0.3)
             torch.nn.init.normal_(module.shift.weight, 0.0, 0.3)
 

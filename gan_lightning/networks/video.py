@@ -1,0 +1,200 @@
+"""Video networks for clips ``(T, C, H, W)``: MoCoGAN's generator, a 3D-conv generator and a 3D-conv discriminator.
+
+* :class:`MoCoGANGenerator` (Tulyakov et al. 2018, "MoCoGAN: Decomposing Motion and Content for Video Generation"):
+  one content code held for the whole clip, a recurrent (GRU) motion code per frame, and one 2D image generator
+  (the DCGAN generator) that renders every frame of every clip as one batch. Its discriminators are an image
+  discriminator on random frames (``extra_discriminators`` with ``view: frames``) and the video discriminator.
+* :class:`Video3DGenerator`: the VGAN / TGAN-style baseline, one latent code through 3D transposed convolutions
+  (Vondrick et al. 2016; Saito et al. 2017): nothing separates motion from content.
+* :class:`Video3DDiscriminator`: stride-2 3D convolutions over (time, height, width) down to one logit per clip
+  (MoCoGAN's ``D_V``, a DCGAN discriminator in 3D).
+
+Every clip side must be one of the DCGAN sizes (32 or 64 px) and the frame count a power of two, so that stride-2
+layers halve (or double) time and space together until time has one step left.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import partial
+from itertools import pairwise
+
+import torch
+from torch import Tensor, nn
+
+from gan_lightning.networks import register_discriminator, register_generator
+from gan_lightning.networks.conditioning import ClassHead, LabelledSequential, check_conditional, conditional_input
+from gan_lightning.networks.dcgan import DCGANGenerator
+from gan_lightning.networks.layers import image_geometry, output_activation_layer, pack_samples, weight_block
+
+
+def clip_geometry(data_shape: tuple[int, ...], arch: str) -> tuple[int, int, int]:
+    """``(start side, stride-2 layers, layers that double or halve time)`` of a ``(T, C, H, W)`` clip; rejects other
+    shapes."""
+    if len(data_shape) != 4 or data_shape[0] < 2 or data_shape[0] & (data_shape[0] - 1):
+        raise ValueError(f"{arch} needs clips (T, C, H, W) with T a power of two >= 2; got {data_shape}")
+    start, layers = image_geometry(tuple(data_shape[1:]), arch)
+    return start, layers, int(math.log2(data_shape[0]))
+
+
+def stride(time: bool) -> dict[str, tuple[int, int, int]]:
+    """A 3D (transposed) convolution that doubles or halves height and width, and time when ``time``."""
+    return {
+        "kernel_size": (4 if time else 3, 4, 4),
+        "stride": (2 if time else 1, 2, 2),
+        "padding": (1, 1, 1),
+    }
+
+
+@register_generator("mocogan")
+class MoCoGANGenerator(nn.Module):
+    """``z = [content (global_latent_dim), noise per frame (T x latent_dim)]`` → a GRU turns the noise into a motion
+    code per frame (``latent_dim`` wide, as MoCoGAN's d_M = d_ε = 10) → the DCGAN generator renders each frame
+    from ``[content, motion_t]``, all ``B x T`` frames in one batch (its BatchNorm sees the frames of the batch's
+    clips together). Class-conditional through the image generator (every frame gets its clip's label)."""
+
+    data_kinds = ("video",)
+
+    def __init__(
+        self,
+        data_shape: tuple[int, ...],
+        latent_dim: int = 10,
+        global_latent_dim: int = 50,
+        width: int = 64,
+        norm: str = "batch",
+        output_activation: str = "tanh",
+        init: str = "dcgan",
+        num_classes: int = 0,
+        conditioning: str = "batchnorm",
+    ) -> None:
+        super().__init__()
+        self.data_shape = tuple(data_shape)
+        if len(self.data_shape) != 4:
+            raise ValueError(f"mocogan needs clips (T, C, H, W); got {self.data_shape}")
+        if global_latent_dim < 1:
+            raise ValueError("mocogan needs generator.global_latent_dim >= 1: the content code held for the whole clip")
+        self.frames = self.data_shape[0]
+        self.content_dim, self.motion_dim = global_latent_dim, latent_dim
+        self.latent_size = global_latent_dim + self.frames * latent_dim
+        self.motion = nn.GRUCell(latent_dim, latent_dim)
+        self.frame_generator = DCGANGenerator(
+            self.data_shape[1:],
+            global_latent_dim + latent_dim,
+            width,
+            norm,
+            output_activation,
+            init,
+            num_classes,
+            conditioning,
+        )
+
+    def motion_codes(self, noise: Tensor) -> Tensor:
+        """``(B, T, latent_dim)`` motion codes: the GRU's state after each frame's noise, from a zero state."""
+        state = noise.new_zeros(noise.shape[0], self.motion_dim)
+        codes = []
+        for step in range(self.frames):
+            state = self.motion(noise[:, step], state)
+            codes.append(state)
+        return torch.stack(codes, dim=1)
+
+    def forward(self, z: Tensor, labels: Tensor | None = None) -> Tensor:
+        batch = z.shape[0]
+        content = z[:, : self.content_dim]
+        motion = self.motion_codes(z[:, self.content_dim :].reshape(batch, self.frames, self.motion_dim))
+        frames = torch.cat([content[:, None].expand(-1, self.frames, -1), motion], dim=2).flatten(0, 1)
+        frame_labels = None if labels is None else labels.repeat_interleave(self.frames)
+        return self.frame_generator(frames, frame_labels).view(batch, *self.data_shape)
+
+
+@register_generator("video3d")
+class Video3DGenerator(nn.Module):
+    """z → ConvTranspose3d to a ``(1 or 2) x start x start`` volume → stride-2 ConvTranspose3d blocks (time doubles
+    until it reaches T) → clip. Channels halve with each block down to ``width``, as in the DCGAN generator."""
+
+    data_kinds = ("video",)
+
+    def __init__(
+        self,
+        data_shape: tuple[int, ...],
+        latent_dim: int = 100,
+        width: int = 64,
+        norm: str = "batch",
+        output_activation: str = "tanh",
+        init: str = "dcgan",
+        num_classes: int = 0,
+        conditioning: str = "batchnorm",
+    ) -> None:
+        super().__init__()
+        self.data_shape = tuple(data_shape)
+        self.latent_size = latent_dim
+        start, layers, time_layers = clip_geometry(self.data_shape, "video3d")
+        start_time = self.data_shape[0] // 2 ** min(time_layers, layers)
+        channels = [width * 2**k for k in reversed(range(layers))]
+        self.embed, bn_classes = conditional_input(num_classes, conditioning, norm, latent_dim)
+        block = partial(weight_block, nn.ConvTranspose3d, norm=norm, init=init, num_classes=bn_classes)
+        doubles = [k >= layers - time_layers for k in range(layers)]  # the last layers double time
+        inputs = latent_dim * (2 if self.embed is not None else 1)
+        self.net = LabelledSequential(
+            block(inputs, channels[0], activation=nn.ReLU(), kernel_size=(start_time, start, start)),
+            *[
+                block(i, o, activation=nn.ReLU(), **stride(t))
+                for (i, o), t in zip(pairwise(channels), doubles[:-1], strict=True)
+            ],
+            block(
+                channels[-1],
+                self.data_shape[1],
+                activation=output_activation_layer(output_activation),
+                batchnorm=False,
+                **stride(doubles[-1]),
+            ),
+        )
+
+    def forward(self, z: Tensor, labels: Tensor | None = None) -> Tensor:
+        if self.embed is not None:
+            z = self.embed(z, labels)
+        clips = self.net(z.view(z.shape[0], -1, 1, 1, 1), labels)  # (B, C, T, H, W)
+        return clips.transpose(1, 2)
+
+
+@register_discriminator("video3d")
+class Video3DDiscriminator(nn.Module):
+    """Pack → stride-2 Conv3d blocks (``width`` channels, doubling; time halves until one step is left) → one logit
+    per clip from a full-size Conv3d. The input block has no BatchNorm, as in DCGAN. Returns ``(B // pack,)``;
+    class-conditional through a projection or an ACGAN head on the last features."""
+
+    data_kinds = ("video",)
+
+    def __init__(
+        self,
+        data_shape: tuple[int, ...],
+        width: int = 64,
+        norm: str = "none",
+        init: str = "dcgan",
+        pack: int = 1,
+        num_classes: int = 0,
+        conditioning: str = "projection",
+    ) -> None:
+        super().__init__()
+        self.data_shape = tuple(data_shape)
+        self.pack = pack
+        start, layers, time_layers = clip_geometry(self.data_shape, "video3d")
+        channels = [self.data_shape[1] * pack, *[width * 2**k for k in range(layers)]]
+        halves = [k < time_layers for k in range(layers)]  # the first layers halve time
+        end_time = self.data_shape[0] // 2 ** min(time_layers, layers)
+        block = partial(weight_block, nn.Conv3d, norm=norm, init=init)
+        self.features = nn.Sequential(
+            *[
+                block(i, o, activation=nn.LeakyReLU(0.2), batchnorm=k > 0, **stride(t))
+                for k, ((i, o), t) in enumerate(zip(pairwise(channels), halves, strict=True))
+            ]
+        )
+        self.logit = block(channels[-1], 1, batchnorm=False, kernel_size=(end_time, start, start))
+        self.head = None
+        if num_classes:
+            check_conditional(num_classes, pack)
+            self.head = ClassHead(channels[-1] * end_time * start * start, num_classes, conditioning, norm)
+
+    def forward(self, x: Tensor, labels: Tensor | None = None) -> Tensor | tuple[Tensor, Tensor]:
+        features = self.features(pack_samples(x.transpose(1, 2), self.pack))  # Conv3d takes (B, C, T, H, W)
+        logits = self.logit(features).view(-1)
+        return logits if self.head is None else self.head(logits, features.flatten(1), labels)
