@@ -108,7 +108,7 @@ def _moving_mnist(cfg: ExperimentConfig) -> GANDataModule:
         resolution=data.resolution,
         digit_size=data.digit_size,
         digits_per_clip=data.digits_per_clip,
-        speed=(data.speed[0], data.speed[1]),
+        speed=tuple(data.speed),
         data_dir=data.data_dir,
         device=data.device,
     )
