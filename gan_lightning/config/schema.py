@@ -29,17 +29,19 @@ class DataConfig:
     folders) | fashion_edges (edges -> Fashion-MNIST, the offline pix2pix demo)."""
     data_dir: str = "data"
     """Where file-based datasets live (and are downloaded to when ``download`` is true); for
-    imagefolder, the folder of images itself."""
+    imagefolder, the folder of images itself; for video_folder, the folder of clips (a sub-folder of frames or a
+    .npy/.npz file per clip, or one (T, N, H, W) uint8 .npy such as mnist_test_seq.npy)."""
     download: bool = False
     """Allow downloading a missing dataset. Off by default so a run never touches the network silently.
     (An image folder has nothing to download.)"""
     resolution: int = 28
     """Image side in pixels. mnist*/fashion_mnist: 28 or 32 (zero-padded); cifar10: 32;
     celeba: 32 or 64; imagefolder: 28, 32 or 64 (shorter side resized, centre square kept);
-    paired_folder: 32, 64, 128 or 256; fashion_edges: 32 or 64."""
+    paired_folder: 32, 64, 128 or 256; fashion_edges: 32 or 64; moving_mnist: 32 or 64; video_folder: every frame
+    resized as imagefolder's images."""
     device: str = "cpu"
-    """In-memory datasets (mnist*, fashion_mnist, cifar10): cpu | auto | cuda. auto keeps the whole
-    uint8 training set on the training GPU when there is one, so no batch is copied per step (a few
+    """In-memory datasets (mnist*, fashion_mnist, cifar10, moving_mnist, video_folder): cpu | auto | cuda. auto
+    keeps the whole uint8 training set on the training GPU when there is one, so no batch is copied per step (a few
     hundred MB at most); cuda insists on a GPU."""
     num_workers: int = 4
     """Streaming datasets (celeba, imagefolder): DataLoader worker processes decoding images; 0
@@ -50,11 +52,11 @@ class DataConfig:
     persistent_workers: bool = True
     """Streaming datasets: keep the workers alive across epochs instead of restarting them."""
     channels: int = 3
-    """imagefolder: 1 (converted to grey) or 3 (RGB)."""
+    """imagefolder, paired_folder, video_folder: 1 (converted to grey) or 3 (RGB)."""
     extensions: list[str] = field(
         default_factory=lambda: [".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"]
     )
-    """imagefolder: file extensions that count as images (case-insensitive)."""
+    """imagefolder, paired_folder: file extensions that count as images; video_folder: as frames (case-insensitive)."""
     on_corrupt: str = "skip"
     """celeba, imagefolder: what an unreadable image file does. skip: leave it out with one warning
     naming it; error: stop with its name."""

@@ -32,6 +32,7 @@ from gan_lightning.data.paired import FashionEdgesDataModule, PairedDataModule, 
 from gan_lightning.data.sequences import SequenceDataModule
 from gan_lightning.data.sines import SinesDataModule
 from gan_lightning.data.toy2d import TOY_STD, Toy2DDataModule, mode_centres
+from gan_lightning.data.video_folder import VideoFolderDataModule
 from gan_lightning.registry import import_package_modules, registrar
 
 VALUE_RANGES: dict[str, tuple[float, float]] = {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0), "none": (-1.0, 1.0)}
@@ -108,8 +109,21 @@ def _moving_mnist(cfg: ExperimentConfig) -> GANDataModule:
         resolution=data.resolution,
         digit_size=data.digit_size,
         digits_per_clip=data.digits_per_clip,
-        speed=(data.speed[0], data.speed[1]),
+        speed=tuple(data.speed),
         data_dir=data.data_dir,
+        device=data.device,
+    )
+
+
+def _video_folder(cfg: ExperimentConfig) -> GANDataModule:
+    data = cfg.data
+    return VideoFolderDataModule(
+        data.data_dir,
+        *image_args(cfg),
+        frames=data.frames,
+        resolution=data.resolution,
+        channels=data.channels,
+        extensions=list(data.extensions),
         device=data.device,
     )
 
@@ -151,6 +165,7 @@ DATASETS: dict[str, Callable[[ExperimentConfig], GANDataModule]] = {
     "sines": _sines,
     "co2": _co2,
     "moving_mnist": _moving_mnist,
+    "video_folder": _video_folder,
 }
 register_dataset = registrar(DATASETS, "dataset")
 
@@ -194,6 +209,7 @@ __all__ = [
     "SinesDataModule",
     "StreamingImageDataModule",
     "Toy2DDataModule",
+    "VideoFolderDataModule",
     "WorkerOptions",
     "build_datamodule",
     "image_args",

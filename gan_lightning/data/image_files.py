@@ -43,7 +43,11 @@ class SquareImage:
 
     def __call__(self, path: str) -> Tensor:
         with Image.open(path) as image:
-            picture = image.convert(PIL_MODES[self.channels])  # decodes the whole file
+            return self.square(image)
+
+    def square(self, image: Image.Image) -> Tensor:
+        """An opened image (or frame) → the square tensor; frames held in arrays take the same path as files."""
+        picture = image.convert(PIL_MODES[self.channels])  # decodes the whole file
         if self.crop is not None:
             picture = TF.center_crop(picture, [self.crop])
         picture = TF.resize(picture, self.resolution, antialias=True)

