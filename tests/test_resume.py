@@ -67,6 +67,10 @@ CASES = {
     # Recurrent G and bidirectional per-step D on the sines, hinge loss, R1, packing; scores at the end.
     "rnn": ("rnn_sines", {"data.num_samples": 64, "loss.name": "hinge", "loss.r1": 0.5, "discriminator.pack": 2,
                           "train.max_steps": 12}),
+    # MoCoGAN on Moving MNIST: a GRU motion code, a video D and an image D on random frames (drawn from the shared
+    # RNG), R1 through both views.
+    "video": ("video_moving_mnist_quick", {"data.num_samples": 32, "train.batch_size": 8, "loss.r1": 1.0,
+                                           "extra_discriminators.frames.width": 8}),
 }  # fmt: skip
 
 

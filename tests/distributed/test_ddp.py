@@ -72,8 +72,17 @@ CONDITIONAL = ["data.conditional=true", "generator.conditioning=embedding", "tra
 """A class-conditional run (projection D) with two critics and a gradient penalty: labels are sliced like the data."""
 
 
-@pytest.mark.parametrize(  # the fast tier keeps the 2-D run; the image, sequence and conditional ones are slow
-    "base", ["toy_ring", *(pytest.param(base, marks=pytest.mark.slow) for base in ("quickstart", "rnn_sines", "cgan"))]
+VIDEO = ["extra_discriminators.frames.norm=none", "extra_discriminators.frames.width=16", "data.num_samples=64",
+         "loss.r1=1.0"]  # fmt: skip
+"""MoCoGAN with its image discriminator on random frames (drawn from the shared RNG), R1 through both views."""
+
+
+@pytest.mark.parametrize(  # the fast tier keeps the 2-D run; the image, sequence, conditional and video ones are slow
+    "base",
+    [
+        "toy_ring",
+        *(pytest.param(base, marks=pytest.mark.slow) for base in ("quickstart", "rnn_sines", "cgan", "video")),
+    ],
 )
 def test_two_ranks_match_one_process_with_twice_the_batch(tmp_path: Path, base: str) -> None:
     # No batch norm anywhere (its statistics are per rank); everything else is world-size independent.
@@ -81,8 +90,9 @@ def test_two_ranks_match_one_process_with_twice_the_batch(tmp_path: Path, base: 
     # steps (its first update is lr * sign(g)); in float64 that noise is far below the tolerance.
     extra = [
         "--base",
-        "quickstart" if base == "cgan" else base,
+        {"cgan": "quickstart", "video": "video_moving_mnist_quick"}.get(base, base),
         *(CONDITIONAL if base == "cgan" else []),
+        *(VIDEO if base == "video" else []),
         "generator.norm=none",
         "discriminator.norm=none",
         "train.max_steps=6",

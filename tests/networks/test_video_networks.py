@@ -1,0 +1,71 @@
+"""The video networks: clip shapes in and out, MoCoGAN's content/motion split, the 3D-conv geometry."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from gan_lightning.networks.video import MoCoGANGenerator, Video3DDiscriminator, Video3DGenerator
+
+SHAPES = [(8, 1, 32, 32), (16, 1, 32, 32), (8, 1, 64, 64), (16, 3, 64, 64)]
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_generators_make_clips_and_the_discriminator_one_logit_per_clip(shape: tuple[int, ...]) -> None:
+    mocogan = MoCoGANGenerator(shape, latent_dim=4, global_latent_dim=6, width=8)
+    video3d = Video3DGenerator(shape, latent_dim=10, width=8)
+    critic = Video3DDiscriminator(shape, width=8)
+    assert mocogan.latent_size == 6 + shape[0] * 4
+    for generator in (mocogan, video3d):
+        clips = generator(torch.randn(3, generator.latent_size))
+        assert clips.shape == (3, *shape)
+        assert clips.abs().max() <= 1  # tanh
+        assert critic(clips).shape == (3,)
+
+
+def test_conditional_variants_take_labels_and_the_packed_critic_judges_pairs() -> None:
+    shape, labels = (8, 1, 32, 32), torch.tensor([0, 3, 9, 9])
+    generator = MoCoGANGenerator(shape, 4, 6, 8, num_classes=10)
+    clips = generator(torch.randn(4, generator.latent_size), labels)
+    assert Video3DDiscriminator(shape, 8, num_classes=10)(clips, labels).shape == (4,)
+    logits, classes = Video3DDiscriminator(shape, 8, num_classes=10, conditioning="acgan")(clips, labels)
+    assert logits.shape == (4,) and classes.shape == (4, 10)
+    assert Video3DGenerator(shape, 10, 8, num_classes=10)(torch.randn(4, 10), labels).shape == (4, *shape)
+    assert Video3DDiscriminator(shape, 8, pack=2)(clips).shape == (2,)
+
+
+def test_mocogan_renders_every_frame_from_the_clip_content_and_that_frame_motion() -> None:
+    """Frame t is the image generator applied to [content, GRU state after t noise steps], computed here by hand."""
+    torch.manual_seed(0)
+    generator = MoCoGANGenerator((8, 1, 32, 32), latent_dim=4, global_latent_dim=6, width=8).eval()
+    z = torch.randn(2, generator.latent_size)
+    content, noise = z[:, :6], z[:, 6:].view(2, 8, 4)
+    state = torch.zeros(2, 4)
+    expected = []
+    with torch.no_grad():
+        for t in range(8):
+            state = generator.motion(noise[:, t], state)
+            expected.append(generator.frame_generator(torch.cat([content, state], dim=1)))
+        torch.testing.assert_close(generator(z), torch.stack(expected, dim=1))
+
+
+def test_other_motion_noise_under_the_same_content_changes_the_clip() -> None:
+    torch.manual_seed(1)
+    generator = MoCoGANGenerator((8, 1, 32, 32), latent_dim=4, global_latent_dim=6, width=8).eval()
+    z = torch.randn(1, generator.latent_size).repeat(2, 1)
+    z[1, 6:] = torch.randn(8 * 4)  # the same content, other motion noise
+    with torch.no_grad():
+        clips = generator(z)
+    assert not torch.allclose(clips[0], clips[1])
+
+
+@pytest.mark.parametrize("shape", [(6, 1, 32, 32), (8, 1, 48, 48), (8, 1, 32)])
+def test_unsupported_clip_shapes_are_one_line_errors(shape: tuple[int, ...]) -> None:
+    with pytest.raises(ValueError, match="video3d needs") as error:
+        Video3DDiscriminator(shape)
+    assert "\n" not in str(error.value)
+
+
+def test_mocogan_needs_a_content_code() -> None:
+    with pytest.raises(ValueError, match="global_latent_dim >= 1"):
+        MoCoGANGenerator((8, 1, 32, 32), global_latent_dim=0)
