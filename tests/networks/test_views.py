@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,8 @@ from gan_lightning.networks.views import FramesView, View, build_view
 REPO = Path(__file__).resolve().parents[2]
 
 
-def draw_from(generator: torch.Generator):  # noqa: ANN201 - the module's shared_draw, on one process
+def draw_from(generator: torch.Generator) -> Callable[..., torch.Tensor]:
+    """The module's ``shared_draw`` on one process, from ``generator``."""
     return lambda sampler, num, *shape: sampler((num, *shape), generator=generator)
 
 
@@ -106,7 +108,8 @@ def _load(*overrides: str) -> None:
         (["discriminator.arch=dcgan"], "data.name=moving_mnist is video data (T, C, H, W); discriminator.arch=dcgan"),
         (["extra_discriminators.frames.view_size=3", "extra_discriminators.frames.pack=2", "train.batch_size=32"],
          "extra_discriminators.frames.pack=2 must divide the 3 elements"),
-        (["extra_discriminators.frames.weight=-1"], "invalid value -1.0 for config key 'extra_discriminators.frames.weight'"),
+        (["extra_discriminators.frames.weight=-1"],
+         "invalid value -1.0 for config key 'extra_discriminators.frames.weight'"),
     ],
 )  # fmt: skip
 def test_discriminator_views_are_checked_before_anything_runs(overrides: list[str], message: str) -> None:
@@ -116,5 +119,5 @@ def test_discriminator_views_are_checked_before_anything_runs(overrides: list[st
 
 
 def test_a_view_of_another_kind_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="discriminator.view=frames cuts video data; data.name=toy_ring is 2-D point"):
+    with pytest.raises(ConfigError, match=r"discriminator\.view=frames cuts video data; data\.name=toy_ring is 2-D"):
         tiny_config(tmp_path, **{"discriminator.view": "frames"})
