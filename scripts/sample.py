@@ -7,9 +7,11 @@
         --class 0 7 9 --num 8 --out sneakers.png          # class-conditional: 8 of each class, a row per class
 
 ``.npz`` files hold ``samples``: float32, shape ``(N, *data_shape)``, in data space (images as
-pixel intensities in [0, 1], sequences in the dataset's units, 2D points as coordinates), and for a
+pixel intensities in [0, 1], video clips ``(N, T, C, H, W)`` in [0, 1], sequences in the dataset's units, 2D points
+as coordinates), and for a
 class-conditional generator ``labels`` (int64, the class each sample was asked for). ``.png`` gives the run's
-kind of picture: an image grid, line plots of sequences, or a scatter plot over the mode centres for 2D toy data.
+kind of picture: an image grid, line plots of sequences, a scatter plot over the mode centres for 2D toy data, or for
+video a strip (a row per clip) with its animated GIF beside it; ``.gif`` (video) writes the animation alone.
 The same seed gives the same samples. A class-conditional checkpoint without ``--class`` draws the classes as
 training did (``train.fake_labels``). An image-translation checkpoint translates the images ``--inputs`` names (a
 file or a folder, decoded as the run's dataset decodes its inputs: fashion_edges pads 28-px edge maps to 32 px,
@@ -56,12 +58,13 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out)
     if args.num <= 0:
         parser.error(f"--num must be > 0, got {args.num}")
-    if out.suffix not in (".npz", ".png"):
-        parser.error(f"--out must end in .npz or .png, got {out.name}")
     try:
         module = load_module(args.ckpt, map_location=args.device)
+        suffixes = (".npz", *module.kind.picture_suffixes)
+        if out.suffix not in suffixes:
+            raise ValueError(f"--out must end in {', '.join(suffixes)} for {module.kind.description}, got {out.name}")
         drawn = module.conditioning.cli_samples(module, args)
-    except (CheckpointLoadError, ConditioningError, DataUnavailableError) as error:
+    except (CheckpointLoadError, ConditioningError, DataUnavailableError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     if out.suffix == ".npz":

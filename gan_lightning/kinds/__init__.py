@@ -66,6 +66,8 @@ class DataKind:
     """Whether ``train.channels_last`` applies (4-D image batches)."""
     augmentable: ClassVar[bool] = False
     """Whether ``augment.policy`` (DiffAugment / ADA, image operations) applies."""
+    picture_suffixes: ClassVar[tuple[str, ...]] = (".png",)
+    """The files :meth:`draw` writes, by the suffix of its path (``scripts/sample.py --out``)."""
     end_pictures: ClassVar[bool] = False
     """Whether the end of training adds latent walks (``interpolation.png``) and a montage of the grids
     (``progress.png``) to the periodic pictures."""

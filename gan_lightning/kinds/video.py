@@ -62,6 +62,7 @@ class VideoKind(DataKind):
 
     name = "video"
     description = "video data (T, C, H, W)"
+    picture_suffixes = (".png", ".gif")
 
     @property
     def frames(self) -> int:
@@ -72,9 +73,11 @@ class VideoKind(DataKind):
 
     def draw(self, samples: Tensor, path: str | Path, title: str = "", columns: int | None = None) -> None:
         """The strip ``path`` (a PNG, one row per clip) and the same clips as ``path`` with ``.gif``, playing in a grid
-        ``columns`` clips wide (the conditioning's grid: a row per class)."""
-        save_strip(samples, path)
-        save_gif(samples, Path(path).with_suffix(".gif"), columns)
+        ``columns`` clips wide (the conditioning's grid: a row per class); a ``.gif`` path gets the animation alone."""
+        path = Path(path)
+        if path.suffix != ".gif":
+            save_strip(samples, path)
+        save_gif(samples, path.with_suffix(".gif"), columns)
 
     def log_picture(self, loggers: Iterable[Logger], key: str, path: Path, step: int) -> None:
         """The strip as an image on every logger, and the GIF beside it as a video where a logger plays one (wandb)."""

