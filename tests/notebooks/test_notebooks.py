@@ -13,7 +13,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from helpers import ONE_THREAD, REPO
+from helpers import ONE_THREAD, REPO, tiny_config, train
 from nbclient import NotebookClient
 
 NOTEBOOKS = REPO / "notebooks"
@@ -85,6 +85,18 @@ def test_inspect_run_diagnoses_the_quickstart_run(
     assert any(f"generator step {STEPS} of {STEPS} (finished)" in table for table in tables)
     assert any(re.match(rf"At step {STEPS}: (every mode is covered|modes under a tenth)", t) for t in tables)
     assert any("| train/d_real | train/d_fake |" in table for table in tables)
+
+
+def test_inspect_run_plays_a_video_run(tmp_path: Path) -> None:
+    overrides = {"extra_discriminators.frames.width": 8, "data.num_samples": 32, "train.batch_size": 8}
+    run_dir = train(tiny_config(tmp_path / "runs", "video_moving_mnist_quick", **overrides))
+    notebook = execute("inspect_run.ipynb", {"RUN_DIR": str(run_dir), "SAMPLES_PER_CHECKPOINT": 16}, tmp_path)
+    # curves, strips over time and D's outputs as PNGs, the final clips as a GIF; no mode counter for clips
+    assert images(notebook) == 3
+    assert sum("image/gif" in o.get("data", {}) for o in outputs(notebook)) == 1
+    tables = markdown(notebook)
+    assert any(table.startswith("The clips of `final.gif`, playing") for table in tables)
+    assert any("No mode counter for `moving_mnist`" in table for table in tables)
 
 
 @pytest.mark.parametrize("path", sorted(NOTEBOOKS.glob("*.ipynb")), ids=lambda path: path.name)
