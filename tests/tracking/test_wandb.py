@@ -60,3 +60,24 @@ def test_auto_mode_goes_online_only_with_a_login(tmp_path: Path, monkeypatch: py
     monkeypatch.setenv("WANDB_MODE", "dryrun")
     assert resolve_mode("auto") == "offline"
     assert resolve_mode("disabled") == "disabled"
+
+
+def test_offline_video_run_logs_its_clips_as_videos_and_its_strips_as_images(offline_wandb: Path) -> None:
+    video = {
+        "run.loggers": "[csv,wandb,tensorboard]",
+        "train.max_steps": 3,
+        "extra_discriminators.frames.width": 8,
+        "data.num_samples": 32,
+        "train.batch_size": 8,
+    }
+    run_dir = train(tiny_config(offline_wandb / "runs", "video_moving_mnist_quick", **video))
+    media = next(run_dir.glob("wandb/offline-run-*/files/media"))
+    assert [p.suffix for p in media.glob("videos/samples_video_*")] == [".gif"]  # the fixed clips at step 3
+    assert len(list(media.glob("images/samples_*.png"))) == 1  # their strip
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    (events,) = run_dir.rglob("events.out.tfevents.*")
+    accumulator = EventAccumulator(str(events))
+    accumulator.Reload()
+    (strip,) = accumulator.Images("samples")
+    assert strip.step == 3 and strip.height == 16 * 34 + 2  # a row per clip: 16 clips of 32 px and 2 px gaps
