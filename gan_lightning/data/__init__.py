@@ -178,7 +178,8 @@ def build_datamodule(cfg: ExperimentConfig) -> GANDataModule:
         if not datamodule.has_classes:
             raise ValueError(
                 f"data.conditional=true: {cfg.data.name} has no class labels (datasets with classes: mnist_embedded, "
-                "mnist, fashion_mnist, cifar10, imagefolder with one sub-folder per class)"
+                "mnist, fashion_mnist, cifar10, imagefolder with one sub-folder per class, moving_mnist with one digit "
+                "per clip)"
             )
         datamodule.conditional = True
     return datamodule
