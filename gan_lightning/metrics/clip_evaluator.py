@@ -54,7 +54,8 @@ class ClipSource(Protocol):
 class ClipEvaluatorRecipe:
     """How the evaluator is trained; every field is part of its cache key.
 
-    The default takes about a minute and a half on 2 CPU cores at 32 px x 16 frames.
+    The default renders and trains in about 65 s at 32 px x 16 frames on one core of a busy 2-core machine, and reaches
+    0.997 ordered vs shuffled and 0.90 digit accuracy on held-out-digit clips (``scripts/build_clip_evaluator.py``).
     """
 
     train_clips: int = 2000
@@ -215,8 +216,8 @@ def clip_evaluator_accuracy(
 
 @dataclass
 class BuiltEvaluator:
-    """A clip evaluator and what it is: its accuracies on held-out-digit clips, how long it trained, where it is
-    cached and whether it came from there."""
+    """A clip evaluator and what it is: its accuracies on held-out-digit clips, how long rendering its training clips
+    and training took, where it is cached and whether it came from there."""
 
     model: ClipEvaluator
     order_accuracy: float

@@ -9,16 +9,19 @@ to frame, jumps about or stands still. The metrics here each look at one of thos
 * ``clip_fd``: the Fréchet distance between the features of a small 3D CNN trained on real clips to tell them from
   time-shuffled ones and to name their digit (:mod:`gan_lightning.metrics.clip_evaluator`): do the clips, as clips,
   look real? (Not the FVD, whose I3D network is a download trained on Kinetics.)
-* ``content_consistency``: the share of clips whose digit stays the same, beside the real clips' share.
-* ``motion``: how far a clip's intensity centre of mass moves per frame, relative to real clips, and the share of
-  clips that stand still.
+* ``content_consistency``: the share of clips whose digit stays the same (the classifier's argmax is one class on
+  every frame), beside the real clips' share.
+* ``motion``: how far a clip's intensity centre of mass moves per frame: the generated clips' mean over the real
+  clips' (``motion_ratio``), the 1-D Wasserstein distance between the two sets of per-frame displacements
+  (``motion_w1``, pixels), and the share of clips that stand still (``frozen``, :data:`FROZEN_FRACTION`).
 
 The MNIST classifier reads each frame through a window of ``digit_window`` px centred on the frame's intensity centre
 of mass, resized to its 28 px (:func:`digit_views`): MNIST centres its digits by centre of mass in a 28-px box, which
 a ``digit_size`` window around a moving-MNIST digit reproduces, while the whole 32-px frame shrunk to 28 px shows a
-small, off-centre digit the classifier names right 12 % of the time (98 % through the window). ``frame_fd`` therefore
-compares what the digits look like; where they are and how they move is ``motion``'s and ``clip_fd``'s. With two
-digits per clip the window centres between them, and ``content_consistency`` means little.
+small, off-centre digit: on held-out-digit clips the classifier names 28 % of whole frames right and 97 % of windows.
+``frame_fd`` therefore compares what the digits look like (every frame of a real clip gives the same view); where they
+are and how they move is ``motion``'s and ``clip_fd``'s. With two digits per clip the window centres between them, and
+``content_consistency`` means little.
 
 Each metric reads *measures* of the clips (:data:`CLIP_MEASURES`: the classifier's features and classes of every
 frame, the clip evaluator's features, the centre-of-mass displacements), computed once per evaluation for every metric
@@ -47,8 +50,8 @@ Measures = dict[str, Tensor]
 
 FROZEN_FRACTION = 0.1
 """A clip is frozen when its mean absolute frame-to-frame change is below this fraction of the real clips' median
-change: a still picture, or one that only flickers. Real moving-MNIST clips (1 to 3 px per frame) change at least a
-third of their median, so none counts as frozen."""
+change: a still picture, or one that only flickers. A clip that repeats its first frame changes by 0; of 4,000 real
+moving-MNIST clips (1 to 3 px per frame) the stillest changes 0.16 of the median, so none counts as frozen."""
 
 
 # ---------------------------------------------------------------------- what the measures are made of
