@@ -18,7 +18,8 @@ the evaluation inputs against the targets (``metrics.num_real`` pairs), and a st
 output | target; ``--copy-input`` scores the identity mapping instead, the baseline of pix2pix's tables.
 Sequence checkpoints get TimeGAN's discriminative and predictive scores (``metrics.timegan.*``) and
 their pictures (real vs generated curves, PCA, t-SNE) in a folder beside the JSON file. 2D toy checkpoints get
-the mode metrics training logs (``modes``, ``high_quality``, ``reverse_kl``) of the same seeded samples.
+the mode metrics training logs (``modes``, ``high_quality``, ``reverse_kl``) of the same seeded samples. Video
+checkpoints get frame_fd, clip_fd, content_consistency and motion (docs/EVALUATION.md, Video).
 What is scored is the checkpoint's kind of data and conditioning's choice (``gan_lightning/kinds``,
 ``gan_lightning/conditioning``).
 
@@ -58,8 +59,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--metrics",
         help="comma-separated: fid,kid,is,pr,classes; class-conditional runs also intra_fid,class_accuracy,cas; "
-        "for sequences discriminative,predictive "
-        "(default: the run's metrics.names, else fid / both sequence scores)",
+        "for sequences discriminative,predictive; for video frame_fd,clip_fd,content_consistency,motion "
+        "(default: the run's metrics.names, else fid / both sequence scores / the four video metrics)",
     )
     parser.add_argument("--num", type=int, help="generated images (default: metrics.num_generated)")
     parser.add_argument("--extractor", help="inception | mnist_classifier | fashion_mnist_classifier")

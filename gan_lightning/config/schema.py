@@ -327,8 +327,10 @@ class MetricsConfig:
     (improved precision/recall) | classes (classes covered and KL of the predicted-class histogram to uniform;
     needs a classifier extractor); class-conditional runs add intra_fid | class_accuracy | cas. Image
     translation: l1 | psnr | ssim | class_preservation and fid | kid | pr of the outputs against the targets.
-    Sequences: discriminative | predictive (TimeGAN's scores, see ``metrics.timegan``). ``keep_best`` follows
-    the first. Empty: no metrics."""
+    Sequences: discriminative | predictive (TimeGAN's scores, see ``metrics.timegan``). Video: frame_fd (per-frame
+    Fréchet distance on the MNIST classifier's features) | clip_fd (Fréchet distance on a small clip CNN trained on
+    real clips, cached in ``cache_dir``) | content_consistency | motion (motion_ratio, motion_w1, frozen); see
+    gan_lightning/metrics/video_quality.py. ``keep_best`` follows the first. Empty: no metrics."""
     every: int = 0
     """Evaluate every this many generator steps (0: only at the end of training)."""
     extractor: str = "inception"
@@ -345,16 +347,18 @@ class MetricsConfig:
     """Real images (a fixed, seeded subset when the split has more; all of it when it has fewer)."""
     real_split: str = "train"
     """train | val | test: mnist, fashion_mnist, cifar10 and fashion_edges have a test split; paired_folder has
-    whichever of train/, val/, test/ its data_dir holds (pix2pix's layout), else train only."""
+    whichever of train/, val/, test/ its data_dir holds (pix2pix's layout), else train only; moving_mnist's test
+    clips are rendered from held-out digits (the honest choice for its video metrics)."""
     translation_mode: str = "eval"
     """Image translation: how the generator runs when scored. eval: dropout off and BatchNorm's running statistics
     (deterministic; docs/RESULTS.md's pix2pix table); train: as pix2pix's paper tests, dropout on and the statistics
     of each evaluation batch (``metrics.batch_size`` pairs), with seeded dropout and the running statistics left
     untouched."""
     batch_size: int = 200
-    """Images per extractor forward pass."""
+    """Images per extractor forward pass (video: clips)."""
     cache_dir: str = "~/.cache/gan_lightning"
-    """Real-image features (and converted weights) are kept here across runs."""
+    """Real-image features (and converted weights, and the video metrics' clip evaluators) are kept here across
+    runs."""
     kid_subsets: int = 100
     """KID: random subsets its value is averaged over."""
     kid_subset_size: int = 1000

@@ -169,6 +169,11 @@ class MovingMNISTDataModule(VideoSpace, InMemoryDataModule):
     def data_shape(self) -> tuple[int, ...]:
         return (self.frames, 1, self.resolution, self.resolution)
 
+    @property
+    def digit_window(self) -> int:
+        """``digit_size``: the whole 28-px MNIST box of a digit, as the classifier was trained on it."""
+        return self.digit_size
+
     def unavailable(self) -> str | None:
         return None if self.source == "embedded" else missing_files_message(self.data_dir, MNIST)
 

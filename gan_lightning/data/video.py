@@ -14,3 +14,9 @@ class VideoSpace(ImageSpace):
     """Clips of ``uint8`` frames in the generator's output range; generated clips map back to [0, 1]."""
 
     kind_name = "video"
+
+    @property
+    def digit_window(self) -> int | None:
+        """The side in pixels of the window around a frame's centre of mass through which the video metrics' digit
+        classifier reads the frame (a dataset of digits of known size sets it); None: the whole frame."""
+        return None

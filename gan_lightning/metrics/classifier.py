@@ -125,10 +125,11 @@ CLASSIFIER_OF = {
     "mnist": "mnist",
     "fashion_mnist": "fashion_mnist",
     "fashion_edges": "fashion_mnist",
+    "moving_mnist": "mnist",
 }
 """The shipped classifier that labels each dataset's images, by ``data.name`` (fashion_edges: its targets are
-Fashion-MNIST garments). Class accuracy, class preservation, the inspection notebook's mode counts and
-``scripts/train_classifier.py`` read it."""
+Fashion-MNIST garments; moving_mnist: the frames' digits). Class accuracy, class preservation, the video metrics,
+the inspection notebook's mode counts and ``scripts/train_classifier.py`` read it."""
 
 
 def dataset_classifier(data_name: str, weights: str | os.PathLike | None, metric: str) -> DigitClassifier:

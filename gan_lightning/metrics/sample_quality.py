@@ -336,6 +336,15 @@ class SampleQuality:
         return values
 
 
+def frechet_distance(real: Tensor, generated: Tensor) -> float:
+    """The Fréchet distance between Gaussians fitted to two sets of feature rows ``(N, D)``, by torchmetrics' FID
+    (float64 statistics), on the calling rank alone (no cross-rank sync); each set needs 2 or more rows."""
+    fid = FrechetInceptionDistance(feature=_Precomputed(real.shape[1]), sync_on_compute=False).to(real.device)
+    fid.update(real, real=True)
+    fid.update(generated.to(real.device), real=False)
+    return float(fid.compute())
+
+
 def intra_class_fid(real: Tensor, real_labels: Tensor, generated: Tensor, generated_labels: Tensor) -> float:
     """Mean over the classes present in both sets of the FID between their real and generated features.
 
@@ -347,10 +356,7 @@ def intra_class_fid(real: Tensor, real_labels: Tensor, generated: Tensor, genera
         real_class, generated_class = real[real_labels == label], generated[generated_labels == label]
         if min(len(real_class), len(generated_class)) < 2:
             continue
-        fid = FrechetInceptionDistance(feature=_Precomputed(real.shape[1]), sync_on_compute=False).to(real.device)
-        fid.update(real_class, real=True)
-        fid.update(generated_class, real=False)
-        distances.append(float(fid.compute()))
+        distances.append(frechet_distance(real_class, generated_class))
     if not distances:
         raise SampleQualityError(f"{INTRA_CLASS_FID}: no class has 2 or more real and generated images")
     return sum(distances) / len(distances)

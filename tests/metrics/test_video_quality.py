@@ -1,0 +1,313 @@
+"""The video metrics against controls whose answer is known: two real sets of held-out-digit clips are the floor,
+real clips shuffled in time keep their frames (frame_fd stays at the floor) but not their motion (clip_fd rises),
+noise and an untrained generator are the ceiling, a clip that repeats its first frame is frozen, clips whose frames
+show different digits are inconsistent; the centre-of-mass displacement is checked by hand, and the clip evaluator's
+cache by its key and contents.
+
+The controls on the clip evaluator need it trained with its real recipe (about two minutes on 2 CPU cores): they share
+one session fixture and run in the slow tier.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import torch
+from helpers import REPO, script, tiny_config, train
+
+from gan_lightning.callbacks.metric_logging import best_monitor
+from gan_lightning.callbacks.video_metrics import build_video_quality, clip_options
+from gan_lightning.config import ConfigError, load_config
+from gan_lightning.data.moving_mnist import MovingMNISTDataModule
+from gan_lightning.metrics.classifier import load_classifier
+from gan_lightning.metrics.clip_evaluator import BuiltEvaluator, ClipEvaluatorRecipe, clip_evaluator_for, evaluator_key
+from gan_lightning.metrics.video_quality import (
+    VIDEO_METRICS,
+    VideoInstruments,
+    VideoMetric,
+    VideoQuality,
+    centres_of_mass,
+    digit_views,
+    displacements,
+    frame_changes,
+    register_video_metric,
+)
+
+CPU = torch.device("cpu")
+QUICKSTART = REPO / "configs" / "quickstart.yaml"
+VIDEO = ["data.name=moving_mnist", "data.resolution=32", "generator.arch=mlp", "discriminator.arch=mlp"]
+"""A moving-MNIST run on the networks that take any kind of data (the video networks are not needed here)."""
+TINY_RECIPE = ClipEvaluatorRecipe(train_clips=16, test_clips=8, epochs=1, batch_size=8)
+
+
+@pytest.fixture(scope="module")
+def moving_mnist() -> MovingMNISTDataModule:
+    return MovingMNISTDataModule(16, 0, (-1.0, 1.0))
+
+
+def held_out(data: MovingMNISTDataModule, num: int, seed: int) -> torch.Tensor:
+    """``num`` clips of held-out digits in [0, 1]."""
+    return data.render("test", num, seed)[0].float() / 255
+
+
+def repeat_first_frame(clips: torch.Tensor) -> torch.Tensor:
+    return clips[:, :1].expand_as(clips).clone()
+
+
+def shuffle_in_time(clips: torch.Tensor, seed: int) -> torch.Tensor:
+    """Each clip's frames in a random order (``torch.randperm`` per clip)."""
+    generator = torch.Generator().manual_seed(seed)
+    return torch.stack([clip[torch.randperm(len(clip), generator=generator)] for clip in clips])
+
+
+def mixed_digits(clips: torch.Tensor) -> torch.Tensor:
+    """Clip ``i``'s frame ``t`` is frame ``t`` of clip ``i + t``: each frame from another clip (another digit)."""
+    count, frames = clips.shape[:2]
+    return torch.stack([clips[(torch.arange(count) + t) % count, t] for t in range(frames)], dim=1)
+
+
+def no_evaluator() -> BuiltEvaluator:
+    raise AssertionError("this metric must not build the clip evaluator")
+
+
+def scorer(names: list[str], real: torch.Tensor, evaluator: BuiltEvaluator | None = None) -> VideoQuality:
+    instruments = VideoInstruments(load_classifier, (lambda: evaluator) if evaluator else no_evaluator, 16)
+    return VideoQuality(names, real.mul(255).round().byte(), instruments, batch_size=100)
+
+
+def score(quality: VideoQuality, clips: torch.Tensor) -> dict[str, float]:
+    return quality.evaluate(lambda i: clips[i.start : i.stop], len(clips), CPU)
+
+
+# ---------------------------------------------------------------------- by hand
+def test_centre_of_mass_displacement_and_frame_change_by_hand() -> None:
+    clip = torch.zeros(1, 3, 1, 4, 4)
+    clip[0, 0, 0, 0, 0] = 1.0  # centre (0, 0)
+    clip[0, 1, 0, 0, 3], clip[0, 1, 0, 2, 3] = 1.0, 3.0  # rows 0 and 2 weighted 1:3 -> (1.5, 3)
+    # frame 2 is black: placed at the frame's centre (1.5, 1.5)
+    assert centres_of_mass(clip)[0].tolist() == [[0.0, 0.0], [1.5, 3.0], [1.5, 1.5]]
+    assert displacements(clip)[0].tolist() == pytest.approx([math.hypot(1.5, 3.0), 1.5])
+    # |frame 1 - frame 0| sums to 1 + 1 + 3 over 16 pixels, |frame 2 - frame 1| to 1 + 3
+    assert frame_changes(clip).tolist() == pytest.approx([(5 / 16 + 4 / 16) / 2])
+
+
+def test_the_digit_view_centres_a_frame_on_its_centre_of_mass() -> None:
+    frame = torch.zeros(1, 1, 32, 32)
+    frame[0, 0, 2:4, 4:6] = 1.0  # a 2x2 blob centred at (2.5, 4.5), near a corner
+    view = digit_views(frame, window=16)
+    assert view.shape == (1, 1, 28, 28)
+    # the 16-px window around (2.5, 4.5) spans the 28-px view: the blob lands in its middle
+    assert centres_of_mass(view[:, None])[0, 0].tolist() == pytest.approx([13.5, 13.5], abs=1e-4)
+    assert torch.equal(digit_views(frame, window=None), frame)
+
+
+# ---------------------------------------------------------------------- controls without the clip evaluator
+@pytest.fixture(scope="module")
+def frame_controls(moving_mnist: MovingMNISTDataModule) -> dict[str, dict[str, float]]:
+    """frame_fd, content_consistency and motion of 80 held-out-digit clips against 80 others (the floor) and
+    against the controls made of them."""
+    real, other = held_out(moving_mnist, 80, 1), held_out(moving_mnist, 80, 2)
+    quality = scorer(["frame_fd", "content_consistency", "motion"], real)
+    cases = {
+        "floor": other,
+        "shuffled": shuffle_in_time(other, seed=3),
+        "frozen": repeat_first_frame(other),
+        "mixed": mixed_digits(other),
+        "noise": torch.rand(80, *real.shape[1:], generator=torch.Generator().manual_seed(4)),
+    }
+    scores = {name: score(quality, clips) for name, clips in cases.items()}
+    scores["real"] = {"mean_displacement": float(quality.real_measures(CPU)["displacement"].mean())}
+    return scores
+
+
+def test_motion_of_real_clips_against_frozen_ones(frame_controls: dict[str, dict[str, float]]) -> None:
+    floor, frozen = frame_controls["floor"], frame_controls["frozen"]
+    assert floor["motion_ratio"] == pytest.approx(1.0, abs=0.1)
+    assert floor["motion_w1"] < 0.2  # pixels per frame; the real clips move 1 to 3
+    assert floor["frozen"] < 0.1
+    assert frozen["frozen"] == 1.0 and frozen["motion_ratio"] == 0.0
+    # every displacement of a frozen clip is 0: the earth mover moves all the real mass to 0
+    assert frozen["motion_w1"] == pytest.approx(frame_controls["real"]["mean_displacement"])
+    assert frame_controls["shuffled"]["motion_ratio"] > 2  # shuffled frames jump
+
+
+def test_frame_fd_and_content_consistency(frame_controls: dict[str, dict[str, float]]) -> None:
+    floor, shuffled, mixed = frame_controls["floor"], frame_controls["shuffled"], frame_controls["mixed"]
+    assert floor["content_consistency"] >= 0.9 and floor["content_consistency_real"] >= 0.9
+    assert shuffled["frame_fd"] < 2 * floor["frame_fd"] + 1e-3  # the same frames in another order
+    assert shuffled["content_consistency"] == floor["content_consistency"]
+    assert mixed["content_consistency"] < 0.2  # each frame another clip's digit
+    assert mixed["content_consistency_real"] == floor["content_consistency_real"]
+    assert frame_controls["noise"]["frame_fd"] > 5 * floor["frame_fd"]
+
+
+# ---------------------------------------------------------------------- the registry and the config
+@pytest.fixture
+def brightness_gap() -> Iterator[str]:
+    """A metric on an existing measure, registered by the test: the gap between the real and generated clips' mean
+    frame-to-frame change."""
+
+    def gap(real: dict[str, torch.Tensor], generated: dict[str, torch.Tensor]) -> float:
+        return float((real["frame_change"].mean() - generated["frame_change"].mean()).abs())
+
+    register_video_metric("toy_change_gap")(
+        VideoMetric(gap, ("toy_change_gap",), ("toy_change_gap", "min"), ("motion",))
+    )
+    yield "toy_change_gap"
+    del VIDEO_METRICS["toy_change_gap"]
+
+
+def test_a_registered_video_metric_is_validated_computed_and_followed(brightness_gap: str) -> None:
+    config = load_config([QUICKSTART], [*VIDEO, f"metrics.names=[{brightness_gap},clip_fd,motion]"])
+    assert list(config.metrics.names) == [brightness_gap, "clip_fd", "motion"]
+    assert best_monitor(config.metrics.names, config.metrics.extractor) == ("val/toy_change_gap", "min")
+    assert best_monitor(["clip_fd"], "inception") == ("val/clip_fd", "min")
+    assert best_monitor(["motion"], "inception") == ("val/motion_w1", "min")
+    assert best_monitor(["content_consistency"], "inception") == ("val/content_consistency", "max")
+    with pytest.raises(ConfigError, match="fid cannot score unconditional video data"):
+        load_config([QUICKSTART], [*VIDEO, "metrics.names=[fid]"])
+    with pytest.raises(ConfigError, match="clip_fd cannot score unconditional image data"):
+        load_config([QUICKSTART], ["metrics.names=[clip_fd]"])
+
+    still = torch.zeros(2, 3, 1, 4, 4)
+    moving = still.clone()
+    moving[:, 1] = 1.0  # changes of 1 and 1 per pixel: a mean change of 1
+    values = score(
+        VideoQuality([brightness_gap], still.byte(), VideoInstruments(load_classifier, no_evaluator, None)), moving
+    )
+    assert values == {brightness_gap: 1.0}
+
+
+# ---------------------------------------------------------------------- the clip evaluator's cache
+def test_the_clip_evaluator_is_cached_under_a_key_of_what_made_it(
+    moving_mnist: MovingMNISTDataModule, tmp_path: Path
+) -> None:
+    small = MovingMNISTDataModule(16, 0, (-1.0, 1.0), frames=4)
+    options = clip_options(small)
+    built = clip_evaluator_for(small, options, tmp_path, TINY_RECIPE)
+    assert not built.from_cache and built.path.is_file() and built.path.with_suffix(".json").is_file()
+    again = clip_evaluator_for(small, options, tmp_path, TINY_RECIPE)
+    assert again.from_cache and again.path == built.path
+    assert (again.order_accuracy, again.digit_accuracy) == (built.order_accuracy, built.digit_accuracy)
+    clips = small.render("test", 4, 9)[0].float() / 255
+    assert torch.equal(again.model(clips)[0], built.model(clips)[0])
+    written = sorted(path.name for path in (tmp_path / "clip_evaluator").iterdir())
+    assert written == sorted([built.path.name, built.path.with_suffix(".json").name])  # no partial file left
+
+    key = evaluator_key(options, TINY_RECIPE)
+    for changed in (
+        {**options, "digit_size": 12},
+        {**options, "speed": [1.0, 2.0]},
+        {**options, "digit_source": "torchvision"},
+    ):
+        assert evaluator_key(changed, TINY_RECIPE) != key
+    assert evaluator_key(options, ClipEvaluatorRecipe(**{**TINY_RECIPE.__dict__, "epochs": 2})) != key
+    retrained = clip_evaluator_for(small, options, tmp_path, TINY_RECIPE, rebuild=True)
+    assert not retrained.from_cache
+    assert torch.equal(retrained.model(clips)[0], built.model(clips)[0])  # seeded: the same weights again
+
+
+def test_build_clip_evaluator_refuses_data_it_cannot_render(capsys: pytest.CaptureFixture[str]) -> None:
+    assert script("build_clip_evaluator").main(["--config", str(QUICKSTART)]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1
+    assert "clip_fd trains its evaluator on rendered moving_mnist clips; data.name=mnist_embedded has none" in error
+
+
+# ---------------------------------------------------------------------- controls with the clip evaluator (slow)
+@pytest.fixture(scope="session")
+def video_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("video_metrics")
+
+
+@pytest.fixture(scope="session")
+def clip_evaluator(video_cache: Path) -> BuiltEvaluator:
+    """The evaluator of 16-frame 32-px one-digit clips, trained with the default recipe into the session's cache."""
+    data = MovingMNISTDataModule(16, 0, (-1.0, 1.0))
+    return clip_evaluator_for(data, clip_options(data), video_cache)
+
+
+@pytest.fixture(scope="session")
+def controls(clip_evaluator: BuiltEvaluator) -> dict[str, dict[str, float]]:
+    """frame_fd and clip_fd of 500 held-out-digit clips against 500 others (the floor) and against the controls."""
+    data = MovingMNISTDataModule(16, 0, (-1.0, 1.0))
+    real, other = held_out(data, 500, 1), held_out(data, 500, 2)
+    quality = scorer(["frame_fd", "clip_fd"], real, clip_evaluator)
+    cases = {
+        "floor": other,
+        "shuffled": shuffle_in_time(other, seed=3),
+        "frozen": repeat_first_frame(other),
+        "noise": torch.rand(500, *real.shape[1:], generator=torch.Generator().manual_seed(4)),
+    }
+    return {name: score(quality, clips) for name, clips in cases.items()}
+
+
+@pytest.mark.slow
+def test_the_clip_evaluator_tells_order_and_digits_on_held_out_clips(clip_evaluator: BuiltEvaluator) -> None:
+    assert clip_evaluator.order_accuracy >= 0.95
+    assert clip_evaluator.digit_accuracy >= 0.7
+
+
+@pytest.mark.slow
+def test_clip_fd_sees_the_time_order_frame_fd_cannot(controls: dict[str, dict[str, float]]) -> None:
+    floor, shuffled, frozen = controls["floor"], controls["shuffled"], controls["frozen"]
+    assert shuffled["frame_fd"] < 2 * floor["frame_fd"] + 1e-3
+    assert shuffled["clip_fd"] >= 5 * floor["clip_fd"]
+    assert frozen["clip_fd"] >= 3 * floor["clip_fd"]  # a standing digit: not trained on, still far from real
+
+
+@pytest.mark.slow
+def test_noise_is_the_ceiling(controls: dict[str, dict[str, float]]) -> None:
+    floor, noise = controls["floor"], controls["noise"]
+    for name in ("frame_fd", "clip_fd"):
+        assert noise[name] > 20 * floor[name], name
+
+
+@pytest.mark.slow  # a moving-MNIST run with the video metrics, then evaluate.py on its checkpoint (about 40 s)
+def test_a_video_run_logs_the_metrics_and_evaluate_gives_the_same(
+    tmp_path: Path, video_cache: Path, clip_evaluator: BuiltEvaluator
+) -> None:
+    names = ["clip_fd", "frame_fd", "content_consistency", "motion"]
+    extra = {"data.name": "moving_mnist", "data.resolution": 32, "generator.arch": "mlp", "discriminator.arch": "mlp",
+             "metrics.names": f"[{','.join(names)}]", "metrics.every": 3, "metrics.real_split": "test",
+             "metrics.cache_dir": str(video_cache), "data.num_samples": 128, "metrics.num_real": 128,
+             "metrics.num_generated": 128}  # fmt: skip
+    run_dir = train(tiny_config(tmp_path, "quickstart", **extra))
+    rows = [row for row in csv.DictReader((run_dir / "metrics.csv").open()) if row.get("val/clip_fd")]
+    assert [row["step"] for row in rows] == ["3", "6"]
+    logged = {
+        key.removeprefix("val/"): float(value) for key, value in rows[-1].items() if key.startswith("val/") and value
+    }
+    assert (run_dir / "checkpoints" / "best.ckpt").is_file()
+
+    report = tmp_path / "evaluation.json"
+    checkpoint = str(run_dir / "checkpoints" / "last.ckpt")
+    assert script("evaluate").main(["--ckpt", checkpoint, "--json", str(report), "--device", "cpu"]) == 0
+    result = json.loads(report.read_text())
+    assert result["metrics"] == pytest.approx(logged, rel=1e-5)
+    assert set(result["metrics"]) == {v for name in names for v in VIDEO_METRICS[name].values}
+    assert result["num_real"] == 128 and result["real_split"] == "test"
+    assert result["clip_evaluator_from_cache"] is True
+    assert result["clip_evaluator_order_accuracy"] == clip_evaluator.order_accuracy
+
+    # six steps leave the generator untrained: its clips are the ceiling, far from real clips by both distances
+    data = MovingMNISTDataModule(16, 0, (-1.0, 1.0), num_clips=128)
+    floor = score(build_video_quality(load_config([run_dir / "config.yaml"]), data), held_out(data, 128, 5))
+    for name in ("frame_fd", "clip_fd"):
+        assert result["metrics"][name] > 10 * floor[name], name
+
+
+@pytest.mark.slow
+def test_build_clip_evaluator_loads_the_cached_one(
+    video_cache: Path, clip_evaluator: BuiltEvaluator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    arguments = ["--config", str(QUICKSTART), *VIDEO, "metrics.names=[clip_fd]", f"metrics.cache_dir={video_cache}"]
+    assert script("build_clip_evaluator").main(arguments) == 0
+    printed = capsys.readouterr().out
+    assert f"clip evaluator loaded from {clip_evaluator.path}" in printed
+    assert f"digit accuracy {clip_evaluator.digit_accuracy:.3f}" in printed
