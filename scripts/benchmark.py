@@ -7,6 +7,7 @@
     python scripts/benchmark.py data [--config C] [--batches 200] [--repeats 5] [--workers 0 2] [--threads N] [k=v ...]
     python scripts/benchmark.py fid [--num 1000] [--repeats 3] [--device auto] [--inception-weights W] [k=v ...]
     python scripts/benchmark.py timegan [--config configs/rnn_sines.yaml] [--seeds 3] [--jobs J] [k=v ...]
+    python scripts/benchmark.py video [--configs A B] [--seeds 3] [--jobs J] [--num 4000] [--root DIR] [k=v ...]
 
 ``toy``: the PacGAN Table 1 protocol (Lin et al. 2018) on the shipped ``toy_ring`` / ``toy_grid``
 configs: train one run per seed, draw 2,500 samples from the EMA generator, report modes
@@ -32,6 +33,12 @@ then the discriminative and predictive scores of 10,000 EMA sequences (``metrics
 models each; mean ± s.e. over seeds, and the wall time per run), beside an untrained generator of the
 same size, the real data's own predictive score and TimeGAN's published rows for the sines.
 
+``video``: MoCoGAN (``video_moving_mnist_quick.yaml``) against the 3D-conv baseline
+(``video3d_moving_mnist_quick.yaml``): one run per config and seed, then every video metric of ``--num`` EMA clips
+against ``--num`` clips of held-out digits (mean ± s.e. over seeds, and each run's wall time), beside three controls
+scored the same way: real training clips (the floor), the same clips shuffled in time, and each config's untrained
+generator. ``--root`` keeps the runs: an interrupted benchmark resumes them exactly, a finished run is scored as is.
+
 ``fid``: seconds per repeated FID evaluation of ``--num`` generated vs ``--num`` real images
 (``--config``'s data, an untrained generator: the cost does not depend on training) with the real
 Inception features cached, against torchmetrics' default usage that recomputes them each time.
@@ -56,6 +63,7 @@ from gan_lightning.benchmarks.quality import LUCIC_2018, LUCIC_DATASETS, benchma
 from gan_lightning.benchmarks.timegan_protocol import benchmark_timegan, real_baseline, untrained_floor
 from gan_lightning.benchmarks.toy_modes import benchmark_toy
 from gan_lightning.benchmarks.train_speed import benchmark_train, summarize
+from gan_lightning.benchmarks.video_protocol import benchmark_video, controls
 from gan_lightning.callbacks.sample_quality import generated_images, real_subset
 from gan_lightning.config import load_config
 from gan_lightning.training import build_module, prepare_data
@@ -140,6 +148,35 @@ def timegan(args: argparse.Namespace) -> dict[str, object]:
         for name, discriminative, predictive in TIMEGAN_TABLE2_SINES:
             print(f"| {name} (TimeGAN Table 2, sines) | {discriminative} | {predictive} | | |")
     return {"runs": runs, "untrained": floor, "real_data": real}
+
+
+VIDEO_COLUMNS = ("frame_fd", "clip_fd", "content_consistency", "motion_ratio", "motion_w1", "frozen")
+
+
+def video(args: argparse.Namespace) -> dict[str, object]:
+    overrides = [*args.overrides, f"metrics.num_generated={args.num}", f"metrics.num_real={args.num}"]
+    results: dict[str, object] = {"controls": {}}
+    rows = []
+    with tempfile.TemporaryDirectory() as scratch:
+        root = args.root or Path(scratch)
+        for index, config in enumerate(map(Path, args.configs)):
+            runs = benchmark_video(config, args.seeds, root, overrides, args.jobs)
+            for seed, run in enumerate(runs):
+                print(f"{config.stem} seed {seed}: " + ", ".join(f"{k}={v:.4g}" for k, v in run.items()), flush=True)
+            results[config.stem] = runs
+            cells = [mean_se([run[k] for run in runs], 3) for k in (*VIDEO_COLUMNS, "seconds")]
+            rows.append(f"| {config.stem} ({args.seeds} seeds) | " + " | ".join(cells) + " |")
+            # the real clips are the same for every config: scored once
+            for name, values in controls(config, root, overrides, real=index == 0).items():
+                label = f"{name} {config.stem}" if name == "untrained" else name
+                results["controls"][label] = values  # type: ignore[index]
+                rows.append(f"| {label} | " + " | ".join(f"{values[k]:.3f}" for k in VIDEO_COLUMNS) + " | |")
+    print(f"\n{args.seeds} seeds, {args.jobs} run(s) at a time on {os.cpu_count()} cores; {args.num} generated clips "
+          f"against {args.num} clips of held-out digits; runs: mean ± s.e. over seeds")  # fmt: skip
+    print("| clips | " + " | ".join(VIDEO_COLUMNS) + " | wall time / run (s) |")
+    print("|---" * (len(VIDEO_COLUMNS) + 2) + "|")
+    print("\n".join(rows))
+    return results
 
 
 def quality(args: argparse.Namespace) -> dict[str, object]:
@@ -337,8 +374,29 @@ def main(argv: list[str] | None = None) -> int:
     timegan_parser.add_argument("--jobs", type=int, default=1, help="runs trained at once (cores/jobs threads each)")
     timegan_parser.add_argument("--json", type=Path, help="also write the per-run results here")
     timegan_parser.add_argument("overrides", nargs="*", help="config overrides, e.g. train.max_steps=2000")
+    video_parser = commands.add_parser("video", help="MoCoGAN against the 3D-conv baseline, with controls, over seeds")
+    video_parser.add_argument(
+        "--configs",
+        nargs="+",
+        default=[str(REPO / "configs" / f"{name}_moving_mnist_quick.yaml") for name in ("video", "video3d")],
+    )
+    video_parser.add_argument("--seeds", type=int, default=3)
+    video_parser.add_argument("--jobs", type=int, default=1, help="runs trained at once (cores/jobs threads each)")
+    video_parser.add_argument("--num", type=int, default=4000, help="generated and real clips scored")
+    video_parser.add_argument("--root", type=Path, help="keep the runs here (resumed if interrupted)")
+    video_parser.add_argument("--json", type=Path, help="also write the per-run results here")
+    video_parser.add_argument("overrides", nargs="*", help="config overrides, e.g. train.max_steps=2000")
     args = parser.parse_args(argv)
-    commands_run = {"toy": toy, "quality": quality, "train": train, "data": data, "fid": fid, "timegan": timegan}
+
+    commands_run = {
+        "toy": toy,
+        "quality": quality,
+        "train": train,
+        "data": data,
+        "fid": fid,
+        "timegan": timegan,
+        "video": video,
+    }
     results = commands_run[args.command](args)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))

@@ -1,0 +1,115 @@
+"""The video benchmark: MoCoGAN against the 3D-conv baseline on Moving MNIST, over seeds, framed by controls.
+
+Per config and seed: train (or finish: a run left under ``root`` by an interrupted benchmark resumes exactly, and a
+finished one is scored as it is), then score the final EMA generator's ``metrics.num_generated`` clips against the
+held-out-digit clips (``metrics.real_split=test``) with every video metric. The controls are scored against the same
+real clips: real training clips (other digits, other paths: the floor), the same clips with their frames shuffled in
+time (real frames, wrong motion), and an untrained generator of each config (the ceiling).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import torch
+from torch import Tensor
+
+from gan_lightning.benchmarks.parallel import map_seeds
+from gan_lightning.callbacks.sample_quality import generated_images
+from gan_lightning.callbacks.video_metrics import build_video_quality
+from gan_lightning.checkpointing import load_module
+from gan_lightning.conditioning import EvaluationOptions
+from gan_lightning.config import ConfigError, ExperimentConfig, load_config
+from gan_lightning.metrics.clip_evaluator import shuffle_frames
+from gan_lightning.metrics.video_quality import VIDEO_METRICS
+from gan_lightning.training import LAST_CHECKPOINT, build_module, find_resume_point, fit, prepare_data
+
+SCORING = ["metrics.real_split=test", "metrics.names=[" + ",".join(VIDEO_METRICS) + "]"]
+"""Every video metric, against the clips of held-out digits."""
+SHUFFLE_SEED = 7
+"""Seeds the time-shuffled control."""
+
+
+def protocol_config(config_path: Path, root: Path, overrides: Sequence[str], seed: int) -> ExperimentConfig:
+    """The config as benchmarked: the run itself computes no metrics (the protocol scores it after training)."""
+    return load_config(
+        [config_path],
+        [f"seed={seed}", f"run.root={root}", "run.progress_bar=false", f"run.version=seed{seed}", *overrides,
+         "metrics.names=[]"],
+    )  # fmt: skip
+
+
+def scoring_config(config: ExperimentConfig, overrides: Sequence[str]) -> ExperimentConfig:
+    """``config`` with every video metric listed, against the held-out-digit clips."""
+    from omegaconf import OmegaConf
+
+    merged = OmegaConf.merge(OmegaConf.structured(config), OmegaConf.from_dotlist([*SCORING, *overrides]))
+    return OmegaConf.to_object(merged)  # type: ignore[return-value]
+
+
+def _video_data(config: ExperimentConfig) -> object:
+    datamodule = prepare_data(config)
+    if datamodule.kind_name != "video":
+        raise ConfigError(f"data.name={config.data.name} is not video data; the video benchmark needs clips")
+    return datamodule
+
+
+def run_seconds(run_dir: Path) -> float:
+    """The run's wall time from its files: ``config.yaml`` (written at the start) to the last checkpoint. A run
+    finished across several sessions counts the time between them too."""
+    return os.path.getmtime(run_dir / LAST_CHECKPOINT) - os.path.getmtime(run_dir / "config.yaml")
+
+
+def video_run(config_path: Path, root: Path, overrides: Sequence[str], seed: int) -> dict[str, float]:
+    """Train (or finish) ``config_path`` with ``seed`` under ``root`` and score its final EMA generator."""
+    config = protocol_config(config_path, root, overrides, seed)
+    datamodule = _video_data(config)  # not video data: one line, before training
+    run_dir = Path(config.run.root) / config.name / f"seed{seed}"
+    start = time.perf_counter()
+    resume = find_resume_point(str(run_dir)) if (run_dir / LAST_CHECKPOINT).is_file() else None
+    fit(config, resume)
+    trained = time.perf_counter()
+    module = load_module(run_dir / LAST_CHECKPOINT)
+    scored = scoring_config(config, overrides)
+    options = EvaluationOptions(no_ema=False)
+    values, _ = module.kind.evaluate(module, scored, datamodule, options)  # type: ignore[arg-type]
+    return {
+        **values,
+        "seconds": run_seconds(run_dir),
+        "seconds_this_call": trained - start,
+        "scoring_seconds": time.perf_counter() - trained,
+    }
+
+
+def controls(config_path: Path, root: Path, overrides: Sequence[str], real: bool = True) -> dict[str, dict[str, float]]:
+    """The metrics of the config's untrained generator (seed 0: the ceiling) and, with ``real``, of real training
+    clips (the floor) and of the same clips shuffled in time, each against the held-out-digit clips the runs are
+    scored on."""
+    config = protocol_config(config_path, root, overrides, seed=0)
+    datamodule = _video_data(config)
+    scored = scoring_config(config, overrides)
+    evaluator = build_video_quality(scored, datamodule)  # type: ignore[arg-type]
+    num, device = scored.metrics.num_generated, torch.device("cpu")
+    untrained = build_module(config, datamodule).eval()  # type: ignore[arg-type]
+    values = {"untrained": evaluator.evaluate(generated_images(untrained, num, config.seed), num, device)}
+    if real:
+        clips = datamodule.evaluation_images("train")[:num]  # type: ignore[attr-defined]
+        shuffled = shuffle_frames(clips, torch.Generator().manual_seed(SHUFFLE_SEED))
+        for name, stored in (("real_train", clips), ("real_shuffled", shuffled)):
+            values[name] = evaluator.evaluate(as_unit_range(stored), len(stored), device)
+    return values
+
+
+def as_unit_range(stored: Tensor) -> Callable[[range], Tensor]:
+    """``uint8`` clips served by index as floats in [0, 1], as the evaluator takes generated clips."""
+    return lambda index: stored[index.start : index.stop].float() / 255
+
+
+def benchmark_video(
+    config_path: Path, seeds: int, root: Path, overrides: Sequence[str] = (), jobs: int = 1
+) -> list[dict[str, float]]:
+    """One :func:`video_run` per seed ``0 … seeds-1``, ``jobs`` at a time; results in seed order."""
+    return map_seeds(video_run, seeds, jobs, config_path, root, overrides)
