@@ -39,6 +39,7 @@ RESOLUTION = 32
 """The side frames are resized to before the network (64-px clips are halved, so training stays cheap)."""
 
 NUM_DIGITS = 10
+"""Classes of the digit head."""
 
 
 class ClipSource(Protocol):
@@ -245,14 +246,20 @@ class BuiltEvaluator:
         }
 
 
-def evaluator_key(clip_options: dict[str, Any], recipe: ClipEvaluatorRecipe) -> str:
-    """The cache key: a hash of the clip options, the recipe, the network's preprocessing and :data:`VERSION`."""
-    identity = {
+def evaluator_identity(clip_options: dict[str, Any], recipe: ClipEvaluatorRecipe) -> dict[str, Any]:
+    """Everything that makes an evaluator what it is: the clip options, the recipe, the network's preprocessing and
+    :data:`VERSION`."""
+    return {
         "clips": clip_options,
         "recipe": asdict(recipe),
         "preprocessing": ClipEvaluator.preprocessing,
         "version": VERSION,
     }
+
+
+def evaluator_key(clip_options: dict[str, Any], recipe: ClipEvaluatorRecipe) -> str:
+    """The cache key: a hash of :func:`evaluator_identity`."""
+    identity = evaluator_identity(clip_options, recipe)
     return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:32]
 
 
@@ -303,8 +310,8 @@ def clip_evaluator_for(
         "train_seconds": seconds,
         **accuracy,
     }
-    identity = {"clips": clip_options, "recipe": asdict(recipe), "version": VERSION, **accuracy}
-    write_text_atomically(path.with_suffix(".json"), json.dumps(identity, sort_keys=True, indent=1))
+    described = {**evaluator_identity(clip_options, recipe), **accuracy, "train_seconds": seconds}
+    write_text_atomically(path.with_suffix(".json"), json.dumps(described, sort_keys=True, indent=1))
     with atomic_path(path) as partial:
         torch.save(payload, partial)
     return BuiltEvaluator(model, accuracy["order_accuracy"], accuracy["digit_accuracy"], seconds, path, False)
