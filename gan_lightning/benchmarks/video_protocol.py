@@ -70,7 +70,8 @@ def video_run(config_path: Path, root: Path, overrides: Sequence[str], seed: int
     run_dir = Path(config.run.root) / config.name / f"seed{seed}"
     start = time.perf_counter()
     resume = find_resume_point(str(run_dir)) if (run_dir / LAST_CHECKPOINT).is_file() else None
-    fit(config, resume)
+    if resume is None or resume.generator_step < config.train.max_steps:  # a finished run is scored as it is
+        fit(config, resume)
     trained = time.perf_counter()
     module = load_module(run_dir / LAST_CHECKPOINT)
     scored = scoring_config(config, overrides)
