@@ -11,35 +11,22 @@ from gan_lightning.callbacks.metric_logging import RankZeroEvaluation
 from gan_lightning.callbacks.sample_quality import generated_images, real_subset
 from gan_lightning.config.schema import ExperimentConfig
 from gan_lightning.data.base import GANDataModule
-from gan_lightning.data.moving_mnist import MovingMNISTDataModule
 from gan_lightning.metrics.classifier import dataset_classifier
 from gan_lightning.metrics.clip_evaluator import BuiltEvaluator, clip_evaluator_for
 from gan_lightning.metrics.sample_quality import SampleQualityError
 from gan_lightning.metrics.video_quality import VideoInstruments, VideoQuality
 
 
-def clip_options(datamodule: MovingMNISTDataModule) -> dict[str, object]:
-    """What makes moving-MNIST clips what they are, the clip evaluator's cache key: their shape, motion and digits."""
-    return {
-        "dataset": "moving_mnist",
-        "frames": datamodule.frames,
-        "resolution": datamodule.resolution,
-        "digit_size": datamodule.digit_size,
-        "digits_per_clip": datamodule.digits_per_clip,
-        "speed": list(datamodule.speed),
-        "digit_source": datamodule.source,
-    }
-
-
 def build_clip_evaluator(config: ExperimentConfig, datamodule: GANDataModule, rebuild: bool = False) -> BuiltEvaluator:
     """The clip evaluator of the run's clips, from ``metrics.cache_dir`` or trained now; one line when the dataset
     renders no labelled clips to train it on."""
-    if not isinstance(datamodule, MovingMNISTDataModule):
+    options = datamodule.clip_options()  # type: ignore[attr-defined]
+    if options is None:
         raise SampleQualityError(
-            f"clip_fd trains its evaluator on rendered moving_mnist clips; data.name={config.data.name} has none "
-            "(drop clip_fd from metrics.names)"
+            f"clip_fd trains its evaluator on labelled clips the dataset renders; data.name={config.data.name} renders "
+            "none (drop clip_fd from metrics.names)"
         )
-    return clip_evaluator_for(datamodule, clip_options(datamodule), config.metrics.cache_dir, rebuild=rebuild)
+    return clip_evaluator_for(datamodule, options, config.metrics.cache_dir, rebuild=rebuild)  # type: ignore[arg-type]
 
 
 def _logged_clip_evaluator(config: ExperimentConfig, datamodule: GANDataModule) -> BuiltEvaluator:

@@ -169,6 +169,18 @@ class MovingMNISTDataModule(VideoSpace, InMemoryDataModule):
     def data_shape(self) -> tuple[int, ...]:
         return (self.frames, 1, self.resolution, self.resolution)
 
+    def clip_options(self) -> dict[str, object]:
+        """Their shape, motion and digits: the clip evaluator's cache key."""
+        return {
+            "dataset": "moving_mnist",
+            "frames": self.frames,
+            "resolution": self.resolution,
+            "digit_size": self.digit_size,
+            "digits_per_clip": self.digits_per_clip,
+            "speed": list(self.speed),
+            "digit_source": self.source,
+        }
+
     @property
     def digit_window(self) -> int:
         """``digit_size``: the whole 28-px MNIST box of a digit, as the classifier was trained on it."""

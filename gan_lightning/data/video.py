@@ -15,6 +15,11 @@ class VideoSpace(ImageSpace):
 
     kind_name = "video"
 
+    def clip_options(self) -> dict[str, object] | None:
+        """What makes this dataset's clips what they are, when it can render labelled clips of its own (``render``)
+        to train the ``clip_fd`` evaluator on: the evaluator's cache key. None: it cannot (users' clip folders)."""
+        return None
+
     @property
     def digit_window(self) -> int | None:
         """The side in pixels of the window around a frame's centre of mass through which the video metrics' digit

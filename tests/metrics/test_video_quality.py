@@ -21,7 +21,7 @@ import torch
 from helpers import REPO, script, tiny_config, train
 
 from gan_lightning.callbacks.metric_logging import best_monitor
-from gan_lightning.callbacks.video_metrics import build_video_quality, clip_options
+from gan_lightning.callbacks.video_metrics import build_video_quality
 from gan_lightning.config import ConfigError, load_config
 from gan_lightning.data.moving_mnist import MovingMNISTDataModule
 from gan_lightning.metrics.classifier import load_classifier
@@ -188,7 +188,7 @@ def test_the_clip_evaluator_is_cached_under_a_key_of_what_made_it(
     moving_mnist: MovingMNISTDataModule, tmp_path: Path
 ) -> None:
     small = MovingMNISTDataModule(16, 0, (-1.0, 1.0), frames=4)
-    options = clip_options(small)
+    options = small.clip_options()
     built = clip_evaluator_for(small, options, tmp_path, TINY_RECIPE)
     assert not built.from_cache and built.path.is_file() and built.path.with_suffix(".json").is_file()
     again = clip_evaluator_for(small, options, tmp_path, TINY_RECIPE)
@@ -229,7 +229,7 @@ def video_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def clip_evaluator(video_cache: Path) -> BuiltEvaluator:
     """The evaluator of 16-frame 32-px one-digit clips, trained with the default recipe into the session's cache."""
     data = MovingMNISTDataModule(16, 0, (-1.0, 1.0))
-    return clip_evaluator_for(data, clip_options(data), video_cache)
+    return clip_evaluator_for(data, data.clip_options(), video_cache)
 
 
 @pytest.fixture(scope="session")
