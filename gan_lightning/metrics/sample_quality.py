@@ -336,6 +336,14 @@ class SampleQuality:
         return values
 
 
+def wasserstein_1d(a: Tensor, b: Tensor) -> float:
+    """The 1-D Wasserstein (earth mover's) distance between the empirical distributions of ``a`` and ``b`` (by scipy;
+    the values of every element count, whatever the shapes)."""
+    from scipy.stats import wasserstein_distance
+
+    return float(wasserstein_distance(a.flatten().double().numpy(), b.flatten().double().numpy()))
+
+
 def frechet_distance(real: Tensor, generated: Tensor) -> float:
     """The Fréchet distance between Gaussians fitted to two sets of feature rows ``(N, D)``, by torchmetrics' FID
     (float64 statistics), on the calling rank alone (no cross-rank sync); each set needs 2 or more rows."""

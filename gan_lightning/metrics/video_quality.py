@@ -42,7 +42,7 @@ from torch import Tensor
 from gan_lightning.metrics.classifier import RESOLUTION as DIGIT_RESOLUTION
 from gan_lightning.metrics.classifier import DigitClassifier
 from gan_lightning.metrics.clip_evaluator import BuiltEvaluator
-from gan_lightning.metrics.sample_quality import SampleQualityError, frechet_distance, named_values
+from gan_lightning.metrics.sample_quality import SampleQualityError, frechet_distance, named_values, wasserstein_1d
 from gan_lightning.registry import registrar
 
 Measures = dict[str, Tensor]
@@ -190,13 +190,6 @@ register_video_metric = registrar(VIDEO_METRICS, "video metric")
 def consistent_share(frame_classes: Tensor) -> float:
     """The share of clips whose frames all get the same class (the classifier's argmax) as their first frame."""
     return float((frame_classes == frame_classes[:, :1]).all(dim=1).float().mean())
-
-
-def wasserstein_1d(a: Tensor, b: Tensor) -> float:
-    """The 1-D Wasserstein (earth mover's) distance between the empirical distributions of ``a`` and ``b``."""
-    from scipy.stats import wasserstein_distance
-
-    return float(wasserstein_distance(a.flatten().double().numpy(), b.flatten().double().numpy()))
 
 
 def frozen_share(real_changes: Tensor, changes: Tensor) -> float:
