@@ -50,6 +50,27 @@ def save_real_vs_generated(real: Tensor, generated: Tensor, path: str | os.PathL
     _save(figure, path)
 
 
+def save_levels(real: Tensor, generated: Tensor, path: str | os.PathLike[str], title: str = "") -> None:
+    """One panel per feature (up to 6): histograms of each sequence's mean (its level, in data units), real and
+    generated over the same bins, so a generator stuck at one level (the CO2 record's trend) shows at a glance."""
+    real_levels, generated_levels = real.float().mean(dim=1).cpu(), generated.float().mean(dim=1).cpu()
+    kinds = (("real", real_levels, REAL_COLOUR), ("generated", generated_levels, GENERATED_COLOUR))
+    features = min(real.shape[-1], 6)
+    figure = Figure(figsize=(3.2 * features, 2.8), dpi=100)
+    axes = figure.subplots(1, features, squeeze=False)[0]
+    for feature, panel in enumerate(axes):
+        both = torch.cat([real_levels[:, feature], generated_levels[:, feature]]).numpy()
+        bins = np.linspace(both.min(), both.max() + 1e-9, 31)
+        for kind, levels, colour in kinds:
+            panel.hist(levels[:, feature].numpy(), bins=bins, color=colour, alpha=0.5, label=kind)
+        panel.set_title(f"feature {feature}", fontsize=9)
+        panel.set_xlabel("sequence mean")
+    axes[0].legend(fontsize=8)
+    if title:
+        figure.suptitle(title, fontsize=10)
+    _save(figure, path)
+
+
 def _mean_over_features(sequences: Tensor, generator: torch.Generator) -> np.ndarray:
     rows = torch.randperm(len(sequences), generator=generator)[:MAP_SAMPLES]
     return sequences[rows.to(sequences.device)].float().mean(dim=2).cpu().numpy()

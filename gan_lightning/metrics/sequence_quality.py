@@ -22,9 +22,9 @@ from torch import Tensor
 from gan_lightning.config.schema import TimeGANScoreConfig
 from gan_lightning.metrics.sample_quality import named_values
 from gan_lightning.registry import registrar
-from gan_lightning.sequence_pictures import embedding_maps, save_embedding_map, save_real_vs_generated
+from gan_lightning.sequence_pictures import embedding_maps, save_embedding_map, save_levels, save_real_vs_generated
 
-PICTURES = ("real_vs_generated", "pca", "tsne")
+PICTURES = ("real_vs_generated", "levels", "pca", "tsne")
 """The pictures :meth:`SequenceQuality.save_pictures` writes, as ``<name>.png``."""
 
 
@@ -107,11 +107,12 @@ class SequenceQuality:
         return sequence_scores(real, self.to_score_space(generated), self.names, self.cfg, self.seed)
 
     def save_pictures(self, generated: Tensor, out_dir: str | os.PathLike[str], title: str = "") -> dict[str, Path]:
-        """Real vs generated curves (data units) and PCA / t-SNE maps (score scale): ``{name: path}``."""
+        """Real vs generated curves and levels (data units) and PCA / t-SNE maps (score scale): ``{name: path}``."""
         out = Path(out_dir)
         paths = {name: out / f"{name}.png" for name in PICTURES}
         real, generated = self.real.cpu(), generated.cpu()
         save_real_vs_generated(real, generated, paths["real_vs_generated"], title)
+        save_levels(real, generated, paths["levels"], title)
         maps = embedding_maps(self.to_score_space(real), self.to_score_space(generated), self.seed)
         for method in ("pca", "tsne"):
             save_embedding_map(maps[method], method, paths[method])

@@ -52,7 +52,7 @@ def test_fit_sample_and_evaluate_sines(tmp_path: Path, capsys: pytest.CaptureFix
     scored = [row for row in rows if row.get("val/discriminative")]
     assert [row["step"] for row in scored] == ["2", "4"]  # metrics.every=2 in TINY, and the end
     logged = [float(row["val/discriminative"]) for row in scored]  # checked against the control at the end
-    for picture in ("real_vs_generated", "pca", "tsne", "final"):
+    for picture in ("real_vs_generated", "levels", "pca", "tsne", "final"):
         assert (run_dir / "samples" / f"{picture}.png").stat().st_size > 1000, picture
     assert (run_dir / "checkpoints" / "best.ckpt").is_file()
 
