@@ -11,6 +11,7 @@ from gan_lightning.callbacks.metric_logging import RankZeroEvaluation
 from gan_lightning.callbacks.sample_quality import generated_images, real_subset
 from gan_lightning.config.schema import ExperimentConfig
 from gan_lightning.data.base import GANDataModule
+from gan_lightning.data.video import VideoSpace
 from gan_lightning.metrics.classifier import dataset_classifier
 from gan_lightning.metrics.clip_evaluator import BuiltEvaluator, clip_evaluator_for
 from gan_lightning.metrics.sample_quality import SampleQualityError
@@ -20,13 +21,13 @@ from gan_lightning.metrics.video_quality import VideoInstruments, VideoQuality
 def build_clip_evaluator(config: ExperimentConfig, datamodule: GANDataModule, rebuild: bool = False) -> BuiltEvaluator:
     """The clip evaluator of the run's clips, from ``metrics.cache_dir`` or trained now; one line when the dataset
     renders no labelled clips to train it on."""
-    options = datamodule.clip_options()  # type: ignore[attr-defined]
+    options = datamodule.clip_options() if isinstance(datamodule, VideoSpace) else None
     if options is None:
         raise SampleQualityError(
             f"clip_fd trains its evaluator on labelled clips the dataset renders; data.name={config.data.name} renders "
             "none (drop clip_fd from metrics.names)"
         )
-    return clip_evaluator_for(datamodule, options, config.metrics.cache_dir, rebuild=rebuild)  # type: ignore[arg-type]
+    return clip_evaluator_for(datamodule, options, config.metrics.cache_dir, rebuild=rebuild)
 
 
 def _logged_clip_evaluator(config: ExperimentConfig, datamodule: GANDataModule) -> BuiltEvaluator:

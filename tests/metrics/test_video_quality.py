@@ -216,7 +216,7 @@ def test_build_clip_evaluator_refuses_data_it_cannot_render(capsys: pytest.Captu
     assert script("build_clip_evaluator").main(["--config", str(QUICKSTART)]) == 2
     error = capsys.readouterr().err
     assert error.count("\n") == 1
-    assert "clip_fd trains its evaluator on rendered moving_mnist clips; data.name=mnist_embedded has none" in error
+    assert "clip_fd trains its evaluator on labelled clips the dataset renders; data.name=mnist_embedded" in error
 
 
 # ---------------------------------------------------------------------- controls with the clip evaluator (slow)

@@ -216,9 +216,11 @@ def test_dcgan_rejects_unsupported_shapes(data_shape: tuple[int, ...]) -> None:
 
 
 def test_unknown_names_are_rejected_with_the_allowed_ones() -> None:
-    with pytest.raises(ValueError, match=r"'stylegan'.*\('mlp', 'dcgan', 'resnet', 'lstm', 'gru', 'unet'\)"):
+    generators = r"\('mlp', 'dcgan', 'resnet', 'lstm', 'gru', 'unet', 'mocogan', 'video3d'\)"
+    with pytest.raises(ValueError, match=r"'stylegan'.*" + generators):
         build_generator(GeneratorConfig(arch="stylegan"), (1, 28, 28))
-    with pytest.raises(ValueError, match=r"'stylegan'.*\('mlp', 'dcgan', 'resnet', 'lstm', 'gru', 'patchgan'\)"):
+    discriminators = r"\('mlp', 'dcgan', 'resnet', 'lstm', 'gru', 'patchgan', 'video3d'\)"
+    with pytest.raises(ValueError, match=r"'stylegan'.*" + discriminators):
         build_discriminator(DiscriminatorConfig(arch="stylegan"), (1, 28, 28))
     with pytest.raises(ValueError, match="unknown norm 'layer'"):
         build_discriminator(DiscriminatorConfig(norm="layer"), (1, 28, 28))
