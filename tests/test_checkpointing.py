@@ -118,6 +118,6 @@ def test_checkpoints_from_before_kinds_load_and_sample_alike(tmp_path: Path, for
 
 def test_a_checkpoint_of_an_unknown_kind_is_one_line(tmp_path: Path) -> None:
     path = tmp_path / "odd.ckpt"
-    torch.save({"hyper_parameters": {"config": {}, "kind": {"name": "hologram"}}, "state_dict": {}}, path)
-    with pytest.raises(CheckpointLoadError, match=r"cannot read checkpoint .*odd.ckpt: .*unknown kind of data 'hologram"):
+    torch.save({"hyper_parameters": {"config": {}, "kind": {"name": "holo"}}, "state_dict": {}}, path)
+    with pytest.raises(CheckpointLoadError, match=r"cannot read checkpoint .*odd.ckpt: .*unknown kind of data 'holo'"):
         load_module(path)
