@@ -74,7 +74,7 @@ def test_defaults_then_files_then_overrides(tmp_path: Path) -> None:
         (
             ["data.name=sines", "generator.arch=gru", "discriminator.arch=gru"],
             "metrics.names=['fid', 'pr', 'classes']: fid, pr, classes cannot score unconditional sequence data (T, C); "
-            "use discriminative",
+            "use level_coverage, discriminative, predictive",
         ),
         (["metrics.names=[predictive]"], "predictive cannot score unconditional image data (C, H, W); use fid, kid"),
         (["data.sequence_length=1"], "invalid value 1 for config key 'data.sequence_length'; allowed: an integer >= 2"),
