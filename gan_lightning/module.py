@@ -361,13 +361,14 @@ class GANModule(L.LightningModule):
         self, samples: Tensor, condition: Tensor | None = None, critic: Critic | None = None
     ) -> tuple[Tensor, Tensor | None]:
         """``(logits, class logits)``: the second is an ACGAN discriminator's classifier output, else None."""
-        network, view = (critic or self.critics[0])[1:3]
+        critic = critic or self.critics[0]
         samples = samples if self.augment is None else self.augment(samples)
-        seen, seen_condition = view(samples, self.shared_draw), view.repeat(condition)
-        output = network(seen) if seen_condition is None else network(seen, seen_condition)
+        seen, seen_condition = critic.view(samples, self.shared_draw), critic.view.repeat(condition)
+        output = critic.network(seen) if seen_condition is None else critic.network(seen, seen_condition)
         logits, class_logits = output if isinstance(output, tuple) else (output, None)
         batch = samples.shape[0]
-        return view.fold(logits, batch), None if class_logits is None else view.fold_classes(class_logits, batch)
+        folded_classes = None if class_logits is None else critic.view.fold_classes(class_logits, batch)
+        return critic.view.fold(logits, batch), folded_classes
 
     def _classification(self, class_logits: Tensor | None, labels: Tensor | None) -> Tensor | None:
         """ACGAN's weighted cross-entropy of the class logits, or None without an auxiliary classifier."""
@@ -391,19 +392,26 @@ class GANModule(L.LightningModule):
         alpha = self.shared_draw(torch.rand, real.shape[0]) if loss_cfg.gradient_penalty > 0 else None
         stats: dict[str, Tensor] = {}
         loss = real.new_zeros((), dtype=torch.float32)
-        for critic in self.critics:
-            critic_loss, critic_stats = self._critic_loss(
-                critic, (real, real_condition), (fake, fake_condition), alpha, use_r1
-            )
+        outputs = [
+            self._critic_loss(critic, (real, real_condition), (fake, fake_condition), alpha, use_r1)
+            for critic in self.critics
+        ]
+        for critic, (critic_loss, critic_stats, _) in zip(self.critics, outputs, strict=True):
             loss = loss + critic.weight * critic_loss
-            for key, value in critic_stats.items():
+            for key, value in critic_stats.items():  # the losses and penalties, weighted as in D's loss
                 stats[key] = stats.get(key, 0.0) + critic.weight * value
-                if critic.name and key == "d_loss":
-                    stats[f"d_loss_{critic.name}"] = value
+            if critic.name:
+                stats[f"d_loss_{critic.name}"] = critic_stats["d_loss"]
         optimizer.zero_grad(set_to_none=True)
         self.manual_backward(loss)
         optimizer.step()
+        # D's outputs, as they are, and ADA's overfitting signal follow the main discriminator
+        real_logits, fake_logits = outputs[0][2]
         stats["d_loss_total"] = loss.detach()
+        stats["d_real"] = real_logits.detach().float().mean()
+        stats["d_fake"] = fake_logits.detach().float().mean()
+        if self.augment is not None:
+            self.augment.observe(real_logits, real.shape[0])
         return stats
 
     def _critic_loss(
@@ -413,8 +421,9 @@ class GANModule(L.LightningModule):
         fake_batch: tuple[Tensor, Tensor | None],
         alpha: Tensor | None,
         use_r1: bool,
-    ) -> tuple[Tensor, dict[str, Tensor]]:
-        """One discriminator's loss (adversarial term, ACGAN classification, penalties) and its logged parts."""
+    ) -> tuple[Tensor, dict[str, Tensor], tuple[Tensor, Tensor]]:
+        """One discriminator's loss (adversarial term, ACGAN classification, penalties), its logged parts and its
+        logits on the real and the generated samples."""
         (real, real_condition), (fake, fake_condition) = real_batch, fake_batch
         loss_cfg = self.cfg.loss
         real_logits, real_classes = self.discriminate_with_classes(real, real_condition, critic)
@@ -441,12 +450,7 @@ class GANModule(L.LightningModule):
             r1 = r1_penalty(real_logits, real, grad_scale=self._grad_scale())
             loss = loss + 0.5 * loss_cfg.r1 * loss_cfg.r1_interval * r1
             stats["r1_penalty"] = r1.detach()
-        if critic is self.critics[0]:
-            stats["d_real"] = real_logits.detach().float().mean()
-            stats["d_fake"] = fake_logits.detach().float().mean()
-            if self.augment is not None:
-                self.augment.observe(real_logits, real.shape[0])
-        return loss, stats
+        return loss, stats, (real_logits, fake_logits)
 
     def _generator_update(
         self, fake: Tensor, condition: Tensor | None, real: Tensor, optimizer: Any

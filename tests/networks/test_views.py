@@ -93,6 +93,7 @@ def test_two_discriminators_add_their_weighted_terms(tmp_path: Path) -> None:
     assert len(rows) == 6
     for row in rows:
         assert float(row["train/d_loss"]) == pytest.approx(2 * float(row["train/d_loss_second"]), rel=1e-6)
+        assert float(row["train/d_real"]) != 0  # D's outputs are logged as they are, not weighted like its loss
         assert float(row["train/g_loss"]) == pytest.approx(2 * float(row["train/g_loss_second"]), rel=1e-6)
 
 
