@@ -33,21 +33,17 @@ SHUFFLE_SEED = 7
 """Seeds the time-shuffled control."""
 
 
-def protocol_config(config_path: Path, root: Path, overrides: Sequence[str], seed: int) -> ExperimentConfig:
-    """The config as benchmarked: the run itself computes no metrics (the protocol scores it after training)."""
+def protocol_config(
+    config_path: Path, root: Path, overrides: Sequence[str], seed: int, scoring: bool = False
+) -> ExperimentConfig:
+    """The config as benchmarked: the run itself computes no metrics (the protocol scores it after training); with
+    ``scoring``, the config it is scored with: every video metric against the held-out-digit clips, ``overrides``
+    still last."""
     return load_config(
         [config_path],
         [f"seed={seed}", f"run.root={root}", "run.progress_bar=false", f"run.version=seed{seed}", *overrides,
-         "metrics.names=[]"],
+         "metrics.names=[]", *([*SCORING, *overrides] if scoring else [])],
     )  # fmt: skip
-
-
-def scoring_config(config: ExperimentConfig, overrides: Sequence[str]) -> ExperimentConfig:
-    """``config`` with every video metric listed, against the held-out-digit clips."""
-    from omegaconf import OmegaConf
-
-    merged = OmegaConf.merge(OmegaConf.structured(config), OmegaConf.from_dotlist([*SCORING, *overrides]))
-    return OmegaConf.to_object(merged)  # type: ignore[return-value]
 
 
 def _video_data(config: ExperimentConfig) -> object:
@@ -74,7 +70,7 @@ def video_run(config_path: Path, root: Path, overrides: Sequence[str], seed: int
         fit(config, resume)
     trained = time.perf_counter()
     module = load_module(run_dir / LAST_CHECKPOINT)
-    scored = scoring_config(config, overrides)
+    scored = protocol_config(config_path, root, overrides, seed, scoring=True)
     options = EvaluationOptions(no_ema=False)
     values, _ = module.kind.evaluate(module, scored, datamodule, options)  # type: ignore[arg-type]
     return {
@@ -91,7 +87,7 @@ def controls(config_path: Path, root: Path, overrides: Sequence[str], real: bool
     scored on."""
     config = protocol_config(config_path, root, overrides, seed=0)
     datamodule = _video_data(config)
-    scored = scoring_config(config, overrides)
+    scored = protocol_config(config_path, root, overrides, seed=0, scoring=True)
     evaluator = build_video_quality(scored, datamodule)  # type: ignore[arg-type]
     num, device = scored.metrics.num_generated, torch.device("cpu")
     untrained = build_module(config, datamodule).eval()  # type: ignore[arg-type]

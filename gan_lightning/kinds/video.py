@@ -89,9 +89,7 @@ class VideoKind(DataKind):
 
     def log_picture(self, loggers: Iterable[Logger], key: str, path: Path, step: int) -> None:
         """The strip as an image on every logger, and the GIF beside it as a video where a logger plays one (wandb)."""
-        from gan_lightning.image_logging import log_image_file
-
-        log_image_file(loggers, key, path, step)
+        super().log_picture(loggers, key, path, step)
         animation = path.with_suffix(".gif")
         for logger in loggers:
             if isinstance(logger, WandbLogger) and animation.is_file():
