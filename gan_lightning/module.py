@@ -432,7 +432,8 @@ class GANModule(L.LightningModule):
         stats = {"d_loss": loss.detach()}
         classification = self._classification(real_classes, real_condition)
         if classification is not None:
-            classification = classification + self._classification(fake_classes, fake_condition)
+            if loss_cfg.classify_generated:
+                classification = classification + self._classification(fake_classes, fake_condition)
             loss = loss + classification
             stats["d_classification"] = classification.detach()
         if alpha is not None:

@@ -183,6 +183,10 @@ class LossConfig:
     classification: float = 1.0
     """ACGAN (``discriminator.conditioning: acgan``): weight of the auxiliary classifier's cross-entropy on the
     real and the generated images' labels, added to D's loss, and on the generated ones, added to G's."""
+    classify_generated: bool = True
+    """ACGAN: whether D's classifier also learns the generated images' labels (Odena et al.). False trains it on real
+    images alone, so it stays a real-data classifier G must satisfy: with it on, D can learn G's own class textures
+    and the two agree on images of no class."""
 
 
 @dataclass

@@ -137,3 +137,27 @@ def test_unconditional_networks_keep_their_parameter_names() -> None:
     assert list(generator.state_dict())[:3] == ["net.0.0.weight", "net.0.1.weight", "net.0.1.bias"]
     assert "net.1.1.running_mean" in discriminator.state_dict()
     assert not any(key.startswith(("embed", "head")) for key in [*generator.state_dict(), *discriminator.state_dict()])
+
+
+@pytest.mark.parametrize("classify_generated", [True, False])
+def test_acgan_classifier_learns_generated_labels_only_when_asked(classify_generated: bool) -> None:
+    """``loss.classify_generated: false`` leaves D's classification term to the real images' cross-entropy alone;
+    the expected values are cross-entropies of D's own class logits, computed here outside the module's loss."""
+    from gan_lightning.module import GANModule
+
+    torch.manual_seed(0)
+    config = {
+        "discriminator": {"conditioning": "acgan", "width": 8},
+        "generator": {"width": 8},
+        "loss": {"classification": 0.5, "classify_generated": classify_generated},
+    }
+    module = GANModule(config, DIGITS, {"name": "classes", "class_counts": [5, 5, 5]})
+    real, fake = torch.rand(4, *DIGITS["data_shape"]) * 2 - 1, torch.rand(4, *DIGITS["data_shape"]) * 2 - 1
+    real_labels, fake_labels = torch.tensor([0, 1, 2, 0]), torch.tensor([2, 2, 1, 0])
+    _, stats, _ = module._critic_loss(module.critics[0], (real, real_labels), (fake, fake_labels), None, False)
+    _, real_classes = module.discriminator(real, real_labels)
+    _, fake_classes = module.discriminator(fake, fake_labels)
+    expected = 0.5 * F.cross_entropy(real_classes, real_labels)
+    if classify_generated:
+        expected = expected + 0.5 * F.cross_entropy(fake_classes, fake_labels)
+    torch.testing.assert_close(stats["d_classification"], expected.detach())
