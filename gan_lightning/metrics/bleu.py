@@ -36,6 +36,8 @@ import math
 from collections import Counter
 from collections.abc import Callable, Sequence
 
+import numpy as np
+
 from gan_lightning.metrics.text_scores import TextMetricError, Token, as_token_tuples
 
 BLEU_ORDERS = (2, 3, 4, 5)
@@ -114,8 +116,6 @@ def subsample(count: int, num: int | None, seed: int) -> list[int]:
         return list(range(count))
     if num < 1:
         raise TextMetricError(f"BLEU: the number of hypotheses to score must be at least 1, got {num}")
-    import numpy as np
-
     return sorted(np.random.default_rng(seed).choice(count, size=num, replace=False).tolist())
 
 
