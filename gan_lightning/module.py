@@ -347,9 +347,10 @@ class GANModule(L.LightningModule):
 
     def _likelihood_update(self, samples: Tensor, opt_g: Any, opt_d: Any) -> tuple[Tensor, dict[str, Tensor]]:
         """A maximum-likelihood (pretraining) step of G on the step's real batch: ``generator.likelihood_loss``,
-        teacher-forced, stepped by ``opt_g`` (the pretraining optimizer, ``pretrain_optim``). D is not trained; its optimizer still takes its ``n_critic`` steps, without gradients (so
-        nothing changes), so that a generator step is ``n_critic + 1`` optimizer steps in both phases: the unit of
-        ``max_steps``, the checkpoints and the progress bar."""
+        teacher-forced, stepped by ``opt_g`` (the pretraining optimizer, ``pretrain_optim``). D is not trained; its
+        optimizer still takes its ``n_critic`` steps, without gradients (so nothing changes), so that a generator
+        step is ``n_critic + 1`` optimizer steps in both phases: the unit of ``max_steps``, the checkpoints and the
+        progress bar."""
         loss = self.generator.likelihood_loss(samples)
         opt_g.zero_grad(set_to_none=True)
         self.manual_backward(loss)
@@ -531,7 +532,7 @@ class GANModule(L.LightningModule):
 
     def on_before_optimizer_step(self, optimizer: torch.optim.Optimizer) -> None:
         # Lightning calls this after unscaling mixed-precision gradients: the right place to clip.
-        opt_g, opt_d, *opt_pretrain = self.optimizers(use_pl_optimizer=False)
+        opt_g, opt_d, *_ = self.optimizers(use_pl_optimizer=False)
         name, networks, opt_cfg = (
             ("d", self.discriminators, self.cfg.d_optim)
             if optimizer is opt_d
