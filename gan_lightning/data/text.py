@@ -388,7 +388,11 @@ class TextLinesDataModule(TokenDataModule):
 
     @property
     def corpus(self) -> TextCorpus:
+        """The tokenized file, read on first use (the config check reads it for the vocabulary size)."""
         if self._corpus is None:
+            problem = self.unavailable()
+            if problem:
+                raise DataUnavailableError(problem)
             try:
                 self._corpus = build_corpus(
                     self.path,
