@@ -140,5 +140,5 @@ def test_text_lines_config_errors_are_one_line(tmp_path: Path) -> None:
     with pytest.raises(DataUnavailableError, match=r"empty.txt holds no text examples"):  # read at the config check
         tiny_config(tmp_path, "text_oracle_mle", **base, **{"data.data_dir": str(empty)})
     with pytest.raises(ConfigError, match=r"nll_oracle score against the oracle; data.name=text_lines has none"):
-        tiny_config(tmp_path, "text_oracle_mle", **{**base, "data.data_dir": str(write(tmp_path / "ok.txt", "a b\nc d\n")),
-                                                    "metrics.names": "[nll_oracle]"})  # fmt: skip
+        ok = write(tmp_path / "ok.txt", "a b\nc d\n")
+        tiny_config(tmp_path, "text_oracle_mle", **{**base, "data.data_dir": str(ok), "metrics.names": "[nll_oracle]"})
