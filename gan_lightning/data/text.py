@@ -11,8 +11,8 @@ so a checkpoint decodes its samples without the dataset.
   benchmark's quality measure, and its NLL of its own held-out samples estimates its entropy, the floor no model
   can beat on average. Everything is drawn from ``data.oracle_seed``, not the run's seed, so every run and seed of
   the benchmark scores against the same oracle and data.
-* ``text_lines`` (:class:`TextLinesDataModule`): one example per line (or per ``%``-separated entry of a
-  ``fortune`` strfile source), at character or word level, ``<eos>``-terminated and ``<pad>``-filled to
+* ``text_lines`` (:class:`TextLinesDataModule`): a UTF-8 file or a folder of them, one example per line (or per
+  ``%``-separated entry of a ``fortune`` strfile source), at character or word level, ``<eos>``-terminated and ``<pad>``-filled to
   ``data.sequence_length``, the ``data.vocab_size`` most frequent training tokens kept and the rest ``<unk>``;
   a fixed, seeded train/test split.
 """
@@ -289,6 +289,19 @@ def read_examples(path: Path, text_format: str, on_bad_line: str) -> tuple[list[
     return entries, dropped
 
 
+def text_sources(path: Path) -> list[Path]:
+    """The files ``data.data_dir`` names: itself, or a folder's files named ``*.txt`` or without a suffix (the
+    layout of ``/usr/share/games/fortunes``: strfile sources beside their ``.dat`` indexes), in name order."""
+    if path.is_file():
+        return [path]
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix in ("", ".txt"))
+        if files:
+            return files
+        raise TextError(f"data.data_dir={path} holds no text files (*.txt, or strfile sources without a suffix)")
+    raise TextError(f"data.data_dir={path}: no such text file or folder")
+
+
 def tokenize(example: str, level: str) -> list[str]:
     return list(example) if level == "char" else example.split()
 
@@ -302,12 +315,14 @@ def build_corpus(
     text_format: str = "lines",
     on_bad_line: str = "drop",
 ) -> TextCorpus:
-    """Tokenize ``path``: examples longer than ``length - 1`` tokens (room for ``<eos>``) are dropped and counted
+    """Tokenize ``path`` (a file or a folder of them, :func:`text_sources`): examples longer than ``length - 1`` tokens (room for ``<eos>``) are dropped and counted
     (an error with ``on_bad_line=error``); the split is seeded by :data:`SPLIT_SEED`; the vocabulary is the
     special tokens and the most frequent training tokens, ``vocab_size`` in all."""
-    if not path.is_file():
-        raise TextError(f"data.data_dir={path} is not a file; text_lines reads one UTF-8 text file")
-    examples, dropped = read_examples(path, text_format, on_bad_line)
+    examples, dropped = [], {}
+    for source in text_sources(path):
+        more, bad = read_examples(source, text_format, on_bad_line)
+        examples += more
+        dropped = {why: dropped.get(why, 0) + bad.get(why, 0) for why in {*dropped, *bad}}
     if not examples:
         raise TextError(f"{path} holds no text examples (an empty file, or every line dropped)")
     kept = []
@@ -382,8 +397,10 @@ class TextLinesDataModule(TokenDataModule):
         self._corpus: TextCorpus | None = None
 
     def unavailable(self) -> str | None:
-        if not self.path.is_file():
-            return f"data.data_dir={self.path}: no such text file (text_lines reads one UTF-8 file, a line each)"
+        try:
+            text_sources(self.path)
+        except TextError as error:
+            return str(error)
         return None
 
     @property

@@ -136,8 +136,14 @@ class TokensKind(DataKind):
 
         cfg, use_ema = config.metrics, not options.no_ema
         values = score_text(module, datamodule, cfg.names, cfg.num_generated, config.seed, cfg.batch_size, use_ema)  # type: ignore[arg-type]
-        details: dict[str, object] = {"num_generated": cfg.num_generated, "temperature": 1.0}
-        if cfg.temperatures and datamodule.has_oracle:  # type: ignore[attr-defined]
+        oracle = datamodule.has_oracle  # type: ignore[attr-defined]
+        details: dict[str, object] = {
+            "num_generated": cfg.num_generated,
+            "num_real": len(datamodule.evaluation_ids("test")),  # type: ignore[attr-defined]
+            "scored_by": f"{'the oracle and ' if oracle else ''}G's likelihood of the held-out sequences",
+            "temperature": 1.0,
+        }
+        if cfg.temperatures and oracle:
             rows = temperature_sweep(
                 module,
                 datamodule,  # type: ignore[arg-type]

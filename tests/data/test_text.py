@@ -109,6 +109,13 @@ def test_characters_and_strfile_entries(tmp_path: Path) -> None:
     assert entries == ["First line of one.", "Second.", "Third one"] and not dropped
     corpus = build_corpus(tmp_path / "f", "word", 8, 100, 0.4, text_format="strfile")
     assert len(corpus.train) == 2 and len(corpus.test) == 1
+    folder = tmp_path / "fortunes"  # fortune's layout: sources without a suffix beside their .dat indexes
+    folder.mkdir()
+    write(folder / "one", fortunes)
+    write(folder / "two", "Fourth.\n%\n")
+    write(folder / "two.dat", b"\x00\x02binary index")
+    corpus = build_corpus(folder, "word", 8, 100, 0.25, text_format="strfile")
+    assert len(corpus.train) + len(corpus.test) == 4
     chars = build_corpus(write(tmp_path / "w", "cab\nab\nb\n"), "char", 4, 100, 0.4)
     assert chars.vocabulary[3:] == sorted(chars.vocabulary[3:], key=lambda c: (-"cabab".count(c), c))
 
@@ -132,7 +139,7 @@ def test_bad_text_is_dropped_and_counted_or_one_line(tmp_path: Path) -> None:
 def test_text_lines_config_errors_are_one_line(tmp_path: Path) -> None:
     base = {"data.name": "text_lines", "generator.arch": "text_lstm", "discriminator.arch": "text_cnn",
             "train.pretrain_steps": 0, "metrics.names": "[]"}  # fmt: skip
-    with pytest.raises(DataUnavailableError, match=r"data.data_dir=.*missing.txt: no such text file"):
+    with pytest.raises(DataUnavailableError, match=r"data.data_dir=.*missing.txt: no such text file or folder"):
         tiny_config(tmp_path, "text_oracle_mle", **base, **{"data.data_dir": str(tmp_path / "missing.txt")})
     with pytest.raises(ConfigError, match=r"invalid value 'syllable' for config key 'data.text_level'"):
         tiny_config(tmp_path, "text_oracle_mle", **base, **{"data.text_level": "syllable"})
