@@ -12,9 +12,9 @@ so a checkpoint decodes its samples without the dataset.
   can beat on average. Everything is drawn from ``data.oracle_seed``, not the run's seed, so every run and seed of
   the benchmark scores against the same oracle and data.
 * ``text_lines`` (:class:`TextLinesDataModule`): a UTF-8 file or a folder of them, one example per line (or per
-  ``%``-separated entry of a ``fortune`` strfile source), at character or word level, ``<eos>``-terminated and ``<pad>``-filled to
-  ``data.sequence_length``, the ``data.vocab_size`` most frequent training tokens kept and the rest ``<unk>``;
-  a fixed, seeded train/test split.
+  ``%``-separated entry of a ``fortune`` strfile source), at character or word level, ``<eos>``-terminated and
+  ``<pad>``-filled to ``data.sequence_length``, the ``data.vocab_size`` most frequent training tokens kept and the
+  rest ``<unk>``; a fixed, seeded train/test split.
 """
 
 from __future__ import annotations
@@ -315,9 +315,10 @@ def build_corpus(
     text_format: str = "lines",
     on_bad_line: str = "drop",
 ) -> TextCorpus:
-    """Tokenize ``path`` (a file or a folder of them, :func:`text_sources`): examples longer than ``length - 1`` tokens (room for ``<eos>``) are dropped and counted
-    (an error with ``on_bad_line=error``); the split is seeded by :data:`SPLIT_SEED`; the vocabulary is the
-    special tokens and the most frequent training tokens, ``vocab_size`` in all."""
+    """Tokenize ``path`` (a file or a folder of them, :func:`text_sources`): examples longer than ``length - 1``
+    tokens (room for ``<eos>``) are dropped and counted (an error with ``on_bad_line=error``); the split is seeded
+    by :data:`SPLIT_SEED`; the vocabulary is the special tokens and the most frequent training tokens,
+    ``vocab_size`` in all."""
     examples, dropped = [], {}
     for source in text_sources(path):
         more, bad = read_examples(source, text_format, on_bad_line)
