@@ -19,6 +19,12 @@ Design choices a forker should know about:
   forward pass.
 * **Step units.** ``trainer.global_step`` counts every optimizer step, ``n_critic + 1`` per
   training step; :attr:`generator_step` is the unit every interval in the config uses.
+* **Pretraining.** The first ``train.pretrain_steps`` steps train G by maximum likelihood (its
+  ``likelihood_loss``, with the ``pretrain_optim`` optimizer) instead of adversarially (RelGAN's MLE
+  pretraining for text); they count ``n_critic + 1`` optimizer steps too (D's optimizer steps without
+  gradients), so the step units hold in both phases and a run resumes exactly across the switch.
+* **Relativistic losses.** A loss whose G term compares with D's logits on real samples
+  (``generator_sees_real``, RSGAN) gets them in G's step, from the last D update's real batch.
 * **Exact resume.** RNG states are stored in the checkpoint and restored at train start; the
   data loader is stateful; everything else is module/optimizer/scheduler state.
 * **World-size independent noise.** Training latents come from one generator seeded identically
