@@ -54,6 +54,12 @@ def text_run(
             f"{gan_path.name} must pretrain exactly as {mle_path.name} ({mle.train.max_steps} steps) to start from "
             "its checkpoint"
         )
+    for key in ("g_optim", "d_optim"):  # their state, learning rates included, comes from the MLE checkpoint
+        if getattr(mle, key) != getattr(gan, key):
+            raise ConfigError(
+                f"{key} differs between {mle_path.name} and {gan_path.name}; the GAN resumes the MLE run's optimizers "
+                f"(learning rates included), so set {key} alike in both (or pass it as an override)"
+            )
     if mle.name == gan.name:
         raise ConfigError(f"{mle_path.name} and {gan_path.name} share name={mle.name}; their runs would collide")
     datamodule = prepare_data(mle)

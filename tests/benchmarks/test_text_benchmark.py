@@ -63,6 +63,12 @@ def test_mismatched_pretraining_or_data_fails_before_training(tmp_path: Path) ->
     mle, gan = tiny_pair(tmp_path, gan_pretrain=3, gan_steps=5)
     with pytest.raises(ConfigError, match=r"must pretrain exactly as text_oracle_mle.yaml \(2 steps\)"):
         benchmark_text(mle, gan, 1, tmp_path / "runs", SHARED)
+    mle, gan = tiny_pair(tmp_path)
+    config = yaml.safe_load(gan.read_text())
+    config["g_optim"]["lr"] = 0.001
+    gan.write_text(yaml.safe_dump(config))
+    with pytest.raises(ConfigError, match=r"g_optim differs between text_oracle_mle.yaml and text_oracle_gan.yaml"):
+        benchmark_text(mle, gan, 1, tmp_path / "runs", SHARED)
     with pytest.raises(ConfigError, match=r"the MLE baseline needs train.pretrain_steps = train.max_steps"):
         benchmark_text(gan, gan, 1, tmp_path / "runs", SHARED)
     assert not (tmp_path / "runs").exists()
