@@ -74,6 +74,7 @@ from gan_lightning.benchmarks.train_speed import benchmark_train, summarize
 from gan_lightning.benchmarks.video_protocol import benchmark_video, controls
 from gan_lightning.callbacks.sample_quality import generated_images, real_subset
 from gan_lightning.config import load_config
+from gan_lightning.metrics.text_quality import plot_quality_diversity
 from gan_lightning.training import build_module, prepare_data
 
 REPO = Path(__file__).resolve().parents[1]
@@ -195,8 +196,8 @@ def text(args: argparse.Namespace) -> dict[str, object]:
         runs = benchmark_text(Path(args.mle), Path(args.gan), args.seeds, args.root or Path(scratch), args.overrides,
                               args.jobs)  # fmt: skip
     for seed, run in enumerate(runs):
-        for label, values in run.items():
-            print(f"seed {seed} {label}: " + ", ".join(f"{k}={v:.4g}" for k, v in values.items()), flush=True)
+        for label in ("mle", "gan"):
+            print(f"seed {seed} {label}: " + ", ".join(f"{k}={v:.4g}" for k, v in run[label].items()), flush=True)
     first = runs[0]["mle"]
     print(
         f"\n{args.seeds} seeds, {args.jobs} run(s) at a time on {os.cpu_count()} cores; oracle entropy "
@@ -209,6 +210,10 @@ def text(args: argparse.Namespace) -> dict[str, object]:
         print(f"| {label} | " + " | ".join(cells) + " |")
     gains = [run["mle"]["nll_oracle"] - run["gan"]["nll_oracle"] for run in runs]
     print(f"GAN's NLL_oracle gain over MLE from the same checkpoint: {mean_se(gains, 3)} nats (SeqGAN: 0.30)")
+    if args.json and runs[0]["sweep"]:  # seed 0's quality-diversity curves, beside the JSON
+        picture = args.json.with_suffix(".png")
+        plot_quality_diversity(runs[0]["sweep"], picture, first["oracle_entropy"], "MLE and GAN, seed 0")
+        print(f"wrote {picture}")
     return {"runs": runs, "nll_oracle_gain": gains}
 
 

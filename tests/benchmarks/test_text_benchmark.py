@@ -38,9 +38,13 @@ def test_cli_continues_the_mle_checkpoint_and_reports_both(tmp_path: Path, capsy
     assert script("benchmark").main([*arguments, *SHARED, f"metrics.cache_dir={tmp_path / 'cache'}"]) == 0
     printed = capsys.readouterr().out
     assert "| mle |" in printed and "| gan |" in printed and "GAN's NLL_oracle gain over MLE" in printed
+    assert out.with_suffix(".png").is_file()  # seed 0's quality-diversity curves
     result = json.loads(out.read_text())
     runs = result["runs"]
     assert len(runs) == 2 and runs[0]["mle"]["nll_oracle"] != runs[1]["mle"]["nll_oracle"]  # the seed reaches them
+    sweep = runs[0]["sweep"]
+    assert [row["temperature"] for row in sweep["gan"]] == [0.5, 1.0]
+    assert sweep["mle"][1]["nll_oracle"] == pytest.approx(runs[0]["mle"]["nll_oracle"])  # T = 1: the scored point
     assert result["nll_oracle_gain"][0] == pytest.approx(runs[0]["mle"]["nll_oracle"] - runs[0]["gan"]["nll_oracle"])
     for seed in (0, 1):
         states = [torch.load(root / name / f"seed{seed}" / "checkpoints" / "last.ckpt", weights_only=False)
@@ -53,7 +57,7 @@ def test_cli_continues_the_mle_checkpoint_and_reports_both(tmp_path: Path, capsy
         assert int(states[1]["state_dict"]["generator.adversarial_steps"]) == 2
     # finished runs are scored as they are: a second call trains nothing and gives the same numbers
     (again,) = benchmark_text(mle, gan, 1, root, [*SHARED, f"metrics.cache_dir={tmp_path / 'cache'}"])
-    assert again["mle"] == runs[0]["mle"]
+    assert again["mle"] == runs[0]["mle"] and again["sweep"] == runs[0]["sweep"]
     assert {k: again["gan"][k] for k in ("nll_oracle", "nll_test", "unique_ratio", "seconds")} == {
         k: runs[0]["gan"][k] for k in ("nll_oracle", "nll_test", "unique_ratio", "seconds")
     }
