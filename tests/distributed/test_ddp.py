@@ -81,7 +81,8 @@ TEXT = [*(f"{k}={v}" for k, v in TINY_ORACLE.items()), "train.pretrain_steps=3",
         "generator.temperature_schedule=exp", "generator.temperature_max=8", "generator.temperature_steps=2",
         "metrics.names=[nll_oracle,nll_test,unique]"]  # fmt: skip
 """Tokens on a small oracle: MLE pretraining, then Gumbel-softmax G (its noise seeded by the shared latents, its
-temperature annealed) against a CNN D under RSGAN, whose G step judges the real batch too; the text metrics at the end, on rank 0."""
+temperature annealed) against a CNN D under RSGAN, whose G step judges the real batch too; the text metrics at the
+end, on rank 0."""
 
 
 @pytest.mark.parametrize(  # the fast tier keeps the 2-D run; the others are slow
