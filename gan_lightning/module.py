@@ -19,6 +19,12 @@ Design choices a forker should know about:
   forward pass.
 * **Step units.** ``trainer.global_step`` counts every optimizer step, ``n_critic + 1`` per
   training step; :attr:`generator_step` is the unit every interval in the config uses.
+* **Pretraining.** The first ``train.pretrain_steps`` steps train G by maximum likelihood (its
+  ``likelihood_loss``, with the ``pretrain_optim`` optimizer) instead of adversarially (RelGAN's MLE
+  pretraining for text); they count ``n_critic + 1`` optimizer steps too (D's optimizer steps without
+  gradients), so the step units hold in both phases and a run resumes exactly across the switch.
+* **Relativistic losses.** A loss whose G term compares with D's logits on real samples
+  (``generator_sees_real``, RSGAN) gets them in G's step, from the last D update's real batch.
 * **Exact resume.** RNG states are stored in the checkpoint and restored at train start; the
   data loader is stateful; everything else is module/optimizer/scheduler state.
 * **World-size independent noise.** Training latents come from one generator seeded identically
@@ -316,11 +322,15 @@ class GANModule(L.LightningModule):
             build_scheduler(opt_g, self.cfg.g_optim.scheduler, steps),
             build_scheduler(opt_d, self.cfg.d_optim.scheduler, steps),
         ]
-        return [opt_g, opt_d], schedulers
+        if not self.cfg.train.pretrain_steps:  # only then, so runs without pretraining keep their checkpoint keys
+            return [opt_g, opt_d], schedulers
+        # Pretraining has its own Adam (RelGAN: lr 1e-2 for MLE, 1e-4 adversarially), so G's adversarial
+        # optimizer starts fresh, as in RelGAN.
+        return [opt_g, opt_d, adam(self.generator.parameters(), self.cfg.pretrain_optim)], schedulers
 
     def training_step(self, batch: Tensor, batch_idx: int) -> None:
         train = self.cfg.train
-        opt_g, opt_d = self.optimizers()
+        opt_g, opt_d, *opt_pretrain = self.optimizers()
         step = self.generator_step
         self._log_now = (step + 1) % train.log_every == 0
 
@@ -328,6 +338,40 @@ class GANModule(L.LightningModule):
         samples = samples.to(self.dtype)  # float64 under precision=64-true
         if self.channels_last:
             samples = samples.contiguous(memory_format=torch.channels_last)
+        if step < train.pretrain_steps:
+            losses, stats = self._likelihood_update(samples, opt_pretrain[0], opt_d)
+        else:
+            losses, stats = self._adversarial_step(samples, conditions, opt_g, opt_d, step)
+        update_ema(self.ema_generator, self.generator, train.ema_decay if step + 1 > train.ema_start else 0.0)
+        for scheduler in self.lr_schedulers():
+            scheduler.step()
+        self._unchecked_losses.append((step + 1, losses))
+        if self._state_is_read_after(step + 1):
+            self._check_finite()
+        if self._log_now:
+            self._log_step(step + 1, stats)
+
+    def _likelihood_update(self, samples: Tensor, opt_g: Any, opt_d: Any) -> tuple[Tensor, dict[str, Tensor]]:
+        """A maximum-likelihood (pretraining) step of G on the step's real batch: ``generator.likelihood_loss``,
+        teacher-forced, stepped by ``opt_g`` (the pretraining optimizer, ``pretrain_optim``). D is not trained; its
+        optimizer still takes its ``n_critic`` steps, without gradients (so nothing changes), so that a generator
+        step is ``n_critic + 1`` optimizer steps in both phases: the unit of ``max_steps``, the checkpoints and the
+        progress bar."""
+        loss = self.generator.likelihood_loss(samples)
+        opt_g.zero_grad(set_to_none=True)
+        self.manual_backward(loss)
+        opt_g.step()
+        for _ in range(self.cfg.train.n_critic):
+            opt_d.zero_grad(set_to_none=True)
+            opt_d.step()
+        nll = loss.detach().float()
+        return torch.stack([nll.new_zeros(()), nll]), {"g_nll": nll}
+
+    def _adversarial_step(
+        self, samples: Tensor, conditions: Tensor | None, opt_g: Any, opt_d: Any, step: int
+    ) -> tuple[Tensor, dict[str, Tensor]]:
+        """``n_critic`` D updates, then one G update; the losses checked for NaN (D's, G's) and the logged parts."""
+        train = self.cfg.train
         reals = samples.split(train.batch_size)
         # What each real sample is conditioned on (its class or its input image), cut like the samples.
         real_conditions = [None] * len(reals) if conditions is None else conditions.split(train.batch_size)
@@ -339,18 +383,13 @@ class GANModule(L.LightningModule):
             d_stats = self._discriminator_update(
                 (real, real_condition), (fake.detach(), fake_condition), opt_d, step * train.n_critic + index
             )
-        g_loss, g_stats = self._generator_update(fake, fake_condition, real, opt_g)
+        g_loss, g_stats = self._generator_update(fake, fake_condition, (real, real_condition), opt_g)
+        if train.pretrain_steps and self._log_now:  # G's likelihood keeps being logged after pretraining
+            with torch.no_grad():
+                g_stats["g_nll"] = self.generator.likelihood_loss(real).detach().float()
         if self.augment is not None:
             self.augment.end_generator_step(step + 1, lambda t: self.trainer.strategy.reduce(t, reduce_op="sum"))
-
-        update_ema(self.ema_generator, self.generator, train.ema_decay if step + 1 > train.ema_start else 0.0)
-        for scheduler in self.lr_schedulers():
-            scheduler.step()
-        self._unchecked_losses.append((step + 1, torch.stack([d_stats["d_loss_total"], g_loss])))
-        if self._state_is_read_after(step + 1):
-            self._check_finite()
-        if self._log_now:
-            self._log_step(step + 1, {**d_stats, **g_stats})
+        return torch.stack([d_stats["d_loss_total"], g_loss]), {**d_stats, **g_stats}
 
     def discriminate(self, samples: Tensor, condition: Tensor | None = None, critic: Critic | None = None) -> Tensor:
         """``critic``'s logits (default: ``discriminator``'s) on its view of ``samples`` (conditioned on ``condition``)
@@ -454,17 +493,24 @@ class GANModule(L.LightningModule):
         return loss, stats, (real_logits, fake_logits)
 
     def _generator_update(
-        self, fake: Tensor, condition: Tensor | None, real: Tensor, optimizer: Any
+        self, fake: Tensor, condition: Tensor | None, real_batch: tuple[Tensor, Tensor | None], optimizer: Any
     ) -> tuple[Tensor, dict[str, Tensor]]:
-        """One G step; returns its total loss and the logged parts (``real``: the targets, for ``loss.l1``)."""
+        """One G step; returns its total loss and the logged parts (``real_batch``: the last D update's real samples
+        and their conditions, the targets of ``loss.l1`` and what a relativistic loss compares ``fake`` with)."""
         loss_cfg = self.cfg.loss
+        real, real_condition = real_batch
         with frozen(self.discriminators):
             adversarial = fake.new_zeros((), dtype=torch.float32)
             classification: Tensor | None = None
             stats: dict[str, Tensor] = {}
             for critic in self.critics:
                 logits, class_logits = self.discriminate_with_classes(fake, condition, critic)
-                term = self.adversarial_loss.generator_loss(logits)
+                real_logits = (
+                    self.discriminate(real.detach(), real_condition, critic)
+                    if self.adversarial_loss.generator_sees_real
+                    else None
+                )
+                term = self.adversarial_loss.generator_loss(logits, real_logits)
                 adversarial = adversarial + critic.weight * term
                 if critic.name:
                     stats[f"g_loss_{critic.name}"] = term.detach()
@@ -493,11 +539,11 @@ class GANModule(L.LightningModule):
 
     def on_before_optimizer_step(self, optimizer: torch.optim.Optimizer) -> None:
         # Lightning calls this after unscaling mixed-precision gradients: the right place to clip.
-        opt_g, _ = self.optimizers(use_pl_optimizer=False)
+        opt_g, opt_d, *_ = self.optimizers(use_pl_optimizer=False)
         name, networks, opt_cfg = (
-            ("g", [self.generator], self.cfg.g_optim)
-            if optimizer is opt_g
-            else ("d", self.discriminators, self.cfg.d_optim)
+            ("d", self.discriminators, self.cfg.d_optim)
+            if optimizer is opt_d
+            else ("g", [self.generator], self.cfg.g_optim if optimizer is opt_g else self.cfg.pretrain_optim)
         )
         if self._log_now:
             grads = [p.grad for network in networks for p in network.parameters() if p.grad is not None]
@@ -531,7 +577,7 @@ class GANModule(L.LightningModule):
         train = self.cfg.train
         metrics: dict[str, Any] = {f"train/{k}": v for k, v in stats.items() if k != "d_loss_total"}
         metrics.update({f"train/{n}_grad_norm": v for n, v in self._grad_norms.items()})
-        opt_g, opt_d = self.optimizers(use_pl_optimizer=False)
+        opt_g, opt_d, *_ = self.optimizers(use_pl_optimizer=False)
         metrics["train/g_lr"] = opt_g.param_groups[0]["lr"]
         metrics["train/d_lr"] = opt_d.param_groups[0]["lr"]
         if self.augment is not None:
@@ -546,7 +592,7 @@ class GANModule(L.LightningModule):
         self._last_log = (now, step)
         # Logging "step" makes it the loggers' x-axis: completed generator steps, the config's unit.
         metrics["step"] = float(step)
-        progress = {k: metrics.pop(k) for k in ("train/d_loss", "train/g_loss")}
+        progress = {k: metrics.pop(k) for k in ("train/d_loss", "train/g_loss") if k in metrics}  # not in pretraining
         self.log_dict(progress, prog_bar=True, on_step=True, on_epoch=False)
         self.log_dict(metrics, on_step=True, on_epoch=False)
 

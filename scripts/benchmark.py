@@ -8,6 +8,7 @@
     python scripts/benchmark.py fid [--num 1000] [--repeats 3] [--device auto] [--inception-weights W] [k=v ...]
     python scripts/benchmark.py timegan [--config configs/rnn_sines.yaml] [--seeds 3] [--jobs J] [k=v ...]
     python scripts/benchmark.py video [--configs A B] [--seeds 3] [--jobs J] [--num 4000] [--root DIR] [k=v ...]
+    python scripts/benchmark.py text [--mle C] [--gan C] [--seeds 3] [--jobs J] [--root DIR] [k=v ...]
 
 ``toy``: the PacGAN Table 1 protocol (Lin et al. 2018) on the shipped ``toy_ring`` / ``toy_grid``
 configs: train one run per seed, draw 2,500 samples from the EMA generator, report modes
@@ -39,6 +40,12 @@ against ``--num`` clips of held-out digits (mean ± s.e. over seeds, and each ru
 scored the same way: real training clips (the floor), the same clips shuffled in time, and each config's untrained
 generator. ``--root`` keeps the runs: an interrupted benchmark resumes them exactly, a finished run is scored as is.
 
+``text``: the oracle benchmark (SeqGAN, Texygen): per seed, the MLE-only config (``text_oracle_mle.yaml``) and the
+GAN config (``text_oracle_gan.yaml``) continuing that run's final checkpoint, so both start from the same MLE state;
+NLL_oracle, NLL_test and the unique-sample ratio of ``metrics.num_generated`` samples at temperature 1 (mean ± s.e.
+over seeds), the GAN's gain in NLL_oracle over MLE per seed, each run's wall time, beside the oracle's entropy and
+``ln V``. ``--root`` keeps the runs: an interrupted benchmark resumes them exactly, a finished run is scored as is.
+
 ``fid``: seconds per repeated FID evaluation of ``--num`` generated vs ``--num`` real images
 (``--config``'s data, an untrained generator: the cost does not depend on training) with the real
 Inception features cached, against torchmetrics' default usage that recomputes them each time.
@@ -60,12 +67,14 @@ import torch
 
 from gan_lightning.benchmarks.fid_cost import benchmark_fid_cost
 from gan_lightning.benchmarks.quality import LUCIC_2018, LUCIC_DATASETS, benchmark_quality
+from gan_lightning.benchmarks.text_protocol import benchmark_text
 from gan_lightning.benchmarks.timegan_protocol import benchmark_timegan, real_baseline, untrained_floor
 from gan_lightning.benchmarks.toy_modes import benchmark_toy
 from gan_lightning.benchmarks.train_speed import benchmark_train, summarize
 from gan_lightning.benchmarks.video_protocol import benchmark_video, controls
 from gan_lightning.callbacks.sample_quality import generated_images, real_subset
 from gan_lightning.config import load_config
+from gan_lightning.metrics.text_quality import plot_quality_diversity
 from gan_lightning.training import build_module, prepare_data
 
 REPO = Path(__file__).resolve().parents[1]
@@ -177,6 +186,35 @@ def video(args: argparse.Namespace) -> dict[str, object]:
     print("|---" * (len(VIDEO_COLUMNS) + 2) + "|")
     print("\n".join(rows))
     return results
+
+
+TEXT_COLUMNS = ("nll_oracle", "nll_test", "unique_ratio", "seconds")
+
+
+def text(args: argparse.Namespace) -> dict[str, object]:
+    with tempfile.TemporaryDirectory() as scratch:
+        runs = benchmark_text(Path(args.mle), Path(args.gan), args.seeds, args.root or Path(scratch), args.overrides,
+                              args.jobs)  # fmt: skip
+    for seed, run in enumerate(runs):
+        for label in ("mle", "gan"):
+            print(f"seed {seed} {label}: " + ", ".join(f"{k}={v:.4g}" for k, v in run[label].items()), flush=True)
+    first = runs[0]["mle"]
+    print(
+        f"\n{args.seeds} seeds, {args.jobs} run(s) at a time on {os.cpu_count()} cores; oracle entropy "
+        f"{first['oracle_entropy']:.3f}, ln V {first['ln_vocab']:.3f}; mean ± s.e. over seeds, at temperature 1"
+    )
+    print("| run | " + " | ".join(TEXT_COLUMNS) + " |")
+    print("|---" * (len(TEXT_COLUMNS) + 1) + "|")
+    for label in ("mle", "gan"):
+        cells = [mean_se([run[label][k] for run in runs], 0 if k == "seconds" else 3) for k in TEXT_COLUMNS]
+        print(f"| {label} | " + " | ".join(cells) + " |")
+    gains = [run["mle"]["nll_oracle"] - run["gan"]["nll_oracle"] for run in runs]
+    print(f"GAN's NLL_oracle gain over MLE from the same checkpoint: {mean_se(gains, 3)} nats (SeqGAN: 0.30)")
+    if args.json and runs[0]["sweep"]:  # seed 0's quality-diversity curves, beside the JSON
+        picture = args.json.with_suffix(".png")
+        plot_quality_diversity(runs[0]["sweep"], picture, first["oracle_entropy"], "MLE and GAN, seed 0")
+        print(f"wrote {picture}")
+    return {"runs": runs, "nll_oracle_gain": gains}
 
 
 def quality(args: argparse.Namespace) -> dict[str, object]:
@@ -386,6 +424,14 @@ def main(argv: list[str] | None = None) -> int:
     video_parser.add_argument("--root", type=Path, help="keep the runs here (resumed if interrupted)")
     video_parser.add_argument("--json", type=Path, help="also write the per-run results here")
     video_parser.add_argument("overrides", nargs="*", help="config overrides, e.g. train.max_steps=2000")
+    text_parser = commands.add_parser("text", help="GAN against MLE on the oracle, from one MLE checkpoint per seed")
+    text_parser.add_argument("--mle", default=str(REPO / "configs" / "text_oracle_mle.yaml"))
+    text_parser.add_argument("--gan", default=str(REPO / "configs" / "text_oracle_gan.yaml"))
+    text_parser.add_argument("--seeds", type=int, default=3)
+    text_parser.add_argument("--jobs", type=int, default=1, help="seeds trained at once (cores/jobs threads each)")
+    text_parser.add_argument("--root", type=Path, help="keep the runs here (resumed if interrupted)")
+    text_parser.add_argument("--json", type=Path, help="also write the per-run results here")
+    text_parser.add_argument("overrides", nargs="*", help="config overrides of both runs, e.g. seed-independent sizes")
     args = parser.parse_args(argv)
 
     commands_run = {
@@ -396,6 +442,7 @@ def main(argv: list[str] | None = None) -> int:
         "fid": fid,
         "timegan": timegan,
         "video": video,
+        "text": text,
     }
     results = commands_run[args.command](args)
     if args.json:

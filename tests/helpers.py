@@ -48,6 +48,22 @@ def tiny_overrides(root: Path) -> dict[str, object]:
     }
 
 
+TINY_ORACLE = {
+    "data.vocab_size": 40,
+    "data.sequence_length": 6,
+    "data.oracle_embedding": 8,
+    "data.oracle_hidden": 8,
+    "data.num_samples": 64,
+    "data.num_test_samples": 32,
+    "generator.latent_dim": 2,
+    "generator.embedding_dim": 8,
+    "discriminator.embedding_dim": 8,
+    "metrics.batch_size": 32,
+    "metrics.temperatures": "[0.5,1.0]",
+}
+"""Overrides of the oracle configs: a 40-token oracle of 6-token sequences and networks to match (seconds)."""
+
+
 def tiny_config(root: Path, base: str = "toy_ring", **extra: object) -> ExperimentConfig:
     """A shipped config shrunk by :func:`tiny_overrides`; ``extra`` maps dotted keys to values."""
     values = {**tiny_overrides(root), **extra}

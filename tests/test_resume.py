@@ -9,7 +9,7 @@ from typing import Any
 import lightning as L
 import pytest
 import torch
-from helpers import PAIRED, tiny_config, train, write_pairs
+from helpers import PAIRED, TINY_ORACLE, tiny_config, train, write_pairs
 
 from gan_lightning.training import find_resume_point
 
@@ -71,6 +71,11 @@ CASES = {
     # RNG), R1 through both views.
     "video": ("video_moving_mnist_quick", {"data.num_samples": 32, "train.batch_size": 8, "loss.r1": 1.0,
                                            "extra_discriminators.frames.width": 8}),
+    # Tokens on a small oracle: MLE pretraining (its own optimizer, D's empty steps) interrupted mid-pretraining and
+    # resumed across the switch to adversarial steps, Gumbel-softmax G with its temperature schedule, RSGAN (D on
+    # real samples in G's step too), two D updates per step.
+    "text": ("text_oracle_mle", {**TINY_ORACLE, "train.pretrain_steps": 4, "train.n_critic": 2,
+                                 "generator.temperature_steps": 3}),
 }  # fmt: skip
 
 

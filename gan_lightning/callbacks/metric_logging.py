@@ -18,6 +18,7 @@ from gan_lightning.metrics.class_scores import CLASS_SCORES
 from gan_lightning.metrics.extractors import metric_prefix
 from gan_lightning.metrics.sample_quality import INTRA_CLASS_FID, METRICS
 from gan_lightning.metrics.sequence_quality import SEQUENCE_METRICS
+from gan_lightning.metrics.text_quality import TEXT_METRICS
 from gan_lightning.metrics.translation import TRANSLATION_SCORES
 from gan_lightning.metrics.video_quality import VIDEO_METRICS
 
@@ -94,7 +95,7 @@ def best_monitor(names: Sequence[str], extractor: str) -> tuple[str, str]:
         return metric_prefix(extractor) + first, "min"
     if first in TRANSLATION_SCORES:
         return f"val/{first}", TRANSLATION_SCORES[first].best
-    for registry in (SEQUENCE_METRICS, VIDEO_METRICS, CLASS_SCORES):
+    for registry in (SEQUENCE_METRICS, VIDEO_METRICS, TEXT_METRICS, CLASS_SCORES):
         if first in registry:
             value, mode = registry[first].best
             return f"val/{value}", mode

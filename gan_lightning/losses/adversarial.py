@@ -5,19 +5,39 @@ log-sigmoid terms are written with ``softplus`` (``-log σ(x) = softplus(-x)``,
 ``-log(1 - σ(x)) = softplus(x)``), which stays finite for any logit where ``log(sigmoid(x))``
 underflows to ``-inf``.
 
-A loss is three per-logit terms; the base class averages the real and fake terms separately and
-sums them, so real and fake batches may differ in size.
+Most losses are three per-logit terms (:class:`PerLogitLoss`), which average the real and fake terms separately and
+sum them, so real and fake batches may differ in size. A relativistic loss compares D's logits on real and generated
+samples in G's loss as well as in D's: it sets :attr:`AdversarialLoss.generator_sees_real`, and the module passes
+D's logits on the real batch to :meth:`AdversarialLoss.generator_loss` too.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from typing import ClassVar
 
 from torch import Tensor
 from torch.nn.functional import relu, softplus
 
 
 class AdversarialLoss(ABC):
+    """D's and G's scalar losses from D's logits on real and generated samples."""
+
+    generator_sees_real: ClassVar[bool] = False
+    """Whether :meth:`generator_loss` needs D's logits on real samples (relativistic losses); the module computes
+    them in G's step only then."""
+
+    @abstractmethod
+    def discriminator_loss(self, real_logits: Tensor, fake_logits: Tensor) -> Tensor:
+        """Scalar loss the discriminator minimises."""
+
+    @abstractmethod
+    def generator_loss(self, fake_logits: Tensor, real_logits: Tensor | None = None) -> Tensor:
+        """Scalar loss the generator minimises; ``real_logits`` (D on a real batch, no gradient to D) is given when
+        :attr:`generator_sees_real` is set."""
+
+
+class PerLogitLoss(AdversarialLoss):
     """``D loss = mean(real_term(r)) + mean(fake_term(f))``, ``G loss = mean(generator_term(f))``."""
 
     @abstractmethod
@@ -33,15 +53,13 @@ class AdversarialLoss(ABC):
         """Per-logit generator loss on generated samples."""
 
     def discriminator_loss(self, real_logits: Tensor, fake_logits: Tensor) -> Tensor:
-        """Scalar loss the discriminator minimises."""
         return self.real_term(real_logits).mean() + self.fake_term(fake_logits).mean()
 
-    def generator_loss(self, fake_logits: Tensor) -> Tensor:
-        """Scalar loss the generator minimises."""
+    def generator_loss(self, fake_logits: Tensor, real_logits: Tensor | None = None) -> Tensor:
         return self.generator_term(fake_logits).mean()
 
 
-class MinimaxLoss(AdversarialLoss):
+class MinimaxLoss(PerLogitLoss):
     """Original saturating GAN (Goodfellow et al. 2014).
 
     D minimises ``-log σ(r) - log(1 - σ(f)) = softplus(-r) + softplus(f)``; G minimises
@@ -70,7 +88,7 @@ class NonSaturatingLoss(MinimaxLoss):
         return softplus(-logits)
 
 
-class HingeLoss(AdversarialLoss):
+class HingeLoss(PerLogitLoss):
     """Hinge loss (Lim & Ye 2017; Miyato et al. 2018).
 
     D: ``relu(1 - r) + relu(1 + f)`` stops pushing logits beyond the margin ±1; G: ``-f``.
@@ -86,7 +104,7 @@ class HingeLoss(AdversarialLoss):
         return -logits
 
 
-class WassersteinLoss(AdversarialLoss):
+class WassersteinLoss(PerLogitLoss):
     """Wasserstein critic loss (Arjovsky et al. 2017): D ``f - r``, G ``-f``.
 
     Estimates the Wasserstein-1 distance only for a 1-Lipschitz critic; pair it with weight
@@ -103,7 +121,7 @@ class WassersteinLoss(AdversarialLoss):
         return -logits
 
 
-class LeastSquaresLoss(AdversarialLoss):
+class LeastSquaresLoss(PerLogitLoss):
     """Least-squares GAN (Mao et al. 2017) with targets ``a = 0`` (fake), ``b = c = 1`` (real).
 
     D: ``½(r - 1)² + ½f²``; G: ``½(f - 1)²``. The quadratic penalises samples on the correct side
@@ -118,3 +136,32 @@ class LeastSquaresLoss(AdversarialLoss):
 
     def generator_term(self, logits: Tensor) -> Tensor:
         return 0.5 * (logits - 1) ** 2
+
+
+class RelativisticStandardLoss(AdversarialLoss):
+    """Relativistic standard GAN, RSGAN (Jolicoeur-Martineau 2019), RelGAN's loss (Nie et al. 2019).
+
+    D judges how much more real a real sample looks than a generated one: ``D loss = mean(softplus(-(r - f)))``
+    (``-log σ(r - f)``) over pairs of a real and a generated sample, ``G loss = mean(softplus(-(f - r)))``. G's loss
+    therefore needs D's logits on real samples too (:attr:`generator_sees_real`): it raises ``f`` relative to ``r``.
+    Pairs are the rows of equal-sized real and generated batches (per-step logits pair step by step).
+    """
+
+    generator_sees_real = True
+
+    @staticmethod
+    def _paired(first: Tensor, second: Tensor) -> Tensor:
+        if first.shape != second.shape:
+            raise ValueError(
+                f"rsgan pairs real and generated logits one to one; got shapes {tuple(first.shape)} and "
+                f"{tuple(second.shape)}"
+            )
+        return first - second
+
+    def discriminator_loss(self, real_logits: Tensor, fake_logits: Tensor) -> Tensor:
+        return softplus(-self._paired(real_logits, fake_logits)).mean()
+
+    def generator_loss(self, fake_logits: Tensor, real_logits: Tensor | None = None) -> Tensor:
+        if real_logits is None:
+            raise ValueError("rsgan's generator loss needs D's logits on real samples (real_logits)")
+        return softplus(-self._paired(fake_logits, real_logits)).mean()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from helpers import PAIRED, write_pairs
+from helpers import PAIRED, TINY_ORACLE, write_pairs
 
 JOB = Path(__file__).with_name("ddp_job.py")
 COMMON = [
@@ -77,11 +77,19 @@ VIDEO = ["extra_discriminators.frames.norm=none", "extra_discriminators.frames.w
 """MoCoGAN with its image discriminator on random frames (drawn from the shared RNG), R1 through both views."""
 
 
-@pytest.mark.parametrize(  # the fast tier keeps the 2-D run; the image, sequence, conditional and video ones are slow
+TEXT = [*(f"{k}={v}" for k, v in TINY_ORACLE.items()), "train.pretrain_steps=3", "train.n_critic=2",
+        "generator.temperature_schedule=exp", "generator.temperature_max=8", "generator.temperature_steps=2",
+        "metrics.names=[nll_oracle,nll_test,unique]"]  # fmt: skip
+"""Tokens on a small oracle: MLE pretraining, then Gumbel-softmax G (its noise seeded by the shared latents, its
+temperature annealed) against a CNN D under RSGAN, whose G step judges the real batch too; the text metrics at the
+end, on rank 0."""
+
+
+@pytest.mark.parametrize(  # the fast tier keeps the 2-D run; the others are slow
     "base",
     [
         "toy_ring",
-        *(pytest.param(base, marks=pytest.mark.slow) for base in ("quickstart", "rnn_sines", "cgan", "video")),
+        *(pytest.param(b, marks=pytest.mark.slow) for b in ("quickstart", "rnn_sines", "cgan", "video", "text")),
     ],
 )
 def test_two_ranks_match_one_process_with_twice_the_batch(tmp_path: Path, base: str) -> None:
@@ -90,9 +98,10 @@ def test_two_ranks_match_one_process_with_twice_the_batch(tmp_path: Path, base: 
     # steps (its first update is lr * sign(g)); in float64 that noise is far below the tolerance.
     extra = [
         "--base",
-        {"cgan": "quickstart", "video": "video_moving_mnist_quick"}.get(base, base),
+        {"cgan": "quickstart", "video": "video_moving_mnist_quick", "text": "text_oracle_gan"}.get(base, base),
         *(CONDITIONAL if base == "cgan" else []),
         *(VIDEO if base == "video" else []),
+        *(TEXT if base == "text" else []),
         "generator.norm=none",
         "discriminator.norm=none",
         "train.max_steps=6",
@@ -108,6 +117,10 @@ def test_two_ranks_match_one_process_with_twice_the_batch(tmp_path: Path, base: 
         if base == "cgan":  # intra-class FID gathers both halves; rank 0 computes class accuracy and broadcasts it
             names += ["val/mnist_classifier_intra_fid", "val/class_accuracy"]
         for name in names:
+            two, one = (final_metric(tmp_path / run, name) for run in ("two", "one"))
+            assert two == pytest.approx(one, rel=1e-6), name
+    if base == "text":  # rank 0 samples and scores; the values are broadcast
+        for name in ("val/nll_oracle", "val/nll_test", "val/unique_ratio"):
             two, one = (final_metric(tmp_path / run, name) for run in ("two", "one"))
             assert two == pytest.approx(one, rel=1e-6), name
     if base == "rnn_sines":  # rank 0 trains the post-hoc models on the same samples and broadcasts the scores

@@ -42,6 +42,11 @@ EXPECTED = {
         mean([0.5 * (r - 1) ** 2 for r in REAL]) + mean([0.5 * f**2 for f in FAKE]),
         mean([0.5 * (f - 1) ** 2 for f in FAKE]),
     ),
+    # RSGAN (Jolicoeur-Martineau 2019): -log sigmoid(r - f) for D, -log sigmoid(f - r) for G, over (real, fake) pairs.
+    "rsgan": (
+        mean([-math.log(1 / (1 + math.exp(-(r - f)))) for r, f in zip(REAL, FAKE, strict=True)]),
+        mean([-math.log(1 / (1 + math.exp(-(f - r)))) for r, f in zip(REAL, FAKE, strict=True)]),
+    ),
 }
 
 
@@ -52,7 +57,7 @@ def test_registry_covers_every_loss() -> None:
 
 
 def test_unknown_loss_names_the_allowed_ones() -> None:
-    with pytest.raises(ValueError, match=r"allowed: minimax, non_saturating, hinge, wasserstein, least_squares"):
+    with pytest.raises(ValueError, match=r"allowed: minimax, non_saturating, hinge, wasserstein, least_squares, rsgan"):
         build_loss("relativistic")
 
 
@@ -61,7 +66,8 @@ def test_loss_values_match_the_formulas(name: str) -> None:
     loss = build_loss(name)
     d_expected, g_expected = EXPECTED[name]
     d = loss.discriminator_loss(torch.tensor(REAL, dtype=torch.float64), torch.tensor(FAKE, dtype=torch.float64))
-    g = loss.generator_loss(torch.tensor(FAKE, dtype=torch.float64))
+    # D's logits on real samples: ignored by every loss but the relativistic one, whose G compares with them
+    g = loss.generator_loss(torch.tensor(FAKE, dtype=torch.float64), torch.tensor(REAL, dtype=torch.float64))
     assert d.dim() == 0 and g.dim() == 0
     assert d.item() == pytest.approx(d_expected, rel=1e-12)
     assert g.item() == pytest.approx(g_expected, rel=1e-12)
@@ -72,6 +78,22 @@ def test_hand_numbers_for_hinge_wasserstein_least_squares() -> None:
     assert EXPECTED["hinge"] == pytest.approx((1.75, 1.25))
     assert EXPECTED["wasserstein"] == pytest.approx((-1.75, 1.25))
     assert EXPECTED["least_squares"] == pytest.approx((3.5625, 4.0625))
+
+
+def test_rsgan_by_hand_and_its_needs() -> None:
+    """Worked on paper: r - f = (1.5, 2.0); D: mean(softplus(-1.5), softplus(-2)); G: mean(softplus(1.5),
+    softplus(2))."""
+    loss = build_loss("rsgan")
+    real, fake = torch.tensor(REAL, dtype=torch.float64), torch.tensor(FAKE, dtype=torch.float64)
+    assert loss.discriminator_loss(real, fake).item() == pytest.approx((0.201413 + 0.126928) / 2, abs=1e-6)
+    assert loss.generator_loss(fake, real).item() == pytest.approx((1.701413 + 2.126928) / 2, abs=1e-6)
+    assert loss.generator_sees_real and not any(build_loss(n).generator_sees_real for n in LOSSES if n != "rsgan")
+    # shifting every logit by the same amount changes nothing: only the difference real - fake counts
+    assert loss.generator_loss(fake + 3, real + 3).item() == pytest.approx(loss.generator_loss(fake, real).item())
+    with pytest.raises(ValueError, match="needs D's logits on real samples"):
+        loss.generator_loss(fake)
+    with pytest.raises(ValueError, match=r"pairs real and generated logits one to one; got shapes \(2,\) and \(3,\)"):
+        loss.discriminator_loss(real, torch.zeros(3, dtype=torch.float64))
 
 
 def test_real_and_fake_terms_are_averaged_separately() -> None:
@@ -102,7 +124,7 @@ def test_extreme_logits_give_finite_losses_and_gradients(name: str) -> None:
     loss = build_loss(name)
     real = torch.tensor([1e4, -1e4], requires_grad=True)
     fake = torch.tensor([1e4, -1e4], requires_grad=True)
-    d, g = loss.discriminator_loss(real, fake), loss.generator_loss(fake)
+    d, g = loss.discriminator_loss(real, fake), loss.generator_loss(fake, real)
     assert torch.isfinite(d) and torch.isfinite(g)
     grads = torch.autograd.grad(d + g, (real, fake))
     assert all(torch.isfinite(grad).all() for grad in grads)

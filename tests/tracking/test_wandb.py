@@ -81,3 +81,24 @@ def test_offline_video_run_logs_its_clips_as_videos_and_its_strips_as_images(off
     accumulator.Reload()
     (strip,) = accumulator.Images("samples")
     assert strip.step == 3 and strip.height == 16 * 34 + 2  # a row per clip: 16 clips of 32 px and 2 px gaps
+
+
+def test_offline_text_run_logs_its_samples_as_a_table_and_text(offline_wandb: Path) -> None:
+    from helpers import TINY_ORACLE
+
+    text = {**TINY_ORACLE, "run.loggers": "[csv,wandb,tensorboard]", "train.max_steps": 3, "train.pretrain_steps": 1,
+            "metrics.names": "[]"}  # fmt: skip
+    run_dir = train(tiny_config(offline_wandb / "runs", "text_oracle_gan", **text))
+    lines = (run_dir / "samples" / "step_0000003.txt").read_text().splitlines()
+    media = next(run_dir.glob("wandb/offline-run-*/files/media"))
+    (table,) = media.glob("table/samples_text_*.table.json")  # the fixed samples at step 3, a row each
+    import json
+
+    assert [row[0] for row in json.loads(table.read_text())["data"]] == lines
+    assert len(list(media.glob("images/samples_*.png"))) == 1
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    (events,) = run_dir.rglob("events.out.tfevents.*")
+    accumulator = EventAccumulator(str(events))
+    accumulator.Reload()
+    assert "samples_text/text_summary" in accumulator.Tags()["tensors"]

@@ -1,0 +1,102 @@
+"""The text benchmark: the GAN against maximum likelihood on the oracle, from one MLE checkpoint per seed.
+
+Per seed: train the MLE-only config (``text_oracle_mle.yaml``: every step a pretraining step); the GAN config
+(``text_oracle_gan.yaml``: the same seed, data and pretraining steps, then adversarial steps) starts from a copy of
+that run's last checkpoint, resumed exactly (the pretraining it shares with the MLE run is not trained twice, and the
+GAN provably starts from the state the MLE baseline is scored at). Both final generators (G itself with
+``ema_decay: 0``) are scored alike: NLL_oracle, NLL_test and the unique-sample ratio of ``metrics.num_generated``
+samples at temperature 1, beside the oracle's entropy and ``ln V``, and each one's temperature sweep
+(``metrics.temperatures``: NLL_oracle against NLL_test, Caccia et al.'s quality-diversity curve). Runs left under
+``root`` by an interrupted benchmark resume exactly; finished ones are scored as they are.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from gan_lightning.benchmarks.parallel import map_seeds
+from gan_lightning.benchmarks.video_protocol import run_seconds
+from gan_lightning.checkpointing import load_module
+from gan_lightning.config import ConfigError, ExperimentConfig, load_config
+from gan_lightning.metrics.text_quality import score_text, temperature_sweep
+from gan_lightning.training import LAST_CHECKPOINT, find_resume_point, fit, prepare_data
+
+SCORED = ("nll_oracle", "nll_test", "unique")
+
+
+def protocol_config(config_path: Path, root: Path, overrides: Sequence[str], seed: int) -> ExperimentConfig:
+    """The config as benchmarked: the run computes no metrics (the protocol scores it after training)."""
+    return load_config(
+        [config_path],
+        [f"seed={seed}", f"run.root={root}", "run.progress_bar=false", f"run.version=seed{seed}", *overrides,
+         "metrics.names=[]"],
+    )  # fmt: skip
+
+
+def _train(config: ExperimentConfig, run_dir: Path) -> None:
+    """Train ``config`` in ``run_dir``, resuming what is there; a finished run is left as it is."""
+    resume = find_resume_point(str(run_dir)) if (run_dir / LAST_CHECKPOINT).is_file() else None
+    if resume is None or resume.generator_step < config.train.max_steps:
+        fit(config, resume)
+
+
+def text_run(mle_path: Path, gan_path: Path, root: Path, overrides: Sequence[str], seed: int) -> dict[str, Any]:
+    """The MLE run and the GAN run continuing its checkpoint for ``seed``, each scored: ``{"mle": ..., "gan": ...,
+    "sweep": {"mle": rows, "gan": rows}}`` (the sweep of ``metrics.temperatures``, when it lists any)."""
+    mle, gan = (protocol_config(path, root, overrides, seed) for path in (mle_path, gan_path))
+    if mle.train.pretrain_steps != mle.train.max_steps:
+        raise ConfigError(f"{mle_path.name}: the MLE baseline needs train.pretrain_steps = train.max_steps")
+    if gan.train.pretrain_steps != mle.train.max_steps or gan.seed != mle.seed:
+        raise ConfigError(
+            f"{gan_path.name} must pretrain exactly as {mle_path.name} ({mle.train.max_steps} steps) to start from "
+            "its checkpoint"
+        )
+    for key in ("g_optim", "d_optim"):  # their state, learning rates included, comes from the MLE checkpoint
+        if getattr(mle, key) != getattr(gan, key):
+            raise ConfigError(
+                f"{key} differs between {mle_path.name} and {gan_path.name}; the GAN resumes the MLE run's optimizers "
+                f"(learning rates included), so set {key} alike in both (or pass it as an override)"
+            )
+    if mle.name == gan.name:
+        raise ConfigError(f"{mle_path.name} and {gan_path.name} share name={mle.name}; their runs would collide")
+    datamodule = prepare_data(mle)
+    if not getattr(datamodule, "has_oracle", False):
+        raise ConfigError(f"data.name={mle.data.name} has no oracle; the text benchmark scores against one")
+    runs = (("mle", mle), ("gan", gan))
+    run_dirs = {label: Path(config.run.root) / config.name / f"seed{seed}" for label, config in runs}
+    start = time.perf_counter()
+    _train(mle, run_dirs["mle"])
+    gan_checkpoint = run_dirs["gan"] / LAST_CHECKPOINT
+    if not gan_checkpoint.is_file():  # the GAN run starts from the MLE run's final state
+        gan_checkpoint.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(run_dirs["mle"] / LAST_CHECKPOINT, gan_checkpoint)
+    _train(gan, run_dirs["gan"])
+    trained = time.perf_counter()
+    results: dict[str, dict[str, Any]] = {"sweep": {}}
+    for label, config in runs:
+        module = load_module(run_dirs[label] / LAST_CHECKPOINT)
+        cfg = config.metrics
+        values = score_text(module, datamodule, SCORED, cfg.num_generated, seed, cfg.batch_size)  # type: ignore[arg-type]
+        results[label] = {**values, "seconds": run_seconds(run_dirs[label])}
+        if cfg.temperatures:  # the quality-diversity curve of each: is the GAN below MLE's curve, not just its point?
+            results["sweep"][label] = temperature_sweep(
+                module,
+                datamodule,  # type: ignore[arg-type]
+                cfg.temperatures,
+                cfg.num_generated,
+                seed,
+                cfg.batch_size,
+            )
+    results["gan"]["seconds_this_call"] = trained - start
+    return results
+
+
+def benchmark_text(
+    mle_path: Path, gan_path: Path, seeds: int, root: Path, overrides: Sequence[str] = (), jobs: int = 1
+) -> list[dict[str, Any]]:
+    """One :func:`text_run` per seed ``0 … seeds-1``, ``jobs`` at a time; results in seed order."""
+    return map_seeds(text_run, seeds, jobs, mle_path, gan_path, root, overrides)  # type: ignore[arg-type]

@@ -1,0 +1,181 @@
+"""Tokens ``(T, V)``: sequences over a vocabulary, seen by the networks as (soft) one-hot rows; text metrics.
+
+The dataset stores token ids ``(T,)`` and serves one-hots; the generator emits Gumbel-softmax rows whose argmax is
+the sampled token, so :meth:`TokensKind.to_data_space` gives token ids and the kind's vocabulary (kept in the
+checkpoint) decodes them without the dataset. Every picture is a text file of decoded samples (``.txt``, a line
+each) with a PNG of its first lines beside it for loggers that show images; wandb gets the lines as a Table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import lightning as L
+from lightning.pytorch.loggers import Logger, TensorBoardLogger, WandbLogger
+from torch import Tensor
+
+from gan_lightning.kinds import DataKind, register_kind, value_range
+
+if TYPE_CHECKING:
+    from gan_lightning.conditioning import EvaluationOptions
+    from gan_lightning.config.schema import ExperimentConfig
+    from gan_lightning.data.base import GANDataModule
+    from gan_lightning.module import GANModule
+
+PICTURE_LINES = 32
+"""Decoded samples the PNG beside a text file shows (the text file has them all)."""
+
+
+@register_kind("tokens")
+class TokensKind(DataKind):
+    """Token sequences of ``data_shape`` ``(T, V)``, decoded through ``vocabulary`` (joined by ``separator``, cut at
+    the first of ``stop_tokens``)."""
+
+    name = "tokens"
+    description = "token data (T, V)"
+    picture_suffixes = (".txt", ".png")
+
+    def __init__(
+        self,
+        data_shape: Sequence[int],
+        value_range: Sequence[float],
+        vocabulary: Sequence[str],
+        separator: str = " ",
+        stop_tokens: Sequence[int] = (),
+    ) -> None:
+        super().__init__(data_shape, value_range)
+        self.vocabulary = [str(token) for token in vocabulary]
+        self.separator = str(separator)
+        self.stop_tokens = [int(token) for token in stop_tokens]
+
+    def state(self) -> dict[str, Any]:
+        return {
+            **super().state(),
+            "vocabulary": self.vocabulary,
+            "separator": self.separator,
+            "stop_tokens": self.stop_tokens,
+        }
+
+    @classmethod
+    def from_datamodule(cls, datamodule: GANDataModule, config: ExperimentConfig) -> TokensKind:
+        return cls(
+            datamodule.data_shape,
+            value_range(config),
+            datamodule.vocabulary,  # type: ignore[attr-defined]
+            datamodule.separator,  # type: ignore[attr-defined]
+            datamodule.stop_tokens,  # type: ignore[attr-defined]
+        )
+
+    def to_data_space(self, samples: Tensor) -> Tensor:
+        """Token ids ``(N, T)`` (int64): each row's argmax, the token the generator sampled."""
+        return samples.argmax(dim=-1)
+
+    def decode(self, ids: Tensor) -> list[str]:
+        """The text of every sequence of ``ids`` ``(N, T)``."""
+        from gan_lightning.data.text import decode
+
+        return [decode(row, self.vocabulary, self.separator, self.stop_tokens) for row in ids.tolist()]
+
+    def draw(self, samples: Tensor, path: str | Path, title: str = "", columns: int | None = None) -> None:
+        """The decoded samples, a line each, in ``path`` with ``.txt``; a ``.png`` path also gets a picture of the
+        first :data:`PICTURE_LINES` of them."""
+        from gan_lightning.files import write_text_atomically
+
+        path = Path(path)
+        lines = self.decode(samples)
+        write_text_atomically(path.with_suffix(".txt"), "".join(f"{line}\n" for line in lines))
+        if path.suffix == ".png":
+            save_text_picture(lines[:PICTURE_LINES], path, title)
+
+    def log_picture(self, loggers: Iterable[Logger], key: str, path: Path, step: int) -> None:
+        """The PNG on every image logger, and the text file's lines as a wandb Table and TensorBoard text."""
+        super().log_picture(loggers, key, path, step)
+        text = path.with_suffix(".txt")
+        if not text.is_file():
+            return
+        lines = text.read_text(encoding="utf-8").splitlines()
+        for logger in loggers:
+            if isinstance(logger, WandbLogger):
+                logger.log_text(f"{key}_text", columns=["sample"], data=[[line] for line in lines], step=step)
+            elif isinstance(logger, TensorBoardLogger):
+                logger.experiment.add_text(f"{key}_text", "\n\n".join(lines), global_step=step)
+
+    @classmethod
+    def metric_names(cls) -> tuple[str, ...]:
+        from gan_lightning.metrics.text_quality import TEXT_METRICS
+
+        return tuple(TEXT_METRICS)
+
+    @classmethod
+    def default_metric_names(cls) -> tuple[str, ...]:
+        return ("nll_test", "unique")
+
+    @classmethod
+    def metric_callbacks(cls, config: ExperimentConfig, datamodule: GANDataModule, run_dir: Path) -> list[L.Callback]:
+        from gan_lightning.callbacks.text_metrics import text_quality_callbacks
+
+        return text_quality_callbacks(config, datamodule, run_dir)  # type: ignore[arg-type]
+
+    @classmethod
+    def check_config(cls, config: ExperimentConfig, datamodule: GANDataModule) -> str | None:
+        from gan_lightning.metrics.text_quality import check_text_metrics
+
+        if any(d.pack != 1 for d in (config.discriminator, *config.extra_discriminators.values())):
+            return "discriminator.pack: token discriminators judge one sequence at a time; set pack=1"
+        return check_text_metrics(config.metrics.names, datamodule.has_oracle, config.data.name)  # type: ignore[attr-defined]
+
+    @classmethod
+    def evaluate(
+        cls, module: GANModule, config: ExperimentConfig, datamodule: GANDataModule, options: EvaluationOptions
+    ) -> tuple[dict[str, float], dict[str, object]]:
+        """The text metrics at temperature 1 and, on the oracle with ``metrics.temperatures``, the sweep's values
+        (``nll_oracle@T``, ``nll_test@T``) and its picture ``<json>.png``."""
+        from gan_lightning.metrics.text_quality import plot_quality_diversity, score_text, temperature_sweep
+
+        cfg, use_ema = config.metrics, not options.no_ema
+        values = score_text(module, datamodule, cfg.names, cfg.num_generated, config.seed, cfg.batch_size, use_ema)  # type: ignore[arg-type]
+        oracle = datamodule.has_oracle  # type: ignore[attr-defined]
+        details: dict[str, object] = {
+            "num_generated": cfg.num_generated,
+            "num_real": len(datamodule.evaluation_ids("test")),  # type: ignore[attr-defined]
+            "scored_by": f"{'the oracle and ' if oracle else ''}G's likelihood of the held-out sequences",
+            "temperature": 1.0,
+        }
+        if cfg.temperatures and oracle:
+            rows = temperature_sweep(
+                module,
+                datamodule,  # type: ignore[arg-type]
+                cfg.temperatures,
+                cfg.num_generated,
+                config.seed,
+                cfg.batch_size,
+                use_ema,
+            )
+            for row in rows:
+                values.update({f"{k}@{row['temperature']:g}": v for k, v in row.items() if k != "temperature"})
+            picture = options.out.with_suffix(".png")
+            title = f"generator step {options.step}"
+            plot_quality_diversity({"generator": rows}, picture, datamodule.entropy, title)  # type: ignore[attr-defined]
+            details["quality_diversity"] = str(picture)
+        return values, details
+
+
+def save_text_picture(lines: Sequence[str], path: str | Path, title: str = "") -> None:
+    """A PNG of ``lines`` in a monospaced font, so image loggers show the samples too."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from gan_lightning.files import atomic_path
+
+    shown = [line if len(line) <= 100 else line[:97] + "..." for line in lines] or ["(no samples)"]
+    figure = plt.figure(figsize=(8, 0.6 + 0.2 * len(shown)))
+    figure.text(0.01, 0.99, "\n".join(shown), family="monospace", fontsize=8, va="top", ha="left")
+    if title:
+        figure.suptitle(title, fontsize=9, x=0.99, ha="right")
+    with atomic_path(path) as partial:
+        figure.savefig(partial, format="png", dpi=100)
+    plt.close(figure)

@@ -1,0 +1,202 @@
+"""Networks for token sequences ``(T, V)`` (one-hot rows): RelGAN's recipe (Nie et al. 2019) at small sizes.
+
+* :class:`TextLSTMGenerator` (``text_lstm``): an LSTM language model. It feeds back the token it sampled and emits,
+  at every step, the **Gumbel-softmax** relaxation of that sample, ``softmax(beta * (o_t + g_t))`` with
+  Gumbel noise ``g_t``, so D's gradient reaches G through the sample (Jang et al. 2017; Kusner & Hernández-Lobato
+  2016). The inverse temperature ``beta`` rises from 1 to ``temperature_max`` over ``temperature_steps``
+  adversarial steps by RelGAN's schedules (:func:`inverse_temperature`). Its teacher-forced per-token NLL
+  (:meth:`TextLSTMGenerator.likelihood_loss`) is what MLE pretraining (``train.pretrain_steps``) minimises and what
+  NLL_test measures; ``sampling_temperature`` divides its logits (the quality-diversity sweep).
+* :class:`TextCNNDiscriminator` (``text_cnn``): each (soft) one-hot row is embedded by a linear map (an embedding
+  lookup for a hard one-hot), convolutions of widths 2-5 run along time, max-pooled, through a highway layer to a
+  logit; with ``representations`` R > 1, R embeddings each give a logit (RelGAN's multiple representations).
+
+**Where the Gumbel noise comes from.** The generator's latent (``latent_dim`` standard-normal numbers, drawn by the
+module like every latent: one seeded draw shared by all ranks, restored on resume) seeds its sample's Gumbel noise
+(:func:`latent_gumbel`): the sample is a deterministic function of its latent. Everything that holds for latents
+therefore holds for the noise, without a ``(T, V)`` noise tensor per sample in the latent: exact resume, 2-rank DDP
+equal to one process with twice the batch, the fixed picture batch, seeded ``sample.py`` and evaluation latents.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Callable
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from gan_lightning.networks import register_discriminator, register_generator
+
+TEMPERATURE_SCHEDULES: dict[str, Callable[[float, int, int], float]] = {
+    "constant": lambda beta_max, i, n: beta_max,
+    "exp": lambda beta_max, i, n: beta_max ** (i / n),
+    "linear": lambda beta_max, i, n: 1 + i / max(n - 1, 1) * (beta_max - 1),
+    "log": lambda beta_max, i, n: 1 + (beta_max - 1) / math.log(n) * math.log(i + 1) if n > 1 else beta_max,
+    "sigmoid": lambda beta_max, i, n: (beta_max - 1) / (1 + math.exp((n / 2 - i) * 20 / n)) + 1,
+    "quad": lambda beta_max, i, n: (beta_max - 1) / max(n - 1, 1) ** 2 * i**2 + 1,
+    "sqrt": lambda beta_max, i, n: (beta_max - 1) / math.sqrt(max(n - 1, 1)) * math.sqrt(i) + 1,
+}
+"""RelGAN's inverse-temperature schedules (its ``get_fixed_temperature``): beta at adversarial step ``i`` of ``n``,
+rising from 1 to ``beta_max``."""
+
+
+def inverse_temperature(schedule: str, beta_max: float, step: int, steps: int) -> float:
+    """``beta`` at adversarial ``step`` (from 0) of a schedule over ``steps``; ``beta_max`` once ``step >= steps``."""
+    if schedule not in TEMPERATURE_SCHEDULES:
+        raise ValueError(f"temperature_schedule {schedule!r}; allowed: {', '.join(TEMPERATURE_SCHEDULES)}")
+    if step >= steps:
+        return beta_max
+    return TEMPERATURE_SCHEDULES[schedule](beta_max, step, steps)
+
+
+def latent_gumbel(latents: Tensor, shape: tuple[int, ...]) -> Tensor:
+    """``(B, *shape)`` standard Gumbel noise, each row a deterministic function of its latent row's float32 bits (a
+    hash of them seeds the row's own generator), so equal latents give equal noise on any rank, batch or device."""
+    rows = latents.detach().float().cpu().contiguous().numpy()
+    out = torch.empty((len(rows), *shape))
+    for index, row in enumerate(rows):
+        seed = int.from_bytes(hashlib.blake2b(row.tobytes(), digest_size=8).digest(), "little") >> 1
+        out[index].uniform_(generator=torch.Generator().manual_seed(seed))
+    # -log(-log(u)), in place: u in [tiny, 1) keeps both logs finite.
+    return out.clamp_(min=torch.finfo(torch.float32).tiny).log_().neg_().log_().neg_().to(latents.device)
+
+
+@register_generator("text_lstm")
+class TextLSTMGenerator(nn.Module):
+    """An LSTM language model over ``V`` tokens emitting Gumbel-softmax one-hots ``(B, T, V)``.
+
+    Args:
+        latent_dim: standard-normal numbers per sample; they only seed its Gumbel noise (the LSTM starts from a
+            zero state and a learned start token, so the model is a plain autoregressive one with an exact
+            likelihood).
+        width: LSTM hidden units (RelGAN on the oracle: 32).
+        embedding_dim: token embedding size.
+        temperature_max, temperature_schedule, temperature_steps: ``beta``'s schedule (:func:`inverse_temperature`).
+        straight_through: emit the sampled token's one-hot, with the relaxation's gradient.
+    """
+
+    data_kinds = ("tokens",)
+
+    def __init__(
+        self,
+        data_shape: tuple[int, ...],
+        latent_dim: int = 100,
+        width: int = 32,
+        embedding_dim: int = 32,
+        temperature_max: float = 100.0,
+        temperature_schedule: str = "exp",
+        temperature_steps: int = 1000,
+        straight_through: bool = False,
+    ) -> None:
+        super().__init__()
+        if len(data_shape) != 2:
+            raise ValueError(f"text_lstm needs token data of shape (T, V); got {data_shape}")
+        if temperature_max < 1:
+            raise ValueError(f"temperature_max={temperature_max} must be >= 1 (an inverse temperature rising from 1)")
+        if temperature_steps < 1:
+            raise ValueError(f"temperature_steps={temperature_steps} must be >= 1")
+        inverse_temperature(temperature_schedule, temperature_max, 0, temperature_steps)  # a bad name fails here
+        self.length, self.vocab_size = int(data_shape[0]), int(data_shape[1])
+        self.latent_size = latent_dim
+        self.temperature_max, self.temperature_schedule = float(temperature_max), temperature_schedule
+        self.temperature_steps, self.straight_through = temperature_steps, straight_through
+        self.embedding = nn.Embedding(self.vocab_size + 1, embedding_dim)  # the last row is the start token
+        self.lstm = nn.LSTM(embedding_dim, width, batch_first=True)
+        self.output = nn.Linear(width, self.vocab_size)
+        self.register_buffer("adversarial_steps", torch.zeros((), dtype=torch.long))
+        self.sampling_temperature = 1.0
+        """Divides the logits when sampling and in :meth:`likelihood_loss` (the quality-diversity sweep); 1 is the
+        model itself. Not state: the sweep sets it and puts it back."""
+
+    @property
+    def beta(self) -> float:
+        """The Gumbel-softmax inverse temperature now: its schedule at the adversarial steps taken so far."""
+        steps = int(self.adversarial_steps)
+        return inverse_temperature(self.temperature_schedule, self.temperature_max, steps, self.temperature_steps)
+
+    def _start(self, batch: int, device: torch.device) -> Tensor:
+        return torch.full((batch,), self.vocab_size, dtype=torch.long, device=device)
+
+    def forward(self, latents: Tensor) -> Tensor:
+        """Soft one-hots ``(B, T, V)`` whose argmax is the sampled sequence.
+
+        A forward pass with gradients in training mode is an adversarial step of G (the module generates the batch
+        G learns from exactly once per step): it advances the temperature schedule.
+        """
+        batch = latents.shape[0]
+        gumbel = latent_gumbel(latents, (self.length, self.vocab_size))
+        beta = self.beta
+        if self.training and torch.is_grad_enabled():
+            self.adversarial_steps += 1
+        tokens, state, outputs = self._start(batch, latents.device), None, []
+        for t in range(self.length):
+            hidden, state = self.lstm(self.embedding(tokens)[:, None], state)
+            perturbed = self.output(hidden[:, 0]) / self.sampling_temperature + gumbel[:, t].to(hidden.dtype)
+            tokens = perturbed.argmax(dim=1)
+            soft = torch.softmax(beta * perturbed, dim=1)
+            if self.straight_through:
+                soft = F.one_hot(tokens, self.vocab_size).to(soft.dtype) + soft - soft.detach()
+            outputs.append(soft)
+        return torch.stack(outputs, dim=1)
+
+    def likelihood_loss(self, samples: Tensor) -> Tensor:
+        """The teacher-forced mean negative log-likelihood per token (nats) of ``samples`` (one-hots ``(B, T, V)``),
+        at ``sampling_temperature``: MLE pretraining's loss and NLL_test."""
+        tokens = samples.argmax(dim=-1)
+        inputs = torch.cat([self._start(len(tokens), tokens.device)[:, None], tokens[:, :-1]], dim=1)
+        hidden, _ = self.lstm(self.embedding(inputs))
+        logits = self.output(hidden) / self.sampling_temperature
+        return F.cross_entropy(logits.flatten(0, 1).float(), tokens.flatten())
+
+
+class Highway(nn.Module):
+    """``t * relu(W x) + (1 - t) * x``, ``t = sigmoid(W_t x)`` (SeqGAN's and RelGAN's discriminators)."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.transform, self.gate = nn.Linear(size, size), nn.Linear(size, size)
+
+    def forward(self, x: Tensor) -> Tensor:
+        gate = torch.sigmoid(self.gate(x))
+        return gate * F.relu(self.transform(x)) + (1 - gate) * x
+
+
+@register_discriminator("text_cnn")
+class TextCNNDiscriminator(nn.Module):
+    """Convolutions over embedded (soft) one-hots ``(B, T, V)`` → logits ``(B, representations)``.
+
+    Args:
+        width: filters per kernel width (2, 3, 4, 5 tokens; those longer than the sequence are left out).
+        embedding_dim: size of each embedding.
+        representations: embeddings the sequence is read through, each judged by the same convolutions (RelGAN).
+    """
+
+    data_kinds = ("tokens",)
+    kernel_widths = (2, 3, 4, 5)
+
+    def __init__(
+        self, data_shape: tuple[int, ...], width: int = 64, embedding_dim: int = 64, representations: int = 1
+    ) -> None:
+        super().__init__()
+        if len(data_shape) != 2:
+            raise ValueError(f"text_cnn needs token data of shape (T, V); got {data_shape}")
+        if representations < 1:
+            raise ValueError(f"representations={representations} must be >= 1")
+        length, vocab_size = int(data_shape[0]), int(data_shape[1])
+        self.representations, self.embedding_dim = representations, embedding_dim
+        self.embedding = nn.Linear(vocab_size, embedding_dim * representations, bias=False)
+        widths = [k for k in self.kernel_widths if k <= length] or [length]
+        self.convolutions = nn.ModuleList(nn.Conv1d(embedding_dim, width, k) for k in widths)
+        features = width * len(widths)
+        self.highway = Highway(features)
+        self.head = nn.Linear(features, 1)
+
+    def forward(self, samples: Tensor) -> Tensor:
+        batch, length, _ = samples.shape
+        embedded = self.embedding(samples).view(batch, length, self.representations, self.embedding_dim)
+        embedded = embedded.permute(0, 2, 3, 1).reshape(batch * self.representations, self.embedding_dim, length)
+        pooled = torch.cat([F.relu(conv(embedded)).amax(dim=2) for conv in self.convolutions], dim=1)
+        return self.head(self.highway(pooled)).view(batch, self.representations)

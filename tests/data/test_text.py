@@ -1,0 +1,151 @@
+"""Token data: the oracle (deterministic, its NLL a proper likelihood, its entropy estimate) and text files (tokens,
+vocabulary, split, and one-line errors for bad input)."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from pathlib import Path
+
+import pytest
+import torch
+from helpers import tiny_config
+
+from gan_lightning.config import ConfigError
+from gan_lightning.data import DataUnavailableError
+from gan_lightning.data.text import (
+    EOS,
+    PAD,
+    SPECIAL_TOKENS,
+    UNK,
+    OracleLSTM,
+    OracleSpec,
+    TextError,
+    build_corpus,
+    decode,
+    oracle_and_data,
+    read_examples,
+)
+
+SMALL = OracleSpec(vocab_size=5, embedding=4, hidden=4, length=3, seed=11, num_train=4000, num_test=4000)
+
+
+def test_the_oracle_is_deterministic_from_its_seed() -> None:
+    first, second, other = SMALL.build(), SMALL.build(), OracleLSTM(5, 4, 4, 3, seed=12)
+    assert torch.equal(first.out_weight, second.out_weight) and torch.equal(first.weight_hh, second.weight_hh)
+    assert not torch.equal(first.out_weight, other.out_weight)
+    draws = [first.sample(50, torch.Generator().manual_seed(3)), second.sample(50, torch.Generator().manual_seed(3))]
+    assert torch.equal(*draws)
+    spec = OracleSpec(vocab_size=50, embedding=8, hidden=8, length=6, seed=5, num_train=64, num_test=32)
+    # a fresh process would rebuild it: the cache is bypassed by a new spec object of equal value
+    a = oracle_and_data(spec)
+    oracle_and_data.cache_clear()
+    b = oracle_and_data(OracleSpec(**vars(spec)))
+    assert torch.equal(a[1], b[1]) and torch.equal(a[2], b[2]) and a[3] == b[3]
+    assert a[1].shape == (64, 6) and a[2].shape == (32, 6) and a[1].max() < 50
+
+
+def test_the_oracle_parameters_are_standard_normal() -> None:
+    oracle = OracleLSTM(5000, 32, 32, 20, seed=0)
+    values = torch.cat([oracle.embedding.flatten(), oracle.out_weight.flatten(), oracle.weight_ih.flatten()])
+    assert abs(values.mean().item()) < 0.01 and abs(values.std().item() - 1) < 0.01
+
+
+def all_sequences(spec: OracleSpec) -> torch.Tensor:
+    return torch.tensor(list(itertools.product(range(spec.vocab_size), repeat=spec.length)))
+
+
+def test_oracle_nll_is_a_likelihood_and_its_samples_reach_its_entropy() -> None:
+    """Enumerate all 5^3 sequences: their probabilities sum to 1; the exact entropy per token matches the NLL of
+    sampled sequences within sampling noise."""
+    oracle = SMALL.build()
+    sequences = all_sequences(SMALL)
+    log_probs = torch.tensor([-oracle.nll(row[None]) * SMALL.length for row in sequences], dtype=torch.float64)
+    assert log_probs.exp().sum().item() == pytest.approx(1.0, abs=1e-5)
+    entropy = -(log_probs.exp() * log_probs).sum().item() / SMALL.length
+    samples = oracle.sample(20_000, torch.Generator().manual_seed(0))
+    per_sequence = torch.tensor([-lp for lp in log_probs.tolist()])
+    index = (samples * torch.tensor([25, 5, 1])).sum(1)
+    noise = per_sequence[index].std().item() / SMALL.length / math.sqrt(len(samples))
+    assert oracle.nll(samples) == pytest.approx(entropy, abs=4 * noise)
+    # and the sampled frequencies follow the probabilities
+    counts = torch.bincount(index, minlength=len(sequences)).double() / len(samples)
+    assert (counts - log_probs.exp()).abs().max().item() < 0.02
+
+
+def test_the_entropy_estimate_is_the_nll_of_held_out_samples() -> None:
+    _, train, test, entropy = oracle_and_data(SMALL)
+    oracle = SMALL.build()
+    assert entropy == pytest.approx(oracle.nll(test))
+    assert oracle.nll(train) == pytest.approx(entropy, abs=0.05)  # two independent sample sets agree
+    assert entropy < math.log(SMALL.vocab_size)
+
+
+def write(path: Path, data: bytes | str) -> Path:
+    path.write_bytes(data if isinstance(data, bytes) else data.encode())
+    return path
+
+
+def test_words_become_ids_with_eos_pad_and_unk(tmp_path: Path) -> None:
+    lines = ["the cat sat", "the dog sat", "the cat ran", "a cat", "the end"] * 4
+    corpus = build_corpus(write(tmp_path / "t.txt", "\n".join(lines) + "\n\n"), "word", 5, 6, 0.25)
+    assert corpus.vocabulary[:3] == list(SPECIAL_TOKENS)
+    assert corpus.vocabulary[3:] == ["the", "cat", "sat"]  # the most frequent training words, ties by name
+    assert corpus.train.shape[1] == 5 and len(corpus.train) + len(corpus.test) == 20
+    assert len(corpus.test) == 5
+    ids = {token: i for i, token in enumerate(corpus.vocabulary)}
+    rows = {tuple(row) for row in torch.cat([corpus.train, corpus.test]).tolist()}
+    the, unk, eos, pad = ids["the"], ids[UNK], ids[EOS], ids[PAD]
+    assert (the, unk, ids["sat"], eos, pad) in rows  # the dog sat
+    assert (the, unk, eos, pad, pad) in rows  # the end
+    assert (unk, ids["cat"], eos, pad, pad) in rows  # a cat
+    assert decode(torch.tensor([ids["the"], ids["cat"], ids[EOS], ids["sat"]]).tolist(), corpus.vocabulary, " ",
+                  (ids[PAD], ids[EOS])) == "the cat"  # fmt: skip
+
+
+def test_characters_and_strfile_entries(tmp_path: Path) -> None:
+    fortunes = "First line\nof one.\n%\nSecond.\n%\n%\nThird one\n"
+    entries, dropped = read_examples(write(tmp_path / "f", fortunes), "strfile", "drop")
+    assert entries == ["First line of one.", "Second.", "Third one"] and not dropped
+    corpus = build_corpus(tmp_path / "f", "word", 8, 100, 0.4, text_format="strfile")
+    assert len(corpus.train) == 2 and len(corpus.test) == 1
+    folder = tmp_path / "fortunes"  # fortune's layout: sources without a suffix beside their .dat indexes
+    folder.mkdir()
+    write(folder / "one", fortunes)
+    write(folder / "two", "Fourth.\n%\n")
+    write(folder / "two.dat", b"\x00\x02binary index")
+    corpus = build_corpus(folder, "word", 8, 100, 0.25, text_format="strfile")
+    assert len(corpus.train) + len(corpus.test) == 4
+    chars = build_corpus(write(tmp_path / "w", "cab\nab\nb\n"), "char", 4, 100, 0.4)
+    assert chars.vocabulary[3:] == sorted(chars.vocabulary[3:], key=lambda c: (-"cabab".count(c), c))
+
+
+def test_bad_text_is_dropped_and_counted_or_one_line(tmp_path: Path) -> None:
+    path = write(tmp_path / "t.txt", b"good one\nbad \xff\xfe line\nfar too many words in this one line\nok two\n")
+    corpus = build_corpus(path, "word", 4, 50, 0.5)
+    assert corpus.dropped == {"bad UTF-8": 1, "too long": 1} and len(corpus.train) + len(corpus.test) == 2
+    with pytest.raises(TextError, match=r"t.txt:2: not UTF-8 .*data.on_bad_line=drop") as error:
+        build_corpus(path, "word", 4, 50, 0.5, on_bad_line="error")
+    assert "\n" not in str(error.value)
+    clean = write(tmp_path / "c.txt", "good one\nfar too many words in this one line\nok two\n")
+    with pytest.raises(TextError, match=r"an example of 8 words is over data.sequence_length - 1 = 3"):
+        build_corpus(clean, "word", 4, 50, 0.5, on_bad_line="error")
+    with pytest.raises(TextError, match=r"holds no text examples"):
+        build_corpus(write(tmp_path / "empty.txt", "\n  \n"), "word", 4, 50, 0.5)
+    with pytest.raises(TextError, match=r"1 of 2 examples fit data.sequence_length=4"):
+        build_corpus(write(tmp_path / "one.txt", "a b\nfar too many words here\n"), "word", 4, 50, 0.5)
+
+
+def test_text_lines_config_errors_are_one_line(tmp_path: Path) -> None:
+    base = {"data.name": "text_lines", "generator.arch": "text_lstm", "discriminator.arch": "text_cnn",
+            "train.pretrain_steps": 0, "metrics.names": "[]"}  # fmt: skip
+    with pytest.raises(DataUnavailableError, match=r"data.data_dir=.*missing.txt: no such text file or folder"):
+        tiny_config(tmp_path, "text_oracle_mle", **base, **{"data.data_dir": str(tmp_path / "missing.txt")})
+    with pytest.raises(ConfigError, match=r"invalid value 'syllable' for config key 'data.text_level'"):
+        tiny_config(tmp_path, "text_oracle_mle", **base, **{"data.text_level": "syllable"})
+    empty = write(tmp_path / "empty.txt", "")
+    with pytest.raises(DataUnavailableError, match=r"empty.txt holds no text examples"):  # read at the config check
+        tiny_config(tmp_path, "text_oracle_mle", **base, **{"data.data_dir": str(empty)})
+    with pytest.raises(ConfigError, match=r"nll_oracle score against the oracle; data.name=text_lines has none"):
+        ok = write(tmp_path / "ok.txt", "a b\nc d\n")
+        tiny_config(tmp_path, "text_oracle_mle", **{**base, "data.data_dir": str(ok), "metrics.names": "[nll_oracle]"})

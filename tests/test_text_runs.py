@@ -1,0 +1,103 @@
+"""Text end to end, as a user runs it: fit the oracle configs (pretraining, then adversarial steps), their text
+samples and quality-diversity picture, sample.py's text and ids, evaluate.py's metrics and sweep; a text file at
+character level; the one-line errors of pretraining."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from helpers import REPO, TINY, TINY_ORACLE, only_run, script, tiny_config
+
+from gan_lightning.checkpointing import load_module
+from gan_lightning.config import ConfigError
+
+ORACLE = [*TINY, *(f"{k}={v}" for k, v in TINY_ORACLE.items()), "train.pretrain_steps=2"]
+
+
+def fit_text(root: Path, config: str, *extra: str) -> Path:
+    arguments = ["--config", str(REPO / "configs" / f"{config}.yaml"), f"run.root={root}"]
+    assert script("fit").main([*arguments, *extra]) == 0
+    return only_run(root)
+
+
+def test_oracle_fit_sample_evaluate(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    run_dir = fit_text(tmp_path, "text_oracle_gan", *ORACLE)
+    samples = run_dir / "samples"
+    names = {p.name for p in samples.iterdir()}
+    assert {"step_0000002.txt", "step_0000002.png", "final.txt", "final.png", "quality_diversity.png"} <= names
+    lines = (samples / "final.txt").read_text().splitlines()
+    assert len(lines) == 16 and all(len(line.split()) == 6 for line in lines)  # the oracle's fixed length
+    assert all(0 <= int(token) < 40 for line in lines for token in line.split())
+    with open(run_dir / "metrics.csv", newline="") as stream:
+        rows = list(csv.DictReader(stream))
+    assert {"train/g_nll", "train/d_loss", "val/nll_oracle", "val/nll_test", "val/unique_ratio"} <= set(rows[0])
+    final = [row for row in rows if row["val/nll_oracle"]][-1]
+    assert final["step"] == "4"
+    assert 0 < float(final["val/oracle_entropy"]) < float(final["val/ln_vocab"]) == pytest.approx(np.log(40))
+
+    checkpoint = str(run_dir / "checkpoints" / "last.ckpt")
+    sample = script("sample").main
+    assert sample(["--ckpt", checkpoint, "--num", "5", "--out", str(tmp_path / "s.npz"), "--seed", "3"]) == 0
+    ids = np.load(tmp_path / "s.npz")["samples"]
+    module = load_module(checkpoint)  # the same seed, by hand: the token ids G sampled
+    expected = module.to_data_space(module.sample(5, generator=torch.Generator().manual_seed(3)))
+    assert ids.shape == (5, 6) and np.array_equal(ids, expected.numpy())
+    assert sample(["--ckpt", checkpoint, "--num", "5", "--out", str(tmp_path / "s.txt"), "--seed", "3"]) == 0
+    text = (tmp_path / "s.txt").read_text().splitlines()
+    assert text == [" ".join(str(t) for t in row) for row in ids.tolist()]
+    assert not (tmp_path / "s.png").exists()
+    assert sample(["--ckpt", checkpoint, "--num", "4", "--out", str(tmp_path / "s.gif")]) == 2
+    assert "--out must end in .npz, .txt, .png for token data (T, V), got s.gif" in capsys.readouterr().err
+
+    out = tmp_path / "evaluation.json"
+    assert script("evaluate").main(["--ckpt", checkpoint, "--json", str(out)]) == 0
+    report = json.loads(out.read_text())
+    values = report["metrics"]
+    assert {"nll_oracle", "nll_test", "unique_ratio", "nll_oracle@0.5", "nll_test@1"} <= set(values)
+    assert values["nll_oracle@1"] == pytest.approx(values["nll_oracle"])  # the same latents at temperature 1
+    assert values["nll_oracle@0.5"] != values["nll_oracle"]  # other samples from the same latents
+    assert values["nll_test@0.5"] > values["nll_test"]  # a sharpened, barely trained G covers held-out data worse
+    assert Path(report["quality_diversity"]).is_file() and report["num_real"] == 32
+    assert values["nll_oracle"] == pytest.approx(float(final["val/nll_oracle"]), rel=1e-6)  # training's value
+
+
+def test_mle_only_baseline_never_trains_d(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    run_dir = fit_text(tmp_path, "text_oracle_mle", *ORACLE, "train.pretrain_steps=4", "metrics.names=[]")
+    initial = load_module(run_dir / "checkpoints" / "gen_step=0000002.ckpt").discriminator.state_dict()
+    final = load_module(run_dir / "checkpoints" / "last.ckpt")
+    assert all(torch.equal(initial[k], v) for k, v in final.discriminator.state_dict().items())
+    assert int(final.generator.adversarial_steps) == 0
+    header = (run_dir / "metrics.csv").read_text().splitlines()[0]
+    assert "train/g_nll" in header and "train/d_loss" not in header
+
+
+def test_a_text_file_at_character_level(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    words = tmp_path / "words.txt"
+    words.write_text("".join(f"{w}\n" for w in ["cat", "car", "cart", "tar", "rat", "art", "arc", "act"] * 8))
+    run_dir = fit_text(tmp_path, "text_words", *TINY, f"data.data_dir={words}", "data.sequence_length=6",
+                       "train.pretrain_steps=2", "metrics.temperatures=[]")  # fmt: skip
+    lines = (run_dir / "samples" / "final.txt").read_text().splitlines()
+    # characters joined without a separator, cut at <eos> or <pad> (a barely trained G samples <unk> too)
+    assert len(lines) == 16 and all(set(line.replace("<unk>", "")) <= set("catr") for line in lines)
+    assert max(len(line.replace("<unk>", "?")) for line in lines) <= 6
+    module = load_module(run_dir / "checkpoints" / "last.ckpt")  # the vocabulary travels in the checkpoint
+    assert module.kind.vocabulary[:3] == ["<pad>", "<eos>", "<unk>"] and set(module.kind.vocabulary[3:]) == set("catr")
+    header = (run_dir / "metrics.csv").read_text().splitlines()[0]
+    assert "val/nll_test" in header and "val/nll_oracle" not in header
+
+
+def test_pretraining_needs_a_likelihood(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"generator.arch=mlp has no likelihood to pretrain by .*: text_lstm$"):
+        tiny_config(tmp_path, "toy_ring", **{"train.pretrain_steps": 2})
+    with pytest.raises(ConfigError, match=r"train.pretrain_steps=9 is over train.max_steps=6"):
+        tiny_config(tmp_path, "text_oracle_mle", **TINY_ORACLE, **{"train.pretrain_steps": 9})
