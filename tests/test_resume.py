@@ -76,6 +76,10 @@ CASES = {
     # real samples in G's step too), two D updates per step.
     "text": ("text_oracle_mle", {**TINY_ORACLE, "train.pretrain_steps": 4, "train.n_critic": 2,
                                  "generator.temperature_steps": 3}),
+    # WaveGAN on a tiny spoken-digits set: phase shuffle's shifts (the shared noise RNG), WGAN-GP, n_critic 2.
+    "audio": ("wavegan_spoken_digits_quick", {"data.data_dir": "{tmp}", "data.voices": 4, "data.test_voices": 1,
+                                              "data.utterances": 1, "data.audio_length": 2048,
+                                              "train.batch_size": 4, "train.n_critic": 2}),
 }  # fmt: skip
 
 
@@ -93,6 +97,8 @@ def test_resume_is_exact(tmp_path: Path, case: str) -> None:
     if extra.get("data.data_dir") == "{pairs}":
         write_pairs(tmp_path / "pairs", count=40)
         extra["data.data_dir"] = str(tmp_path / "pairs")
+    if extra.get("data.data_dir") == "{tmp}":  # a dataset made in the test's folder (the spoken digits)
+        extra["data.data_dir"] = str(tmp_path / "data")
     uninterrupted = train(tiny_config(tmp_path / "straight", base, **extra))
 
     config = tiny_config(tmp_path / "broken", base, **extra)
