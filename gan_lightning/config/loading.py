@@ -134,6 +134,7 @@ def validation_rules() -> list[_Rule]:
     # Imported here so the registries (the single source of allowed names) load only when needed.
     from gan_lightning.augment import POLICIES
     from gan_lightning.data import CHANNELS, DATA_DEVICES, DATASETS, ON_CORRUPT
+    from gan_lightning.data.audio import REPRESENTATIONS
     from gan_lightning.loggers import LOGGERS
     from gan_lightning.losses import LOSSES
     from gan_lightning.metrics.extractors import EXTRACTORS
@@ -163,6 +164,15 @@ def validation_rules() -> list[_Rule]:
         _Rule("data.sequence_length", lambda v: v >= 2, "an integer >= 2"),
         _positive("data.features"),
         _positive("data.window_stride"),
+        _choice("data.representation", REPRESENTATIONS),
+        _positive("data.sample_rate"),
+        _positive("data.audio_length"),
+        _positive("data.stft_window"),
+        _positive("data.stft_hop"),
+        _positive("data.griffin_lim_iterations"),
+        _positive("data.voices"),
+        _positive("data.test_voices"),
+        _positive("data.utterances"),
         _choice("generator.arch", GENERATORS),
         _positive("generator.latent_dim"),
         _non_negative("generator.global_latent_dim"),

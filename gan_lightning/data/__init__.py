@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from gan_lightning.config.schema import ExperimentConfig
+from gan_lightning.data.audio_folder import AudioFolderDataModule
 from gan_lightning.data.base import (
     DATA_DEVICES,
     DataUnavailableError,
@@ -31,6 +32,7 @@ from gan_lightning.data.moving_mnist import MovingMNISTDataModule
 from gan_lightning.data.paired import FashionEdgesDataModule, PairedDataModule, PairedFolderDataModule
 from gan_lightning.data.sequences import SequenceDataModule
 from gan_lightning.data.sines import SinesDataModule
+from gan_lightning.data.spoken_digits import SpokenDigitsDataModule
 from gan_lightning.data.toy2d import TOY_STD, Toy2DDataModule, mode_centres
 from gan_lightning.data.video_folder import VideoFolderDataModule
 from gan_lightning.registry import import_package_modules, registrar
@@ -128,6 +130,36 @@ def _video_folder(cfg: ExperimentConfig) -> GANDataModule:
     )
 
 
+def _audio_args(cfg: ExperimentConfig) -> dict[str, object]:
+    data = cfg.data
+    return {
+        "sample_rate": data.sample_rate,
+        "audio_length": data.audio_length,
+        "representation": data.representation,
+        "stft_window": data.stft_window,
+        "stft_hop": data.stft_hop,
+        "griffin_lim_iterations": data.griffin_lim_iterations,
+        "device": data.device,
+    }
+
+
+def _spoken_digits(cfg: ExperimentConfig) -> GANDataModule:
+    data = cfg.data
+    return SpokenDigitsDataModule(
+        data.data_dir,
+        *image_args(cfg),
+        voices=data.voices,
+        test_voices=data.test_voices,
+        utterances=data.utterances,
+        synthesis_seed=data.synthesis_seed,
+        **_audio_args(cfg),
+    )
+
+
+def _audio_folder(cfg: ExperimentConfig) -> GANDataModule:
+    return AudioFolderDataModule(cfg.data.data_dir, *image_args(cfg), **_audio_args(cfg))
+
+
 def _step_batch(cfg: ExperimentConfig) -> int:
     # One training step consumes a fresh real batch for each of its n_critic D updates.
     return cfg.train.batch_size * cfg.train.n_critic
@@ -166,6 +198,8 @@ DATASETS: dict[str, Callable[[ExperimentConfig], GANDataModule]] = {
     "co2": _co2,
     "moving_mnist": _moving_mnist,
     "video_folder": _video_folder,
+    "spoken_digits": _spoken_digits,
+    "audio_folder": _audio_folder,
 }
 register_dataset = registrar(DATASETS, "dataset")
 
@@ -179,7 +213,7 @@ def build_datamodule(cfg: ExperimentConfig) -> GANDataModule:
             raise ValueError(
                 f"data.conditional=true: {cfg.data.name} has no class labels (datasets with classes: mnist_embedded, "
                 "mnist, fashion_mnist, cifar10, imagefolder with one sub-folder per class, moving_mnist with one digit "
-                "per clip)"
+                "per clip, spoken_digits, audio_folder with class sub-folders or SC09-style names)"
             )
         datamodule.conditional = True
     return datamodule
@@ -192,6 +226,7 @@ __all__ = [
     "ON_CORRUPT",
     "TOY_STD",
     "VALUE_RANGES",
+    "AudioFolderDataModule",
     "CIFAR10DataModule",
     "CO2DataModule",
     "CelebADataModule",
@@ -208,6 +243,7 @@ __all__ = [
     "PairedFolderDataModule",
     "SequenceDataModule",
     "SinesDataModule",
+    "SpokenDigitsDataModule",
     "StreamingImageDataModule",
     "Toy2DDataModule",
     "VideoFolderDataModule",
