@@ -60,8 +60,8 @@ def mel_filters(sample_rate: int, n_fft: int) -> Tensor:
 
 
 def log_mel(waves: Tensor, sample_rate: int) -> Tensor:
-    """``(N, MEL_BANDS, frames)``: the natural log of the mel power spectrogram of waveforms ``(N, 1, L)`` or
-    ``(N, L)`` (a centred, Hann-windowed STFT of :func:`window_length`, hop half of it)."""
+    """``(N, MEL_BANDS, frames)``: the natural log of the mel power spectrogram of waveforms ``(N, L)`` or
+    ``(N, 1, L)`` (a centred, Hann-windowed STFT of :func:`window_length`, hop half of it)."""
     n_fft = window_length(sample_rate)
     waves = waves.reshape(len(waves), -1).float()
     window = torch.hann_window(n_fft, device=waves.device)
@@ -91,7 +91,7 @@ class AudioClassifierRecipe:
 
 
 class AudioClassifier(nn.Module):
-    """Waveforms ``(N, 1, L)`` in [-1, 1] -> ``(features (N, 128), logits (N, num_classes))``.
+    """Waveforms ``(N, L)`` or ``(N, 1, L)`` in [-1, 1] -> ``(features (N, 128), logits (N, num_classes))``.
 
     The front end is :func:`log_mel`, standardised per mel band by the training clips' mean and standard deviation
     (buffers set by :func:`train_audio_classifier`); :meth:`standardised_log_mel` is also the space of the |D|
@@ -135,20 +135,23 @@ class AudioClassifier(nn.Module):
         return features, self.classifier(features)
 
     def forward(self, waves: Tensor) -> tuple[Tensor, Tensor]:
-        if not waves.is_floating_point() or waves.dim() != 3 or waves.shape[1] != 1:
-            raise ValueError(f"expected float waveforms (N, 1, L) in [-1, 1], got {waves.dtype} {tuple(waves.shape)}")
+        """``(features, logits)`` of float waveforms ``(N, L)`` (the audio kinds' data space) or ``(N, 1, L)``."""
+        if not waves.is_floating_point() or waves.dim() not in (2, 3) or (waves.dim() == 3 and waves.shape[1] != 1):
+            raise ValueError(
+                f"expected float waveforms (N, L) or (N, 1, L) in [-1, 1], got {waves.dtype} {tuple(waves.shape)}"
+            )
         shortest = 15 * window_length(self.sample_rate) // 2  # 16 frames: the four poolings leave one
-        if waves.shape[2] < shortest:
-            raise ValueError(f"the audio classifier needs clips of {shortest} samples or more, got {waves.shape[2]}")
+        if waves.shape[-1] < shortest:
+            raise ValueError(f"the audio classifier needs clips of {shortest} samples or more, got {waves.shape[-1]}")
         return self.classify(self.standardised_log_mel(waves))
 
 
 def augmented(waves: Tensor, recipe: AudioClassifierRecipe, generator: torch.Generator) -> Tensor:
     """``waves`` each scaled by a random gain and given white noise of a random level (see the recipe)."""
-    count = len(waves)
+    per_clip = (len(waves),) + (1,) * (waves.dim() - 1)
     low, high = recipe.gain
-    gains = low + (high - low) * torch.rand(count, 1, 1, generator=generator)
-    levels = recipe.noise * torch.rand(count, 1, 1, generator=generator)
+    gains = low + (high - low) * torch.rand(per_clip, generator=generator)
+    levels = recipe.noise * torch.rand(per_clip, generator=generator)
     noise = torch.randn(waves.shape, generator=generator) * levels
     return (waves * gains + noise).clamp(-1, 1)
 
@@ -156,7 +159,7 @@ def augmented(waves: Tensor, recipe: AudioClassifierRecipe, generator: torch.Gen
 def train_audio_classifier(
     waves: Tensor, labels: Tensor, sample_rate: int, num_classes: int, recipe: AudioClassifierRecipe
 ) -> AudioClassifier:
-    """An :class:`AudioClassifier` trained with Adam on float waveforms ``(N, 1, L)`` and their classes; returned
+    """An :class:`AudioClassifier` trained with Adam on float waveforms ``(N, L)`` and their classes; returned
     frozen. Its band statistics are those of ``waves`` as they are; the weights, batch order and augmentation come
     from ``recipe.seed`` (the global RNG is left as it was), on one thread (:func:`one_thread`), so the same call
     gives the same weights."""
@@ -186,7 +189,7 @@ def train_audio_classifier(
 
 @torch.no_grad()
 def classifier_outputs(model: AudioClassifier, waves: Tensor, batch_size: int = 256) -> tuple[Tensor, Tensor]:
-    """``(features, logits)`` of float waveforms ``(N, 1, L)``, ``batch_size`` at a time."""
+    """``(features, logits)`` of float waveforms ``(N, L)``, ``batch_size`` at a time."""
     parts = [model(waves[start : start + batch_size].float()) for start in range(0, len(waves), batch_size)]
     return torch.cat([features for features, _ in parts]), torch.cat([logits for _, logits in parts])
 
@@ -256,7 +259,7 @@ def _load(path: Path, sample_rate: int, num_classes: int) -> BuiltAudioClassifie
 
 @dataclass(frozen=True)
 class LabelledClips:
-    """Real clips to train and test the classifier on: float waveforms ``(N, 1, L)`` in [-1, 1] and their classes."""
+    """Real clips to train and test the classifier on: float waveforms ``(N, L)`` in [-1, 1] and their classes."""
 
     train_waves: Tensor
     train_labels: Tensor

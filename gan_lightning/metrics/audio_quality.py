@@ -1,6 +1,6 @@
 """Scores of generated sound against real sound by registered name, offline (the WaveGAN paper's evaluation).
 
-Every metric reads waveforms ``(N, 1, L)`` in [-1, 1] (a SpecGAN's spectrograms are inverted by Griffin-Lim first,
+Every metric reads waveforms ``(N, L)`` in [-1, 1] (a SpecGAN's spectrograms are inverted by Griffin-Lim first,
 in the kind's ``to_data_space``) through one instrument, the spoken-word classifier trained on real clips only
 (:mod:`gan_lightning.metrics.audio_classifier`):
 
@@ -91,7 +91,7 @@ class AudioInstruments:
 
 
 AudioMeasure = Callable[[Tensor, AudioInstruments], Measures]
-"""``(waves, instruments) -> {name: per-clip tensor}`` of a batch of float waveforms ``(N, 1, L)`` on the
+"""``(waves, instruments) -> {name: per-clip tensor}`` of a batch of float waveforms ``(N, L)`` on the
 instruments' device (the measure moves any instrument it uses there)."""
 
 AUDIO_MEASURES: dict[str, AudioMeasure] = {}
@@ -257,7 +257,7 @@ class AudioQuality:
     """Scores ``names`` (of :data:`AUDIO_METRICS`) of generated clips against fixed real clips.
 
     Args:
-        real: float waveforms ``(N, 1, L)`` of ``metrics.real_split`` (all are used; pick the subset before).
+        real: float waveforms ``(N, L)`` of ``metrics.real_split`` (all are used; pick the subset before).
         real_labels: their classes.
         train: the training clips ``nn_distance``'s ``d_train`` searches (read only when a metric needs them).
         batch_size: clips measured at once.

@@ -36,19 +36,19 @@ TONE_RECIPE = AudioClassifierRecipe(epochs=6, batch_size=32, lr=3e-3)
 
 
 def tones(count: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """``count`` clips ``(N, 1, LENGTH)``: class ``k`` a sine of ``300 * 1.25**k`` Hz (300 to 2,240 Hz, each a
-    third of an octave or more from the next) lasting 40 to 90 % of the clip at a random place, gain and phase, in
-    light white noise; the classes in turn."""
+    """``count`` clips ``(N, LENGTH)`` (the audio kinds' data space): class ``k`` a sine of ``300 * 1.25**k`` Hz
+    (300 to 2,240 Hz, each a third of an octave or more from the next) lasting 40 to 90 % of the clip at a random
+    place, gain and phase, in light white noise; the classes in turn."""
     generator = torch.Generator().manual_seed(seed)
     labels = torch.arange(count) % CLASSES
     time = torch.arange(LENGTH) / RATE
-    waves = torch.zeros(count, 1, LENGTH)
+    waves = torch.zeros(count, LENGTH)
     for i, label in enumerate(labels.tolist()):
         duration = int(LENGTH * (0.4 + 0.5 * float(torch.rand(1, generator=generator))))
         start = int(torch.randint(0, LENGTH - duration + 1, (1,), generator=generator))
         gain, phase = 0.2 + 0.7 * float(torch.rand(1, generator=generator)), float(torch.rand(1, generator=generator))
         tone = gain * torch.sin(2 * math.pi * (300 * 1.25**label * time + phase))
-        waves[i, 0, start : start + duration] = tone[start : start + duration]
+        waves[i, start : start + duration] = tone[start : start + duration]
     waves += 0.005 * torch.randn(waves.shape, generator=generator)
     return waves.clamp(-1, 1), labels
 
@@ -133,8 +133,8 @@ def test_real_clips_score_near_the_ceiling_and_noise_and_silence_far_from_it(
     real = evaluator.evaluate(served(tone_clips.train_waves), 400, CPU)
     assert real["audio_is_real"] > 0.8 * CLASSES  # 50 clips a split: each split's classes are not quite even
     assert real["audio_is"] == pytest.approx(real["audio_is_real"], rel=0.1)
-    noise = torch.randn(400, 1, LENGTH, generator=torch.Generator().manual_seed(3)).mul(0.5).clamp(-1, 1)
-    for fake in (noise, torch.zeros(400, 1, LENGTH)):
+    noise = torch.randn(400, LENGTH, generator=torch.Generator().manual_seed(3)).mul(0.5).clamp(-1, 1)
+    for fake in (noise, torch.zeros(400, LENGTH)):
         values = evaluator.evaluate(served(fake), 400, CPU)
         assert 1.0 <= values["audio_is"] <= 2.0
         assert values["audio_is_real"] == real["audio_is_real"]  # the ceiling does not depend on the samples
@@ -207,5 +207,7 @@ def test_unknown_metrics_and_too_few_clips_are_one_line_errors(
         quality(["audio_fid"], tone_clips, classifier)
     with pytest.raises(SampleQualityError, match="at least 2 real and 2 generated"):
         quality(["audio_fd"], tone_clips, classifier).check(1, CPU)
-    with pytest.raises(ValueError, match=r"waveforms \(N, 1, L\)"):
-        classifier.model(torch.zeros(2, LENGTH))
+    with pytest.raises(ValueError, match=r"waveforms \(N, L\) or \(N, 1, L\)"):
+        classifier.model(torch.zeros(2, 2, LENGTH))
+    with pytest.raises(ValueError, match="clips of 1920 samples or more"):
+        classifier.model(torch.zeros(2, 1000))
