@@ -53,6 +53,7 @@ from gan_lightning.ema import make_ema_copy, update_ema
 from gan_lightning.kinds import DataKind, build_kind
 from gan_lightning.losses import build_loss, gradient_penalty, r1_penalty
 from gan_lightning.networks import build_discriminator, build_generator
+from gan_lightning.networks.layers import share_training_draw
 from gan_lightning.networks.views import View, build_view
 from gan_lightning.rng import gather_rng_states, restore_rng_state, seed_all
 from gan_lightning.scheduling import build_scheduler
@@ -162,6 +163,7 @@ class GANModule(L.LightningModule):
                 self.extra_discriminators[name], view = self._build_critic(extra, variant, network_args)
                 self.critics.append(Critic(name, self.extra_discriminators[name], view, extra.weight))
         self.ema_generator = make_ema_copy(self.generator)
+        share_training_draw(self, self.shared_draw)  # layers that draw in training (phase shuffle) draw shared noise
         self.adversarial_loss = build_loss(cfg.loss.name)
         # Only with a policy, so runs without augmentation keep their checkpoint keys.
         self.augment = DiscriminatorAugment(cfg.augment) if cfg.augment.policy else None

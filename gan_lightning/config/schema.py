@@ -183,6 +183,9 @@ class DiscriminatorConfig:
     per_step: bool = True
     """lstm/gru: one logit per time step, averaged by the loss (RCGAN); false: one logit per sequence
     from the final state(s)."""
+    phase_shuffle: int = 2
+    """wavegan: phase shuffle radius, shifting every sample's activations after each of D's first four layers by up to
+    this many steps (the paper: 2); 0 turns it off."""
     view: str = "whole"
     """What of each sample this discriminator judges: whole (the sample as it is) | frames (video: ``view_size``
     frames drawn at random from each clip, judged as images: MoCoGAN's image discriminator)."""

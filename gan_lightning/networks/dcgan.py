@@ -1,4 +1,7 @@
-"""DCGAN (Radford et al. 2016) generator and discriminator for square 28, 32 or 64 px images.
+"""DCGAN (Radford et al. 2016) generator and discriminator for square 28, 32, 64 or 128 px images.
+
+They also take SpecGAN's spectrogram images of audio (Donahue et al. 2019: DCGAN on 128x128 log-magnitude STFTs;
+the ``spectrogram`` kind).
 
 With ``num_classes`` (``data.conditional``) both are class-conditional (:mod:`.conditioning`): G through
 conditional batch norm or a label embedding beside z, D through a projection or an ACGAN classifier on
@@ -33,7 +36,7 @@ class DCGANGenerator(nn.Module):
     stride-2 ConvTranspose maps to the image's C channels, followed by the output activation.
     """
 
-    data_kinds = ("images",)
+    data_kinds = ("images", "spectrogram")
     """The kinds of data this network takes (``gan_lightning/kinds``); the config validator checks it."""
 
     def __init__(
@@ -80,7 +83,7 @@ class DCGANDiscriminator(nn.Module):
     generator's start map, which one full-size Conv turns into a logit. Returns (B // pack,).
     """
 
-    data_kinds = ("images",)
+    data_kinds = ("images", "spectrogram")
     """The kinds of data this network takes (``gan_lightning/kinds``); the config validator checks it."""
 
     def __init__(

@@ -1,8 +1,9 @@
-"""Building blocks shared by the MLP, DCGAN and ResNet networks."""
+"""Building blocks shared by the MLP, DCGAN, ResNet and WaveGAN networks."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import torch
 from torch import nn
@@ -19,9 +20,19 @@ _OUTPUT_ACTIVATIONS: dict[str, type[nn.Module]] = {
 }
 OUTPUT_ACTIVATIONS = tuple(_OUTPUT_ACTIVATIONS)
 
-WeightLayer = type[nn.Linear] | type[nn.Conv2d] | type[nn.ConvTranspose2d] | type[nn.Conv3d] | type[nn.ConvTranspose3d]
+WeightLayer = (
+    type[nn.Linear]
+    | type[nn.Conv1d]
+    | type[nn.ConvTranspose1d]
+    | type[nn.Conv2d]
+    | type[nn.ConvTranspose2d]
+    | type[nn.Conv3d]
+    | type[nn.ConvTranspose3d]
+)
 SPATIAL_DIMS: dict[type[nn.Module], int] = {
     nn.Linear: 0,
+    nn.Conv1d: 1,
+    nn.ConvTranspose1d: 1,
     nn.Conv2d: 2,
     nn.ConvTranspose2d: 2,
     nn.Conv3d: 3,
@@ -29,9 +40,38 @@ SPATIAL_DIMS: dict[type[nn.Module], int] = {
 }
 """The spatial dimensions of the feature maps each weight layer makes (what its BatchNorm normalises)."""
 
-_START_SIZE = {28: 7, 32: 4, 64: 4}
+_START_SIZE = {28: 7, 32: 4, 64: 4, 128: 4}
 """Side of the generator's smallest feature map per image side; each up-sampling doubles it."""
 RESOLUTIONS = tuple(_START_SIZE)
+
+
+class DrawsTrainingNoise(nn.Module):
+    """A layer that draws random numbers in training (WaveGAN's phase shuffle) from the module's shared noise RNG.
+
+    The global RNG differs per rank, so draws from it would make a 2-rank run differ from one process; the module's
+    ``shared_draw`` gives each rank its slice of one draw every rank makes, and is saved in checkpoints, so runs resume
+    exactly. :func:`share_training_draw` hands it to every such layer when the module is built.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.draw: Callable[..., torch.Tensor] | None = None
+
+    def training_draw(self, sampler: Callable[..., torch.Tensor], num: int, *shape: int) -> torch.Tensor:
+        """This rank's ``num`` rows of a shared draw (``shared_draw(sampler, num, *shape)``)."""
+        if self.draw is None:
+            raise RuntimeError(
+                f"{type(self).__name__} draws from the GAN module's shared noise in training; train it inside a "
+                "GANModule, call eval() to use it outside, or set its draw"
+            )
+        return self.draw(sampler, num, *shape)
+
+
+def share_training_draw(network: nn.Module, draw: Callable[..., torch.Tensor]) -> None:
+    """Give every :class:`DrawsTrainingNoise` layer of ``network`` the module's shared ``draw``."""
+    for layer in network.modules():
+        if isinstance(layer, DrawsTrainingNoise):
+            layer.draw = draw
 
 
 def image_geometry(data_shape: tuple[int, ...], arch: str) -> tuple[int, int]:
