@@ -10,13 +10,20 @@ by its key and contents.
 
 from __future__ import annotations
 
+import csv
+import json
 import math
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pytest
+import soundfile
 import torch
+from helpers import REPO, TINY, only_run, script
 
+from gan_lightning.callbacks.metric_logging import best_monitor
+from gan_lightning.config import ConfigError
 from gan_lightning.metrics.audio_classifier import (
     AudioClassifierRecipe,
     BuiltAudioClassifier,
@@ -211,3 +218,92 @@ def test_unknown_metrics_and_too_few_clips_are_one_line_errors(
         classifier.model(torch.zeros(2, 2, LENGTH))
     with pytest.raises(ValueError, match="clips of 1920 samples or more"):
         classifier.model(torch.zeros(2, 1000))
+
+
+# ---------------------------------------------------------------------- runs, evaluate.py, best.ckpt
+AUDIO_RUN = [*TINY, "data.voices=4", "data.test_voices=2", "data.utterances=1", "data.audio_length=2048",
+             "train.batch_size=4", "train.n_critic=2", "train.num_samples_grid=10", "metrics.real_split=test",
+             "metrics.num_generated=40", "metrics.num_real=20"]  # fmt: skip
+"""A tiny spoken-digits run (4 training voices, 2 held out, 2,048 samples at 8 kHz) scored every 2 steps."""
+
+
+@pytest.fixture(scope="module")
+def audio_dirs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """``(data_dir, cache_dir)`` shared by the runs: the tiny set is synthesised and the classifier trained once."""
+    root = tmp_path_factory.mktemp("audio_runs")
+    return root / "data", root / "cache"
+
+
+def fit_audio(root: Path, dirs: tuple[Path, Path], config: str, *extra: str) -> Path:
+    data_dir, cache_dir = dirs
+    arguments = ["--config", str(REPO / "configs" / f"{config}.yaml"), f"run.root={root}"]
+    locations = [f"data.data_dir={data_dir}", f"metrics.cache_dir={cache_dir}"]
+    assert script("fit").main([*arguments, *AUDIO_RUN, *locations, *extra]) == 0
+    return only_run(root)
+
+
+def logged_values(run_dir: Path, key: str) -> tuple[list[str], dict[str, float]]:
+    """The steps at which ``val/<key>`` was logged and the last row's ``val/`` values."""
+    rows = [row for row in csv.DictReader((run_dir / "metrics.csv").open()) if row.get(f"val/{key}")]
+    last = {k.removeprefix("val/"): float(v) for k, v in rows[-1].items() if k.startswith("val/") and v}
+    return [row["step"] for row in rows], last
+
+
+def test_an_audio_run_logs_the_metrics_keeps_the_best_and_evaluate_gives_the_same(
+    tmp_path: Path, audio_dirs: tuple[Path, Path]
+) -> None:
+    names = ["audio_fd", "audio_is", "audio_kid", "audio_classes", "nn_distance"]
+    listed = f"metrics.names=[{','.join(names)}]"
+    run_dir = fit_audio(tmp_path / "runs", audio_dirs, "wavegan_spoken_digits_quick", listed)
+    steps, logged = logged_values(run_dir, "audio_fd")
+    assert steps == ["2", "4"]
+    assert set(logged) == {value for name in names for value in AUDIO_METRICS[name].values}
+    assert (run_dir / "checkpoints" / "best.ckpt").is_file()
+    assert logged["d_train"] > 0 and logged["d_train_real"] > 0  # neither set is a copy of the training clips
+
+    report = tmp_path / "evaluation.json"
+    checkpoint = str(run_dir / "checkpoints" / "last.ckpt")
+    assert script("evaluate").main(["--ckpt", checkpoint, "--json", str(report), "--device", "cpu"]) == 0
+    result = json.loads(report.read_text())
+    assert result["metrics"] == pytest.approx(logged, rel=1e-5)
+    assert result["num_real"] == 20 and result["real_split"] == "test"
+    assert result["audio_classifier_from_cache"] is True
+    assert 0 <= result["audio_classifier_test_accuracy"] <= 1
+
+
+def test_a_class_conditional_audio_run_scores_its_class_accuracy(tmp_path: Path, audio_dirs: tuple[Path, Path]) -> None:
+    run_dir = fit_audio(
+        tmp_path / "runs", audio_dirs, "cwavegan_spoken_digits_quick", "metrics.names=[audio_class_accuracy,audio_is]"
+    )
+    steps, logged = logged_values(run_dir, "audio_class_accuracy")
+    assert steps == ["2", "4"]
+    assert 0 <= logged["audio_class_accuracy"] <= 1 and "audio_is" in logged
+    # the ceiling is the classifier's accuracy on the held-out voices, which the run's log also gave
+    built = json.loads(next((audio_dirs[1] / "audio_classifier").glob("*.json")).read_text())
+    assert logged["audio_class_accuracy_real"] == pytest.approx(built["test_accuracy"])
+
+
+def test_class_accuracy_needs_a_class_conditional_run_and_nn_distance_is_no_best(tmp_path: Path) -> None:
+    config = ["--config", str(REPO / "configs" / "wavegan_spoken_digits_quick.yaml"), f"run.root={tmp_path}"]
+    assert script("fit").main([*config, "metrics.names=[audio_class_accuracy]"]) == 2
+    assert not tmp_path.exists() or not any(tmp_path.iterdir())
+    assert best_monitor(["audio_is"], "inception") == ("val/audio_is", "max")
+    assert best_monitor(["audio_classes"], "inception") == ("val/audio_class_kl", "min")
+    with pytest.raises(ConfigError, match="'nn_distance' is better neither way"):
+        best_monitor(["nn_distance"], "inception")
+
+
+def test_build_audio_classifier_needs_audio_with_a_held_out_split(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert script("build_audio_classifier").main(["--config", str(REPO / "configs" / "quickstart.yaml")]) == 2
+    assert "audio metrics score audio clips" in capsys.readouterr().err
+    folder = tmp_path / "clips" / "one"
+    folder.mkdir(parents=True)
+    for index in range(2):
+        soundfile.write(folder / f"{index}.wav", np.full(2048, 0.1 * (index + 1), np.float32), 8000)
+    arguments = ["--config", str(REPO / "configs" / "wavegan_spoken_digits_quick.yaml"), "data.name=audio_folder",
+                 f"data.data_dir={tmp_path / 'clips'}", "data.audio_length=2048"]  # fmt: skip
+    assert script("build_audio_classifier").main(arguments) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "give the data a test/ split" in err
