@@ -71,6 +71,10 @@ CASES = {
     # RNG), R1 through both views.
     "video": ("video_moving_mnist_quick", {"data.num_samples": 32, "train.batch_size": 8, "loss.r1": 1.0,
                                            "extra_discriminators.frames.width": 8}),
+    # WaveGAN on a tiny spoken-digits set: phase shuffle's shifts (the shared noise RNG), WGAN-GP, n_critic 2.
+    "audio": ("wavegan_spoken_digits_quick", {"data.data_dir": "{tmp}", "data.voices": 4, "data.test_voices": 1,
+                                              "data.utterances": 1, "data.audio_length": 2048,
+                                              "train.batch_size": 4, "train.n_critic": 2}),
 }  # fmt: skip
 
 
@@ -88,6 +92,8 @@ def test_resume_is_exact(tmp_path: Path, case: str) -> None:
     if extra.get("data.data_dir") == "{pairs}":
         write_pairs(tmp_path / "pairs", count=40)
         extra["data.data_dir"] = str(tmp_path / "pairs")
+    if extra.get("data.data_dir") == "{tmp}":  # a dataset made in the test's folder (the spoken digits)
+        extra["data.data_dir"] = str(tmp_path / "data")
     uninterrupted = train(tiny_config(tmp_path / "straight", base, **extra))
 
     config = tiny_config(tmp_path / "broken", base, **extra)

@@ -77,11 +77,19 @@ VIDEO = ["extra_discriminators.frames.norm=none", "extra_discriminators.frames.w
 """MoCoGAN with its image discriminator on random frames (drawn from the shared RNG), R1 through both views."""
 
 
+AUDIO = ["data.voices=4", "data.test_voices=1", "data.utterances=1", "data.audio_length=2048", "train.n_critic=2"]
+"""WaveGAN with phase shuffle (its shifts from the shared RNG, one per sample) and WGAN-GP on tiny spoken digits."""
+
+
+BASES = {"cgan": "quickstart", "video": "video_moving_mnist_quick", "audio": "wavegan_spoken_digits_quick"}
+"""The config each case starts from, where it is not the case's name."""
+
+
 @pytest.mark.parametrize(  # the fast tier keeps the 2-D run; the image, sequence, conditional and video ones are slow
     "base",
     [
         "toy_ring",
-        *(pytest.param(base, marks=pytest.mark.slow) for base in ("quickstart", "rnn_sines", "cgan", "video")),
+        *(pytest.param(base, marks=pytest.mark.slow) for base in ("quickstart", "rnn_sines", "cgan", "video", "audio")),
     ],
 )
 def test_two_ranks_match_one_process_with_twice_the_batch(tmp_path: Path, base: str) -> None:
@@ -90,9 +98,12 @@ def test_two_ranks_match_one_process_with_twice_the_batch(tmp_path: Path, base: 
     # steps (its first update is lr * sign(g)); in float64 that noise is far below the tolerance.
     extra = [
         "--base",
-        {"cgan": "quickstart", "video": "video_moving_mnist_quick"}.get(base, base),
+        {"cgan": "quickstart", "video": "video_moving_mnist_quick", "audio": "wavegan_spoken_digits_quick"}.get(
+            base, base
+        ),
         *(CONDITIONAL if base == "cgan" else []),
         *(VIDEO if base == "video" else []),
+        *([*AUDIO, f"data.data_dir={tmp_path / 'data'}"] if base == "audio" else []),
         "generator.norm=none",
         "discriminator.norm=none",
         "train.max_steps=6",
