@@ -202,7 +202,7 @@ def test_memorised_training_clips_have_no_distance_to_the_training_set(
     held-out real clips are further from the training set than from nothing."""
     evaluator = quality(["nn_distance"], tone_clips, classifier)
     copies = evaluator.evaluate(served(tone_clips.train_waves), 100, CPU)
-    assert copies["d_train"] == pytest.approx(0.0, abs=1e-6)
+    assert copies["d_train"] < 1e-4  # 0 but for float32 rounding
     assert copies["d_self"] > 1.0
     assert copies["d_train_real"] > 1.0
 
