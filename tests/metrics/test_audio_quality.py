@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +23,7 @@ import torch
 from helpers import REPO, TINY, only_run, script
 
 from gan_lightning.callbacks.metric_logging import best_monitor
-from gan_lightning.config import ConfigError
+from gan_lightning.config import ConfigError, load_config
 from gan_lightning.metrics.audio_classifier import (
     AudioClassifierRecipe,
     BuiltAudioClassifier,
@@ -32,7 +32,16 @@ from gan_lightning.metrics.audio_classifier import (
     classifier_accuracy,
     log_mel,
 )
-from gan_lightning.metrics.audio_quality import AUDIO_METRICS, AudioInstruments, AudioQuality, AudioScoring
+from gan_lightning.metrics.audio_quality import (
+    AUDIO_MEASURES,
+    AUDIO_METRICS,
+    AudioInstruments,
+    AudioMetric,
+    AudioQuality,
+    AudioScoring,
+    register_audio_measure,
+    register_audio_metric,
+)
 from gan_lightning.metrics.sample_quality import SampleQualityError, inception_score
 
 CPU = torch.device("cpu")
@@ -307,3 +316,34 @@ def test_build_audio_classifier_needs_audio_with_a_held_out_split(
     assert script("build_audio_classifier").main(arguments) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "give the data a test/ split" in err
+
+
+@pytest.fixture
+def loudness() -> Iterator[str]:
+    """A metric registered by a test, on a measure registered by the test: the clips' RMS over the real clips'."""
+
+    def rms(waves: torch.Tensor, instruments: AudioInstruments) -> dict[str, torch.Tensor]:
+        return {"rms": waves.reshape(len(waves), -1).square().mean(dim=1).sqrt()}
+
+    register_audio_measure("toy_rms")(rms)
+    register_audio_metric("toy_loudness")(
+        AudioMetric(
+            lambda sets, scoring: float(sets["generated"]["rms"].mean() / sets["real"]["rms"].mean()),
+            values=("toy_loudness",),
+            best=("toy_loudness", "max"),
+            measures=("toy_rms",),
+        )
+    )
+    yield "toy_loudness"
+    del AUDIO_METRICS["toy_loudness"], AUDIO_MEASURES["toy_rms"]
+
+
+def test_a_metric_registered_elsewhere_is_accepted_computed_and_followed(loudness: str) -> None:
+    """One register_audio_metric call: the config validator takes the name for audio runs, best.ckpt follows it, and
+    the evaluator computes it (clips at half the real clips' amplitude have half their RMS) without the classifier."""
+    config = load_config([REPO / "configs" / "wavegan_spoken_digits_quick.yaml"], [f"metrics.names=[{loudness}]"])
+    assert best_monitor(config.metrics.names, config.metrics.extractor) == ("val/toy_loudness", "max")
+    real = torch.sin(torch.arange(4 * LENGTH, dtype=torch.float32).reshape(4, LENGTH))
+    untouchable = AudioInstruments(lambda: pytest.fail("no measure of toy_loudness needs the classifier"))
+    evaluator = AudioQuality([loudness], real, torch.zeros(4), lambda: real, untouchable)
+    assert evaluator.evaluate(served(real / 2), 4, CPU) == {"toy_loudness": pytest.approx(0.5)}
