@@ -47,23 +47,29 @@ def classifier_options(config: ExperimentConfig, datamodule: AudioDataModule) ->
     }
 
 
+def clip_labels(datamodule: AudioDataModule, split: str) -> Tensor:
+    """The classes of ``split``'s clips; one line when the clips have none (every audio metric reads a classifier
+    trained on them)."""
+    try:
+        return datamodule.evaluation_labels(split)
+    except DataUnavailableError as error:
+        raise SampleQualityError(
+            f"the audio metrics read a classifier trained on labelled clips (class sub-folders or SC09 names): {error}"
+        ) from error
+
+
 def labelled_clips(datamodule: AudioDataModule) -> LabelledClips:
     """The real training clips and the held-out ones with their classes; one line when there are none."""
     if HELD_OUT_SPLIT not in datamodule.splits:
         raise SampleQualityError(
             f"the audio metrics' classifier is measured on held-out clips: give the data a {HELD_OUT_SPLIT}/ split"
         )
-    try:
-        return LabelledClips(
-            datamodule.evaluation_images("train"),
-            datamodule.evaluation_labels("train"),
-            datamodule.evaluation_images(HELD_OUT_SPLIT),
-            datamodule.evaluation_labels(HELD_OUT_SPLIT),
-        )
-    except DataUnavailableError as error:
-        raise SampleQualityError(
-            f"the audio metrics' classifier trains on labelled clips (class sub-folders or SC09 names): {error}"
-        ) from error
+    return LabelledClips(
+        datamodule.evaluation_images("train"),
+        clip_labels(datamodule, "train"),
+        datamodule.evaluation_images(HELD_OUT_SPLIT),
+        clip_labels(datamodule, HELD_OUT_SPLIT),
+    )
 
 
 def build_audio_classifier(
@@ -97,7 +103,7 @@ def build_audio_quality(config: ExperimentConfig, datamodule: GANDataModule) -> 
     cfg = config.metrics
     audio = _audio_data(datamodule)
     real: Tensor = real_subset(audio.evaluation_images(cfg.real_split), cfg.num_real)  # type: ignore[assignment]
-    labels: Tensor = real_subset(audio.evaluation_labels(cfg.real_split), cfg.num_real)  # type: ignore[assignment]
+    labels: Tensor = real_subset(clip_labels(audio, cfg.real_split), cfg.num_real)  # type: ignore[assignment]
     return AudioQuality(
         cfg.names,
         real,

@@ -316,6 +316,13 @@ def test_build_audio_classifier_needs_audio_with_a_held_out_split(
     assert script("build_audio_classifier").main(arguments) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "give the data a test/ split" in err
+    for split in ("train", "test"):  # clips without classes, in both splits
+        (tmp_path / "plain" / split).mkdir(parents=True)
+        soundfile.write(tmp_path / "plain" / split / "clip.wav", np.full(2048, 0.1, np.float32), 8000)
+    arguments[-2] = f"data.data_dir={tmp_path / 'plain'}"
+    assert script("build_audio_classifier").main(arguments) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "trained on labelled clips (class sub-folders or SC09 names)" in err
 
 
 @pytest.fixture
