@@ -9,6 +9,7 @@
     python scripts/benchmark.py timegan [--config configs/rnn_sines.yaml] [--seeds 3] [--jobs J] [k=v ...]
     python scripts/benchmark.py video [--configs A B] [--seeds 3] [--jobs J] [--num 4000] [--root DIR] [k=v ...]
     python scripts/benchmark.py text [--mle C] [--gan C] [--seeds 3] [--jobs J] [--root DIR] [k=v ...]
+    python scripts/benchmark.py audio [--configs A B] [--seeds 3] [--jobs J] [--num 800] [--root DIR] [k=v ...]
 
 ``toy``: the PacGAN Table 1 protocol (Lin et al. 2018) on the shipped ``toy_ring`` / ``toy_grid``
 configs: train one run per seed, draw 2,500 samples from the EMA generator, report modes
@@ -46,6 +47,13 @@ NLL_oracle, NLL_test and the unique-sample ratio of ``metrics.num_generated`` sa
 over seeds), the GAN's gain in NLL_oracle over MLE per seed, each run's wall time, beside the oracle's entropy and
 ``ln V``. ``--root`` keeps the runs: an interrupted benchmark resumes them exactly, a finished run is scored as is.
 
+``audio``: WaveGAN (``wavegan_spoken_digits_quick.yaml``) and SpecGAN (``specgan_spoken_digits_quick.yaml``) on the
+spoken digits: one run per config and seed, then every unconditional audio metric of ``--num`` EMA clips against
+``--num`` clips of held-out voices (mean ± s.e. over seeds, each run's wall time, and the Inception score as a ratio to
+the real test clips' own), beside three controls scored the same way: real training clips (the floor), the real test
+clips themselves (the ceiling) and each config's untrained generator. ``--root`` keeps the runs: an interrupted
+benchmark resumes them exactly, a finished run is scored as is.
+
 ``fid``: seconds per repeated FID evaluation of ``--num`` generated vs ``--num`` real images
 (``--config``'s data, an untrained generator: the cost does not depend on training) with the real
 Inception features cached, against torchmetrics' default usage that recomputes them each time.
@@ -65,6 +73,8 @@ from pathlib import Path
 
 import torch
 
+from gan_lightning.benchmarks.audio_protocol import benchmark_audio
+from gan_lightning.benchmarks.audio_protocol import controls as audio_controls
 from gan_lightning.benchmarks.fid_cost import benchmark_fid_cost
 from gan_lightning.benchmarks.quality import LUCIC_2018, LUCIC_DATASETS, benchmark_quality
 from gan_lightning.benchmarks.text_protocol import benchmark_text
@@ -215,6 +225,35 @@ def text(args: argparse.Namespace) -> dict[str, object]:
         plot_quality_diversity(runs[0]["sweep"], picture, first["oracle_entropy"], "MLE and GAN, seed 0")
         print(f"wrote {picture}")
     return {"runs": runs, "nll_oracle_gain": gains}
+
+
+AUDIO_COLUMNS = ("audio_is", "is_ratio", "audio_fd", "audio_kid", "audio_classes_covered", "d_self", "d_train")
+
+
+def audio(args: argparse.Namespace) -> dict[str, object]:
+    overrides = [*args.overrides, f"metrics.num_generated={args.num}", f"metrics.num_real={args.num}"]
+    results: dict[str, object] = {"controls": {}}
+    rows = []
+    with tempfile.TemporaryDirectory() as scratch:
+        root = args.root or Path(scratch)
+        for index, config in enumerate(map(Path, args.configs)):
+            runs = benchmark_audio(config, args.seeds, root, overrides, args.jobs)
+            for seed, run in enumerate(runs):
+                print(f"{config.stem} seed {seed}: " + ", ".join(f"{k}={v:.4g}" for k, v in run.items()), flush=True)
+            results[config.stem] = runs
+            cells = [mean_se([run[k] for run in runs], 3) for k in (*AUDIO_COLUMNS, "seconds")]
+            rows.append(f"| {config.stem} ({args.seeds} seeds) | " + " | ".join(cells) + " |")
+            # the real clips are the same for every config: scored once
+            for name, values in audio_controls(config, root, overrides, real=index == 0).items():
+                label = f"{name} {config.stem}" if name == "untrained" else name
+                results["controls"][label] = values  # type: ignore[index]
+                rows.append(f"| {label} | " + " | ".join(f"{values[k]:.3f}" for k in AUDIO_COLUMNS) + " | |")
+    print(f"\n{args.seeds} seeds, {args.jobs} run(s) at a time on {os.cpu_count()} cores; {args.num} generated clips "
+          f"against {args.num} clips of held-out voices; runs: mean ± s.e. over seeds")  # fmt: skip
+    print("| clips | " + " | ".join(AUDIO_COLUMNS) + " | wall time / run (s) |")
+    print("|---" * (len(AUDIO_COLUMNS) + 2) + "|")
+    print("\n".join(rows))
+    return results
 
 
 def quality(args: argparse.Namespace) -> dict[str, object]:
@@ -432,6 +471,18 @@ def main(argv: list[str] | None = None) -> int:
     text_parser.add_argument("--root", type=Path, help="keep the runs here (resumed if interrupted)")
     text_parser.add_argument("--json", type=Path, help="also write the per-run results here")
     text_parser.add_argument("overrides", nargs="*", help="config overrides of both runs, e.g. seed-independent sizes")
+    audio_parser = commands.add_parser("audio", help="WaveGAN and SpecGAN on spoken digits, with controls")
+    audio_parser.add_argument(
+        "--configs",
+        nargs="+",
+        default=[str(REPO / "configs" / f"{name}_spoken_digits_quick.yaml") for name in ("wavegan", "specgan")],
+    )
+    audio_parser.add_argument("--seeds", type=int, default=3)
+    audio_parser.add_argument("--jobs", type=int, default=1, help="runs trained at once (cores/jobs threads each)")
+    audio_parser.add_argument("--num", type=int, default=800, help="generated and real clips scored")
+    audio_parser.add_argument("--root", type=Path, help="keep the runs here (resumed if interrupted)")
+    audio_parser.add_argument("--json", type=Path, help="also write the per-run results here")
+    audio_parser.add_argument("overrides", nargs="*", help="config overrides, e.g. train.max_steps=2000")
     args = parser.parse_args(argv)
 
     commands_run = {
@@ -443,6 +494,7 @@ def main(argv: list[str] | None = None) -> int:
         "timegan": timegan,
         "video": video,
         "text": text,
+        "audio": audio,
     }
     results = commands_run[args.command](args)
     if args.json:

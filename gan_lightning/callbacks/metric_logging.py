@@ -14,6 +14,7 @@ from lightning.pytorch.callbacks import ModelCheckpoint
 
 from gan_lightning.config import ConfigError
 from gan_lightning.config.schema import ExperimentConfig
+from gan_lightning.metrics.audio_quality import AUDIO_METRICS
 from gan_lightning.metrics.class_scores import CLASS_SCORES
 from gan_lightning.metrics.extractors import metric_prefix
 from gan_lightning.metrics.sample_quality import INTRA_CLASS_FID, METRICS
@@ -95,9 +96,15 @@ def best_monitor(names: Sequence[str], extractor: str) -> tuple[str, str]:
         return metric_prefix(extractor) + first, "min"
     if first in TRANSLATION_SCORES:
         return f"val/{first}", TRANSLATION_SCORES[first].best
-    for registry in (SEQUENCE_METRICS, VIDEO_METRICS, TEXT_METRICS, CLASS_SCORES):
+    for registry in (SEQUENCE_METRICS, VIDEO_METRICS, TEXT_METRICS, AUDIO_METRICS, CLASS_SCORES):
         if first in registry:
-            value, mode = registry[first].best
+            best = registry[first].best
+            if best is None:
+                raise ConfigError(
+                    f"metrics.keep_best follows the first of metrics.names, and {first!r} is better neither way: list "
+                    "another metric first or set metrics.keep_best=false"
+                )
+            value, mode = best
             return f"val/{value}", mode
     raise ConfigError(
         f"metrics.keep_best follows the first of metrics.names, and {first!r} is in no metric registry: list a "

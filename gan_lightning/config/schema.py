@@ -419,7 +419,12 @@ class MetricsConfig:
     Sequences: discriminative | predictive (TimeGAN's scores, see ``metrics.timegan``). Video: frame_fd (per-frame
     Fréchet distance on the MNIST classifier's features) | clip_fd (Fréchet distance on a small clip CNN trained on
     real clips, cached in ``cache_dir``) | content_consistency | motion (motion_ratio, motion_w1, frozen); see
-    gan_lightning/metrics/video_quality.py. Tokens: nll_oracle (oracle only) | nll_test | unique; see
+    gan_lightning/metrics/video_quality.py. Audio (spoken_digits, audio_folder), on a log-mel classifier trained on
+    the real training clips and cached in ``cache_dir``: audio_is (Inception score, 10 splits, beside the real clips'
+    audio_is_real) | audio_fd | audio_kid | audio_classes (classes with >= 3 % of the samples, KL to uniform) |
+    nn_distance (|D|self and |D|train: d_self, d_train, d_self_real, d_train_real; better neither way, so not first
+    with keep_best); class-conditional audio adds audio_class_accuracy; see gan_lightning/metrics/audio_quality.py.
+    Tokens: nll_oracle (oracle only) | nll_test | unique; see
     gan_lightning/metrics/text_quality.py. ``keep_best`` follows the first. Empty: no metrics."""
     every: int = 0
     """Evaluate every this many generator steps (0: only at the end of training)."""
@@ -447,8 +452,8 @@ class MetricsConfig:
     batch_size: int = 200
     """Images per extractor forward pass (video: clips)."""
     cache_dir: str = "~/.cache/gan_lightning"
-    """Real-image features (and converted weights, and the video metrics' clip evaluators) are kept here across
-    runs."""
+    """Real-image features (and converted weights, the video metrics' clip evaluators and the audio metrics'
+    classifiers) are kept here across runs."""
     kid_subsets: int = 100
     """KID: random subsets its value is averaged over."""
     kid_subset_size: int = 1000

@@ -353,6 +353,39 @@ def frechet_distance(real: Tensor, generated: Tensor) -> float:
     return float(fid.compute())
 
 
+def inception_score(logits: Tensor, splits: int, seed: int) -> tuple[float, float]:
+    """The Inception score (mean and standard deviation over ``splits`` splits) of class logits ``(N, K)``, by
+    torchmetrics' ``InceptionScore`` on the calling rank alone; the splits are a permutation seeded by ``seed`` (the
+    global RNG is left as it was).
+
+    The logits go in as float64 log-probabilities floored at -100: a class no sample gives any probability to (a
+    confident classifier far from its data, on noise) would otherwise make torchmetrics' ``0 * log 0`` a NaN; the
+    floor moves no probability by more than ``e**-100``."""
+    score = InceptionScore(feature=_Precomputed(logits.shape[1]), splits=splits, sync_on_compute=False)
+    score = score.to(logits.device)
+    score.update(logits.double().log_softmax(dim=1).clamp_min(-100.0))
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        mean, std = score.compute()
+    return float(mean), float(std)
+
+
+def kernel_distance(real: Tensor, generated: Tensor, subsets: int, subset_size: int, seed: int) -> tuple[float, float]:
+    """KID (mean and standard deviation over ``subsets`` random subsets of ``subset_size`` rows, capped at the
+    smaller set) between two sets of feature rows, by torchmetrics on the calling rank alone; the subsets are seeded
+    by ``seed`` (the global RNG is left as it was)."""
+    size = min(subset_size, len(real), len(generated))
+    kid = KernelInceptionDistance(
+        feature=_Precomputed(real.shape[1]), subsets=subsets, subset_size=size, sync_on_compute=False
+    ).to(real.device)
+    kid.update(real, real=True)
+    kid.update(generated.to(real.device), real=False)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        mean, std = kid.compute()
+    return float(mean), float(std)
+
+
 def intra_class_fid(real: Tensor, real_labels: Tensor, generated: Tensor, generated_labels: Tensor) -> float:
     """Mean over the classes present in both sets of the FID between their real and generated features.
 

@@ -1,0 +1,113 @@
+"""The audio benchmark: WaveGAN and SpecGAN on the spoken digits over seeds, framed by controls (the WaveGAN paper's
+Table 1 protocol, offline).
+
+Per config and seed: train (or finish: a run left under ``root`` by an interrupted benchmark resumes exactly, and a
+finished one is scored as it is), then score the final EMA generator's ``metrics.num_generated`` clips against the
+clips of held-out voices (``metrics.real_split=test``) with every unconditional audio metric. The Inception score is
+also given as a ratio to the real test clips' own (``is_ratio``): absolute SC09 scores do not transfer across
+classifiers, ratios do (the paper: WaveGAN 4.67 / 8.01 = 0.58, SpecGAN 6.03 / 9.18 = 0.66). The controls are scored
+against the same real clips: real training clips (other voices: the floor of the distances, and |D|train 0, since
+each is in the training set), the real test clips themselves (the ceiling of the score, ratio 1) and an untrained
+generator of each config.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import torch
+from torch import Tensor
+
+from gan_lightning.benchmarks.parallel import map_seeds
+from gan_lightning.benchmarks.video_protocol import run_seconds
+from gan_lightning.callbacks.audio_metrics import build_audio_quality, evaluate_audio
+from gan_lightning.callbacks.sample_quality import real_subset
+from gan_lightning.checkpointing import load_module
+from gan_lightning.conditioning import EvaluationOptions
+from gan_lightning.config import ConfigError, ExperimentConfig, load_config
+from gan_lightning.data.audio import AudioDataModule
+from gan_lightning.metrics.audio_quality import AUDIO_CLASS_METRICS, AUDIO_METRICS
+from gan_lightning.training import LAST_CHECKPOINT, build_module, find_resume_point, fit, prepare_data
+
+SCORED = [name for name in AUDIO_METRICS if name not in AUDIO_CLASS_METRICS]
+"""Every audio metric of an unconditional generator."""
+SCORING = ["metrics.real_split=test", "metrics.names=[" + ",".join(SCORED) + "]"]
+"""Every unconditional audio metric, against the clips of held-out voices."""
+
+
+def protocol_config(
+    config_path: Path, root: Path, overrides: Sequence[str], seed: int, scoring: bool = False
+) -> ExperimentConfig:
+    """The config as benchmarked: the run itself computes no metrics (the protocol scores it after training); with
+    ``scoring``, the config it is scored with: every audio metric against the held-out voices, ``overrides`` still
+    last."""
+    return load_config(
+        [config_path],
+        [f"seed={seed}", f"run.root={root}", "run.progress_bar=false", f"run.version=seed{seed}", *overrides,
+         "metrics.names=[]", *([*SCORING, *overrides] if scoring else [])],
+    )  # fmt: skip
+
+
+def _audio_data(config: ExperimentConfig) -> AudioDataModule:
+    datamodule = prepare_data(config)
+    if not isinstance(datamodule, AudioDataModule):
+        raise ConfigError(f"data.name={config.data.name} is not audio; the audio benchmark needs clips of sound")
+    return datamodule
+
+
+def with_ratio(values: dict[str, float]) -> dict[str, float]:
+    """``values`` and ``is_ratio``: the Inception score over the real test clips' own."""
+    return {**values, "is_ratio": values["audio_is"] / values["audio_is_real"]}
+
+
+def audio_run(config_path: Path, root: Path, overrides: Sequence[str], seed: int) -> dict[str, float]:
+    """Train (or finish) ``config_path`` with ``seed`` under ``root`` and score its final EMA generator."""
+    config = protocol_config(config_path, root, overrides, seed)
+    datamodule = _audio_data(config)  # not audio: one line, before training
+    run_dir = Path(config.run.root) / config.name / f"seed{seed}"
+    start = time.perf_counter()
+    resume = find_resume_point(str(run_dir)) if (run_dir / LAST_CHECKPOINT).is_file() else None
+    if resume is None or resume.generator_step < config.train.max_steps:  # a finished run is scored as it is
+        fit(config, resume)
+    trained = time.perf_counter()
+    module = load_module(run_dir / LAST_CHECKPOINT)
+    scored = protocol_config(config_path, root, overrides, seed, scoring=True)
+    values, _ = module.kind.evaluate(module, scored, datamodule, EvaluationOptions(no_ema=False))
+    return {
+        **with_ratio(values),
+        "seconds": run_seconds(run_dir),
+        "seconds_this_call": trained - start,
+        "scoring_seconds": time.perf_counter() - trained,
+    }
+
+
+def served(clips: Tensor) -> Callable[[range], Tensor]:
+    """Real clips served by index, as the evaluator takes generated ones."""
+    return lambda index: clips[index.start : index.stop]
+
+
+def controls(config_path: Path, root: Path, overrides: Sequence[str], real: bool = True) -> dict[str, dict[str, float]]:
+    """The metrics of the config's untrained generator (seed 0) and, with ``real``, of as many real training clips (a
+    seeded subset: the floor) and of the real test clips themselves (the ceiling), each against the held-out-voice
+    clips the runs are scored on."""
+    config = protocol_config(config_path, root, overrides, seed=0)
+    datamodule = _audio_data(config)
+    scored = protocol_config(config_path, root, overrides, seed=0, scoring=True)
+    evaluator = build_audio_quality(scored, datamodule)
+    num = scored.metrics.num_generated
+    untrained = build_module(config, datamodule).eval()
+    values = {"untrained": with_ratio(evaluate_audio(evaluator, untrained, num, config.seed))}
+    if real:
+        for name, split in (("real_train", "train"), ("real_test", "test")):
+            clips: Tensor = real_subset(datamodule.evaluation_images(split), num)  # type: ignore[assignment]
+            values[name] = with_ratio(evaluator.evaluate(served(clips), len(clips), torch.device("cpu")))
+    return values
+
+
+def benchmark_audio(
+    config_path: Path, seeds: int, root: Path, overrides: Sequence[str] = (), jobs: int = 1
+) -> list[dict[str, float]]:
+    """One :func:`audio_run` per seed ``0 … seeds-1``, ``jobs`` at a time; results in seed order."""
+    return map_seeds(audio_run, seeds, jobs, config_path, root, overrides)
