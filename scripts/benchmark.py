@@ -9,6 +9,8 @@
     python scripts/benchmark.py timegan [--config configs/rnn_sines.yaml] [--seeds 3] [--jobs J] [k=v ...]
     python scripts/benchmark.py video [--configs A B] [--seeds 3] [--jobs J] [--num 4000] [--root DIR] [k=v ...]
     python scripts/benchmark.py text [--mle C] [--gan C] [--seeds 3] [--jobs J] [--root DIR] [k=v ...]
+    python scripts/benchmark.py bleu [--corpus DIR] [--hypotheses 1000] [--references 10000] [--nltk 20]
+        [--torchmetrics 5]
 
 ``toy``: the PacGAN Table 1 protocol (Lin et al. 2018) on the shipped ``toy_ring`` / ``toy_grid``
 configs: train one run per seed, draw 2,500 samples from the EMA generator, report modes
@@ -46,6 +48,11 @@ NLL_oracle, NLL_test and the unique-sample ratio of ``metrics.num_generated`` sa
 over seeds), the GAN's gain in NLL_oracle over MLE per seed, each run's wall time, beside the oracle's entropy and
 ``ln V``. ``--root`` keeps the runs: an interrupted benchmark resumes them exactly, a finished run is scored as is.
 
+``bleu``: wall time of BLEU-2..5 and Self-BLEU-2..5 at thousands of references (fortunes lines, word level, the first
+``--references`` as references, the next ``--hypotheses`` as samples): ours (each n-gram's largest reference count
+precomputed) against nltk's ``sentence_bleu`` (Texygen's call; checked to agree with ours) on ``--nltk`` samples and
+torchmetrics' corpus-level ``BLEUScore`` on ``--torchmetrics``, both extrapolated linearly to all samples.
+
 ``fid``: seconds per repeated FID evaluation of ``--num`` generated vs ``--num`` real images
 (``--config``'s data, an untrained generator: the cost does not depend on training) with the real
 Inception features cached, against torchmetrics' default usage that recomputes them each time.
@@ -65,6 +72,7 @@ from pathlib import Path
 
 import torch
 
+from gan_lightning.benchmarks.bleu_cost import benchmark_bleu_cost, fortune_lines
 from gan_lightning.benchmarks.fid_cost import benchmark_fid_cost
 from gan_lightning.benchmarks.quality import LUCIC_2018, LUCIC_DATASETS, benchmark_quality
 from gan_lightning.benchmarks.text_protocol import benchmark_text
@@ -74,7 +82,9 @@ from gan_lightning.benchmarks.train_speed import benchmark_train, summarize
 from gan_lightning.benchmarks.video_protocol import benchmark_video, controls
 from gan_lightning.callbacks.sample_quality import generated_images, real_subset
 from gan_lightning.config import load_config
+from gan_lightning.metrics.bleu import BLEU_ORDERS
 from gan_lightning.metrics.text_quality import QUALITY_DIVERSITY_AXES, plot_quality_diversity
+from gan_lightning.metrics.text_scores import TextMetricError
 from gan_lightning.training import build_module, prepare_data
 
 REPO = Path(__file__).resolve().parents[1]
@@ -223,6 +233,36 @@ def text(args: argparse.Namespace) -> dict[str, object]:
                                "MLE and GAN, seed 0")  # fmt: skip
         print(f"wrote {picture}")
     return results
+
+
+def bleu(args: argparse.Namespace) -> dict[str, object]:
+    try:
+        lines = fortune_lines(args.corpus, args.references + args.hypotheses)
+    except TextMetricError as error:
+        raise SystemExit(f"error: {error}") from error
+    references, hypotheses = lines[: args.references], lines[args.references :]
+    print(f"{len(hypotheses)} hypotheses x {len(references)} references (fortunes lines, word level)")
+    result = benchmark_bleu_cost(references, hypotheses, args.nltk, args.torchmetrics)
+    ours = result["ours"]
+    build, score = ours["table_seconds"], ours["scoring_seconds"]
+    print(f"ours: BLEU-2..5 {build + score:.2f} s (tables {build:.2f} s, scoring {score:.2f} s): "
+          + ", ".join(f"BLEU-{n} {ours['bleu'][n]:.4f}" for n in BLEU_ORDERS))  # fmt: skip
+    for name in ("hypotheses", "references"):
+        diversity = ours[f"self_bleu_{name}"]
+        print(f"ours: Self-BLEU-2..5 of the {diversity['count']} {name} {diversity['seconds']:.2f} s: "
+              + ", ".join(f"Self-BLEU-{n} {diversity['self_bleu'][n]:.4f}" for n in BLEU_ORDERS))  # fmt: skip
+    if "nltk" in result:
+        nltk = result["nltk"]
+        print(f"nltk sentence_bleu: {nltk['seconds']:.2f} s for {nltk['hypotheses']} hypotheses x 4 orders, "
+              f"{nltk['extrapolated_seconds']:.0f} s extrapolated to {len(hypotheses)}; largest difference from ours "
+              f"{nltk['largest_difference']:.1e}")  # fmt: skip
+    if "torchmetrics" in result:
+        torchmetrics = result["torchmetrics"]
+        print(f"torchmetrics BLEUScore(n_gram=4, smooth=True), corpus level: {torchmetrics['seconds']:.2f} s for "
+              f"{torchmetrics['hypotheses']} hypotheses ({torchmetrics['extrapolated_seconds']:.0f} s for "
+              f"{len(hypotheses)}): {torchmetrics['corpus_bleu_4']:.4f}; our mean sentence BLEU-4 of the same "
+              f"hypotheses {torchmetrics['ours_mean_sentence_bleu_4']:.4f}")  # fmt: skip
+    return result
 
 
 def quality(args: argparse.Namespace) -> dict[str, object]:
@@ -440,6 +480,15 @@ def main(argv: list[str] | None = None) -> int:
     text_parser.add_argument("--root", type=Path, help="keep the runs here (resumed if interrupted)")
     text_parser.add_argument("--json", type=Path, help="also write the per-run results here")
     text_parser.add_argument("overrides", nargs="*", help="config overrides of both runs, e.g. seed-independent sizes")
+    bleu_parser = commands.add_parser("bleu", help="BLEU at thousands of references: ours against nltk, torchmetrics")
+    bleu_parser.add_argument("--corpus", type=Path, default=Path("/usr/share/games/fortunes"))
+    bleu_parser.add_argument("--hypotheses", type=int, default=1000)
+    bleu_parser.add_argument("--references", type=int, default=10000)
+    bleu_parser.add_argument("--nltk", type=int, default=20, help="hypotheses nltk scores (0: skip)")
+    bleu_parser.add_argument(
+        "--torchmetrics", type=int, default=5, help="hypotheses torchmetrics scores (0: skip; 1,000 take about 26 h)"
+    )
+    bleu_parser.add_argument("--json", type=Path, help="also write the timings and values here")
     args = parser.parse_args(argv)
 
     commands_run = {
@@ -451,6 +500,7 @@ def main(argv: list[str] | None = None) -> int:
         "timegan": timegan,
         "video": video,
         "text": text,
+        "bleu": bleu,
     }
     results = commands_run[args.command](args)
     if args.json:
