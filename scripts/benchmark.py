@@ -10,6 +10,8 @@
     python scripts/benchmark.py video [--configs A B] [--seeds 3] [--jobs J] [--num 4000] [--root DIR] [k=v ...]
     python scripts/benchmark.py text [--mle C] [--gan C] [--seeds 3] [--jobs J] [--root DIR] [k=v ...]
     python scripts/benchmark.py audio [--configs A B] [--seeds 3] [--jobs J] [--num 800] [--root DIR] [k=v ...]
+    python scripts/benchmark.py bleu [--corpus DIR] [--hypotheses 1000] [--references 10000] [--nltk 20]
+        [--torchmetrics 5]
 
 ``toy``: the PacGAN Table 1 protocol (Lin et al. 2018) on the shipped ``toy_ring`` / ``toy_grid``
 configs: train one run per seed, draw 2,500 samples from the EMA generator, report modes
@@ -54,6 +56,11 @@ the real test clips' own), beside three controls scored the same way: real train
 clips themselves (the ceiling) and each config's untrained generator. ``--root`` keeps the runs: an interrupted
 benchmark resumes them exactly, a finished run is scored as is.
 
+``bleu``: wall time of BLEU-2..5 and Self-BLEU-2..5 at thousands of references (fortunes lines, word level, the first
+``--references`` as references, the next ``--hypotheses`` as samples): ours (each n-gram's largest reference count
+precomputed) against nltk's ``sentence_bleu`` (Texygen's call; checked to agree with ours) on ``--nltk`` samples and
+torchmetrics' corpus-level ``BLEUScore`` on ``--torchmetrics``, both extrapolated linearly to all samples.
+
 ``fid``: seconds per repeated FID evaluation of ``--num`` generated vs ``--num`` real images
 (``--config``'s data, an untrained generator: the cost does not depend on training) with the real
 Inception features cached, against torchmetrics' default usage that recomputes them each time.
@@ -75,6 +82,7 @@ import torch
 
 from gan_lightning.benchmarks.audio_protocol import benchmark_audio
 from gan_lightning.benchmarks.audio_protocol import controls as audio_controls
+from gan_lightning.benchmarks.bleu_cost import benchmark_bleu_cost, fortune_lines
 from gan_lightning.benchmarks.fid_cost import benchmark_fid_cost
 from gan_lightning.benchmarks.quality import LUCIC_2018, LUCIC_DATASETS, benchmark_quality
 from gan_lightning.benchmarks.text_protocol import benchmark_text
@@ -84,7 +92,9 @@ from gan_lightning.benchmarks.train_speed import benchmark_train, summarize
 from gan_lightning.benchmarks.video_protocol import benchmark_video, controls
 from gan_lightning.callbacks.sample_quality import generated_images, real_subset
 from gan_lightning.config import load_config
-from gan_lightning.metrics.text_quality import plot_quality_diversity
+from gan_lightning.metrics.bleu import BLEU_ORDERS
+from gan_lightning.metrics.text_quality import QUALITY_DIVERSITY_AXES, plot_quality_diversity
+from gan_lightning.metrics.text_scores import TextMetricError
 from gan_lightning.training import build_module, prepare_data
 
 REPO = Path(__file__).resolve().parents[1]
@@ -198,7 +208,8 @@ def video(args: argparse.Namespace) -> dict[str, object]:
     return results
 
 
-TEXT_COLUMNS = ("nll_oracle", "nll_test", "unique_ratio", "seconds")
+TEXT_CONTEXT = ("oracle_entropy", "ln_vocab", "seconds", "seconds_this_call")
+"""Values of a text run printed beside the table, not as its columns."""
 
 
 def text(args: argparse.Namespace) -> dict[str, object]:
@@ -209,22 +220,59 @@ def text(args: argparse.Namespace) -> dict[str, object]:
         for label in ("mle", "gan"):
             print(f"seed {seed} {label}: " + ", ".join(f"{k}={v:.4g}" for k, v in run[label].items()), flush=True)
     first = runs[0]["mle"]
-    print(
-        f"\n{args.seeds} seeds, {args.jobs} run(s) at a time on {os.cpu_count()} cores; oracle entropy "
-        f"{first['oracle_entropy']:.3f}, ln V {first['ln_vocab']:.3f}; mean ± s.e. over seeds, at temperature 1"
-    )
-    print("| run | " + " | ".join(TEXT_COLUMNS) + " |")
-    print("|---" * (len(TEXT_COLUMNS) + 1) + "|")
+    columns = [*(k for k in first if k not in TEXT_CONTEXT), "seconds"]
+    floor = ""
+    if "ln_vocab" in first:  # the oracle's floor and a uniform model, beside its NLL values
+        floor = f"oracle entropy {first['oracle_entropy']:.3f}, ln V {first['ln_vocab']:.3f}; "
+    print(f"\n{args.seeds} seeds, {args.jobs} run(s) at a time on {os.cpu_count()} cores; {floor}mean ± s.e. over "
+          "seeds, at temperature 1")  # fmt: skip
+    print("| run | " + " | ".join(columns) + " |")
+    print("|---" * (len(columns) + 1) + "|")
     for label in ("mle", "gan"):
-        cells = [mean_se([run[label][k] for run in runs], 0 if k == "seconds" else 3) for k in TEXT_COLUMNS]
+        cells = [mean_se([run[label][k] for run in runs], 0 if k == "seconds" else 3) for k in columns]
         print(f"| {label} | " + " | ".join(cells) + " |")
-    gains = [run["mle"]["nll_oracle"] - run["gan"]["nll_oracle"] for run in runs]
-    print(f"GAN's NLL_oracle gain over MLE from the same checkpoint: {mean_se(gains, 3)} nats (SeqGAN: 0.30)")
+    results: dict[str, object] = {"runs": runs}
+    if "nll_oracle" in first:
+        gains = [run["mle"]["nll_oracle"] - run["gan"]["nll_oracle"] for run in runs]
+        print(f"GAN's NLL_oracle gain over MLE from the same checkpoint: {mean_se(gains, 3)} nats (SeqGAN: 0.30)")
+        results["nll_oracle_gain"] = gains
     if args.json and runs[0]["sweep"]:  # seed 0's quality-diversity curves, beside the JSON
         picture = args.json.with_suffix(".png")
-        plot_quality_diversity(runs[0]["sweep"], picture, first["oracle_entropy"], "MLE and GAN, seed 0")
+        axes = runs[0]["quality_diversity"]
+        plot_quality_diversity(runs[0]["sweep"], picture, QUALITY_DIVERSITY_AXES[axes["axes"]], axes["reference"],
+                               "MLE and GAN, seed 0")  # fmt: skip
         print(f"wrote {picture}")
-    return {"runs": runs, "nll_oracle_gain": gains}
+    return results
+
+
+def bleu(args: argparse.Namespace) -> dict[str, object]:
+    try:
+        lines = fortune_lines(args.corpus, args.references + args.hypotheses)
+    except TextMetricError as error:
+        raise SystemExit(f"error: {error}") from error
+    references, hypotheses = lines[: args.references], lines[args.references :]
+    print(f"{len(hypotheses)} hypotheses x {len(references)} references (fortunes lines, word level)")
+    result = benchmark_bleu_cost(references, hypotheses, args.nltk, args.torchmetrics)
+    ours = result["ours"]
+    build, score = ours["table_seconds"], ours["scoring_seconds"]
+    print(f"ours: BLEU-2..5 {build + score:.2f} s (tables {build:.2f} s, scoring {score:.2f} s): "
+          + ", ".join(f"BLEU-{n} {ours['bleu'][n]:.4f}" for n in BLEU_ORDERS))  # fmt: skip
+    for name in ("hypotheses", "references"):
+        diversity = ours[f"self_bleu_{name}"]
+        print(f"ours: Self-BLEU-2..5 of the {diversity['count']} {name} {diversity['seconds']:.2f} s: "
+              + ", ".join(f"Self-BLEU-{n} {diversity['self_bleu'][n]:.4f}" for n in BLEU_ORDERS))  # fmt: skip
+    if "nltk" in result:
+        nltk = result["nltk"]
+        print(f"nltk sentence_bleu: {nltk['seconds']:.2f} s for {nltk['hypotheses']} hypotheses x 4 orders, "
+              f"{nltk['extrapolated_seconds']:.0f} s extrapolated to {len(hypotheses)}; largest difference from ours "
+              f"{nltk['largest_difference']:.1e}")  # fmt: skip
+    if "torchmetrics" in result:
+        torchmetrics = result["torchmetrics"]
+        print(f"torchmetrics BLEUScore(n_gram=4, smooth=True), corpus level: {torchmetrics['seconds']:.2f} s for "
+              f"{torchmetrics['hypotheses']} hypotheses ({torchmetrics['extrapolated_seconds']:.0f} s for "
+              f"{len(hypotheses)}): {torchmetrics['corpus_bleu_4']:.4f}; our mean sentence BLEU-4 of the same "
+              f"hypotheses {torchmetrics['ours_mean_sentence_bleu_4']:.4f}")  # fmt: skip
+    return result
 
 
 AUDIO_COLUMNS = ("audio_is", "is_ratio", "audio_fd", "audio_kid", "audio_classes_covered", "d_self", "d_train")
@@ -483,6 +531,15 @@ def main(argv: list[str] | None = None) -> int:
     audio_parser.add_argument("--root", type=Path, help="keep the runs here (resumed if interrupted)")
     audio_parser.add_argument("--json", type=Path, help="also write the per-run results here")
     audio_parser.add_argument("overrides", nargs="*", help="config overrides, e.g. train.max_steps=2000")
+    bleu_parser = commands.add_parser("bleu", help="BLEU at thousands of references: ours against nltk, torchmetrics")
+    bleu_parser.add_argument("--corpus", type=Path, default=Path("/usr/share/games/fortunes"))
+    bleu_parser.add_argument("--hypotheses", type=int, default=1000)
+    bleu_parser.add_argument("--references", type=int, default=10000)
+    bleu_parser.add_argument("--nltk", type=int, default=20, help="hypotheses nltk scores (0: skip)")
+    bleu_parser.add_argument(
+        "--torchmetrics", type=int, default=5, help="hypotheses torchmetrics scores (0: skip; 1,000 take about 26 h)"
+    )
+    bleu_parser.add_argument("--json", type=Path, help="also write the timings and values here")
     args = parser.parse_args(argv)
 
     commands_run = {
@@ -495,6 +552,7 @@ def main(argv: list[str] | None = None) -> int:
         "video": video,
         "text": text,
         "audio": audio,
+        "bleu": bleu,
     }
     results = commands_run[args.command](args)
     if args.json:

@@ -21,9 +21,9 @@ their pictures (real vs generated curves, PCA, t-SNE) in a folder beside the JSO
 the mode metrics training logs (``modes``, ``high_quality``, ``reverse_kl``) of the same seeded samples. Video
 checkpoints get frame_fd, clip_fd, content_consistency and motion (docs/EVALUATION.md, Video); audio checkpoints
 (WaveGAN, SpecGAN) audio_is, audio_fd, audio_kid, audio_classes and nn_distance, and audio_class_accuracy when
-class-conditional (docs/EVALUATION.md, Audio). Token checkpoints get the text metrics at temperature 1 and, on the
-oracle, the quality-diversity sweep of ``metrics.temperatures`` (``nll_oracle@T``, ``nll_test@T``, the picture
-``<json>.png``; docs/TEXT.md).
+class-conditional (docs/EVALUATION.md, Audio). Token checkpoints get the text metrics at temperature 1 and the
+quality-diversity sweep of ``metrics.temperatures`` (on the oracle ``nll_oracle@T``, ``nll_test@T``; on text
+``bleu_5@T``, ``self_bleu_5@T``; the picture ``<json>.png``; docs/TEXT.md).
 What is scored is the checkpoint's kind of data and conditioning's choice (``gan_lightning/kinds``,
 ``gan_lightning/conditioning``).
 
@@ -64,8 +64,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--metrics",
         help="comma-separated: fid,kid,is,pr,classes; class-conditional runs also intra_fid,class_accuracy,cas; "
         "for sequences discriminative,predictive; for video frame_fd,clip_fd,content_consistency,motion; for tokens "
-        "nll_oracle,nll_test,unique (default: the run's metrics.names, else fid / both sequence scores / the four "
-        "video metrics / nll_test,unique)",
+        "nll_oracle,nll_test,unique,bleu,self_bleu,valid_words,novel_words (default: the run's metrics.names, else "
+        "fid / both sequence scores / the four video metrics / nll_test,unique)",
     )
     parser.add_argument("--num", type=int, help="generated images (default: metrics.num_generated)")
     parser.add_argument("--extractor", help="inception | mnist_classifier | fashion_mnist_classifier")

@@ -85,7 +85,7 @@ def test_a_text_file_at_character_level(tmp_path: Path, monkeypatch: pytest.Monk
     words = tmp_path / "words.txt"
     words.write_text("".join(f"{w}\n" for w in ["cat", "car", "cart", "tar", "rat", "art", "arc", "act"] * 8))
     run_dir = fit_text(tmp_path, "text_words", *TINY, f"data.data_dir={words}", "data.sequence_length=6",
-                       "train.pretrain_steps=2", "metrics.temperatures=[]")  # fmt: skip
+                       f"data.dictionary={words}", "train.pretrain_steps=2", "metrics.temperatures=[]")  # fmt: skip
     lines = (run_dir / "samples" / "final.txt").read_text().splitlines()
     # characters joined without a separator, cut at <eos> or <pad> (a barely trained G samples <unk> too)
     assert len(lines) == 16 and all(set(line.replace("<unk>", "")) <= set("catr") for line in lines)
@@ -94,6 +94,34 @@ def test_a_text_file_at_character_level(tmp_path: Path, monkeypatch: pytest.Monk
     assert module.kind.vocabulary[:3] == ["<pad>", "<eos>", "<unk>"] and set(module.kind.vocabulary[3:]) == set("catr")
     header = (run_dir / "metrics.csv").read_text().splitlines()[0]
     assert "val/nll_test" in header and "val/nll_oracle" not in header
+    assert {"val/bleu_5", "val/self_bleu_2", "val/valid_words", "val/novel_words"} <= set(header.split(","))
+
+    # evaluate.py sweeps real text on BLEU-5 against Self-BLEU-5, beside the real training text's own point
+    out = tmp_path / "evaluation.json"
+    assert script("evaluate").main(["--ckpt", str(run_dir / "checkpoints" / "last.ckpt"), "--json", str(out),
+                                    "metrics.temperatures=[0.5,1.0]"]) == 0  # fmt: skip
+    report = json.loads(out.read_text())
+    values = report["metrics"]
+    assert {"bleu_5@0.5", "self_bleu_5@0.5", "valid_words", "novel_words", "unique_ratio"} <= set(values)
+    assert values["bleu_5@1"] == pytest.approx(values["bleu_5"]) and values["self_bleu_5@1"] == values["self_bleu_5"]
+    assert "nll_oracle@1" not in values and Path(report["quality_diversity"]).is_file()
+    assert set(report["quality_diversity_reference"]) == {"bleu_5", "self_bleu_5"}
+    assert 0 <= values["novel_words"] <= values["valid_words"] <= 1
+
+
+def test_word_metrics_need_a_dictionary(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    words = tmp_path / "words.txt"
+    words.write_text("cat\ncar\ncart\ntar\n")
+    arguments = ["--config", str(REPO / "configs" / "text_words.yaml"), f"run.root={tmp_path}", *TINY,
+                 f"data.data_dir={words}", "data.sequence_length=6", "train.pretrain_steps=2",
+                 "data.dictionary=null"]  # fmt: skip
+    assert script("fit").main(arguments) == 2
+    error = capsys.readouterr().err.strip()
+    assert error.endswith(
+        "metrics.names: valid_words, novel_words look generated words up in a word list; set data.dictionary "
+        "(a file, a word a line)"
+    )
+    assert not (tmp_path / "text_words").exists()
 
 
 def test_pretraining_needs_a_likelihood(tmp_path: Path) -> None:

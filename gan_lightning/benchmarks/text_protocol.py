@@ -1,13 +1,14 @@
-"""The text benchmark: the GAN against maximum likelihood on the oracle, from one MLE checkpoint per seed.
+"""The text benchmark: the GAN against maximum likelihood, from one MLE checkpoint per seed.
 
 Per seed: train the MLE-only config (``text_oracle_mle.yaml``: every step a pretraining step); the GAN config
 (``text_oracle_gan.yaml``: the same seed, data and pretraining steps, then adversarial steps) starts from a copy of
 that run's last checkpoint, resumed exactly (the pretraining it shares with the MLE run is not trained twice, and the
 GAN provably starts from the state the MLE baseline is scored at). Both final generators (G itself with
-``ema_decay: 0``) are scored alike: NLL_oracle, NLL_test and the unique-sample ratio of ``metrics.num_generated``
-samples at temperature 1, beside the oracle's entropy and ``ln V``, and each one's temperature sweep
-(``metrics.temperatures``: NLL_oracle against NLL_test, Caccia et al.'s quality-diversity curve). Runs left under
-``root`` by an interrupted benchmark resume exactly; finished ones are scored as they are.
+``ema_decay: 0``) are scored alike by the MLE config's ``metrics.names`` on ``metrics.num_generated`` samples at
+temperature 1 (on the oracle NLL_oracle, NLL_test and the unique-sample ratio, beside the oracle's entropy and
+``ln V``; on a text file e.g. BLEU, Self-BLEU and the word list's shares), and each one's temperature sweep
+(``metrics.temperatures``: Caccia et al.'s quality-diversity curve on the dataset's axes). Runs left under ``root``
+by an interrupted benchmark resume exactly; finished ones are scored as they are.
 """
 
 from __future__ import annotations
@@ -22,10 +23,9 @@ from gan_lightning.benchmarks.parallel import map_seeds
 from gan_lightning.benchmarks.video_protocol import run_seconds
 from gan_lightning.checkpointing import load_module
 from gan_lightning.config import ConfigError, ExperimentConfig, load_config
-from gan_lightning.metrics.text_quality import score_text, temperature_sweep
+from gan_lightning.data.text import TokenDataModule
+from gan_lightning.metrics.text_quality import check_text_metrics, quality_diversity_axes, score_text, temperature_sweep
 from gan_lightning.training import LAST_CHECKPOINT, find_resume_point, fit, prepare_data
-
-SCORED = ("nll_oracle", "nll_test", "unique")
 
 
 def protocol_config(config_path: Path, root: Path, overrides: Sequence[str], seed: int) -> ExperimentConfig:
@@ -46,7 +46,11 @@ def _train(config: ExperimentConfig, run_dir: Path) -> None:
 
 def text_run(mle_path: Path, gan_path: Path, root: Path, overrides: Sequence[str], seed: int) -> dict[str, Any]:
     """The MLE run and the GAN run continuing its checkpoint for ``seed``, each scored: ``{"mle": ..., "gan": ...,
-    "sweep": {"mle": rows, "gan": rows}}`` (the sweep of ``metrics.temperatures``, when it lists any)."""
+    "sweep": {"mle": rows, "gan": rows}, "quality_diversity": {"axes": name, "reference": values}}`` (the sweep of
+    ``metrics.temperatures``, when it lists any, and the data's own point on its axes)."""
+    scored = load_config([mle_path], overrides).metrics.names  # the runs themselves compute none
+    if not scored:
+        raise ConfigError(f"{mle_path.name}: metrics.names is empty; the text benchmark scores the runs by them")
     mle, gan = (protocol_config(path, root, overrides, seed) for path in (mle_path, gan_path))
     if mle.train.pretrain_steps != mle.train.max_steps:
         raise ConfigError(f"{mle_path.name}: the MLE baseline needs train.pretrain_steps = train.max_steps")
@@ -64,8 +68,11 @@ def text_run(mle_path: Path, gan_path: Path, root: Path, overrides: Sequence[str
     if mle.name == gan.name:
         raise ConfigError(f"{mle_path.name} and {gan_path.name} share name={mle.name}; their runs would collide")
     datamodule = prepare_data(mle)
-    if not getattr(datamodule, "has_oracle", False):
-        raise ConfigError(f"data.name={mle.data.name} has no oracle; the text benchmark scores against one")
+    if not isinstance(datamodule, TokenDataModule):
+        raise ConfigError(f"data.name={mle.data.name} is not token data; the text benchmark compares text generators")
+    problem = check_text_metrics(scored, datamodule, mle.data.name)
+    if problem:
+        raise ConfigError(problem)
     runs = (("mle", mle), ("gan", gan))
     run_dirs = {label: Path(config.run.root) / config.name / f"seed{seed}" for label, config in runs}
     start = time.perf_counter()
@@ -76,21 +83,16 @@ def text_run(mle_path: Path, gan_path: Path, root: Path, overrides: Sequence[str
         shutil.copyfile(run_dirs["mle"] / LAST_CHECKPOINT, gan_checkpoint)
     _train(gan, run_dirs["gan"])
     trained = time.perf_counter()
+    axes = quality_diversity_axes(datamodule)
     results: dict[str, dict[str, Any]] = {"sweep": {}}
     for label, config in runs:
         module = load_module(run_dirs[label] / LAST_CHECKPOINT)
         cfg = config.metrics
-        values = score_text(module, datamodule, SCORED, cfg.num_generated, seed, cfg.batch_size)  # type: ignore[arg-type]
+        values = score_text(module, datamodule, scored, cfg, seed)
         results[label] = {**values, "seconds": run_seconds(run_dirs[label])}
         if cfg.temperatures:  # the quality-diversity curve of each: is the GAN below MLE's curve, not just its point?
-            results["sweep"][label] = temperature_sweep(
-                module,
-                datamodule,  # type: ignore[arg-type]
-                cfg.temperatures,
-                cfg.num_generated,
-                seed,
-                cfg.batch_size,
-            )
+            results["sweep"][label] = temperature_sweep(module, datamodule, cfg.temperatures, cfg, seed)
+    results["quality_diversity"] = {"axes": axes.name, "reference": axes.reference(datamodule, mle.metrics)}
     results["gan"]["seconds_this_call"] = trained - start
     return results
 

@@ -1,5 +1,6 @@
-"""The text metrics (``metrics.names``: ``nll_oracle``, ``nll_test``, ``unique`` and any registered) of a tokens run
-every N generator steps and at the end, and the quality-diversity curve (``metrics.temperatures``) at the end."""
+"""The text metrics (``metrics.names``: ``nll_oracle``, ``nll_test``, ``unique``, ``bleu``, ``self_bleu``,
+``valid_words``, ``novel_words`` and any registered) of a tokens run every N generator steps and at the end, and the
+quality-diversity curve (``metrics.temperatures``) at the end."""
 
 from __future__ import annotations
 
@@ -11,7 +12,12 @@ from gan_lightning.callbacks.metric_logging import RankZeroEvaluation
 from gan_lightning.config.schema import ExperimentConfig
 from gan_lightning.data.text import TokenDataModule
 from gan_lightning.image_logging import log_image_file
-from gan_lightning.metrics.text_quality import plot_quality_diversity, score_text, temperature_sweep
+from gan_lightning.metrics.text_quality import (
+    plot_quality_diversity,
+    quality_diversity_axes,
+    score_text,
+    temperature_sweep,
+)
 
 QUALITY_DIVERSITY_KEY = "quality_diversity"
 
@@ -32,21 +38,21 @@ class TextQualityMetrics(RankZeroEvaluation):
 
     def evaluate_on_rank_zero(self, trainer: L.Trainer, pl_module: L.LightningModule, step: int) -> dict[str, float]:
         cfg = self.config.metrics
-        values = score_text(pl_module, self.datamodule, cfg.names, cfg.num_generated, self.config.seed, cfg.batch_size)
+        values = score_text(pl_module, self.datamodule, cfg.names, cfg, self.config.seed)
         if self._sweep_at_end:
             self.sweep(trainer, pl_module, step)
         return {f"val/{name}": value for name, value in values.items()}
 
     def sweep(self, trainer: L.Trainer, pl_module: L.LightningModule, step: int) -> None:
-        """The quality-diversity picture of ``metrics.temperatures`` (oracle data only), sent to every logger."""
+        """The quality-diversity picture of ``metrics.temperatures`` on the dataset's axes, sent to every logger."""
         cfg = self.config.metrics
-        if not cfg.temperatures or not self.datamodule.has_oracle:
+        if not cfg.temperatures:
             return
-        rows = temperature_sweep(
-            pl_module, self.datamodule, cfg.temperatures, cfg.num_generated, self.config.seed, cfg.batch_size
-        )
+        axes = quality_diversity_axes(self.datamodule)
+        rows = temperature_sweep(pl_module, self.datamodule, cfg.temperatures, cfg, self.config.seed)
         path = self.out_dir / f"{QUALITY_DIVERSITY_KEY}.png"
-        plot_quality_diversity({"generator": rows}, path, self.datamodule.entropy, f"generator step {step}")
+        reference = axes.reference(self.datamodule, cfg)
+        plot_quality_diversity({"generator": rows}, path, axes, reference, f"generator step {step}")
         log_image_file(trainer.loggers, QUALITY_DIVERSITY_KEY, path, step)
 
     def on_train_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:

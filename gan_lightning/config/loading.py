@@ -253,6 +253,7 @@ def validation_rules() -> list[_Rule]:
         _positive("metrics.num_generated"),
         _positive("metrics.num_real"),
         _positive("metrics.batch_size"),
+        _Rule("metrics.bleu_samples", lambda v: v >= 2, "an integer >= 2 (Self-BLEU scores samples against others)"),
         _positive("metrics.kid_subsets"),
         _positive("metrics.kid_subset_size"),
         _positive("metrics.pr_k"),

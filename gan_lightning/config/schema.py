@@ -98,6 +98,10 @@ class DataConfig:
     on_bad_line: str = "drop"
     """text_lines: what a line that is not UTF-8 or an example over ``sequence_length`` does. drop: leave it out,
     counted in one warning; error: stop with its place."""
+    dictionary: Optional[str] = None
+    """text_lines: a word list (UTF-8, words separated by white space, e.g. a word a line as in
+    ``/usr/share/dict/american-english``) that the ``valid_words`` and ``novel_words`` metrics look generated words
+    up in; its own bad lines follow ``on_bad_line``. None: those two metrics are unavailable."""
     features: int = 5
     """sines: features per time step, each an independent sine (TimeGAN uses 5)."""
     sines_frequency: list[float] = field(default_factory=lambda: [0.0, 0.1])
@@ -424,7 +428,8 @@ class MetricsConfig:
     audio_is_real) | audio_fd | audio_kid | audio_classes (classes with >= 3 % of the samples, KL to uniform) |
     nn_distance (|D|self and |D|train: d_self, d_train, d_self_real, d_train_real; better neither way, so not first
     with keep_best); class-conditional audio adds audio_class_accuracy; see gan_lightning/metrics/audio_quality.py.
-    Tokens: nll_oracle (oracle only) | nll_test | unique; see
+    Tokens: nll_oracle (oracle only) | nll_test | unique | bleu (BLEU-2..5
+    against the held-out split) | self_bleu | valid_words, novel_words (with ``data.dictionary``); see
     gan_lightning/metrics/text_quality.py. ``keep_best`` follows the first. Empty: no metrics."""
     every: int = 0
     """Evaluate every this many generator steps (0: only at the end of training)."""
@@ -463,8 +468,13 @@ class MetricsConfig:
     keep_best: bool = True
     """Keep ``checkpoints/best.ckpt`` at the best value of the first metric in ``names``."""
     temperatures: list[float] = field(default_factory=lambda: [0.7, 0.85, 1.0, 1.2, 1.5])
-    """Tokens, oracle: the sampling temperatures of the quality-diversity sweep (Caccia et al. 2020) at the end of
-    training and in ``evaluate.py`` (NLL_oracle against NLL_test, ``quality_diversity.png``); empty: no sweep."""
+    """Tokens: the sampling temperatures of the quality-diversity sweep (Caccia et al. 2020) at the end of training
+    and in ``evaluate.py`` (``quality_diversity.png``): NLL_oracle against NLL_test on the oracle, BLEU-5 against
+    Self-BLEU-5 on text files; empty: no sweep."""
+    bleu_samples: int = 1000
+    """Tokens: BLEU and Self-BLEU score the first this many of the ``num_generated`` samples (all of them when there
+    are fewer). Self-BLEU scores each against the others, so it rises with their number: compare it at equal
+    counts."""
     timegan: TimeGANScoreConfig = field(default_factory=TimeGANScoreConfig)
     """Settings of the sequence scores (discriminative, predictive)."""
 

@@ -23,9 +23,10 @@ import functools
 import hashlib
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 import torch
 import torch.nn.functional as F
@@ -46,6 +47,7 @@ SPLIT_SEED = 0
 """Seeds the train/test split of a text file: fixed, so every run and seed of a corpus sees the same split."""
 START_TOKEN = 0
 """The oracle's first input token (SeqGAN's start token)."""
+T = TypeVar("T")
 
 
 # ---------------------------------------------------------------------- the oracle
@@ -191,11 +193,34 @@ class TokenDataModule(InMemoryDataModule):
     has_oracle: bool = False
     """Whether :attr:`oracle` and :attr:`entropy` exist (the oracle benchmark's metrics)."""
 
+    @property
+    def dictionary(self) -> frozenset[str] | None:
+        """The words a word list holds (``data.dictionary``), which generated words are checked against; None where
+        the dataset has none."""
+        return None
+
     def evaluation_ids(self, split: str) -> Tensor:
         """The sequences of ``split`` (train or test)."""
         if split not in self.splits:
             raise DataUnavailableError(f"split {split!r} is not available here; allowed: {', '.join(self.splits)}")
         return self.data if split == "train" else self.test_ids()
+
+    def tokens_of(self, ids: Tensor) -> list[list[str]]:
+        """Each sequence of ``ids`` ``(N, T)`` as its tokens' text, cut at its first stop token: how generated
+        samples are compared with real text (:func:`decode` joins the same tokens)."""
+        return [decode_tokens(row, self.vocabulary, self.stop_tokens) for row in ids.tolist()]
+
+    def evaluation_tokens(self, split: str) -> list[list[str]]:
+        """The examples of ``split`` as tokens' text (here the ids decoded; a text file's examples as read)."""
+        return self.tokens_of(self.evaluation_ids(split))
+
+    def derived(self, key: str, make: Callable[[], T]) -> T:
+        """``make()``, computed once per data module under ``key``: what the text metrics derive from the fixed data
+        (BLEU's reference tables, the training words) is built once per run, not at every periodic evaluation."""
+        cache: dict[str, Any] = self.__dict__.setdefault("_derived", {})
+        if key not in cache:
+            cache[key] = make()
+        return cache[key]
 
     def to_model_space(self, batch: Tensor) -> Tensor:
         return F.one_hot(batch.long(), len(self.vocabulary)).float()
@@ -252,6 +277,11 @@ class TextCorpus:
     vocabulary: list[str]
     examples: int
     dropped: dict[str, int] = field(default_factory=dict)
+    train_tokens: list[list[str]] = field(default_factory=list)
+    """The training examples' tokens as read, before ``<unk>`` replaced the rare ones."""
+    test_tokens: list[list[str]] = field(default_factory=list)
+    """The held-out examples' tokens as read: BLEU's references (a real word outside the vocabulary is still that
+    word, so a generated ``<unk>`` never matches it)."""
 
 
 class TextError(ValueError):
@@ -359,7 +389,7 @@ def build_corpus(
             out[row, : len(encoded)] = torch.tensor(encoded)
         return out
 
-    return TextCorpus(encode(train_rows), encode(test_rows), vocabulary, len(examples), dropped)
+    return TextCorpus(encode(train_rows), encode(test_rows), vocabulary, len(examples), dropped, train_rows, test_rows)
 
 
 class TextLinesDataModule(TokenDataModule):
@@ -378,6 +408,7 @@ class TextLinesDataModule(TokenDataModule):
         test_fraction: float,
         text_format: str,
         on_bad_line: str,
+        dictionary: str | None = None,
     ) -> None:
         super().__init__(batch_size, seed, length)
         for key, value, allowed in (
@@ -395,6 +426,7 @@ class TextLinesDataModule(TokenDataModule):
         self.level, self.vocab_size, self.test_fraction = level, vocab_size, test_fraction
         self.text_format, self.on_bad_line = text_format, on_bad_line
         self.separator = "" if level == "char" else " "
+        self.dictionary_path = Path(dictionary).expanduser() if dictionary else None
         self._corpus: TextCorpus | None = None
 
     def unavailable(self) -> str | None:
@@ -402,7 +434,29 @@ class TextLinesDataModule(TokenDataModule):
             text_sources(self.path)
         except TextError as error:
             return str(error)
+        if self.dictionary_path is not None and not self.dictionary_path.is_file():
+            return f"data.dictionary={self.dictionary_path}: no such word list (a UTF-8 file, a word a line)"
         return None
+
+    @property
+    def dictionary(self) -> frozenset[str] | None:
+        """The words of ``data.dictionary`` (every whitespace-separated word of its lines), read on first use."""
+        if self.dictionary_path is None:
+            return None
+        return self.derived("dictionary", self._read_dictionary)
+
+    def _read_dictionary(self) -> frozenset[str]:
+        problem = self.unavailable()
+        if problem:
+            raise DataUnavailableError(problem)
+        try:
+            lines, _ = read_examples(self.dictionary_path, "lines", self.on_bad_line)  # type: ignore[arg-type]
+        except TextError as error:
+            raise DataUnavailableError(str(error)) from error
+        words = frozenset(word for line in lines for word in line.split())
+        if not words:
+            raise DataUnavailableError(f"data.dictionary={self.dictionary_path} holds no words")
+        return words
 
     @property
     def corpus(self) -> TextCorpus:
@@ -440,15 +494,25 @@ class TextLinesDataModule(TokenDataModule):
     def test_ids(self) -> Tensor:
         return self.corpus.test
 
+    def evaluation_tokens(self, split: str) -> list[list[str]]:
+        """The examples of ``split`` as tokenized from the file: real words outside the vocabulary stay themselves."""
+        self.evaluation_ids(split)  # checks the split's name
+        return self.corpus.train_tokens if split == "train" else self.corpus.test_tokens
 
-def decode(ids: Sequence[int], vocabulary: Sequence[str], separator: str, stop_tokens: Sequence[int] = ()) -> str:
-    """The text of one sequence of ids, cut at its first stop token (``<eos>`` or ``<pad>``)."""
+
+def decode_tokens(ids: Sequence[int], vocabulary: Sequence[str], stop_tokens: Sequence[int] = ()) -> list[str]:
+    """The tokens' text of one sequence of ids, cut at its first stop token (``<eos>`` or ``<pad>``)."""
     tokens = []
     for token in ids:
         if token in stop_tokens:
             break
         tokens.append(vocabulary[token])
-    return separator.join(tokens)
+    return tokens
+
+
+def decode(ids: Sequence[int], vocabulary: Sequence[str], separator: str, stop_tokens: Sequence[int] = ()) -> str:
+    """The text of one sequence of ids, cut at its first stop token (``<eos>`` or ``<pad>``)."""
+    return separator.join(decode_tokens(ids, vocabulary, stop_tokens))
 
 
 def max_entropy(vocab_size: int) -> float:
@@ -484,4 +548,5 @@ def _text_lines(cfg: ExperimentConfig) -> TextLinesDataModule:
         data.test_fraction,
         data.text_format,
         data.on_bad_line,
+        data.dictionary,
     )

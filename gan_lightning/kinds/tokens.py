@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from gan_lightning.conditioning import EvaluationOptions
     from gan_lightning.config.schema import ExperimentConfig
     from gan_lightning.data.base import GANDataModule
+    from gan_lightning.data.text import TokenDataModule
     from gan_lightning.module import GANModule
 
 PICTURE_LINES = 32
@@ -124,41 +125,41 @@ class TokensKind(DataKind):
 
         if any(d.pack != 1 for d in (config.discriminator, *config.extra_discriminators.values())):
             return "discriminator.pack: token discriminators judge one sequence at a time; set pack=1"
-        return check_text_metrics(config.metrics.names, datamodule.has_oracle, config.data.name)  # type: ignore[attr-defined]
+        return check_text_metrics(config.metrics.names, datamodule, config.data.name)  # type: ignore[arg-type]
 
     @classmethod
     def evaluate(
         cls, module: GANModule, config: ExperimentConfig, datamodule: GANDataModule, options: EvaluationOptions
     ) -> tuple[dict[str, float], dict[str, object]]:
-        """The text metrics at temperature 1 and, on the oracle with ``metrics.temperatures``, the sweep's values
-        (``nll_oracle@T``, ``nll_test@T``) and its picture ``<json>.png``."""
-        from gan_lightning.metrics.text_quality import plot_quality_diversity, score_text, temperature_sweep
+        """The text metrics at temperature 1 and, with ``metrics.temperatures``, the quality-diversity sweep's values
+        (``nll_oracle@T`` and ``nll_test@T`` on the oracle, ``bleu_5@T`` and ``self_bleu_5@T`` on text) and its
+        picture ``<json>.png``."""
+        from gan_lightning.metrics.text_quality import (
+            plot_quality_diversity,
+            quality_diversity_axes,
+            score_text,
+            temperature_sweep,
+        )
 
         cfg, use_ema = config.metrics, not options.no_ema
-        values = score_text(module, datamodule, cfg.names, cfg.num_generated, config.seed, cfg.batch_size, use_ema)  # type: ignore[arg-type]
-        oracle = datamodule.has_oracle  # type: ignore[attr-defined]
+        tokens: TokenDataModule = datamodule  # type: ignore[assignment]
+        values = score_text(module, tokens, cfg.names, cfg, config.seed, use_ema)
         details: dict[str, object] = {
             "num_generated": cfg.num_generated,
-            "num_real": len(datamodule.evaluation_ids("test")),  # type: ignore[attr-defined]
-            "scored_by": f"{'the oracle and ' if oracle else ''}G's likelihood of the held-out sequences",
+            "num_real": len(tokens.evaluation_ids("test")),
+            "scored_by": f"{'the oracle and ' if tokens.has_oracle else ''}the held-out split",
             "temperature": 1.0,
         }
-        if cfg.temperatures and oracle:
-            rows = temperature_sweep(
-                module,
-                datamodule,  # type: ignore[arg-type]
-                cfg.temperatures,
-                cfg.num_generated,
-                config.seed,
-                cfg.batch_size,
-                use_ema,
-            )
+        if cfg.temperatures:
+            axes = quality_diversity_axes(tokens)
+            rows = temperature_sweep(module, tokens, cfg.temperatures, cfg, config.seed, use_ema)
             for row in rows:
                 values.update({f"{k}@{row['temperature']:g}": v for k, v in row.items() if k != "temperature"})
             picture = options.out.with_suffix(".png")
-            title = f"generator step {options.step}"
-            plot_quality_diversity({"generator": rows}, picture, datamodule.entropy, title)  # type: ignore[attr-defined]
+            reference = axes.reference(tokens, cfg)
+            plot_quality_diversity({"generator": rows}, picture, axes, reference, f"generator step {options.step}")
             details["quality_diversity"] = str(picture)
+            details["quality_diversity_reference"] = reference
         return values, details
 
 

@@ -1,19 +1,29 @@
 """Scores of generated token sequences by registered name (``metrics.names`` of a tokens run).
 
 A text metric is one :func:`register_text_metric` entry: a function of the generated sequences and what they are
-judged against (:class:`TextSamples`: the token ids, the dataset, G's likelihood) returning named floats, logged as
-``val/<name>``. Shipped here, the oracle benchmark's (SeqGAN, Texygen):
+judged against (:class:`TextSamples`: the token ids and their tokens' text, the dataset, G's likelihood, the metric
+settings) returning named floats, logged as ``val/<name>``. Shipped here:
 
-* ``nll_oracle``: the oracle's mean NLL per token of the generated sequences (quality: lower means samples the
-  oracle finds likely), logged beside the oracle's entropy (``oracle_entropy``, its NLL of its own held-out
-  samples: the value a perfect model's samples reach on average) and ``ln_vocab`` (``ln V``, a uniform model's NLL).
+* ``nll_oracle`` (the oracle benchmark's, SeqGAN and Texygen): the oracle's mean NLL per token of the generated
+  sequences (quality: lower means samples the oracle finds likely), logged beside the oracle's entropy
+  (``oracle_entropy``, its NLL of its own held-out samples: the value a perfect model's samples reach on average) and
+  ``ln_vocab`` (``ln V``, a uniform model's NLL).
 * ``nll_test``: G's own teacher-forced NLL per token of the held-out sequences (coverage: a generator that drops
   modes gives held-out sequences low likelihood); for text files the test split.
-* ``unique``: the share of generated sequences that are distinct (``unique_ratio``).
+* ``unique``: the share of generated sequences that are distinct (``unique_ratio``, cut at ``<eos>``).
+* ``bleu`` and ``self_bleu`` (real text, Texygen): BLEU-2..5 of the samples against the held-out split
+  (``bleu_n``: quality) and of each sample against the others (``self_bleu_n``: high means repetitive), of the first
+  ``metrics.bleu_samples`` samples (:mod:`gan_lightning.metrics.bleu`).
+* ``valid_words`` and ``novel_words`` (a word list, ``data.dictionary``): the share of generated words in the
+  dictionary, and of those valid but absent from the training split (:mod:`gan_lightning.metrics.text_scores`).
 
-Lowering the sampling temperature buys NLL_oracle with NLL_test (Caccia et al. 2020, "Language GANs falling short"),
+Samples are compared as the dataset tokenized its text: the ids decoded to their tokens' text and cut at the first
+stop token; the references are the held-out examples as read, so a generated ``<unk>`` matches no real word.
+
+Lowering the sampling temperature buys quality with diversity (Caccia et al. 2020, "Language GANs falling short"),
 so one temperature says little: :func:`temperature_sweep` scores a generator at several and
-:func:`plot_quality_diversity` draws the curves, which is how MLE and GAN are compared honestly.
+:func:`plot_quality_diversity` draws the curves on the dataset's :class:`QualityDiversityAxes` (NLL_oracle against
+NLL_test on the oracle, BLEU-5 against Self-BLEU-5 on real text), which is how MLE and GAN are compared honestly.
 """
 
 from __future__ import annotations
@@ -21,6 +31,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,9 +39,12 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from gan_lightning.metrics.bleu import BLEU_ORDERS, BleuReferences, self_bleu
+from gan_lightning.metrics.text_scores import novel_word_share, unique_ratio, valid_word_share
 from gan_lightning.registry import registrar
 
 if TYPE_CHECKING:
+    from gan_lightning.config.schema import MetricsConfig
     from gan_lightning.data.text import TokenDataModule
 
 
@@ -42,16 +56,44 @@ class TextSamples:
     datamodule: TokenDataModule
     likelihood: Callable[[Tensor], float]
     """G's mean NLL per token of sequences of ids ``(N, T)`` (teacher forcing, at the sweep's temperature)."""
+    settings: MetricsConfig
+    """``metrics.*`` (``bleu_samples``)."""
+
+    @cached_property
+    def tokens(self) -> list[list[str]]:
+        """Each sample's tokens' text, cut at its first stop token, as the dataset tokenized its examples."""
+        return self.datamodule.tokens_of(self.ids)
+
+    @cached_property
+    def words(self) -> list[str]:
+        """Every word of the decoded samples (:func:`words_of`)."""
+        return words_of(self.tokens, self.datamodule.separator)
+
+
+def words_of(token_rows: Sequence[Sequence[str]], separator: str) -> list[str]:
+    """Every whitespace-separated word of the texts ``token_rows`` decode to (characters joined, words spaced);
+    an empty text counts as one empty word, which is never valid (a generator emitting ``<eos>`` at once fails)."""
+    return [word for tokens in token_rows for word in (separator.join(tokens).split() or [""])]
+
+
+NEEDS = {
+    "oracle": (lambda datamodule: datamodule.has_oracle, "score against the oracle; data.name={dataset} has none"),
+    "dictionary": (
+        lambda datamodule: datamodule.dictionary is not None,
+        "look generated words up in a word list; set data.dictionary (a file, a word a line)",
+    ),
+}
+"""What a text metric may need of the dataset: whether it has it, and the one-line problem when not."""
 
 
 @dataclass(frozen=True)
 class TextMetric:
-    """A registered text metric: its function, the value ``keep_best`` follows (and which way is better) and
-    whether it needs the oracle (``data.name=oracle``)."""
+    """A registered text metric: its function, the value ``keep_best`` follows (and which way is better) and what it
+    needs of the dataset (a key of :data:`NEEDS`, or None)."""
 
     function: Callable[[TextSamples], dict[str, float]]
     best: tuple[str, str]
-    needs_oracle: bool = False
+    needs: str | None = None
 
 
 TEXT_METRICS: dict[str, TextMetric] = {}
@@ -59,18 +101,20 @@ _register = registrar(TEXT_METRICS, "text metric")
 
 
 def register_text_metric(
-    name: str, best: tuple[str, str], needs_oracle: bool = False
+    name: str, best: tuple[str, str], needs: str | None = None
 ) -> Callable[[Callable[[TextSamples], dict[str, float]]], Callable[[TextSamples], dict[str, float]]]:
     """Register ``function(samples) -> {value name: float}`` as the text metric ``name``."""
+    if needs is not None and needs not in NEEDS:
+        raise ValueError(f"text metric {name}: needs={needs!r} is none of {', '.join(NEEDS)}")
 
     def decorate(function: Callable[[TextSamples], dict[str, float]]) -> Callable[[TextSamples], dict[str, float]]:
-        _register(name)(TextMetric(function, best, needs_oracle))
+        _register(name)(TextMetric(function, best, needs))
         return function
 
     return decorate
 
 
-@register_text_metric("nll_oracle", ("nll_oracle", "min"), needs_oracle=True)
+@register_text_metric("nll_oracle", ("nll_oracle", "min"), needs="oracle")
 def nll_oracle(samples: TextSamples) -> dict[str, float]:
     from gan_lightning.data.text import max_entropy
 
@@ -89,14 +133,51 @@ def nll_test(samples: TextSamples) -> dict[str, float]:
 
 @register_text_metric("unique", ("unique_ratio", "max"))
 def unique(samples: TextSamples) -> dict[str, float]:
-    return {"unique_ratio": len(torch.unique(samples.ids, dim=0)) / len(samples.ids)}
+    return {"unique_ratio": unique_ratio(samples.tokens)}
 
 
-def check_text_metrics(names: Sequence[str], has_oracle: bool, dataset: str) -> str | None:
+def bleu_references(datamodule: TokenDataModule) -> BleuReferences:
+    """The held-out split's BLEU tables, built once per data module (a pass over every reference)."""
+    return datamodule.derived("bleu_references", lambda: BleuReferences(datamodule.evaluation_tokens("test")))
+
+
+@register_text_metric("bleu", ("bleu_5", "max"))
+def bleu(samples: TextSamples) -> dict[str, float]:
+    scores = bleu_references(samples.datamodule).score(samples.tokens[: samples.settings.bleu_samples], BLEU_ORDERS)
+    return {f"bleu_{n}": value for n, value in scores.items()}
+
+
+@register_text_metric("self_bleu", ("self_bleu_5", "min"))
+def self_bleu_metric(samples: TextSamples) -> dict[str, float]:
+    scores = self_bleu(samples.tokens[: samples.settings.bleu_samples], BLEU_ORDERS)
+    return {f"self_bleu_{n}": value for n, value in scores.items()}
+
+
+@register_text_metric("valid_words", ("valid_words", "max"), needs="dictionary")
+def valid_words(samples: TextSamples) -> dict[str, float]:
+    return {"valid_words": valid_word_share(samples.words, samples.datamodule.dictionary)}  # type: ignore[arg-type]
+
+
+def training_words(datamodule: TokenDataModule) -> frozenset[str]:
+    """The words of the training split, collected once per data module."""
+    return datamodule.derived(
+        "training_words", lambda: frozenset(words_of(datamodule.evaluation_tokens("train"), datamodule.separator))
+    )
+
+
+@register_text_metric("novel_words", ("novel_words", "max"), needs="dictionary")
+def novel_words(samples: TextSamples) -> dict[str, float]:
+    datamodule = samples.datamodule
+    share = novel_word_share(samples.words, datamodule.dictionary, training_words(datamodule))  # type: ignore[arg-type]
+    return {"novel_words": share}
+
+
+def check_text_metrics(names: Sequence[str], datamodule: TokenDataModule, dataset: str) -> str | None:
     """A one-line problem with ``metrics.names`` for a tokens dataset, else None."""
-    needing = [name for name in names if name in TEXT_METRICS and TEXT_METRICS[name].needs_oracle]
-    if needing and not has_oracle:
-        return f"metrics.names: {', '.join(needing)} score against the oracle; data.name={dataset} has none"
+    for need, (has, problem) in NEEDS.items():
+        needing = [name for name in names if name in TEXT_METRICS and TEXT_METRICS[name].needs == need]
+        if needing and not has(datamodule):
+            return f"metrics.names: {', '.join(needing)} {problem.format(dataset=dataset)}"
     return None
 
 
@@ -141,52 +222,113 @@ def score_text(
     module: Any,
     datamodule: TokenDataModule,
     names: Sequence[str],
-    num: int,
+    settings: MetricsConfig,
     seed: int,
-    batch_size: int,
     use_ema: bool = True,
     temperature: float = 1.0,
 ) -> dict[str, float]:
-    """The values of the text metrics ``names`` of ``num`` samples at sampling ``temperature``."""
+    """The values of the text metrics ``names`` of ``settings.num_generated`` samples at sampling ``temperature``."""
     network = module.ema_generator if use_ema else module.generator
+    batch_size = settings.batch_size
     with sampling_temperature(network, temperature):
-        ids = generated_ids(module, num, seed, batch_size, use_ema)
-        samples = TextSamples(ids, datamodule, likelihood_of(network, len(datamodule.vocabulary), batch_size))
+        ids = generated_ids(module, settings.num_generated, seed, batch_size, use_ema)
+        likelihood = likelihood_of(network, len(datamodule.vocabulary), batch_size)
+        samples = TextSamples(ids, datamodule, likelihood, settings)
         values: dict[str, float] = {}
         for name in names:
             values.update(TEXT_METRICS[name].function(samples))
     return values
 
 
+# ---------------------------------------------------------------------- the quality-diversity curve
+@dataclass(frozen=True)
+class QualityDiversityAxes:
+    """What a temperature sweep plots: the value ``y`` (quality) against ``x`` (diversity), both computed by the text
+    metrics ``names``, with ``reference`` the data's own point (the floor a perfect generator reaches)."""
+
+    name: str
+    names: tuple[str, ...]
+    x: str
+    y: str
+    x_label: str
+    y_label: str
+    reference_label: str
+    reference: Callable[[TokenDataModule, MetricsConfig], dict[str, float]]
+
+
+def _oracle_reference(datamodule: TokenDataModule, settings: MetricsConfig) -> dict[str, float]:
+    """The oracle as its own generator: its entropy on both axes (its samples' NLL, its NLL of held-out data)."""
+    entropy = datamodule.entropy  # type: ignore[attr-defined]
+    return {"nll_oracle": entropy, "nll_test": entropy}
+
+
+def _real_text_reference(datamodule: TokenDataModule, settings: MetricsConfig) -> dict[str, float]:
+    """Real text as if generated: the first ``bleu_samples`` training examples' BLEU-5 against the held-out split
+    and their Self-BLEU-5, at the generated samples' count (the split is a seeded shuffle: they are a random set)."""
+    real = datamodule.evaluation_tokens("train")[: settings.bleu_samples]
+    return {
+        "bleu_5": bleu_references(datamodule).score(real, [5])[5],
+        "self_bleu_5": self_bleu(real, [5])[5],
+    }
+
+
+ORACLE_AXES = QualityDiversityAxes(
+    "oracle",
+    ("nll_oracle", "nll_test"),
+    "nll_test",
+    "nll_oracle",
+    "NLL_test (G's NLL of held-out data; lower: more diverse)",
+    "NLL_oracle (oracle's NLL of samples; lower: better)",
+    "oracle entropy",
+    _oracle_reference,
+)
+BLEU_AXES = QualityDiversityAxes(
+    "bleu",
+    ("bleu", "self_bleu"),
+    "self_bleu_5",
+    "bleu_5",
+    "Self-BLEU-5 (samples against each other; lower: more diverse)",
+    "BLEU-5 (samples against held-out text; higher: better)",
+    "real training text",
+    _real_text_reference,
+)
+QUALITY_DIVERSITY_AXES = {axes.name: axes for axes in (ORACLE_AXES, BLEU_AXES)}
+
+
+def quality_diversity_axes(datamodule: TokenDataModule) -> QualityDiversityAxes:
+    """NLL_oracle against NLL_test where an oracle scores samples (SeqGAN's benchmark); else BLEU-5 against
+    Self-BLEU-5, Caccia et al.'s axes for real text."""
+    return ORACLE_AXES if datamodule.has_oracle else BLEU_AXES
+
+
 def temperature_sweep(
     module: Any,
     datamodule: TokenDataModule,
     temperatures: Sequence[float],
-    num: int,
+    settings: MetricsConfig,
     seed: int,
-    batch_size: int,
     use_ema: bool = True,
 ) -> list[dict[str, float]]:
-    """NLL_oracle and NLL_test at each sampling temperature (the same latents, so the same Gumbel noise, at each):
-    one row ``{temperature, nll_oracle, nll_test}`` per temperature."""
-    return [
-        {"temperature": float(t)}
-        | {
-            k: v
-            for k, v in score_text(
-                module, datamodule, ("nll_oracle", "nll_test"), num, seed, batch_size, use_ema, t
-            ).items()
-            if k in ("nll_oracle", "nll_test")
-        }
-        for t in temperatures
-    ]
+    """The dataset's two quality-diversity values at each sampling temperature (the same latents, so the same
+    Gumbel noise, at each): one row ``{temperature, x, y}`` per temperature (:func:`quality_diversity_axes`)."""
+    axes = quality_diversity_axes(datamodule)
+    rows = []
+    for t in temperatures:
+        values = score_text(module, datamodule, axes.names, settings, seed, use_ema, t)
+        rows.append({"temperature": float(t), axes.x: values[axes.x], axes.y: values[axes.y]})
+    return rows
 
 
 def plot_quality_diversity(
-    curves: dict[str, list[dict[str, float]]], path: str | Path, floor: float | None = None, title: str = ""
+    curves: dict[str, list[dict[str, float]]],
+    path: str | Path,
+    axes: QualityDiversityAxes,
+    reference: dict[str, float] | None = None,
+    title: str = "",
 ) -> None:
-    """NLL_oracle (quality, lower is better) against NLL_test (diversity, lower is better) of each labelled sweep,
-    each point marked with its temperature; ``floor``: the oracle's entropy, drawn on both axes."""
+    """``axes.y`` (quality) against ``axes.x`` (diversity) of each labelled sweep, each point marked with its
+    temperature; ``reference``: the data's own values (:attr:`QualityDiversityAxes.reference`), dotted lines on
+    both axes."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -194,19 +336,20 @@ def plot_quality_diversity(
 
     from gan_lightning.files import atomic_path
 
-    figure, axes = plt.subplots(figsize=(5.5, 4.5))
+    figure, plot = plt.subplots(figsize=(5.5, 4.5))
     for label, rows in curves.items():
-        x, y = [r["nll_test"] for r in rows], [r["nll_oracle"] for r in rows]
-        axes.plot(x, y, marker="o", label=label)
+        x, y = [r[axes.x] for r in rows], [r[axes.y] for r in rows]
+        plot.plot(x, y, marker="o", label=label)
         for row, xi, yi in zip(rows, x, y, strict=True):
-            axes.annotate(f"{row['temperature']:g}", (xi, yi), textcoords="offset points", xytext=(4, 4), fontsize=7)
-    if floor is not None:
-        axes.axhline(floor, color="grey", linestyle=":", label=f"oracle entropy {floor:.2f}")
-        axes.axvline(floor, color="grey", linestyle=":")
-    axes.set_xlabel("NLL_test (G's NLL of held-out data; lower: more diverse)")
-    axes.set_ylabel("NLL_oracle (oracle's NLL of samples; lower: better)")
-    axes.set_title(title or "quality-diversity: sampling temperature sweep")
-    axes.legend(fontsize=8)
+            plot.annotate(f"{row['temperature']:g}", (xi, yi), textcoords="offset points", xytext=(4, 4), fontsize=7)
+    if reference is not None:
+        label = f"{axes.reference_label} ({reference[axes.x]:.2f}, {reference[axes.y]:.2f})"
+        plot.axhline(reference[axes.y], color="grey", linestyle=":", label=label)
+        plot.axvline(reference[axes.x], color="grey", linestyle=":")
+    plot.set_xlabel(axes.x_label)
+    plot.set_ylabel(axes.y_label)
+    plot.set_title(title or "quality-diversity: sampling temperature sweep")
+    plot.legend(fontsize=8)
     figure.tight_layout()
     with atomic_path(path) as partial:
         figure.savefig(partial, format="png", dpi=100)

@@ -1,0 +1,146 @@
+"""The text metric registry on real data modules: BLEU and Self-BLEU of decoded samples against nltk, the word
+list's valid and novel shares on a known case, the unique ratio cut at ``<eos>``, and the one-line problems."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+from nltk.translate.bleu_score import SmoothingFunction, sentence_bleu
+
+from gan_lightning.config.schema import MetricsConfig
+from gan_lightning.data import DataUnavailableError
+from gan_lightning.data.text import EOS, PAD, UNK, TextLinesDataModule
+from gan_lightning.metrics.text_quality import (
+    BLEU_AXES,
+    TEXT_METRICS,
+    TextSamples,
+    bleu_references,
+    check_text_metrics,
+)
+
+SENTENCES = [
+    "the cat sat on the mat",
+    "a dog sat on a log",
+    "the dog ate the cat food",
+    "my cat likes the warm mat",
+    "a bird sang on the roof",
+    "the old dog slept all day",
+    "she read a book on the train",
+    "the cat and the dog played",
+    "rain fell on the quiet town",
+    "he sat by the fire all night",
+]
+
+
+def no_likelihood(ids: torch.Tensor) -> float:
+    pytest.fail("these metrics do not use G's likelihood")
+
+
+def data_module(path: Path, level: str, vocab_size: int, dictionary: Path | None = None) -> TextLinesDataModule:
+    datamodule = TextLinesDataModule(
+        4, 0, str(path), level, 12, vocab_size, 0.3, "lines", "drop", str(dictionary) if dictionary else None
+    )
+    datamodule.setup()
+    return datamodule
+
+
+def encode(datamodule: TextLinesDataModule, rows: list[list[str]]) -> torch.Tensor:
+    """Token ids of ``rows`` (unknown tokens as ``<unk>``), each ended by ``<eos>`` then tokens that must be ignored."""
+    vocabulary = datamodule.vocabulary
+    filler = len(vocabulary) - 1  # a real token after <eos>: decoding must stop before it
+    ids = torch.full((len(rows), datamodule.length), filler, dtype=torch.long)
+    for i, row in enumerate(rows):
+        encoded = [vocabulary.index(t) if t in vocabulary else vocabulary.index(UNK) for t in row]
+        ids[i, : len(encoded) + 1] = torch.tensor([*encoded, vocabulary.index(EOS)])
+    return ids
+
+
+def scores(name: str, datamodule: TextLinesDataModule, ids: torch.Tensor, **settings: int) -> dict[str, float]:
+    samples = TextSamples(ids, datamodule, no_likelihood, MetricsConfig(**settings))  # type: ignore[arg-type]
+    return TEXT_METRICS[name].function(samples)
+
+
+def nltk_bleu(references: list[list[str]], hypothesis: list[str], n: int) -> float:
+    weights = tuple(1.0 / n for _ in range(n))
+    return sentence_bleu(references, hypothesis, weights, smoothing_function=SmoothingFunction().method1)
+
+
+def test_bleu_and_self_bleu_through_the_registry_match_nltk(tmp_path: Path) -> None:
+    path = tmp_path / "sentences.txt"
+    path.write_text("".join(f"{line}\n" for line in SENTENCES))
+    datamodule = data_module(path, "word", vocab_size=200)  # room for every training word: no <unk> in training
+    vocabulary = datamodule.vocabulary
+    training = {" ".join(vocabulary[t] for t in row if t > 2) for row in datamodule.evaluation_ids("train").tolist()}
+    # the references are the held-out lines as written, words outside the vocabulary included
+    references = [line.split() for line in SENTENCES if line not in training]
+    assert len(references) == 3 and any(w not in vocabulary for ref in references for w in ref)
+    hypotheses = [["the", "cat", "sat", "on", "the", "mat"], ["the", "dog", "sat", "on", "the", "mat"],
+                  ["a", "cat", "sat", "by", "zebra"], ["the", "cat"]]  # fmt: skip
+    ids = encode(datamodule, hypotheses)
+    # a word no training line has is <unk>: decoded as "<unk>", it matches no real word
+    expected_hypotheses = [[w if w in vocabulary else UNK for w in h] for h in hypotheses]
+    assert "zebra" not in vocabulary and expected_hypotheses[2][-1] == UNK
+
+    values = scores("bleu", datamodule, ids, bleu_samples=3)  # the first 3 samples only
+    for n in (2, 3, 4, 5):
+        direct = [nltk_bleu(references, h, n) for h in expected_hypotheses[:3]]
+        assert values[f"bleu_{n}"] == pytest.approx(sum(direct) / 3, abs=1e-9)
+    values = scores("self_bleu", datamodule, ids, bleu_samples=10)  # capped at the 4 samples
+    for n in (2, 3, 4, 5):
+        h = expected_hypotheses
+        direct = [nltk_bleu(h[:i] + h[i + 1 :], h[i], n) for i in range(len(h))]
+        assert values[f"self_bleu_{n}"] == pytest.approx(sum(direct) / len(h), abs=1e-9)
+    assert bleu_references(datamodule) is bleu_references(datamodule)  # built once per data module
+    assert TEXT_METRICS["bleu"].best == ("bleu_5", "max") and TEXT_METRICS["self_bleu"].best == ("self_bleu_5", "min")
+
+    # the real text's own point of the quality-diversity picture: training lines scored as if generated
+    reference = BLEU_AXES.reference(datamodule, MetricsConfig(bleu_samples=1000))
+    real = [line.split() for line in SENTENCES if line in training]
+    assert reference["bleu_5"] == pytest.approx(sum(nltk_bleu(references, h, 5) for h in real) / len(real))
+    assert reference["self_bleu_5"] == pytest.approx(
+        sum(nltk_bleu(real[:i] + real[i + 1 :], real[i], 5) for i in range(len(real))) / len(real)
+    )
+
+
+def test_valid_and_novel_words_known_case(tmp_path: Path) -> None:
+    words = ["cat", "car", "cart", "tar", "rat", "art", "arc", "act", "tact", "cact"]
+    data = tmp_path / "words.txt"
+    data.write_text("".join(f"{w}\n" for w in words[:8]))
+    dictionary = tmp_path / "dictionary.txt"
+    dictionary.write_text("".join(f"{w}\n" for w in [*words[:8], "tact", "a"]))  # not "cact"
+    datamodule = data_module(data, "char", vocab_size=20, dictionary=dictionary)
+    vocabulary = datamodule.vocabulary
+    seen = {"".join(vocabulary[t] for t in row if t > 2) for row in datamodule.evaluation_ids("train").tolist()}
+    held_out = sorted(set(words[:8]) - seen)
+    assert held_out and seen
+    samples = [sorted(seen)[0], held_out[0], "tact", "cact", "", "a"]
+    ids = encode(datamodule, [list(w) for w in samples])
+    assert datamodule.tokens_of(ids)[3] == list("cact")  # decoded as the characters, cut at <eos>
+    # valid: the training word, the held-out one, tact, a (4 of 6; cact is no word, an empty sample neither);
+    # novel: valid but not a training word: the held-out word, tact, a
+    assert scores("valid_words", datamodule, ids) == {"valid_words": pytest.approx(4 / 6)}
+    assert scores("novel_words", datamodule, ids) == {"novel_words": pytest.approx(3 / 6)}
+    # the unique ratio is of the texts cut at <eos>: what follows it does not make equal samples differ
+    twice = torch.cat([ids[:3], ids[:1]])
+    twice[3, -1] = vocabulary.index(PAD)
+    assert scores("unique", datamodule, twice) == {"unique_ratio": 3 / 4}
+
+
+def test_one_line_problems(tmp_path: Path) -> None:
+    data = tmp_path / "words.txt"
+    data.write_text("cat\ncar\ncart\ntar\n")
+    plain = data_module(data, "char", vocab_size=20)
+    assert check_text_metrics(["nll_test", "bleu", "valid_words", "novel_words"], plain, "text_lines") == (
+        "metrics.names: valid_words, novel_words look generated words up in a word list; set data.dictionary "
+        "(a file, a word a line)"
+    )
+    assert check_text_metrics(["nll_oracle"], plain, "text_lines") == (
+        "metrics.names: nll_oracle score against the oracle; data.name=text_lines has none"
+    )
+    with pytest.raises(DataUnavailableError, match=r"^data.dictionary=\S+missing.txt: no such word list"):
+        data_module(data, "char", vocab_size=20, dictionary=tmp_path / "missing.txt")
+    (tmp_path / "empty.txt").write_text("\n \n")
+    with pytest.raises(DataUnavailableError, match=r"^data.dictionary=\S+empty.txt holds no words$"):
+        assert data_module(data, "char", vocab_size=20, dictionary=tmp_path / "empty.txt").dictionary
