@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 import torch
@@ -12,6 +13,7 @@ from torch.nn.utils.parametrizations import spectral_norm
 from gan_lightning.config.schema import DiscriminatorConfig, GeneratorConfig
 from gan_lightning.networks import (
     ARCHS,
+    DISCRIMINATORS,
     GENERATORS,
     INITS,
     NORMS,
@@ -209,18 +211,19 @@ def test_spectral_norm_bounds_every_layer_at_one(arch: str, data_shape: tuple[in
 
 @pytest.mark.parametrize("data_shape", [(1, 16, 16), (3, 32, 28), (784,)])
 def test_dcgan_rejects_unsupported_shapes(data_shape: tuple[int, ...]) -> None:
-    with pytest.raises(ValueError, match=r"\(28, 32, 64\)"):
+    with pytest.raises(ValueError, match=r"\(28, 32, 64, 128\)"):
         build_generator(GeneratorConfig(), data_shape)
-    with pytest.raises(ValueError, match=r"\(28, 32, 64\)"):
+    with pytest.raises(ValueError, match=r"\(28, 32, 64, 128\)"):
         build_discriminator(DiscriminatorConfig(), data_shape)
 
 
 def test_unknown_names_are_rejected_with_the_allowed_ones() -> None:
-    generators = r"\('mlp', 'dcgan', 'resnet', 'lstm', 'gru', 'unet', 'mocogan', 'video3d'\)"
-    with pytest.raises(ValueError, match=r"'stylegan'.*" + generators):
+    # every registered network is offered, the shipped ones among them
+    assert {"mlp", "dcgan", "resnet", "gru", "unet", "mocogan", "wavegan", "text_lstm"} <= set(GENERATORS)
+    assert {"mlp", "dcgan", "resnet", "gru", "patchgan", "video3d", "wavegan", "text_cnn"} <= set(DISCRIMINATORS)
+    with pytest.raises(ValueError, match=r"'stylegan'.*" + re.escape(str(tuple(GENERATORS)))):
         build_generator(GeneratorConfig(arch="stylegan"), (1, 28, 28))
-    discriminators = r"\('mlp', 'dcgan', 'resnet', 'lstm', 'gru', 'patchgan', 'video3d'\)"
-    with pytest.raises(ValueError, match=r"'stylegan'.*" + discriminators):
+    with pytest.raises(ValueError, match=r"'stylegan'.*" + re.escape(str(tuple(DISCRIMINATORS)))):
         build_discriminator(DiscriminatorConfig(arch="stylegan"), (1, 28, 28))
     with pytest.raises(ValueError, match="unknown norm 'layer'"):
         build_discriminator(DiscriminatorConfig(norm="layer"), (1, 28, 28))
