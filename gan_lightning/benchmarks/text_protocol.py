@@ -70,7 +70,7 @@ def text_run(mle_path: Path, gan_path: Path, root: Path, overrides: Sequence[str
     datamodule = prepare_data(mle)
     if not isinstance(datamodule, TokenDataModule):
         raise ConfigError(f"data.name={mle.data.name} is not token data; the text benchmark compares text generators")
-    problem = check_text_metrics(scored, datamodule, mle.data.name)
+    problem = check_text_metrics(scored, datamodule, mle.data.name, mle.metrics)
     if problem:
         raise ConfigError(problem)
     runs = (("mle", mle), ("gan", gan))
