@@ -182,8 +182,10 @@ def check_text_metrics(
         needing = [name for name in names if name in TEXT_METRICS and TEXT_METRICS[name].needs == need]
         if needing and not has(datamodule):
             return f"metrics.names: {', '.join(needing)} {problem.format(dataset=dataset)}"
-    # Self-BLEU scores each sample against the others (bleu_samples >= 2 is a schema rule); a sweep on text scores it.
-    sweeps_self_bleu = bool(settings.temperatures) and "self_bleu" in quality_diversity_axes(datamodule).names
+    # Self-BLEU scores each sample against the others (bleu_samples >= 2 is a schema rule); so does the sweep on text,
+    # run after training wherever text metrics are (the callback and evaluate.py).
+    axes = quality_diversity_axes(datamodule)
+    sweeps_self_bleu = bool(names) and bool(settings.temperatures) and "self_bleu" in axes.names
     if ("self_bleu" in names or sweeps_self_bleu) and settings.num_generated < 2:
         needing = "metrics.names: self_bleu" if "self_bleu" in names else "metrics.temperatures (a sweep on text)"
         return (
