@@ -13,6 +13,7 @@ by an interrupted benchmark resume exactly; finished ones are scored as they are
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import time
 from collections.abc import Sequence
@@ -44,6 +45,11 @@ def _train(config: ExperimentConfig, run_dir: Path) -> None:
         fit(config, resume)
 
 
+GAN_ONLY_GENERATOR_KEYS = ("temperature_max", "temperature_schedule", "temperature_steps", "straight_through")
+"""The generator keys the GAN config may set apart from the MLE one: how G samples in adversarial steps, not what
+its checkpoint holds."""
+
+
 def text_run(mle_path: Path, gan_path: Path, root: Path, overrides: Sequence[str], seed: int) -> dict[str, Any]:
     """The MLE run and the GAN run continuing its checkpoint for ``seed``, each scored: ``{"mle": ..., "gan": ...,
     "sweep": {"mle": rows, "gan": rows}, "quality_diversity": {"axes": name, "reference": values}}`` (the sweep of
@@ -65,6 +71,14 @@ def text_run(mle_path: Path, gan_path: Path, root: Path, overrides: Sequence[str
                 f"{key} differs between {mle_path.name} and {gan_path.name}; the GAN resumes the MLE run's optimizers "
                 f"(learning rates included), so set {key} alike in both (or pass it as an override)"
             )
+    mle_g, gan_g = (dataclasses.asdict(config.generator) for config in (mle, gan))
+    differing = [k for k in mle_g if k not in GAN_ONLY_GENERATOR_KEYS and mle_g[k] != gan_g[k]]
+    if differing:
+        key = differing[0]
+        raise ConfigError(
+            f"generator.{key} differs between {mle_path.name} and {gan_path.name} ({mle_g[key]} and {gan_g[key]}); "
+            f"the GAN continues the MLE run's generator, so only {', '.join(GAN_ONLY_GENERATOR_KEYS)} may differ"
+        )
     if mle.name == gan.name:
         raise ConfigError(f"{mle_path.name} and {gan_path.name} share name={mle.name}; their runs would collide")
     datamodule = prepare_data(mle)
