@@ -24,6 +24,7 @@ from gan_lightning.benchmarks.parallel import map_seeds
 from gan_lightning.benchmarks.video_protocol import run_seconds
 from gan_lightning.checkpointing import load_module
 from gan_lightning.config import ConfigError, ExperimentConfig, load_config
+from gan_lightning.config.schema import GeneratorConfig
 from gan_lightning.data.text import TokenDataModule
 from gan_lightning.metrics.text_quality import check_text_metrics, quality_diversity_axes, score_text, temperature_sweep
 from gan_lightning.training import LAST_CHECKPOINT, find_resume_point, fit, prepare_data
@@ -71,12 +72,13 @@ def text_run(mle_path: Path, gan_path: Path, root: Path, overrides: Sequence[str
                 f"{key} differs between {mle_path.name} and {gan_path.name}; the GAN resumes the MLE run's optimizers "
                 f"(learning rates included), so set {key} alike in both (or pass it as an override)"
             )
-    mle_g, gan_g = (dataclasses.asdict(config.generator) for config in (mle, gan))
-    differing = [k for k in mle_g if k not in GAN_ONLY_GENERATOR_KEYS and mle_g[k] != gan_g[k]]
+    keys = [f.name for f in dataclasses.fields(GeneratorConfig) if f.name not in GAN_ONLY_GENERATOR_KEYS]
+    differing = [k for k in keys if getattr(mle.generator, k) != getattr(gan.generator, k)]
     if differing:
         key = differing[0]
+        values = f"{getattr(mle.generator, key)} and {getattr(gan.generator, key)}"
         raise ConfigError(
-            f"generator.{key} differs between {mle_path.name} and {gan_path.name} ({mle_g[key]} and {gan_g[key]}); "
+            f"generator.{key} differs between {mle_path.name} and {gan_path.name} ({values}); "
             f"the GAN continues the MLE run's generator, so only {', '.join(GAN_ONLY_GENERATOR_KEYS)} may differ"
         )
     if mle.name == gan.name:
