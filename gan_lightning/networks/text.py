@@ -71,8 +71,9 @@ class RelationalMemory(nn.Module):
 
     ``S = memory_slots`` rows of ``M = heads * head_size`` numbers. Each step the input, projected to ``M``, joins
     the memory as one more row; multi-head self-attention over ``[memory; input]`` (queries, keys and values from one
-    bias-free projection, layer-normed; ``1 / sqrt(head_size)`` scaling) is added back and layer-normed, then an MLP
-    of ``mlp_layers`` layers likewise; the memory rows of the result are the candidate ``c``. LSTM-style gates per
+    bias-free projection, layer-normed; scores divided by ``sqrt(3 * head_size)``, a head's query, key and value
+    together, as Santoro et al.'s and RelGAN's code do) is added back and layer-normed, then an MLP of
+    ``mlp_layers`` layers likewise; the memory rows of the result are the candidate ``c``. LSTM-style gates per
     unit, ``i, f = sigmoid(W_i x + U tanh(m) + b)`` (``input_bias`` 0, ``forget_bias`` 1), give the new memory
     ``i * tanh(c) + f * m``; its rows flattened are the step's output. The memory starts as the ``(S, M)`` identity
     (zero-padded or cut), so every slot starts distinct. Why attention: a slot reads every other slot and the input at
@@ -124,7 +125,8 @@ class RelationalMemory(nn.Module):
         connection and a layer norm."""
         batch, count, _ = rows.shape
         qkv = self.qkv_norm(self.qkv(rows)).view(batch, count, self.heads, 3 * self.head_size).transpose(1, 2)
-        attended = F.scaled_dot_product_attention(*qkv.chunk(3, dim=-1))  # (B, heads, N, head_size)
+        scale = (3 * self.head_size) ** -0.5
+        attended = F.scaled_dot_product_attention(*qkv.chunk(3, dim=-1), scale=scale)  # (B, heads, N, head_size)
         rows = self.attention_norm(rows + attended.transpose(1, 2).reshape(batch, count, self.memory_size))
         return self.mlp_norm(rows + self.mlp(rows))
 
