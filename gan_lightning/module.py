@@ -20,9 +20,10 @@ Design choices a forker should know about:
 * **Step units.** ``trainer.global_step`` counts every optimizer step, ``n_critic + 1`` per
   training step; :attr:`generator_step` is the unit every interval in the config uses.
 * **Pretraining.** The first ``train.pretrain_steps`` steps train G by maximum likelihood (its
-  ``likelihood_loss``, with the ``pretrain_optim`` optimizer) instead of adversarially (RelGAN's MLE
-  pretraining for text); they count ``n_critic + 1`` optimizer steps too (D's optimizer steps without
-  gradients), so the step units hold in both phases and a run resumes exactly across the switch.
+  ``likelihood_loss`` over the positions the kind's ``likelihood_mask`` counts, with the ``pretrain_optim``
+  optimizer) instead of adversarially (RelGAN's MLE pretraining for text); they count ``n_critic + 1``
+  optimizer steps too (D's optimizer steps without gradients), so the step units hold in both phases and a
+  run resumes exactly across the switch.
 * **Relativistic losses.** A loss whose G term compares with D's logits on real samples
   (``generator_sees_real``, RSGAN) gets them in G's step, from the last D update's real batch.
 * **Exact resume.** RNG states are stored in the checkpoint and restored at train start; the
@@ -359,7 +360,7 @@ class GANModule(L.LightningModule):
         optimizer still takes its ``n_critic`` steps, without gradients (so nothing changes), so that a generator
         step is ``n_critic + 1`` optimizer steps in both phases: the unit of ``max_steps``, the checkpoints and the
         progress bar."""
-        loss = self.generator.likelihood_loss(samples)
+        loss = self.generator.likelihood_loss(samples, self.kind.likelihood_mask(samples))
         opt_g.zero_grad(set_to_none=True)
         self.manual_backward(loss)
         opt_g.step()
@@ -388,7 +389,8 @@ class GANModule(L.LightningModule):
         g_loss, g_stats = self._generator_update(fake, fake_condition, (real, real_condition), opt_g)
         if train.pretrain_steps and self._log_now:  # G's likelihood keeps being logged after pretraining
             with torch.no_grad():
-                g_stats["g_nll"] = self.generator.likelihood_loss(real).detach().float()
+                nll = self.generator.likelihood_loss(real, self.kind.likelihood_mask(real))
+                g_stats["g_nll"] = nll.detach().float()
         if self.augment is not None:
             self.augment.end_generator_step(step + 1, lambda t: self.trainer.strategy.reduce(t, reduce_op="sum"))
         return torch.stack([d_stats["d_loss_total"], g_loss]), {**d_stats, **g_stats}

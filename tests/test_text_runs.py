@@ -69,6 +69,22 @@ def test_oracle_fit_sample_evaluate(
     assert values["nll_oracle"] == pytest.approx(float(final["val/nll_oracle"]), rel=1e-6)  # training's value
 
 
+def test_relational_memory_fit_and_sample(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """RelGAN's cell end to end: pretraining then adversarial steps, its checkpoint, seeded sampling."""
+    monkeypatch.chdir(tmp_path)
+    run_dir = fit_text(tmp_path, "text_oracle_gan_rmc", *ORACLE, "generator.head_size=4", "metrics.temperatures=[]")
+    checkpoint = str(run_dir / "checkpoints" / "last.ckpt")
+    module = load_module(checkpoint)
+    assert module.generator.cell == "relational_memory" and module.generator.core.memory_size == 8
+    assert int(module.generator.adversarial_steps) == 2  # 4 steps, 2 of them pretraining
+    header = (run_dir / "metrics.csv").read_text().splitlines()[0]
+    assert {"train/g_nll", "train/d_loss", "val/nll_test"} <= set(header.split(","))
+    out = tmp_path / "s.npz"
+    assert script("sample").main(["--ckpt", checkpoint, "--num", "5", "--out", str(out), "--seed", "3"]) == 0
+    expected = module.to_data_space(module.sample(5, generator=torch.Generator().manual_seed(3)))
+    assert np.array_equal(np.load(out)["samples"], expected.numpy())
+
+
 def test_mle_only_baseline_never_trains_d(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     run_dir = fit_text(tmp_path, "text_oracle_mle", *ORACLE, "train.pretrain_steps=4", "metrics.names=[]")
@@ -120,6 +136,21 @@ def test_word_metrics_need_a_dictionary(tmp_path: Path, capsys: pytest.CaptureFi
     assert error.endswith(
         "metrics.names: valid_words, novel_words look generated words up in a word list; set data.dictionary "
         "(a file, a word a line)"
+    )
+    assert not (tmp_path / "text_words").exists()
+
+
+def test_self_bleu_of_one_sample_is_a_config_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    words = tmp_path / "words.txt"
+    words.write_text("cat\ncar\ncart\ntar\n")
+    arguments = ["--config", str(REPO / "configs" / "text_words.yaml"), f"run.root={tmp_path}", *TINY,
+                 f"data.data_dir={words}", f"data.dictionary={words}", "data.sequence_length=6",
+                 "train.pretrain_steps=2", "metrics.names=[self_bleu]", "metrics.num_generated=1"]  # fmt: skip
+    assert script("fit").main(arguments) == 2
+    error = capsys.readouterr().err.strip()
+    assert error.endswith(
+        "metrics.names: self_bleu compares each sample with the others, but metrics.num_generated=1 leaves fewer "
+        "than 2 samples; set metrics.num_generated >= 2"
     )
     assert not (tmp_path / "text_words").exists()
 

@@ -13,6 +13,7 @@ by an interrupted benchmark resume exactly; finished ones are scored as they are
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import time
 from collections.abc import Sequence
@@ -23,6 +24,7 @@ from gan_lightning.benchmarks.parallel import map_seeds
 from gan_lightning.benchmarks.video_protocol import run_seconds
 from gan_lightning.checkpointing import load_module
 from gan_lightning.config import ConfigError, ExperimentConfig, load_config
+from gan_lightning.config.schema import GeneratorConfig
 from gan_lightning.data.text import TokenDataModule
 from gan_lightning.metrics.text_quality import check_text_metrics, quality_diversity_axes, score_text, temperature_sweep
 from gan_lightning.training import LAST_CHECKPOINT, find_resume_point, fit, prepare_data
@@ -42,6 +44,11 @@ def _train(config: ExperimentConfig, run_dir: Path) -> None:
     resume = find_resume_point(str(run_dir)) if (run_dir / LAST_CHECKPOINT).is_file() else None
     if resume is None or resume.generator_step < config.train.max_steps:
         fit(config, resume)
+
+
+GAN_ONLY_GENERATOR_KEYS = ("temperature_max", "temperature_schedule", "temperature_steps", "straight_through")
+"""The generator keys the GAN config may set apart from the MLE one: how G samples in adversarial steps, not what
+its checkpoint holds."""
 
 
 def text_run(mle_path: Path, gan_path: Path, root: Path, overrides: Sequence[str], seed: int) -> dict[str, Any]:
@@ -65,12 +72,21 @@ def text_run(mle_path: Path, gan_path: Path, root: Path, overrides: Sequence[str
                 f"{key} differs between {mle_path.name} and {gan_path.name}; the GAN resumes the MLE run's optimizers "
                 f"(learning rates included), so set {key} alike in both (or pass it as an override)"
             )
+    keys = [f.name for f in dataclasses.fields(GeneratorConfig) if f.name not in GAN_ONLY_GENERATOR_KEYS]
+    differing = [k for k in keys if getattr(mle.generator, k) != getattr(gan.generator, k)]
+    if differing:
+        key = differing[0]
+        values = f"{getattr(mle.generator, key)} and {getattr(gan.generator, key)}"
+        raise ConfigError(
+            f"generator.{key} differs between {mle_path.name} and {gan_path.name} ({values}); "
+            f"the GAN continues the MLE run's generator, so only {', '.join(GAN_ONLY_GENERATOR_KEYS)} may differ"
+        )
     if mle.name == gan.name:
         raise ConfigError(f"{mle_path.name} and {gan_path.name} share name={mle.name}; their runs would collide")
     datamodule = prepare_data(mle)
     if not isinstance(datamodule, TokenDataModule):
         raise ConfigError(f"data.name={mle.data.name} is not token data; the text benchmark compares text generators")
-    problem = check_text_metrics(scored, datamodule, mle.data.name)
+    problem = check_text_metrics(scored, datamodule, mle.data.name, mle.metrics)
     if problem:
         raise ConfigError(problem)
     runs = (("mle", mle), ("gan", gan))

@@ -149,7 +149,7 @@ def validation_rules() -> list[_Rule]:
         NORMS,
         OUTPUT_ACTIVATIONS,
     )
-    from gan_lightning.networks.text import TEMPERATURE_SCHEDULES
+    from gan_lightning.networks.text import TEMPERATURE_SCHEDULES, TEXT_CELLS
     from gan_lightning.networks.views import VIEWS
     from gan_lightning.wandb_logging import WANDB_MODES
 
@@ -196,6 +196,10 @@ def validation_rules() -> list[_Rule]:
         _Rule("generator.temperature_max", lambda v: v >= 1, "a number >= 1"),
         _choice("generator.temperature_schedule", TEMPERATURE_SCHEDULES),
         _positive("generator.temperature_steps"),
+        _choice("generator.cell", TEXT_CELLS),
+        _positive("generator.memory_slots"),
+        _positive("generator.heads"),
+        _positive("generator.head_size"),
         _choice("discriminator.arch", DISCRIMINATORS),
         _positive("discriminator.width"),
         _positive("discriminator.depth"),

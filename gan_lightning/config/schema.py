@@ -195,6 +195,17 @@ class GeneratorConfig:
     it to ``train.max_steps - train.pretrain_steps``."""
     straight_through: bool = False
     """text_lstm: emit the sampled token's exact one-hot forward and the Gumbel-softmax's gradient backward."""
+    cell: str = "lstm"
+    """text_lstm: its recurrent core, lstm (``width`` hidden units) | relational_memory (RelGAN's: Santoro et al.'s
+    relational memory core, ``memory_slots`` rows of ``heads * head_size``, updated each step by multi-head
+    self-attention over the memory and the input, an MLP and LSTM-style input/forget gates)."""
+    memory_slots: int = 1
+    """text_lstm with cell=relational_memory: memory rows (RelGAN: 1)."""
+    heads: int = 2
+    """text_lstm with cell=relational_memory: attention heads (RelGAN: 2)."""
+    head_size: int = 256
+    """text_lstm with cell=relational_memory: numbers per head, so a memory row holds ``heads * head_size`` (RelGAN:
+    256, a row of 512; size it down on a CPU)."""
     conditioning: str = "batchnorm"
     """With ``data.conditional`` (dcgan, resnet): batchnorm (conditional batch norm: each class has its own
     BatchNorm scale and shift, as in SNGAN/BigGAN; needs ``norm: batch``) | embedding (a learned class

@@ -515,6 +515,16 @@ def decode(ids: Sequence[int], vocabulary: Sequence[str], separator: str, stop_t
     return separator.join(decode_tokens(ids, vocabulary, stop_tokens))
 
 
+def real_token_mask(ids: Tensor, stop_tokens: Sequence[int]) -> Tensor | None:
+    """``(N, T)`` bool: the positions of ``ids`` ``(N, T)`` up to and including each row's first stop token (its
+    ``<eos>``), which a likelihood counts; the padding after it is left out. None without stop tokens (the oracle:
+    every position is a token)."""
+    if not stop_tokens:
+        return None
+    stops = torch.isin(ids, torch.tensor(list(stop_tokens), device=ids.device)).long()
+    return (stops.cumsum(dim=1) - stops) == 0  # no stop token before this position
+
+
 def max_entropy(vocab_size: int) -> float:
     """``ln V``: the per-token NLL of a uniform model, beside which NLL values are read."""
     return math.log(vocab_size)

@@ -92,6 +92,12 @@ class DataKind:
         """Generated samples (the networks' space) in data units; a float32 tensor."""
         raise NotImplementedError
 
+    def likelihood_mask(self, samples: Tensor) -> Tensor | None:
+        """``(B, T)`` bool: which positions of real ``samples`` (the networks' space) a generator's
+        ``likelihood_loss`` averages over, for data whose samples end early and are padded (text); None: all of them,
+        the default, since a sample of fixed size is all data."""
+        return None
+
     def draw(self, samples: Tensor, path: str | Path, title: str = "", columns: int | None = None) -> None:
         """A picture of ``samples`` (data space) in ``path``; ``columns`` samples per row where rows apply."""
         raise NotImplementedError

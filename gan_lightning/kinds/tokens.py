@@ -73,6 +73,13 @@ class TokensKind(DataKind):
         """Token ids ``(N, T)`` (int64): each row's argmax, the token the generator sampled."""
         return samples.argmax(dim=-1)
 
+    def likelihood_mask(self, samples: Tensor) -> Tensor | None:
+        """The real tokens of each one-hot sample, up to and including its first ``<eos>``; None without stop tokens
+        (the oracle), so its likelihood is the plain mean over every position as before."""
+        from gan_lightning.data.text import real_token_mask
+
+        return real_token_mask(self.to_data_space(samples), self.stop_tokens)
+
     def decode(self, ids: Tensor) -> list[str]:
         """The text of every sequence of ``ids`` ``(N, T)``."""
         from gan_lightning.data.text import decode
@@ -125,7 +132,7 @@ class TokensKind(DataKind):
 
         if any(d.pack != 1 for d in (config.discriminator, *config.extra_discriminators.values())):
             return "discriminator.pack: token discriminators judge one sequence at a time; set pack=1"
-        return check_text_metrics(config.metrics.names, datamodule, config.data.name)  # type: ignore[arg-type]
+        return check_text_metrics(config.metrics.names, datamodule, config.data.name, config.metrics)  # type: ignore[arg-type]
 
     @classmethod
     def evaluate(

@@ -9,7 +9,8 @@ settings) returning named floats, logged as ``val/<name>``. Shipped here:
   (``oracle_entropy``, its NLL of its own held-out samples: the value a perfect model's samples reach on average) and
   ``ln_vocab`` (``ln V``, a uniform model's NLL).
 * ``nll_test``: G's own teacher-forced NLL per token of the held-out sequences (coverage: a generator that drops
-  modes gives held-out sequences low likelihood); for text files the test split.
+  modes gives held-out sequences low likelihood); for text files the test split, per real token (each example's
+  tokens and its ``<eos>``, not the ``<pad>`` after it).
 * ``unique``: the share of generated sequences that are distinct (``unique_ratio``, cut at ``<eos>``).
 * ``bleu`` and ``self_bleu`` (real text, Texygen): BLEU-2..5 of the samples against the held-out split
   (``bleu_n``: quality) and of each sample against the others (``self_bleu_n``: high means repetitive), of the first
@@ -172,12 +173,25 @@ def novel_words(samples: TextSamples) -> dict[str, float]:
     return {"novel_words": share}
 
 
-def check_text_metrics(names: Sequence[str], datamodule: TokenDataModule, dataset: str) -> str | None:
-    """A one-line problem with ``metrics.names`` for a tokens dataset, else None."""
+def check_text_metrics(
+    names: Sequence[str], datamodule: TokenDataModule, dataset: str, settings: MetricsConfig
+) -> str | None:
+    """A one-line problem with ``metrics.names`` (and the settings they use) for a tokens dataset, else None: found
+    before training rather than at the first evaluation."""
     for need, (has, problem) in NEEDS.items():
         needing = [name for name in names if name in TEXT_METRICS and TEXT_METRICS[name].needs == need]
         if needing and not has(datamodule):
             return f"metrics.names: {', '.join(needing)} {problem.format(dataset=dataset)}"
+    # Self-BLEU scores each sample against the others (bleu_samples >= 2 is a schema rule); so does the sweep on text,
+    # run after training wherever text metrics are (the callback and evaluate.py).
+    axes = quality_diversity_axes(datamodule)
+    sweeps_self_bleu = bool(names) and bool(settings.temperatures) and "self_bleu" in axes.names
+    if ("self_bleu" in names or sweeps_self_bleu) and settings.num_generated < 2:
+        needing = "metrics.names: self_bleu" if "self_bleu" in names else "metrics.temperatures (a sweep on text)"
+        return (
+            f"{needing} compares each sample with the others, but metrics.num_generated={settings.num_generated} "
+            f"leaves fewer than 2 samples; set metrics.num_generated >= 2"
+        )
     return None
 
 
@@ -202,18 +216,25 @@ def generated_ids(module: Any, num: int, seed: int, batch_size: int, use_ema: bo
     return torch.cat([generate(range(s, min(s + batch_size, num))).cpu() for s in range(0, num, batch_size)])
 
 
-def likelihood_of(network: nn.Module, vocab_size: int, batch_size: int) -> Callable[[Tensor], float]:
-    """``ids -> network's mean NLL per token`` through its ``likelihood_loss`` on one-hot batches."""
+def likelihood_of(
+    network: nn.Module, vocab_size: int, batch_size: int, stop_tokens: Sequence[int] = ()
+) -> Callable[[Tensor], float]:
+    """``ids -> network's mean NLL per token`` through its ``likelihood_loss`` on one-hot batches, over the real
+    tokens only (up to each sequence's first of ``stop_tokens``, :func:`real_token_mask`) where there are any."""
+    from gan_lightning.data.text import real_token_mask
 
     @torch.no_grad()
     def nll(ids: Tensor) -> float:
         device = next(network.parameters()).device
-        total = 0.0
+        total, count = 0.0, 0
         for start in range(0, len(ids), batch_size):
             chunk = ids[start : start + batch_size].to(device)
-            loss = network.likelihood_loss(F.one_hot(chunk.long(), vocab_size).float())
-            total += float(loss) * chunk.numel()
-        return total / ids.numel()
+            mask = real_token_mask(chunk, stop_tokens)
+            loss = network.likelihood_loss(F.one_hot(chunk.long(), vocab_size).float(), mask)
+            tokens = chunk.numel() if mask is None else int(mask.sum())
+            total += float(loss) * tokens
+            count += tokens
+        return total / count
 
     return nll
 
@@ -232,7 +253,7 @@ def score_text(
     batch_size = settings.batch_size
     with sampling_temperature(network, temperature):
         ids = generated_ids(module, settings.num_generated, seed, batch_size, use_ema)
-        likelihood = likelihood_of(network, len(datamodule.vocabulary), batch_size)
+        likelihood = likelihood_of(network, len(datamodule.vocabulary), batch_size, datamodule.stop_tokens)
         samples = TextSamples(ids, datamodule, likelihood, settings)
         values: dict[str, float] = {}
         for name in names:

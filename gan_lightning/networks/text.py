@@ -1,6 +1,7 @@
 """Networks for token sequences ``(T, V)`` (one-hot rows): RelGAN's recipe (Nie et al. 2019) at small sizes.
 
-* :class:`TextLSTMGenerator` (``text_lstm``): an LSTM language model. It feeds back the token it sampled and emits,
+* :class:`TextLSTMGenerator` (``text_lstm``): a recurrent language model, an LSTM or (``cell``) RelGAN's relational
+  memory (:class:`RelationalMemory`, Santoro et al. 2018). It feeds back the token it sampled and emits,
   at every step, the **Gumbel-softmax** relaxation of that sample, ``softmax(beta * (o_t + g_t))`` with
   Gumbel noise ``g_t``, so D's gradient reaches G through the sample (Jang et al. 2017; Kusner & Hernández-Lobato
   2016). The inverse temperature ``beta`` rises from 1 to ``temperature_max`` over ``temperature_steps``
@@ -64,18 +65,111 @@ def latent_gumbel(latents: Tensor, shape: tuple[int, ...]) -> Tensor:
     return out.clamp_(min=torch.finfo(torch.float32).tiny).log_().neg_().log_().neg_().to(latents.device)
 
 
+class RelationalMemory(nn.Module):
+    """The relational memory core (Santoro et al. 2018), RelGAN's generator cell, with ``nn.LSTM``'s batch-first
+    interface: ``(inputs (B, L, E), memory (B, S, M) or None) -> (outputs (B, L, S * M), memory)``.
+
+    ``S = memory_slots`` rows of ``M = heads * head_size`` numbers. Each step the input, projected to ``M``, joins
+    the memory as one more row; multi-head self-attention over ``[memory; input]`` (queries, keys and values from one
+    bias-free projection, layer-normed; scores divided by ``sqrt(3 * head_size)``, a head's query, key and value
+    together, as Santoro et al.'s and RelGAN's code do) is added back and layer-normed, then an MLP of
+    ``mlp_layers`` layers likewise; the memory rows of the result are the candidate ``c``. LSTM-style gates per
+    unit, ``i, f = sigmoid(W_i x + U tanh(m) + b)`` (``input_bias`` 0, ``forget_bias`` 1), give the new memory
+    ``i * tanh(c) + f * m``; its rows flattened are the step's output. The memory starts as the ``(S, M)`` identity
+    (zero-padded or cut), so every slot starts distinct. Why attention: a slot reads every other slot and the input at
+    each step, not only through one gated vector as an LSTM does.
+    """
+
+    def __init__(
+        self,
+        input_size: int,
+        memory_slots: int = 1,
+        heads: int = 2,
+        head_size: int = 256,
+        mlp_layers: int = 2,
+        input_bias: float = 0.0,
+        forget_bias: float = 1.0,
+    ) -> None:
+        super().__init__()
+        for name, value in (("memory_slots", memory_slots), ("heads", heads), ("head_size", head_size)):
+            if value < 1:
+                raise ValueError(f"{name}={value} must be >= 1 (the relational memory's size)")
+        self.memory_slots, self.heads, self.head_size = memory_slots, heads, head_size
+        self.memory_size = size = heads * head_size
+        self.input_bias, self.forget_bias = float(input_bias), float(forget_bias)
+        self.input = nn.Linear(input_size, size)
+        self.qkv = nn.Linear(size, 3 * size, bias=False)  # queries, keys, values: head_size each per head
+        self.qkv_norm = nn.LayerNorm(3 * size)
+        self.attention_norm = nn.LayerNorm(size)
+        layers: list[nn.Module] = []
+        for index in range(mlp_layers):
+            layers += [nn.ReLU()] if index else []
+            layers.append(nn.Linear(size, size))
+        self.mlp = nn.Sequential(*layers)
+        self.mlp_norm = nn.LayerNorm(size)
+        self.gate_input = nn.Linear(size, 2 * size, bias=False)
+        self.gate_memory = nn.Linear(size, 2 * size, bias=False)
+
+    @property
+    def output_size(self) -> int:
+        """Numbers per step of output: the memory's rows flattened."""
+        return self.memory_slots * self.memory_size
+
+    def initial_memory(self, batch: int, device: torch.device, dtype: torch.dtype) -> Tensor:
+        """``(batch, S, M)``: the identity, zero-padded or cut to ``M`` columns."""
+        eye = torch.eye(self.memory_slots, self.memory_size, device=device, dtype=dtype)
+        return eye.expand(batch, -1, -1)
+
+    def attend(self, rows: Tensor) -> Tensor:
+        """One block over ``rows`` ``(B, N, M)``: multi-head self-attention and the MLP, each with a residual
+        connection and a layer norm."""
+        batch, count, _ = rows.shape
+        qkv = self.qkv_norm(self.qkv(rows)).view(batch, count, self.heads, 3 * self.head_size).transpose(1, 2)
+        scale = (3 * self.head_size) ** -0.5
+        attended = F.scaled_dot_product_attention(*qkv.chunk(3, dim=-1), scale=scale)  # (B, heads, N, head_size)
+        rows = self.attention_norm(rows + attended.transpose(1, 2).reshape(batch, count, self.memory_size))
+        return self.mlp_norm(rows + self.mlp(rows))
+
+    def step(self, inputs: Tensor, memory: Tensor) -> Tensor:
+        """The memory after reading ``inputs`` ``(B, E)``."""
+        projected = self.input(inputs)[:, None]  # (B, 1, M)
+        candidate = self.attend(torch.cat([memory, projected], dim=1))[:, : self.memory_slots]
+        input_gate, forget_gate = (self.gate_memory(torch.tanh(memory)) + self.gate_input(projected)).chunk(2, dim=-1)
+        input_gate = torch.sigmoid(input_gate + self.input_bias)
+        forget_gate = torch.sigmoid(forget_gate + self.forget_bias)
+        return input_gate * torch.tanh(candidate) + forget_gate * memory
+
+    def forward(self, inputs: Tensor, memory: Tensor | None = None) -> tuple[Tensor, Tensor]:
+        if memory is None:
+            memory = self.initial_memory(inputs.shape[0], inputs.device, inputs.dtype)
+        outputs = []
+        for t in range(inputs.shape[1]):
+            memory = self.step(inputs[:, t], memory)
+            outputs.append(memory.flatten(1))
+        return torch.stack(outputs, dim=1), memory
+
+
+TEXT_CELLS = ("lstm", "relational_memory")
+"""The recurrent cores of ``text_lstm`` (``generator.cell``)."""
+
+
 @register_generator("text_lstm")
 class TextLSTMGenerator(nn.Module):
-    """An LSTM language model over ``V`` tokens emitting Gumbel-softmax one-hots ``(B, T, V)``.
+    """A recurrent language model over ``V`` tokens emitting Gumbel-softmax one-hots ``(B, T, V)``.
+
+    The recurrent core is the only thing ``cell`` changes: sampling, the Gumbel-softmax, the temperatures and the
+    likelihood are the same code for both, so an LSTM and a relational memory are compared on equal terms.
 
     Args:
-        latent_dim: standard-normal numbers per sample; they only seed its Gumbel noise (the LSTM starts from a
-            zero state and a learned start token, so the model is a plain autoregressive one with an exact
+        latent_dim: standard-normal numbers per sample; they only seed its Gumbel noise (the core starts from a
+            fixed state and a learned start token, so the model is a plain autoregressive one with an exact
             likelihood).
         width: LSTM hidden units (RelGAN on the oracle: 32).
         embedding_dim: token embedding size.
         temperature_max, temperature_schedule, temperature_steps: ``beta``'s schedule (:func:`inverse_temperature`).
         straight_through: emit the sampled token's one-hot, with the relaxation's gradient.
+        cell: ``lstm`` or ``relational_memory`` (:class:`RelationalMemory`, of ``memory_slots`` rows of
+            ``heads * head_size``; RelGAN: 1 slot, 2 heads of 256); ``width`` is the LSTM's only.
     """
 
     data_kinds = ("tokens",)
@@ -90,8 +184,14 @@ class TextLSTMGenerator(nn.Module):
         temperature_schedule: str = "exp",
         temperature_steps: int = 1000,
         straight_through: bool = False,
+        cell: str = "lstm",
+        memory_slots: int = 1,
+        heads: int = 2,
+        head_size: int = 256,
     ) -> None:
         super().__init__()
+        if cell not in TEXT_CELLS:
+            raise ValueError(f"cell {cell!r}; allowed: {', '.join(TEXT_CELLS)}")
         if len(data_shape) != 2:
             raise ValueError(f"text_lstm needs token data of shape (T, V); got {data_shape}")
         if temperature_max < 1:
@@ -104,8 +204,15 @@ class TextLSTMGenerator(nn.Module):
         self.temperature_max, self.temperature_schedule = float(temperature_max), temperature_schedule
         self.temperature_steps, self.straight_through = temperature_steps, straight_through
         self.embedding = nn.Embedding(self.vocab_size + 1, embedding_dim)  # the last row is the start token
-        self.lstm = nn.LSTM(embedding_dim, width, batch_first=True)
-        self.output = nn.Linear(width, self.vocab_size)
+        self.cell = cell
+        if cell == "lstm":
+            core: nn.Module = nn.LSTM(embedding_dim, width, batch_first=True)
+            hidden = width
+        else:
+            core = RelationalMemory(embedding_dim, memory_slots, heads, head_size)
+            hidden = core.output_size
+        self.add_module(cell, core)  # under its cell's name: LSTM checkpoints keep their ``lstm.*`` keys
+        self.output = nn.Linear(hidden, self.vocab_size)
         self.register_buffer("adversarial_steps", torch.zeros((), dtype=torch.long))
         self.sampling_temperature = 1.0
         """Divides the logits when sampling and in :meth:`likelihood_loss` (the quality-diversity sweep); 1 is the
@@ -116,6 +223,11 @@ class TextLSTMGenerator(nn.Module):
         """The Gumbel-softmax inverse temperature now: its schedule at the adversarial steps taken so far."""
         steps = int(self.adversarial_steps)
         return inverse_temperature(self.temperature_schedule, self.temperature_max, steps, self.temperature_steps)
+
+    @property
+    def core(self) -> nn.Module:
+        """The recurrent core, ``(inputs (B, L, E), state or None) -> (outputs (B, L, H), state)``."""
+        return self.get_submodule(self.cell)
 
     def _start(self, batch: int, device: torch.device) -> Tensor:
         return torch.full((batch,), self.vocab_size, dtype=torch.long, device=device)
@@ -131,9 +243,9 @@ class TextLSTMGenerator(nn.Module):
         beta = self.beta
         if self.training and torch.is_grad_enabled():
             self.adversarial_steps += 1
-        tokens, state, outputs = self._start(batch, latents.device), None, []
+        tokens, state, outputs, core = self._start(batch, latents.device), None, [], self.core
         for t in range(self.length):
-            hidden, state = self.lstm(self.embedding(tokens)[:, None], state)
+            hidden, state = core(self.embedding(tokens)[:, None], state)
             perturbed = self.output(hidden[:, 0]) / self.sampling_temperature + gumbel[:, t].to(hidden.dtype)
             tokens = perturbed.argmax(dim=1)
             soft = torch.softmax(beta * perturbed, dim=1)
@@ -142,14 +254,21 @@ class TextLSTMGenerator(nn.Module):
             outputs.append(soft)
         return torch.stack(outputs, dim=1)
 
-    def likelihood_loss(self, samples: Tensor) -> Tensor:
+    def likelihood_loss(self, samples: Tensor, mask: Tensor | None = None) -> Tensor:
         """The teacher-forced mean negative log-likelihood per token (nats) of ``samples`` (one-hots ``(B, T, V)``),
-        at ``sampling_temperature``: MLE pretraining's loss and NLL_test."""
+        at ``sampling_temperature``: MLE pretraining's loss and NLL_test.
+
+        ``mask`` ``(B, T)``: the positions that count (the real tokens of padded text, up to ``<eos>``), so the mean
+        is per real token rather than diluted by the padding's near-certain predictions; None: every position.
+        """
         tokens = samples.argmax(dim=-1)
         inputs = torch.cat([self._start(len(tokens), tokens.device)[:, None], tokens[:, :-1]], dim=1)
-        hidden, _ = self.lstm(self.embedding(inputs))
-        logits = self.output(hidden) / self.sampling_temperature
-        return F.cross_entropy(logits.flatten(0, 1).float(), tokens.flatten())
+        hidden, _ = self.core(self.embedding(inputs))
+        logits = (self.output(hidden) / self.sampling_temperature).flatten(0, 1).float()
+        if mask is None:
+            return F.cross_entropy(logits, tokens.flatten())
+        counted = mask.flatten().to(logits.dtype)
+        return (F.cross_entropy(logits, tokens.flatten(), reduction="none") * counted).sum() / counted.sum()
 
 
 class Highway(nn.Module):

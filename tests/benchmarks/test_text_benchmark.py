@@ -73,6 +73,11 @@ def test_mismatched_pretraining_or_data_fails_before_training(tmp_path: Path) ->
     gan.write_text(yaml.safe_dump(config))
     with pytest.raises(ConfigError, match=r"g_optim differs between text_oracle_mle.yaml and text_oracle_gan.yaml"):
         benchmark_text(mle, gan, 1, tmp_path / "runs", SHARED)
+    config["g_optim"]["lr"] = 0.0001
+    config["generator"]["cell"] = "relational_memory"  # a checkpoint of another network
+    gan.write_text(yaml.safe_dump(config))
+    with pytest.raises(ConfigError, match=r"generator.cell differs between .* \(lstm and relational_memory\); the GAN"):
+        benchmark_text(mle, gan, 1, tmp_path / "runs", SHARED)
     with pytest.raises(ConfigError, match=r"the MLE baseline needs train.pretrain_steps = train.max_steps"):
         benchmark_text(gan, gan, 1, tmp_path / "runs", SHARED)
     assert not (tmp_path / "runs").exists()

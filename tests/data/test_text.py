@@ -25,7 +25,9 @@ from gan_lightning.data.text import (
     decode,
     oracle_and_data,
     read_examples,
+    real_token_mask,
 )
+from gan_lightning.kinds.tokens import TokensKind
 
 SMALL = OracleSpec(vocab_size=5, embedding=4, hidden=4, length=3, seed=11, num_train=4000, num_test=4000)
 
@@ -149,3 +151,18 @@ def test_text_lines_config_errors_are_one_line(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"nll_oracle score against the oracle; data.name=text_lines has none"):
         ok = write(tmp_path / "ok.txt", "a b\nc d\n")
         tiny_config(tmp_path, "text_oracle_mle", **{**base, "data.data_dir": str(ok), "metrics.names": "[nll_oracle]"})
+
+
+def test_real_token_mask_counts_up_to_the_first_eos() -> None:
+    """The positions a likelihood counts: every token up to and including the first <eos> (or a <pad>, which real
+    data never has before one); none of the padding after it. Without stop tokens (the oracle), no mask."""
+    pad, eos = SPECIAL_TOKENS.index(PAD), SPECIAL_TOKENS.index(EOS)
+    ids = torch.tensor([[3, 4, eos, pad, pad], [5, eos, pad, eos, pad], [3, 3, 3, 3, eos], [3, 4, 5, 6, 7]])
+    expected = torch.tensor([[1, 1, 1, 0, 0], [1, 1, 0, 0, 0], [1, 1, 1, 1, 1], [1, 1, 1, 1, 1]], dtype=torch.bool)
+    assert torch.equal(real_token_mask(ids, (pad, eos)), expected)
+    assert real_token_mask(ids, ()) is None
+    one_hots = torch.nn.functional.one_hot(ids, 8).float()
+    text = TokensKind((5, 8), (0.0, 1.0), [str(i) for i in range(8)], stop_tokens=(pad, eos))
+    assert torch.equal(text.likelihood_mask(one_hots), expected)
+    oracle = TokensKind((5, 8), (0.0, 1.0), [str(i) for i in range(8)])  # the oracle's kind: no stop tokens
+    assert oracle.likelihood_mask(one_hots) is None

@@ -18,7 +18,9 @@ from gan_lightning.metrics.text_quality import (
     TextSamples,
     bleu_references,
     check_text_metrics,
+    likelihood_of,
 )
+from gan_lightning.networks.text import TextLSTMGenerator
 
 SENTENCES = [
     "the cat sat on the mat",
@@ -132,15 +134,63 @@ def test_one_line_problems(tmp_path: Path) -> None:
     data = tmp_path / "words.txt"
     data.write_text("cat\ncar\ncart\ntar\n")
     plain = data_module(data, "char", vocab_size=20)
-    assert check_text_metrics(["nll_test", "bleu", "valid_words", "novel_words"], plain, "text_lines") == (
+    settings = MetricsConfig()
+    assert check_text_metrics(["nll_test", "bleu", "valid_words", "novel_words"], plain, "text_lines", settings) == (
         "metrics.names: valid_words, novel_words look generated words up in a word list; set data.dictionary "
         "(a file, a word a line)"
     )
-    assert check_text_metrics(["nll_oracle"], plain, "text_lines") == (
+    assert check_text_metrics(["nll_oracle"], plain, "text_lines", settings) == (
         "metrics.names: nll_oracle score against the oracle; data.name=text_lines has none"
     )
+    # Self-BLEU of one sample has no others to compare with: said before training, not at the first evaluation
+    one = MetricsConfig(num_generated=1)
+    assert check_text_metrics(["self_bleu"], plain, "text_lines", one) == (
+        "metrics.names: self_bleu compares each sample with the others, but metrics.num_generated=1 leaves fewer "
+        "than 2 samples; set metrics.num_generated >= 2"
+    )
+    assert check_text_metrics(["bleu"], plain, "text_lines", MetricsConfig(num_generated=1, temperatures=[1.0])) == (
+        "metrics.temperatures (a sweep on text) compares each sample with the others, but metrics.num_generated=1 "
+        "leaves fewer than 2 samples; set metrics.num_generated >= 2"
+    )
+    assert (
+        check_text_metrics(["bleu", "unique"], plain, "text_lines", MetricsConfig(num_generated=1, temperatures=[]))
+        is None
+    )
+    assert check_text_metrics(["bleu", "unique"], plain, "text_lines", one) is not None  # the sweep's Self-BLEU
+    assert check_text_metrics([], plain, "text_lines", one) is None  # no text metrics, no sweep
+    assert check_text_metrics(["self_bleu"], plain, "text_lines", MetricsConfig(num_generated=2)) is None
     with pytest.raises(DataUnavailableError, match=r"^data.dictionary=\S+missing.txt: no such word list"):
         data_module(data, "char", vocab_size=20, dictionary=tmp_path / "missing.txt")
     (tmp_path / "empty.txt").write_text("\n \n")
     with pytest.raises(DataUnavailableError, match=r"^data.dictionary=\S+empty.txt holds no words$"):
         assert data_module(data, "char", vocab_size=20, dictionary=tmp_path / "empty.txt").dictionary
+
+
+def test_nll_test_counts_real_tokens_only(tmp_path: Path) -> None:
+    """NLL_test of a text file: per real token (each example's tokens and its <eos>), computed here from G's
+    per-position NLLs; without stop tokens (the oracle) it is the mean over every position, as before, in any
+    batch size."""
+    data = tmp_path / "lines.txt"
+    data.write_text("\n".join(SENTENCES) + "\n")
+    datamodule = data_module(data, "word", vocab_size=40)
+    ids = datamodule.evaluation_ids("test")
+    assert (ids == datamodule.vocabulary.index(PAD)).any()  # padded: the case the mask is for
+    torch.manual_seed(0)
+    generator = TextLSTMGenerator(datamodule.data_shape, latent_dim=2, width=8, embedding_dim=4)
+    vocab = len(datamodule.vocabulary)
+    with torch.no_grad():
+        one_hot = torch.nn.functional.one_hot(ids, vocab).float()
+        inputs = torch.cat([torch.full((len(ids), 1), vocab), ids[:, :-1]], dim=1)
+        hidden, _ = generator.lstm(generator.embedding(inputs))
+        per_position = -torch.log_softmax(generator.output(hidden).double(), -1).gather(2, ids[..., None])[..., 0]
+    eos = datamodule.vocabulary.index(EOS)
+    lengths = [row.index(eos) + 1 for row in ids.tolist()]  # up to and including <eos>
+    expected = sum(per_position[i, :n].sum().item() for i, n in enumerate(lengths)) / sum(lengths)
+    for batch_size in (1, 2, len(ids)):
+        nll = likelihood_of(generator, vocab, batch_size, datamodule.stop_tokens)(ids)
+        assert nll == pytest.approx(expected, rel=1e-5)
+        everywhere = likelihood_of(generator, vocab, batch_size)(ids)
+        assert everywhere == pytest.approx(per_position.mean().item(), rel=1e-5)
+    assert expected != pytest.approx(per_position.mean().item(), rel=1e-3)  # the pads counted before
+    # no stop tokens, one batch: exactly the plain mean of likelihood_loss, the value NLL_test had before
+    assert likelihood_of(generator, vocab, len(ids))(ids) == generator.likelihood_loss(one_hot).item()

@@ -12,6 +12,7 @@ import torch.nn.functional as F
 
 from gan_lightning.networks.text import (
     TEMPERATURE_SCHEDULES,
+    RelationalMemory,
     TextCNNDiscriminator,
     TextLSTMGenerator,
     inverse_temperature,
@@ -166,3 +167,129 @@ def test_bad_network_settings_are_one_line() -> None:
         TextLSTMGenerator(SHAPE, temperature_schedule="cubic")
     with pytest.raises(ValueError, match=r"needs token data of shape \(T, V\)"):
         TextCNNDiscriminator((2,))
+    with pytest.raises(ValueError, match="cell 'gru'; allowed: lstm, relational_memory"):
+        TextLSTMGenerator(SHAPE, cell="gru")
+    with pytest.raises(ValueError, match=r"heads=0 must be >= 1"):
+        TextLSTMGenerator(SHAPE, cell="relational_memory", heads=0)
+
+
+# ---------------------------------------------------------------------- the relational memory (generator.cell)
+RMC = {"cell": "relational_memory", "memory_slots": 2, "heads": 2, "head_size": 3}
+
+
+def test_relational_memory_shapes_and_its_identity_start() -> None:
+    memory = RelationalMemory(input_size=5, memory_slots=2, heads=2, head_size=3)
+    outputs, state = memory(torch.randn(4, 7, 5))
+    assert outputs.shape == (4, 7, 2 * 6) and state.shape == (4, 2, 6)
+    assert torch.equal(outputs[:, -1], state.flatten(1))
+    assert torch.equal(memory.initial_memory(1, torch.device("cpu"), torch.float32)[0],
+                       torch.tensor([[1.0, 0, 0, 0, 0, 0], [0, 1, 0, 0, 0, 0]]))  # fmt: skip
+    again, _ = memory(torch.randn(4, 3, 5)[:, :1], None)
+    continued, _ = memory(torch.randn(4, 1, 5), state)  # a state passed in is where it goes on from
+    assert not torch.allclose(again, continued)
+
+
+def test_relational_memory_gates_forced_open_and_closed() -> None:
+    """Forget gate open and input gate closed: the memory is kept whatever the input. Forget gate closed and input
+    gate open, with the attention's projection and the MLP's last layer zeroed: nothing is attended or added, so
+    the new memory is ``tanh(LayerNorm(LayerNorm(m)))``; for the first slot of the identity start, ``e_0`` of
+    size M, that is ``tanh((e_0 - 1/M) / sqrt((1/M)(1 - 1/M)))`` (up to LayerNorm's epsilon)."""
+    torch.manual_seed(0)
+    memory = RelationalMemory(input_size=5, memory_slots=1, heads=2, head_size=2)
+    inputs = torch.randn(3, 4, 5)
+    start = memory.initial_memory(3, torch.device("cpu"), torch.float32)
+    memory.forget_bias, memory.input_bias = 60.0, -60.0
+    outputs, _ = memory(inputs)
+    assert torch.allclose(outputs, start.flatten(1)[:, None].expand(3, 4, 4), atol=1e-12)
+    memory.forget_bias, memory.input_bias = -60.0, 60.0
+    with torch.no_grad():
+        memory.qkv.weight.zero_()
+        memory.mlp[-1].weight.zero_()
+        memory.mlp[-1].bias.zero_()
+    outputs, _ = memory(inputs[:, :1])
+    size = 4
+    standardized = (torch.tensor([1.0, 0, 0, 0]) - 1 / size) / math.sqrt((1 / size) * (1 - 1 / size))
+    assert torch.allclose(outputs[:, 0], torch.tanh(standardized).expand(3, 4), atol=1e-4)
+    # Gates as computed: both half open at zero weights and biases, so new = tanh(c)/2 + m/2.
+    with torch.no_grad():
+        memory.gate_input.weight.zero_()
+        memory.gate_memory.weight.zero_()
+    memory.forget_bias = memory.input_bias = 0.0
+    outputs, _ = memory(inputs[:, :1])
+    assert torch.allclose(outputs[:, 0], (torch.tanh(standardized) + torch.tensor([1.0, 0, 0, 0])) / 2, atol=1e-4)
+
+
+def test_relational_memory_attends_to_its_input() -> None:
+    """With the forget gate closed, the new memory depends on the input through attention only: not at all with
+    the attention's projection zeroed (uniform weights over zero values), and it does with it (a control)."""
+    torch.manual_seed(0)
+    memory = RelationalMemory(input_size=5, memory_slots=1, heads=2, head_size=2)
+    memory.forget_bias, memory.input_bias = -60.0, 60.0
+    first, second = torch.randn(1, 1, 5).expand(2, 1, 5).clone(), torch.randn(2, 1, 5)
+    assert not torch.allclose(memory(first)[0], memory(second)[0], atol=1e-3)
+    with torch.no_grad():
+        memory.qkv.weight.zero_()
+    assert torch.allclose(memory(first)[0], memory(second)[0], atol=1e-5)
+
+
+def test_relational_memory_generator_gradients_reach_the_memory() -> None:
+    """D's gradient reaches every parameter of the memory through the Gumbel-softmax, except the keys' layer-norm
+    bias: adding one vector to every key shifts all of a query's scores alike, which the softmax ignores."""
+    torch.manual_seed(0)
+    generator = TextLSTMGenerator(SHAPE, latent_dim=3, embedding_dim=4, temperature_max=10.0, **RMC).train()
+    assert not hasattr(generator, "lstm") and generator.core is generator.relational_memory
+    discriminator = TextCNNDiscriminator(SHAPE, width=4, embedding_dim=5)
+    fake = generator(torch.randn(4, 3))
+    assert fake.shape == (4, *SHAPE) and torch.allclose(fake.sum(-1), torch.ones(4, SHAPE[0]))
+    discriminator(fake).sum().backward()
+    for name, param in generator.relational_memory.named_parameters():
+        grad = param.grad if name != "qkv_norm.bias" else param.grad.view(2, 3, 3)[:, [0, 2]]  # heads x (q, k, v)
+        assert grad is not None and grad.abs().sum() > 0, name
+    key_bias = generator.relational_memory.qkv_norm.bias.grad.view(2, 3, 3)[:, 1]
+    assert key_bias.abs().max() < 1e-6
+
+
+def test_relational_memory_likelihood_is_stepwise_and_trains() -> None:
+    torch.manual_seed(1)
+    generator = TextLSTMGenerator(SHAPE, latent_dim=3, embedding_dim=4, **RMC)
+    tokens = torch.randint(0, SHAPE[1], (3, SHAPE[0]))
+    total, state, previous = 0.0, None, torch.full((3,), SHAPE[1])
+    with torch.no_grad():
+        for t in range(SHAPE[0]):
+            hidden, state = generator.relational_memory(generator.embedding(previous)[:, None], state)
+            log_probs = torch.log_softmax(generator.output(hidden[:, 0]).double(), dim=1)
+            total -= log_probs.gather(1, tokens[:, t : t + 1]).sum().item()
+            previous = tokens[:, t]
+        assert generator.likelihood_loss(F.one_hot(tokens, SHAPE[1]).float()).item() == pytest.approx(
+            total / tokens.numel(), rel=1e-5
+        )
+    data = F.one_hot(torch.tensor([[1, 2, 3, 4, 5, 6]] * 8 + [[6, 5, 4, 3, 2, 1]] * 8), SHAPE[1]).float()
+    optimizer = torch.optim.Adam(generator.parameters(), lr=1e-2)
+    before = generator.likelihood_loss(data).item()
+    for _ in range(60):
+        optimizer.zero_grad()
+        generator.likelihood_loss(data).backward()
+        optimizer.step()
+    assert generator.likelihood_loss(data).item() < 0.5 * before
+
+
+def test_likelihood_over_real_tokens_only() -> None:
+    """A mask of the real tokens: the mean over the counted positions, computed here from per-position NLLs; an
+    all-true mask gives the plain mean, and no mask is the plain mean exactly (the oracle's path)."""
+    torch.manual_seed(2)
+    generator = TextLSTMGenerator(SHAPE, latent_dim=3, width=8, embedding_dim=4)
+    tokens = torch.tensor([[3, 4, 1, 0, 0, 0], [5, 6, 2, 3, 1, 0]])  # <eos> = 1, <pad> = 0
+    data = F.one_hot(tokens, SHAPE[1]).float()
+    with torch.no_grad():
+        inputs = torch.cat([torch.full((2, 1), SHAPE[1]), tokens[:, :-1]], dim=1)
+        hidden, _ = generator.lstm(generator.embedding(inputs))
+        per_position = -torch.log_softmax(generator.output(hidden).double(), -1).gather(2, tokens[..., None])[..., 0]
+        mask = torch.tensor([[1, 1, 1, 0, 0, 0], [1, 1, 1, 1, 1, 0]], dtype=torch.bool)
+        expected = (per_position[0, :3].sum() + per_position[1, :5].sum()).item() / 8
+        assert generator.likelihood_loss(data, mask).item() == pytest.approx(expected, rel=1e-5)
+        assert expected != pytest.approx(per_position.mean().item(), rel=1e-3)  # the pads did count before
+        plain = generator.likelihood_loss(data)
+        assert plain.item() == pytest.approx(per_position.mean().item(), rel=1e-5)
+        assert generator.likelihood_loss(data, torch.ones(2, SHAPE[0], dtype=torch.bool)).item() == pytest.approx(
+            plain.item(), rel=1e-6
+        )
