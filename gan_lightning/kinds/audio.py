@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from gan_lightning.conditioning import EvaluationOptions
     from gan_lightning.config.schema import ExperimentConfig
     from gan_lightning.data.base import GANDataModule
+    from gan_lightning.inspection import ModeCounter
     from gan_lightning.module import GANModule
 
 PICTURE_WINDOW_SECONDS = 0.016
@@ -156,6 +157,27 @@ class AudioKind(DataKind):
         from gan_lightning.callbacks.audio_metrics import evaluate_audio_checkpoint
 
         return evaluate_audio_checkpoint(module, config, datamodule, options)
+
+    def mode_counter(self, config: ExperimentConfig) -> ModeCounter | None:
+        """The audio metrics' spoken-word classifier's predicted class (from ``metrics.cache_dir``, else trained now
+        on the run's real clips, which are read either way); None for clips without classes to learn."""
+        from gan_lightning.callbacks.audio_metrics import build_audio_classifier
+        from gan_lightning.inspection import ModeCounter
+        from gan_lightning.metrics.audio_classifier import classifier_outputs
+        from gan_lightning.metrics.sample_quality import SampleQualityError
+        from gan_lightning.training import prepare_data
+
+        datamodule = prepare_data(config)
+        try:
+            built = build_audio_classifier(config, datamodule)
+        except SampleQualityError:
+            return None
+        names = list(datamodule.class_names)  # type: ignore[attr-defined]
+        return ModeCounter(
+            names,
+            lambda waves: torch.bincount(classifier_outputs(built.model, waves)[1].argmax(dim=1), minlength=len(names)),
+            f"the spoken-word classifier's predicted class ({built.test_accuracy:.1%} on held-out clips)",
+        )
 
     @classmethod
     def check_config(cls, config: ExperimentConfig, datamodule: GANDataModule) -> str | None:

@@ -62,8 +62,8 @@ def test_defaults_then_files_then_overrides(tmp_path: Path) -> None:
         (["train.max_steps"], "override 'train.max_steps' must look like key=value"),
         (
             ["data.name=toy_ring"],
-            "data.name=toy_ring is 2-D point data; generator.arch=dcgan does not take it (its data_kinds: images); "
-            "use one of: mlp",
+            "data.name=toy_ring is 2-D point data; generator.arch=dcgan does not take it (its data_kinds: images, "
+            "spectrogram); use one of: mlp",
         ),
         (
             ["generator.arch=lstm"],

@@ -7,6 +7,7 @@ digits run the quickstart notebook makes.
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 from pathlib import Path
@@ -97,6 +98,21 @@ def test_inspect_run_plays_a_video_run(tmp_path: Path) -> None:
     tables = markdown(notebook)
     assert any(table.startswith("The clips of `final.gif`, playing") for table in tables)
     assert any("No mode counter for `moving_mnist`" in table for table in tables)
+
+
+def test_inspect_run_plays_an_audio_run_and_counts_its_digits(tmp_path: Path) -> None:
+    overrides = {"data.data_dir": tmp_path / "data", "data.voices": 4, "data.test_voices": 2, "data.utterances": 1,
+                 "data.audio_length": 2048, "train.batch_size": 4, "train.num_samples_grid": 10}  # fmt: skip
+    run_dir = train(tiny_config(tmp_path / "runs", "wavegan_spoken_digits_quick", **overrides))
+    notebook = execute("inspect_run.ipynb", {"RUN_DIR": str(run_dir), "SAMPLES_PER_CHECKPOINT": 40}, tmp_path)
+    # curves, spectrograms over time, digit shares per checkpoint, D's outputs; four of the final clips to play
+    assert images(notebook) == 4
+    players = [o["data"]["text/html"] for o in outputs(notebook) if "<audio" in o.get("data", {}).get("text/html", "")]
+    played = [base64.b64decode(re.search(r"base64,([^\"]+)", player)[1]) for player in players]
+    assert played == [path.read_bytes() for path in sorted((run_dir / "samples" / "final").glob("*.wav"))[:4]]
+    tables = markdown(notebook)
+    assert any(table.startswith("The clips of `final/`, to play") for table in tables)
+    assert any(re.match(r"At step 6: (every mode is covered|modes under a tenth)", t) for t in tables)
 
 
 @pytest.mark.parametrize("path", sorted(NOTEBOOKS.glob("*.ipynb")), ids=lambda path: path.name)

@@ -102,3 +102,25 @@ def test_offline_text_run_logs_its_samples_as_a_table_and_text(offline_wandb: Pa
     accumulator = EventAccumulator(str(events))
     accumulator.Reload()
     assert "samples_text/text_summary" in accumulator.Tags()["tensors"]
+
+
+def test_offline_audio_run_logs_its_clips_as_sound_and_their_spectrograms_as_images(offline_wandb: Path) -> None:
+    audio = {
+        "run.loggers": "[csv,wandb]",
+        "train.max_steps": 3,
+        "data.data_dir": offline_wandb / "data",
+        "data.voices": 4,
+        "data.test_voices": 2,
+        "data.utterances": 1,
+        "data.audio_length": 2048,
+        "train.batch_size": 4,
+        "train.n_critic": 1,
+        "train.num_samples_grid": 10,
+    }
+    run_dir = train(tiny_config(offline_wandb / "runs", "wavegan_spoken_digits_quick", **audio))
+    media = next(run_dir.glob("wandb/offline-run-*/files/media"))
+    logged = sorted(p.read_bytes() for p in media.glob("audio/samples_audio_*.wav"))
+    written = sorted((run_dir / "samples" / "step_0000003").glob("*.wav"))
+    assert len(written) == 10 and len(logged) == 8  # the first 8 of the fixed clips at step 3, as sound
+    assert logged == sorted(p.read_bytes() for p in written[:8])
+    assert len(list(media.glob("images/samples_*.png"))) == 1  # their spectrograms
