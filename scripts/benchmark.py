@@ -76,6 +76,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import torch
@@ -182,30 +183,43 @@ def timegan(args: argparse.Namespace) -> dict[str, object]:
 VIDEO_COLUMNS = ("frame_fd", "clip_fd", "content_consistency", "motion_ratio", "motion_w1", "frozen")
 
 
-def video(args: argparse.Namespace) -> dict[str, object]:
+def generators_against_controls(
+    args: argparse.Namespace,
+    benchmark: Callable[..., list[dict[str, float]]],
+    score_controls: Callable[..., dict[str, dict[str, float]]],
+    columns: tuple[str, ...],
+    real: str,
+) -> dict[str, object]:
+    """``video`` and ``audio``: ``benchmark`` each of ``args.configs`` over seeds, score ``score_controls`` beside
+    them, print per-run lines and one table of ``columns`` (mean ± s.e. over seeds, then the controls); ``real`` names
+    the held-out clips in the table's caption."""
     overrides = [*args.overrides, f"metrics.num_generated={args.num}", f"metrics.num_real={args.num}"]
     results: dict[str, object] = {"controls": {}}
     rows = []
     with tempfile.TemporaryDirectory() as scratch:
         root = args.root or Path(scratch)
         for index, config in enumerate(map(Path, args.configs)):
-            runs = benchmark_video(config, args.seeds, root, overrides, args.jobs)
+            runs = benchmark(config, args.seeds, root, overrides, args.jobs)
             for seed, run in enumerate(runs):
                 print(f"{config.stem} seed {seed}: " + ", ".join(f"{k}={v:.4g}" for k, v in run.items()), flush=True)
             results[config.stem] = runs
-            cells = [mean_se([run[k] for run in runs], 3) for k in (*VIDEO_COLUMNS, "seconds")]
+            cells = [mean_se([run[k] for run in runs], 3) for k in (*columns, "seconds")]
             rows.append(f"| {config.stem} ({args.seeds} seeds) | " + " | ".join(cells) + " |")
             # the real clips are the same for every config: scored once
-            for name, values in controls(config, root, overrides, real=index == 0).items():
+            for name, values in score_controls(config, root, overrides, real=index == 0).items():
                 label = f"{name} {config.stem}" if name == "untrained" else name
                 results["controls"][label] = values  # type: ignore[index]
-                rows.append(f"| {label} | " + " | ".join(f"{values[k]:.3f}" for k in VIDEO_COLUMNS) + " | |")
+                rows.append(f"| {label} | " + " | ".join(f"{values[k]:.3f}" for k in columns) + " | |")
     print(f"\n{args.seeds} seeds, {args.jobs} run(s) at a time on {os.cpu_count()} cores; {args.num} generated clips "
-          f"against {args.num} clips of held-out digits; runs: mean ± s.e. over seeds")  # fmt: skip
-    print("| clips | " + " | ".join(VIDEO_COLUMNS) + " | wall time / run (s) |")
-    print("|---" * (len(VIDEO_COLUMNS) + 2) + "|")
+          f"against {args.num} clips of {real}; runs: mean ± s.e. over seeds")  # fmt: skip
+    print("| clips | " + " | ".join(columns) + " | wall time / run (s) |")
+    print("|---" * (len(columns) + 2) + "|")
     print("\n".join(rows))
     return results
+
+
+def video(args: argparse.Namespace) -> dict[str, object]:
+    return generators_against_controls(args, benchmark_video, controls, VIDEO_COLUMNS, "held-out digits")
 
 
 TEXT_CONTEXT = ("oracle_entropy", "ln_vocab", "seconds", "seconds_this_call")
@@ -279,29 +293,7 @@ AUDIO_COLUMNS = ("audio_is", "is_ratio", "audio_fd", "audio_kid", "audio_classes
 
 
 def audio(args: argparse.Namespace) -> dict[str, object]:
-    overrides = [*args.overrides, f"metrics.num_generated={args.num}", f"metrics.num_real={args.num}"]
-    results: dict[str, object] = {"controls": {}}
-    rows = []
-    with tempfile.TemporaryDirectory() as scratch:
-        root = args.root or Path(scratch)
-        for index, config in enumerate(map(Path, args.configs)):
-            runs = benchmark_audio(config, args.seeds, root, overrides, args.jobs)
-            for seed, run in enumerate(runs):
-                print(f"{config.stem} seed {seed}: " + ", ".join(f"{k}={v:.4g}" for k, v in run.items()), flush=True)
-            results[config.stem] = runs
-            cells = [mean_se([run[k] for run in runs], 3) for k in (*AUDIO_COLUMNS, "seconds")]
-            rows.append(f"| {config.stem} ({args.seeds} seeds) | " + " | ".join(cells) + " |")
-            # the real clips are the same for every config: scored once
-            for name, values in audio_controls(config, root, overrides, real=index == 0).items():
-                label = f"{name} {config.stem}" if name == "untrained" else name
-                results["controls"][label] = values  # type: ignore[index]
-                rows.append(f"| {label} | " + " | ".join(f"{values[k]:.3f}" for k in AUDIO_COLUMNS) + " | |")
-    print(f"\n{args.seeds} seeds, {args.jobs} run(s) at a time on {os.cpu_count()} cores; {args.num} generated clips "
-          f"against {args.num} clips of held-out voices; runs: mean ± s.e. over seeds")  # fmt: skip
-    print("| clips | " + " | ".join(AUDIO_COLUMNS) + " | wall time / run (s) |")
-    print("|---" * (len(AUDIO_COLUMNS) + 2) + "|")
-    print("\n".join(rows))
-    return results
+    return generators_against_controls(args, benchmark_audio, audio_controls, AUDIO_COLUMNS, "held-out voices")
 
 
 def quality(args: argparse.Namespace) -> dict[str, object]:
