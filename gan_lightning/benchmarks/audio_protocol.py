@@ -20,13 +20,13 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
-from gan_lightning.benchmarks.parallel import map_seeds
+from gan_lightning.benchmarks.parallel import map_seeds, seed_run_config
 from gan_lightning.benchmarks.video_protocol import run_seconds
 from gan_lightning.callbacks.audio_metrics import build_audio_quality, evaluate_audio
 from gan_lightning.callbacks.sample_quality import real_subset
 from gan_lightning.checkpointing import load_module
 from gan_lightning.conditioning import EvaluationOptions
-from gan_lightning.config import ConfigError, ExperimentConfig, load_config
+from gan_lightning.config import ConfigError, ExperimentConfig
 from gan_lightning.data.audio import AudioDataModule
 from gan_lightning.metrics.audio_quality import AUDIO_CLASS_METRICS, AUDIO_METRICS
 from gan_lightning.training import LAST_CHECKPOINT, build_module, find_resume_point, fit, prepare_data
@@ -43,11 +43,7 @@ def protocol_config(
     """The config as benchmarked: the run itself computes no metrics (the protocol scores it after training); with
     ``scoring``, the config it is scored with: every audio metric against the held-out voices, ``overrides`` still
     last."""
-    return load_config(
-        [config_path],
-        [f"seed={seed}", f"run.root={root}", "run.progress_bar=false", f"run.version=seed{seed}", *overrides,
-         "metrics.names=[]", *([*SCORING, *overrides] if scoring else [])],
-    )  # fmt: skip
+    return seed_run_config(config_path, root, overrides, seed, SCORING if scoring else ())
 
 
 def _audio_data(config: ExperimentConfig) -> AudioDataModule:

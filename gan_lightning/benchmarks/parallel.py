@@ -1,14 +1,19 @@
-"""Run one benchmark function per seed, several at once in spawned processes when asked to."""
+"""Run one benchmark function per seed, several at once in spawned processes when asked to, and the config each
+seed's run is trained and scored with."""
 
 from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import torch
+
+if TYPE_CHECKING:
+    from gan_lightning.config.schema import ExperimentConfig
 
 
 def map_seeds(run: Callable[..., dict[str, float]], seeds: int, jobs: int, *args: Any) -> list[dict[str, float]]:
@@ -24,3 +29,18 @@ def map_seeds(run: Callable[..., dict[str, float]], seeds: int, jobs: int, *args
     with ProcessPoolExecutor(jobs, mp_context=context, initializer=torch.set_num_threads, initargs=(threads,)) as pool:
         futures = [pool.submit(run, *args, seed=seed) for seed in range(seeds)]
         return [future.result() for future in futures]
+
+
+def seed_run_config(
+    config_path: Path, root: Path, overrides: Sequence[str], seed: int, scoring: Sequence[str] = ()
+) -> ExperimentConfig:
+    """The config of seed ``seed``'s run under ``root`` (``run.version=seed<seed>``), computing no metrics itself: the
+    protocol scores it after training. ``scoring``, when given, are the overrides it is scored with, followed by
+    ``overrides`` again so a user's override still wins."""
+    from gan_lightning.config import load_config
+
+    return load_config(
+        [config_path],
+        [f"seed={seed}", f"run.root={root}", "run.progress_bar=false", f"run.version=seed{seed}", *overrides,
+         "metrics.names=[]", *([*scoring, *overrides] if scoring else [])],
+    )  # fmt: skip

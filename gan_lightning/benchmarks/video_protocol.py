@@ -17,12 +17,12 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
-from gan_lightning.benchmarks.parallel import map_seeds
+from gan_lightning.benchmarks.parallel import map_seeds, seed_run_config
 from gan_lightning.callbacks.sample_quality import generated_images
 from gan_lightning.callbacks.video_metrics import build_video_quality
 from gan_lightning.checkpointing import load_module
 from gan_lightning.conditioning import EvaluationOptions
-from gan_lightning.config import ConfigError, ExperimentConfig, load_config
+from gan_lightning.config import ConfigError, ExperimentConfig
 from gan_lightning.metrics.clip_evaluator import shuffle_frames
 from gan_lightning.metrics.video_quality import VIDEO_METRICS
 from gan_lightning.training import LAST_CHECKPOINT, build_module, find_resume_point, fit, prepare_data
@@ -39,11 +39,7 @@ def protocol_config(
     """The config as benchmarked: the run itself computes no metrics (the protocol scores it after training); with
     ``scoring``, the config it is scored with: every video metric against the held-out-digit clips, ``overrides``
     still last."""
-    return load_config(
-        [config_path],
-        [f"seed={seed}", f"run.root={root}", "run.progress_bar=false", f"run.version=seed{seed}", *overrides,
-         "metrics.names=[]", *([*SCORING, *overrides] if scoring else [])],
-    )  # fmt: skip
+    return seed_run_config(config_path, root, overrides, seed, SCORING if scoring else ())
 
 
 def _video_data(config: ExperimentConfig) -> object:
