@@ -10,7 +10,8 @@ once and calls it, instead of guessing the kind from a tensor's rank or a datase
 * its pictures at every ``train.sample_every`` and at the end (:meth:`DataKind.draw`, :meth:`DataKind.save_picture`,
   :attr:`DataKind.end_pictures`), and the callbacks only it has (:meth:`DataKind.callbacks`);
 * its metric callbacks and the metric names it allows (:meth:`DataKind.metric_callbacks`,
-  :meth:`DataKind.metric_names`), and what ``evaluate.py`` scores (:meth:`DataKind.evaluate`);
+  :meth:`DataKind.metric_names`), what ``evaluate.py`` scores (:meth:`DataKind.evaluate`) and the evaluator it
+  learns from real data, which ``scripts/build_evaluator.py`` builds ahead of a run (:meth:`DataKind.build_evaluator`);
 * which networks fit it: a network lists the kinds it takes in its ``data_kinds`` attribute, so a new network
   names its kinds in its own file (:meth:`DataKind.fitting_arches`);
 * its config cross-checks (:meth:`DataKind.check_config`).
@@ -26,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import lightning as L
 from lightning.pytorch.loggers import Logger
@@ -48,6 +49,14 @@ ANY_KIND = "any"
 
 class DataKindError(ValueError):
     """A request a kind of data cannot serve; ``str(error)`` is one line naming the fix."""
+
+
+class Evaluator(Protocol):
+    """An evaluator learnt from real data (:meth:`DataKind.build_evaluator`): it says what it is in one line."""
+
+    def summary(self) -> str:
+        """Where it came from (trained now or loaded from its cache file) and its accuracy on held-out data."""
+        ...
 
 
 class DataKind:
@@ -148,6 +157,12 @@ class DataKind:
     ) -> tuple[dict[str, float], dict[str, object]]:
         """``scripts/evaluate.py``: the values of ``config.metrics.names`` and what they were computed on."""
         raise DataKindError(f"evaluate.py has nothing to score for {cls.description}")
+
+    @classmethod
+    def build_evaluator(cls, config: ExperimentConfig, datamodule: GANDataModule, rebuild: bool = False) -> Evaluator:
+        """``scripts/build_evaluator.py``: the network this kind's metrics score with that is learnt from the run's
+        real data (from ``metrics.cache_dir``, or trained now; again with ``rebuild``)."""
+        raise DataKindError(f"{cls.description} is scored with no evaluator learnt from its own data; nothing to build")
 
     # ------------------------------------------------------------------ config
     @classmethod

@@ -26,7 +26,7 @@ import torch
 from lightning.pytorch.loggers import Logger, WandbLogger
 from torch import Tensor
 
-from gan_lightning.kinds import DataKind, DataKindError, register_kind, value_range
+from gan_lightning.kinds import DataKind, DataKindError, Evaluator, register_kind, value_range
 
 if TYPE_CHECKING:
     import lightning as L
@@ -157,6 +157,13 @@ class AudioKind(DataKind):
         from gan_lightning.callbacks.audio_metrics import evaluate_audio_checkpoint
 
         return evaluate_audio_checkpoint(module, config, datamodule, options)
+
+    @classmethod
+    def build_evaluator(cls, config: ExperimentConfig, datamodule: GANDataModule, rebuild: bool = False) -> Evaluator:
+        """The spoken-word classifier behind the audio metrics, trained on the real training clips."""
+        from gan_lightning.callbacks.audio_metrics import build_audio_classifier
+
+        return build_audio_classifier(config, datamodule, rebuild=rebuild)
 
     def mode_counter(self, config: ExperimentConfig) -> ModeCounter | None:
         """The audio metrics' spoken-word classifier's predicted class (from ``metrics.cache_dir``, else trained now

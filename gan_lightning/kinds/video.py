@@ -20,7 +20,7 @@ from lightning.pytorch.loggers import Logger, WandbLogger
 from torch import Tensor
 
 from gan_lightning.data.base import images_to_unit_range
-from gan_lightning.kinds import DataKind, register_kind
+from gan_lightning.kinds import DataKind, Evaluator, register_kind
 
 if TYPE_CHECKING:
     from gan_lightning.conditioning import EvaluationOptions
@@ -112,6 +112,13 @@ class VideoKind(DataKind):
         from gan_lightning.callbacks.video_metrics import video_quality_callbacks
 
         return video_quality_callbacks(config, datamodule)
+
+    @classmethod
+    def build_evaluator(cls, config: ExperimentConfig, datamodule: GANDataModule, rebuild: bool = False) -> Evaluator:
+        """The 3D CNN behind ``clip_fd``, trained on rendered clips (ordered vs time-shuffled, and their digit)."""
+        from gan_lightning.callbacks.video_metrics import build_clip_evaluator
+
+        return build_clip_evaluator(config, datamodule, rebuild=rebuild)
 
     @classmethod
     def evaluate(

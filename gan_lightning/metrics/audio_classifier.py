@@ -8,7 +8,7 @@ network, in the paper's style: a log-mel front end and four conv + max-pool bloc
 Nothing is shipped: the demo data are synthesised on the user's machine (and a user's own WAV folder is theirs), so
 the network is trained once per dataset setting by :func:`audio_classifier_for`, seeded and deterministic, and
 cached under ``metrics.cache_dir`` keyed by a hash of the dataset's options, the training recipe and
-:data:`VERSION`; ``scripts/build_audio_classifier.py`` (re)builds it and prints its accuracy on the held-out split
+:data:`VERSION`; ``scripts/build_evaluator.py`` (re)builds it and prints its accuracy on the held-out split
 (for ``spoken_digits``: voices never heard in training).
 """
 
@@ -76,7 +76,7 @@ class AudioClassifierRecipe:
 
     On the quick configs' spoken digits (4,800 training clips of 8,192 samples at 8 kHz) the default trains in about
     70 s on one core of a busy 2-core machine (47 s of CPU) and names 97.5 % of the 800 clips of held-out voices
-    (``scripts/build_audio_classifier.py``); 12 epochs took 415 s for 96.0 %.
+    (``scripts/build_evaluator.py``); 12 epochs took 415 s for 96.0 %.
     """
 
     epochs: int = 4
@@ -213,7 +213,7 @@ class BuiltAudioClassifier:
     from_cache: bool
 
     def summary(self) -> str:
-        """One line for the run's log and ``scripts/build_audio_classifier.py``."""
+        """One line for the run's log and ``scripts/build_evaluator.py``."""
         origin = "loaded from" if self.from_cache else f"trained in {self.train_seconds:.0f} s, cached in"
         return f"audio classifier {origin} {self.path}: held-out accuracy {self.test_accuracy:.3f}"
 

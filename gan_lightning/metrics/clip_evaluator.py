@@ -9,7 +9,7 @@ them sees what a per-frame distance cannot.
 
 Nothing is shipped: the network is trained once per clip setting (frames, resolution, digit size, digits per clip,
 speed, digit source) by :func:`clip_evaluator_for`, seeded and deterministic, and cached under ``metrics.cache_dir``
-keyed by a hash of those options, the training recipe and :data:`VERSION`; ``scripts/build_clip_evaluator.py``
+keyed by a hash of those options, the training recipe and :data:`VERSION`; ``scripts/build_evaluator.py``
 (re)builds it and prints its accuracies on clips of held-out digits.
 """
 
@@ -56,7 +56,7 @@ class ClipEvaluatorRecipe:
     """How the evaluator is trained; every field is part of its cache key.
 
     The default renders and trains in about 65 s at 32 px x 16 frames on one core of a busy 2-core machine, and reaches
-    0.997 ordered vs shuffled and 0.90 digit accuracy on held-out-digit clips (``scripts/build_clip_evaluator.py``).
+    0.997 ordered vs shuffled and 0.90 digit accuracy on held-out-digit clips (``scripts/build_evaluator.py``).
     """
 
     train_clips: int = 2000
@@ -228,7 +228,7 @@ class BuiltEvaluator:
     from_cache: bool
 
     def summary(self) -> str:
-        """One line for the run's log and ``scripts/build_clip_evaluator.py``."""
+        """One line for the run's log and ``scripts/build_evaluator.py``."""
         origin = "loaded from" if self.from_cache else f"trained in {self.train_seconds:.0f} s, cached in"
         return (
             f"clip evaluator {origin} {self.path}: on held-out-digit clips, ordered vs time-shuffled accuracy "

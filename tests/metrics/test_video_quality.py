@@ -212,11 +212,11 @@ def test_the_clip_evaluator_is_cached_under_a_key_of_what_made_it(
     assert torch.equal(retrained.model(clips)[0], built.model(clips)[0])  # seeded: the same weights again
 
 
-def test_build_clip_evaluator_refuses_data_it_cannot_render(capsys: pytest.CaptureFixture[str]) -> None:
-    assert script("build_clip_evaluator").main(["--config", str(QUICKSTART)]) == 2
+def test_build_evaluator_refuses_a_kind_scored_without_a_learnt_one(capsys: pytest.CaptureFixture[str]) -> None:
+    assert script("build_evaluator").main(["--config", str(QUICKSTART)]) == 2
     error = capsys.readouterr().err
     assert error.count("\n") == 1
-    assert "clip_fd trains its evaluator on labelled clips the dataset renders; data.name=mnist_embedded" in error
+    assert "image data (C, H, W) is scored with no evaluator learnt from its own data; nothing to build" in error
 
 
 # ---------------------------------------------------------------------- controls with the clip evaluator (slow)
@@ -307,7 +307,7 @@ def test_build_clip_evaluator_loads_the_cached_one(
     video_cache: Path, clip_evaluator: BuiltEvaluator, capsys: pytest.CaptureFixture[str]
 ) -> None:
     arguments = ["--config", str(QUICKSTART), *VIDEO, "metrics.names=[clip_fd]", f"metrics.cache_dir={video_cache}"]
-    assert script("build_clip_evaluator").main(arguments) == 0
+    assert script("build_evaluator").main(arguments) == 0
     printed = capsys.readouterr().out
     assert f"clip evaluator loaded from {clip_evaluator.path}" in printed
     assert f"digit accuracy {clip_evaluator.digit_accuracy:.3f}" in printed
