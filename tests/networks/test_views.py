@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import math
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import torch
 from helpers import state_of, tiny_config, train
 
 from gan_lightning.config.loading import ConfigError, load_config
+from gan_lightning.networks.stft_view import STFTView
 from gan_lightning.networks.views import FramesView, View, build_view
 
 REPO = Path(__file__).resolve().parents[2]
@@ -55,10 +57,44 @@ def test_fold_groups_each_sample_logits_and_repeats_its_condition() -> None:
 
 
 def test_unknown_view_and_too_many_frames_are_one_line_errors() -> None:
-    with pytest.raises(ValueError, match="unknown discriminator view 'crops'; registered: whole, frames"):
+    with pytest.raises(ValueError, match="unknown discriminator view 'crops'; registered: whole, frames, stft"):
         build_view("crops", (8, 1, 2, 2), 1)
     with pytest.raises(ValueError, match="view_size=9 frames of a clip of 8; use 1 to 8"):
         build_view("frames", (8, 1, 2, 2), 9)
+
+
+def test_stft_view_shows_a_full_scale_tone_at_0_db_in_its_bin_and_silence_at_the_floor() -> None:
+    """Known cases of the decibel image: a sine of amplitude 1 centred on bin 20 peaks at 0 dB (image 1), one of
+    amplitude 1/2 at -6.02 dB (1 - 6.02 / 40), bins far from the tone and silence sit at the -80 dB floor (-1)."""
+    view = build_view("stft", (1, 8192), 256)
+    assert isinstance(view, STFTView) and view.shape == (1, 128, 128) and view.expansion == 1
+    t = torch.arange(8192, dtype=torch.float64)
+    tone = torch.sin(2 * torch.pi * 20 / 256 * t).float()
+    clips = torch.stack([tone, tone / 2, torch.zeros(8192)]).unsqueeze(1)
+    images = view(clips, draw_from(torch.Generator()))
+    assert images.shape == (3, 1, 128, 128)
+    inner = images[:, 0, :, 4:-4]  # frames away from the clip's padded ends
+    assert torch.allclose(inner[0, 20], torch.ones(120), atol=1e-3)
+    assert torch.allclose(inner[1, 20], torch.full((120,), 1 - 20 * math.log10(2) / 40), atol=1e-3)
+    assert (inner[0, 45:] < -0.9).all() and (inner[0, :5] < -0.9).all()  # Hann side lobes fall off fast
+    assert torch.equal(images[2], torch.full((1, 128, 128), -1.0))
+
+
+def test_stft_view_passes_the_critic_gradient_back_to_the_waveform() -> None:
+    view = build_view("stft", (1, 1024), 64)
+    clips = (0.1 * torch.randn(2, 1, 1024, generator=torch.Generator().manual_seed(0))).requires_grad_()
+    view(clips, draw_from(torch.Generator()))[:, :, 10].sum().backward()  # bin 10 only: a band of frequencies
+    assert clips.grad is not None and clips.grad.abs().sum() > 0
+    spectrum = torch.fft.rfft(clips.grad[0, 0].double())
+    band = spectrum.abs()[len(spectrum) * 8 // 32 : len(spectrum) * 12 // 32].square().sum()
+    assert band / spectrum.abs().square().sum() > 0.9  # the gradient is the band that bin measures
+
+
+@pytest.mark.parametrize("size", [8, 250, 96])
+def test_stft_view_sizes_it_cannot_cut_are_one_line(size: int) -> None:
+    with pytest.raises(ValueError, match=f"view_size={size} is the STFT window in samples") as error:
+        build_view("stft", (1, 1024), size)
+    assert "\n" not in str(error.value)
 
 
 def _metric_rows(run_dir: Path) -> list[dict[str, str]]:

@@ -1,0 +1,60 @@
+"""The ``stft`` view: a discriminator that judges a waveform's log-magnitude spectrogram, beside one on the samples.
+
+Waveform discriminators learn slowly: WaveGAN's D has to find pitch and formants in raw samples through strided
+convolutions, and on a CPU budget its generator never leaves broadband noise (docs/AUDIO.md). The vocoder GANs that
+followed (MelGAN, Kumar et al. 2019; HiFi-GAN, Kong et al. 2020; UnivNet, Jang et al. 2021) add discriminators on
+short-time Fourier magnitudes, where speech is an image of harmonics and formants that a 2D CNN reads as readily as
+SpecGAN's D. This view gives any audio run such a discriminator through ``extra_discriminators`` (several windows make
+UnivNet's multi-resolution set); the generator still makes waveforms, and its gradient comes back through
+``torch.stft``.
+
+The image is the waveform's STFT (periodic Hann window of ``view_size`` samples, hop ``view_size / 4``) in decibels
+against a full-scale sine's peak (``window / 4``), floored at -80 dB (librosa's ``top_db`` default) and mapped to
+[-1, 1] (``dB / 40 + 1``): fixed, so real and generated clips go through one map that needs no statistics of the data.
+The Nyquist bin and the last frame are dropped, as in :mod:`gan_lightning.data.spectrogram`, so the image is
+``(1, window / 2, length / hop)``: 128 × 128 for 8,192 samples and a window of 256, what SpecGAN's DCGAN D takes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import Tensor
+
+from gan_lightning.networks.views import Draw, View, register_view
+
+FLOOR_DB = -80.0
+"""The quietest level the image shows, against a full-scale sine; quieter bins are clipped to it."""
+
+
+@register_view("stft")
+class STFTView(View):
+    """Waveforms ``(1, L)`` → decibel log-magnitude STFT images ``(1, window / 2, L / hop)`` in [-1, 1]."""
+
+    name = "stft"
+    data_kinds = ("audio",)
+    element_kind = "spectrogram"
+
+    def __init__(self, data_shape: Sequence[int], size: int = 1) -> None:
+        super().__init__(data_shape, size)
+        length = self.data_shape[-1]
+        if size < 16 or size % 4 or length % (size // 4):
+            raise ValueError(
+                f"view_size={size} is the STFT window in samples: a multiple of 4, at least 16, whose quarter (the "
+                f"hop) divides the clip's {length} samples"
+            )
+        self.window, self.hop = size, size // 4
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return (1, self.window // 2, self.data_shape[-1] // self.hop)
+
+    def __call__(self, samples: Tensor, draw: Draw) -> Tensor:
+        clips = samples.reshape(samples.shape[0], -1).float()  # torch.stft wants float32 under any autocast
+        window = torch.hann_window(self.window, device=clips.device)
+        spectrum = torch.stft(clips, self.window, self.hop, window=window, return_complex=True)[:, :-1, :-1]
+        reference = self.window / 4  # a full-scale sine's peak magnitude under a Hann window
+        floor = reference * 10 ** (FLOOR_DB / 20)
+        decibels = 20 * torch.log10(spectrum.abs().clamp_min(floor) / reference)
+        return (decibels / -FLOOR_DB * 2 + 1).unsqueeze(1)
