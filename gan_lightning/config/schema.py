@@ -248,9 +248,11 @@ class DiscriminatorConfig:
     this many steps (the paper: 2); 0 turns it off."""
     view: str = "whole"
     """What of each sample this discriminator judges: whole (the sample as it is) | frames (video: ``view_size``
-    frames drawn at random from each clip, judged as images: MoCoGAN's image discriminator)."""
+    frames drawn at random from each clip, judged as images: MoCoGAN's image discriminator) | stft (audio: the
+    waveform's decibel log-magnitude STFT, judged as a spectrogram image: MelGAN / HiFi-GAN's spectral critics)."""
     view_size: int = 1
-    """frames: how many frames of each clip are judged (MoCoGAN: 1)."""
+    """frames: how many frames of each clip are judged (MoCoGAN: 1); stft: the window in samples (hop: a quarter of
+    it), e.g. 256 for a 128x128 image of 8,192 samples."""
     weight: float = 1.0
     """This discriminator's share of the losses: its adversarial term (and its penalties) count this many times in
     D's loss and in G's, beside the other discriminators' (``extra_discriminators``)."""
