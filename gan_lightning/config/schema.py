@@ -206,6 +206,11 @@ class GeneratorConfig:
     head_size: int = 256
     """text_lstm with cell=relational_memory: numbers per head, so a memory row holds ``heads * head_size`` (RelGAN:
     256, a row of 512; size it down on a CPU)."""
+    upsample: str = "transposed"
+    """wavegan: how each layer multiplies the length by 4: transposed (a stride-4 transposed convolution, the paper's
+    default) | nearest (repeat every step 4 times, then a kernel-25 convolution: the paper code's ``nn`` option, whose
+    output has none of the periodic artefacts a stride-4 transposed convolution leaves, which a discriminator on the
+    spectrogram spots at once)."""
     conditioning: str = "batchnorm"
     """With ``data.conditional`` (dcgan, resnet): batchnorm (conditional batch norm: each class has its own
     BatchNorm scale and shift, as in SNGAN/BigGAN; needs ``norm: batch``) | embedding (a learned class

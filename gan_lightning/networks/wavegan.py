@@ -21,8 +21,10 @@ Class-conditional variants: G takes the label as a learned embedding beside z (`
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from itertools import pairwise
+from typing import Any
 
 import torch
 from torch import Tensor, nn
@@ -39,6 +41,21 @@ _STRIDE_4 = {"kernel_size": KERNEL, "stride": STRIDE, "padding": KERNEL // 2 - 1
 """Length / 4 for a length divisible by 4 (``floor((L + 22 - 25) / 4) + 1``)."""
 _UP_4 = {**_STRIDE_4, "output_padding": 1}
 """Length x 4 (``(L - 1) * 4 - 22 + 25 + 1``): TensorFlow's "same" transposed convolution."""
+_SAME = {"kernel_size": KERNEL, "padding": KERNEL // 2}
+"""Length kept: the convolution after a nearest-neighbour ×4."""
+
+
+UPSAMPLINGS = ("transposed", "nearest")
+"""How G multiplies the length by 4 (``generator.upsample``)."""
+
+
+def _upsampling(
+    kind: str, block: Callable[..., nn.Module], inputs: int, outputs: int, **options: Any
+) -> list[nn.Module]:
+    """One ×4 layer of G: a stride-4 transposed convolution, or nearest-neighbour ×4 then a kernel-25 convolution."""
+    if kind == "transposed":
+        return [block(nn.ConvTranspose1d, inputs, outputs, **options, **_UP_4)]
+    return [nn.Upsample(scale_factor=STRIDE, mode="nearest"), block(nn.Conv1d, inputs, outputs, **options, **_SAME)]
 
 
 def start_length(data_shape: tuple[int, ...]) -> int:
@@ -96,8 +113,11 @@ class WaveGANGenerator(nn.Module):
         init: str = "dcgan",
         num_classes: int = 0,
         conditioning: str = "embedding",
+        upsample: str = "transposed",
     ) -> None:
         super().__init__()
+        if upsample not in UPSAMPLINGS:
+            raise ValueError(f"generator.upsample={upsample!r}; wavegan takes one of: {', '.join(UPSAMPLINGS)}")
         self.latent_size = latent_dim
         self.data_shape = tuple(data_shape)
         self.start = start_length(self.data_shape)
@@ -106,16 +126,12 @@ class WaveGANGenerator(nn.Module):
         inputs = latent_dim * (2 if self.embed is not None else 1)
         block = partial(weight_block, norm=norm, init=init, num_classes=bn_classes)
         self.dense = block(nn.Linear, inputs, channels[0] * self.start, activation=None, batchnorm=False)
+        up = partial(_upsampling, upsample, block)
         self.net = LabelledSequential(
             nn.ReLU(),
-            *[block(nn.ConvTranspose1d, i, o, activation=nn.ReLU(), **_UP_4) for i, o in pairwise(channels)],
-            block(
-                nn.ConvTranspose1d,
-                channels[-1],
-                self.data_shape[0],
-                activation=output_activation_layer(output_activation),
-                batchnorm=False,
-                **_UP_4,
+            *[layer for i, o in pairwise(channels) for layer in up(i, o, activation=nn.ReLU())],
+            *up(
+                channels[-1], self.data_shape[0], activation=output_activation_layer(output_activation), batchnorm=False
             ),
         )
 

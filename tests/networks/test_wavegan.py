@@ -22,6 +22,33 @@ def test_shapes_and_the_papers_size() -> None:
         WaveGANGenerator((1, 5000))
 
 
+def _constant_response(upsample: str) -> torch.Tensor:
+    """G's first x4 layer with every weight 1 and no bias, on a constant feature map: what it adds on its own."""
+    generator = WaveGANGenerator((1, 4096), latent_dim=4, width=1, norm="none", upsample=upsample)
+    conv = next(m for m in generator.net.modules() if isinstance(m, torch.nn.ConvTranspose1d | torch.nn.Conv1d))
+    layer = torch.nn.Sequential(*[m for m in generator.net.modules() if isinstance(m, torch.nn.Upsample)][:1], conv)
+    torch.nn.init.ones_(conv.weight)
+    torch.nn.init.zeros_(conv.bias)
+    with torch.no_grad():
+        return layer(torch.ones(1, conv.in_channels, 64))[0, 0, 40:-40]  # away from the edges
+
+
+def test_nearest_upsampling_adds_no_periodic_artefact_where_a_transposed_convolution_does() -> None:
+    """A stride-4 transposed convolution of kernel 25 sums 7 taps at one output phase in 4 and 6 at the others
+    (25 = 6 * 4 + 1), so a constant input comes out with a period-4 ripple: the tone at a quarter of the sample rate
+    (and its images) that gives a generated clip away. Nearest-neighbour x4 then a kernel-25 convolution sums 25
+    taps everywhere."""
+    ripple = _constant_response("transposed").view(-1, 4)
+    assert torch.equal(ripple, ripple[:1].expand_as(ripple))  # period 4
+    assert sorted(ripple[0].tolist()) == [6 * 16.0] * 3 + [7 * 16.0]  # 16 channels of width 1 * 16
+    flat = _constant_response("nearest")
+    assert torch.equal(flat, torch.full_like(flat, 25 * 16.0))
+    generator = WaveGANGenerator((1, 4096), latent_dim=10, width=4, upsample="nearest")
+    assert generator(torch.randn(2, 10)).shape == (2, 1, 4096)
+    with pytest.raises(ValueError, match="generator.upsample='linear'; wavegan takes one of: transposed, nearest"):
+        WaveGANGenerator((1, 4096), upsample="linear")
+
+
 def test_shift_reflected_by_hand() -> None:
     x = torch.arange(6.0).view(1, 1, 6).repeat(3, 2, 1)
     out = shift_reflected(x, torch.tensor([1, -2, 0]))
