@@ -256,8 +256,8 @@ class DiscriminatorConfig:
     frames drawn at random from each clip, judged as images: MoCoGAN's image discriminator) | stft (audio: the
     waveform's decibel log-magnitude STFT, judged as a spectrogram image: MelGAN / HiFi-GAN's spectral critics)."""
     view_size: int = 1
-    """frames: how many frames of each clip are judged (MoCoGAN: 1); stft: the window in samples (hop: a quarter of
-    it), e.g. 256 for a 128x128 image of 8,192 samples."""
+    """frames: how many frames of each clip are judged (MoCoGAN: 1); stft: the side of its square image (window
+    ``2 * view_size`` samples, hop ``audio_length / view_size``; 128 for 8,192 samples: window 256, hop 64)."""
     weight: float = 1.0
     """This discriminator's share of the losses: its adversarial term (and its penalties) count this many times in
     D's loss and in G's, beside the other discriminators' (``extra_discriminators``)."""

@@ -8,11 +8,13 @@ SpecGAN's D. This view gives any audio run such a discriminator through ``extra_
 UnivNet's multi-resolution set); the generator still makes waveforms, and its gradient comes back through
 ``torch.stft``.
 
-The image is the waveform's STFT (periodic Hann window of ``view_size`` samples, hop ``view_size / 4``) in decibels
-against a full-scale sine's peak (``window / 4``), floored at -80 dB (librosa's ``top_db`` default) and mapped to
-[-1, 1] (``dB / 40 + 1``): fixed, so real and generated clips go through one map that needs no statistics of the data.
-The Nyquist bin and the last frame are dropped, as in :mod:`gan_lightning.data.spectrogram`, so the image is
-``(1, window / 2, length / hop)``: 128 × 128 for 8,192 samples and a window of 256, what SpecGAN's DCGAN D takes.
+The image is square, ``view_size`` frequency bins by ``view_size`` frames, so an image discriminator (SpecGAN's DCGAN
+D) takes it whatever the clip's length: a periodic Hann window of ``2 * view_size`` samples, ``length / view_size``
+samples apart. At 128 that is SpecGAN's paper geometry for 16,384 samples (window 256, hop 128) and its quick
+config's for 8,192 (hop 64). Magnitudes are in decibels against a full-scale sine's peak (``window / 4``), floored at
+-80 dB (librosa's ``top_db`` default) and mapped to [-1, 1] (``dB / 40 + 1``): fixed, so real and generated clips go
+through one map that needs no statistics of the data. The Nyquist bin and the last frame are dropped, as in
+:mod:`gan_lightning.data.spectrogram`.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ FLOOR_DB = -80.0
 
 @register_view("stft")
 class STFTView(View):
-    """Waveforms ``(1, L)`` → decibel log-magnitude STFT images ``(1, window / 2, L / hop)`` in [-1, 1]."""
+    """Waveforms ``(1, L)`` → decibel log-magnitude STFT images ``(1, size, size)`` in [-1, 1]."""
 
     name = "stft"
     data_kinds = ("audio",)
@@ -39,16 +41,16 @@ class STFTView(View):
     def __init__(self, data_shape: Sequence[int], size: int = 1) -> None:
         super().__init__(data_shape, size)
         length = self.data_shape[-1]
-        if size < 16 or size % 4 or length % (size // 4):
+        if size < 8 or length % size or length // size > size:
             raise ValueError(
-                f"view_size={size} is the STFT window in samples: a multiple of 4, at least 16, whose quarter (the "
-                f"hop) divides the clip's {length} samples"
+                f"view_size={size} is the side of the STFT image: at least 8, dividing the clip's {length} samples, "
+                f"and at least their square root (so frames overlap)"
             )
-        self.window, self.hop = size, size // 4
+        self.window, self.hop = 2 * size, length // size
 
     @property
     def shape(self) -> tuple[int, ...]:
-        return (1, self.window // 2, self.data_shape[-1] // self.hop)
+        return (1, self.size, self.size)
 
     def __call__(self, samples: Tensor, draw: Draw) -> Tensor:
         clips = samples.reshape(samples.shape[0], -1).float()  # torch.stft wants float32 under any autocast

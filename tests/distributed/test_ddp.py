@@ -85,8 +85,10 @@ temperature annealed) against a CNN D under RSGAN, whose G step judges the real 
 end, on rank 0."""
 
 
-AUDIO = ["data.voices=4", "data.test_voices=1", "data.utterances=1", "data.audio_length=2048", "train.n_critic=2"]
-"""WaveGAN with phase shuffle (its shifts from the shared RNG, one per sample) and WGAN-GP on tiny spoken digits."""
+AUDIO = ["data.voices=4", "data.test_voices=1", "data.utterances=1", "data.audio_length=2048", "train.n_critic=2",
+         "extra_discriminators.stft.norm=none", "loss.name=wasserstein", "loss.gradient_penalty=10"]  # fmt: skip
+"""WaveGAN with phase shuffle (its shifts from the shared RNG, one per sample) and its STFT discriminator, WGAN-GP
+through both, on tiny spoken digits."""
 
 
 BASES = {
