@@ -4,8 +4,8 @@
 passes each discriminator its view of the real and generated samples and adds up the adversarial terms, weighted by
 ``weight``; nothing else knows which view a discriminator has. ``whole`` is the sample as it is; ``frames`` draws
 ``view_size`` frames at random from each clip and judges them as images (MoCoGAN's image discriminator beside its
-video discriminator). A multi-scale audio discriminator (a downsampling view) or a patch + global pair for images is
-one more view here.
+video discriminator); ``stft`` (``stft_view.py``) shows a waveform's decibel spectrogram to an image discriminator. A
+multi-scale waveform discriminator (a downsampling view) or a patch + global pair for images is one more view.
 
 A view turns ``B`` samples into ``B * expansion`` elements of :attr:`View.shape` for its discriminator, and folds the
 logits back to one row per sample (:meth:`View.fold`), so the losses and the penalties see each sample's logits
