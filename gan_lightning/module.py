@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any, NamedTuple
 
 import lightning as L
@@ -60,7 +60,7 @@ from gan_lightning.ema import make_ema_copy, update_ema
 from gan_lightning.kinds import DataKind, build_kind
 from gan_lightning.losses import build_loss, gradient_penalty, r1_penalty
 from gan_lightning.networks import build_discriminator, build_generator
-from gan_lightning.networks.layers import share_training_draw
+from gan_lightning.networks.layers import penalised_forward, share_training_draw
 from gan_lightning.networks.views import View, build_view
 from gan_lightning.rng import gather_rng_states, restore_rng_state, seed_all
 from gan_lightning.scheduling import build_scheduler
@@ -469,7 +469,8 @@ class GANModule(L.LightningModule):
         logits on the real and the generated samples."""
         (real, real_condition), (fake, fake_condition) = real_batch, fake_batch
         loss_cfg = self.cfg.loss
-        real_logits, real_classes = self.discriminate_with_classes(real, real_condition, critic)
+        with penalised_forward() if use_r1 else nullcontext():  # R1 differentiates this pass's input gradients again
+            real_logits, real_classes = self.discriminate_with_classes(real, real_condition, critic)
         fake_logits, fake_classes = self.discriminate_with_classes(fake, fake_condition, critic)
         loss = self.adversarial_loss.discriminator_loss(real_logits, fake_logits)
         stats = {"d_loss": loss.detach()}

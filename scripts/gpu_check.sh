@@ -8,7 +8,7 @@
 #
 # Every step runs under a hard limit (`timeout -s KILL`: bash does not act on a plain TERM while it waits for a
 # child) and appends its result line(s) to the summary the moment it ends, a TIMEOUT or FAILED line included, so a
-# check cut short still reports every finished step. The limits add up to 7 min 45 s. The machine needs torch,
+# check cut short still reports every finished step. The limits add up to 8 min 15 s. The machine needs torch,
 # lightning, torchmetrics and torchvision; omegaconf (and torch-fidelity for the FID) come from gpu_stage/wheels.
 #
 # GPU_CHECK_DEVICE=cpu runs every step for a couple of steps on the CPU with tiny networks (the compile rows are
@@ -98,6 +98,19 @@ print(f"| precision {sys.argv[2]} | step {last['step']} | d_loss {float(last['tr
 PY
 }
 
+recurrent_run() {  # rnn_sines (a GRU critic under WGAN-GP) for 50 steps: cuDNN's RNNs have no double backward
+    python scripts/fit.py --config configs/rnn_sines.yaml "trainer.accelerator=$ACCELERATOR" train.max_steps=50 \
+        train.log_every=10 train.sample_every=0 train.checkpoint_every=0 "metrics.names=[]" run.progress_bar=false \
+        "run.root=$OUT/runs" run.version=gp || return
+    python - "$OUT/runs/rnn_sines/gp/metrics.csv" > "$OUT/recurrent_penalty.result" << 'PY'
+import csv, math, sys
+rows = [r for r in csv.DictReader(open(sys.argv[1])) if r.get("train/d_loss")]
+finite = all(math.isfinite(float(r["train/d_loss"])) for r in rows)
+print(f"| recurrent_penalty | GRU critic with WGAN-GP, step {rows[-1]['step']}, "
+      f"gradient_penalty {float(rows[-1]['train/gradient_penalty']):.3f}, finite {finite} |")
+PY
+}
+
 speed_run() {  # NAME OVERRIDES...: benchmark.py train, template vs hand loop; rows prefixed with NAME
     local name=$1
     shift
@@ -116,13 +129,14 @@ fid_run() {  # Inception FID of the 32-true run's EMA generator: FID_NUM samples
     python -c "import json; r = json.load(open('$OUT/fid.json')); print(f\"| fid | Inception FID {r['metrics']['fid']:.2f} \
 ({r['num_generated']} vs {r['num_real']} test images, a $STEPS-step run) in {r['seconds']} s |\")" > "$OUT/fid.result"
 }
-export -f fashion_overrides setup precision_run speed_run fid_run
+export -f fashion_overrides setup precision_run recurrent_run speed_run fid_run
 
 record "# GPU check $(date -u +%Y-%m-%dT%H:%MZ)"
 step setup 20 setup
 for precision in 32-true bf16-mixed 16-mixed; do
     step "precision_$precision" 30 precision_run "$precision"
 done
+step recurrent_penalty 30 recurrent_run
 record ""
 record "| size | variant | gen steps/s (median) | images/s (median) | vs hand loop: min / median / max |"
 record "|---|---|---|---|---|"

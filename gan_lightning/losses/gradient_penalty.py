@@ -7,6 +7,8 @@ from collections.abc import Callable
 import torch
 from torch import Tensor
 
+from gan_lightning.networks.layers import penalised_forward
+
 
 def input_gradients(logits: Tensor, inputs: Tensor, grad_scale: float | None = None) -> Tensor:
     """The gradient w.r.t. ``inputs`` of each unit's own mean logit, one flattened row per unit: ``(U, -1)``.
@@ -54,5 +56,7 @@ def gradient_penalty(
         alpha = torch.rand(real.shape[0], device=real.device, dtype=real.dtype)
     alpha = alpha.to(real.dtype).view((real.shape[0],) + (1,) * (real.dim() - 1))
     interpolated = (alpha * real.detach() + (1 - alpha) * fake.detach()).requires_grad_(True)
-    grad = input_gradients(discriminator(interpolated), interpolated, grad_scale)
+    with penalised_forward():  # the penalty's backward differentiates this pass twice
+        logits = discriminator(interpolated)
+    grad = input_gradients(logits, interpolated, grad_scale)
     return ((grad.norm(2, dim=1) - 1) ** 2).mean()

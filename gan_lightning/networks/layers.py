@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 import torch
 from torch import nn
@@ -43,6 +45,38 @@ SPATIAL_DIMS: dict[type[nn.Module], int] = {
 _START_SIZE = {28: 7, 32: 4, 64: 4, 128: 4}
 """Side of the generator's smallest feature map per image side; each up-sampling doubles it."""
 RESOLUTIONS = tuple(_START_SIZE)
+
+
+_PENALISED = ContextVar("penalised_forward", default=False)
+
+
+@contextmanager
+def penalised_forward() -> Iterator[None]:
+    """Marks discriminator forward passes whose input gradients a penalty differentiates again: WGAN-GP and R1 train
+    D through ``∇x D(x)``, so these passes need a twice-differentiable graph. A network whose fastest kernels have no
+    double backward asks :func:`twice_differentiable_rnn` for another implementation inside; elsewhere (every G
+    step, the plain D terms) it keeps its fastest."""
+    token = _PENALISED.set(True)
+    try:
+        yield
+    finally:
+        _PENALISED.reset(token)
+
+
+@contextmanager
+def twice_differentiable_rnn() -> Iterator[None]:
+    """Runs the RNN calls inside on PyTorch's own kernels during a :func:`penalised_forward`: cuDNN's fused RNNs have
+    no double backward ("Double backwards is not supported for CuDNN RNNs", pytorch/pytorch#5261), so a recurrent
+    critic with a gradient penalty would stop at its first D step on a GPU. Outside a penalised pass, and where cuDNN
+    is off anyway (every CPU), it changes nothing."""
+    if not _PENALISED.get() or not torch.backends.cudnn.enabled:
+        yield
+        return
+    torch.backends.cudnn.enabled = False
+    try:
+        yield
+    finally:
+        torch.backends.cudnn.enabled = True
 
 
 class DrawsTrainingNoise(nn.Module):

@@ -17,7 +17,7 @@ import torch
 from torch import nn
 
 from gan_lightning.networks.init import init_weights
-from gan_lightning.networks.layers import output_activation_layer
+from gan_lightning.networks.layers import output_activation_layer, twice_differentiable_rnn
 
 RECURRENT_CELLS: dict[str, type[nn.LSTM] | type[nn.GRU]] = {"lstm": nn.LSTM, "gru": nn.GRU}
 RECURRENT_NORMS = ("none",)
@@ -148,7 +148,8 @@ class RecurrentDiscriminator(nn.Module):
         if batch % self.pack:
             raise ValueError(f"batch size {batch} is not divisible by pack={self.pack}")
         packed = x.reshape(batch // self.pack, self.pack, length, features).transpose(1, 2)
-        hidden, _ = self.rnn(packed.reshape(batch // self.pack, length, self.pack * features))
+        with twice_differentiable_rnn():  # a penalty differentiates D's input gradients again
+            hidden, _ = self.rnn(packed.reshape(batch // self.pack, length, self.pack * features))
         if self.per_step:
             return self.logit(hidden).squeeze(2)
         if self.rnn.bidirectional:  # forward direction's last step, backward direction's first step

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import lightning as L
 import pytest
 import torch
+from helpers import tiny_config, train
 
 from gan_lightning.config.schema import DiscriminatorConfig, GeneratorConfig
+from gan_lightning.losses import gradient_penalty
 from gan_lightning.networks import SEQUENCE_ARCHS, build_discriminator, build_generator
 
 SHAPE = (12, 3)  # time steps, features
@@ -114,3 +119,38 @@ def test_unsupported_discriminator_options_are_rejected(options: dict[str, objec
 def test_images_are_rejected() -> None:
     with pytest.raises(ValueError, match=r"needs sequence data of shape \(T, C\)"):
         build_generator(GeneratorConfig(arch="gru", norm="none"), (1, 28, 28))
+
+
+def _record_cudnn(rnn: torch.nn.Module, seen: list[bool]) -> None:
+    rnn.register_forward_pre_hook(lambda module, args: seen.append(torch.backends.cudnn.enabled))
+
+
+@pytest.mark.parametrize("arch", SEQUENCE_ARCHS)
+def test_a_gradient_penalty_runs_the_recurrent_critic_off_cudnn_and_only_then(arch: str) -> None:
+    """cuDNN's RNN kernels have no double backward, so WGAN-GP with a recurrent critic would fail at its first D step
+    on a GPU: the penalty's pass runs with cuDNN off (the flag is global, so it reads the same on a CPU), the plain
+    passes keep it, and the flag is restored."""
+    _, discriminator = make(arch)
+    seen: list[bool] = []
+    _record_cudnn(discriminator.rnn, seen)
+    real, fake = torch.rand(4, *SHAPE), torch.rand(4, *SHAPE)
+    discriminator(real)
+    penalty = gradient_penalty(discriminator, real, fake)
+    penalty.backward()  # differentiable w.r.t. D's weights
+    assert seen == [True, False] and torch.backends.cudnn.enabled
+    assert discriminator.logit.weight.grad is not None
+
+
+def test_r1_runs_the_recurrent_critic_off_cudnn_on_real_samples_only(tmp_path: Path) -> None:
+    """In training, R1's pass over the real samples is the only penalised one: D's pass over the generated samples
+    and every pass of the G step keep cuDNN."""
+    seen: list[bool] = []
+
+    class Record(L.Callback):
+        def on_fit_start(self, trainer: L.Trainer, module: L.LightningModule) -> None:
+            _record_cudnn(module.discriminator.rnn, seen)
+
+    overrides = {"loss.gradient_penalty": 0.0, "loss.r1": 1.0, "train.max_steps": 2, "train.n_critic": 1}
+    train(tiny_config(tmp_path, "rnn_sines", **overrides), callbacks=[Record()])
+    # each step: D on the real samples (R1), D on the generated ones, then the G step's pass
+    assert seen[:6] == [False, True, True] * 2 and torch.backends.cudnn.enabled
