@@ -52,6 +52,7 @@ import torch
 import torch.nn.functional as F
 from omegaconf import DictConfig, OmegaConf
 from torch import Tensor, nn
+from torch.profiler import record_function
 
 from gan_lightning.augment import DiscriminatorAugment
 from gan_lightning.conditioning import Conditioning, build_conditioning
@@ -64,6 +65,18 @@ from gan_lightning.networks.layers import penalised_forward, share_training_draw
 from gan_lightning.networks.views import View, build_view
 from gan_lightning.rng import gather_rng_states, restore_rng_state, seed_all
 from gan_lightning.scheduling import build_scheduler
+
+PHASE_GENERATE = "gan.generate"
+PHASE_D_UPDATE = "gan.d_update"
+PHASE_PENALTY = "gan.penalty"
+PHASE_D_BACKWARD = "gan.d_backward"
+PHASE_G_UPDATE = "gan.g_update"
+PHASE_EMA = "gan.ema"
+PHASES = (PHASE_GENERATE, PHASE_D_UPDATE, PHASE_PENALTY, PHASE_D_BACKWARD, PHASE_G_UPDATE, PHASE_EMA)
+"""The parts of a training step as ``torch.profiler`` sees them (``record_function`` ranges; nothing when no profiler
+runs): G's forward for D's steps, each D update (within it: the penalties' extra pass and input gradient, and D's
+backward, the penalties' second derivative included, with its optimizer step), the G update and the EMA
+(``scripts/benchmark.py profile``)."""
 
 SAMPLING_MODES = ("eval", "train")
 """How the generator runs when sampled: eval (dropout off, BatchNorm running statistics) or train (dropout on,
@@ -345,7 +358,8 @@ class GANModule(L.LightningModule):
             losses, stats = self._likelihood_update(samples, opt_pretrain[0], opt_d)
         else:
             losses, stats = self._adversarial_step(samples, conditions, opt_g, opt_d, step)
-        update_ema(self.ema_generator, self.generator, train.ema_decay if step + 1 > train.ema_start else 0.0)
+        with record_function(PHASE_EMA):
+            update_ema(self.ema_generator, self.generator, train.ema_decay if step + 1 > train.ema_start else 0.0)
         for scheduler in self.lr_schedulers():
             scheduler.step()
         self._unchecked_losses.append((step + 1, losses))
@@ -381,12 +395,14 @@ class GANModule(L.LightningModule):
         for index, (real, real_condition) in enumerate(zip(reals, real_conditions, strict=True)):
             last = index == len(reals) - 1
             fake_condition = self.conditioning.training_conditions(self, real_condition, real.shape[0])
-            with torch.set_grad_enabled(last):
+            with torch.set_grad_enabled(last), record_function(PHASE_GENERATE):
                 fake = self.generate(self.generator, self.training_latent(real.shape[0]), fake_condition)
-            d_stats = self._discriminator_update(
-                (real, real_condition), (fake.detach(), fake_condition), opt_d, step * train.n_critic + index
-            )
-        g_loss, g_stats = self._generator_update(fake, fake_condition, (real, real_condition), opt_g)
+            with record_function(PHASE_D_UPDATE):
+                d_stats = self._discriminator_update(
+                    (real, real_condition), (fake.detach(), fake_condition), opt_d, step * train.n_critic + index
+                )
+        with record_function(PHASE_G_UPDATE):
+            g_loss, g_stats = self._generator_update(fake, fake_condition, (real, real_condition), opt_g)
         if train.pretrain_steps and self._log_now:  # G's likelihood keeps being logged after pretraining
             with torch.no_grad():
                 nll = self.generator.likelihood_loss(real, self.kind.likelihood_mask(real))
@@ -445,9 +461,10 @@ class GANModule(L.LightningModule):
                 stats[key] = stats.get(key, 0.0) + critic.weight * value
             if critic.name:
                 stats[f"d_loss_{critic.name}"] = critic_stats["d_loss"]
-        optimizer.zero_grad(set_to_none=True)
-        self.manual_backward(loss)
-        optimizer.step()
+        with record_function(PHASE_D_BACKWARD):
+            optimizer.zero_grad(set_to_none=True)
+            self.manual_backward(loss)
+            optimizer.step()
         # D's outputs, as they are, and ADA's overfitting signal follow the main discriminator
         real_logits, fake_logits = outputs[0][2]
         stats["d_loss_total"] = loss.detach()
@@ -482,17 +499,19 @@ class GANModule(L.LightningModule):
             stats["d_classification"] = classification.detach()
         if alpha is not None:
             # Interpolates between a real and a generated sample are judged as the real sample's class.
-            gp = gradient_penalty(
-                lambda x: self.discriminate(x, real_condition, critic),
-                real.detach(),
-                fake,
-                grad_scale=self._grad_scale(),
-                alpha=alpha,
-            )
+            with record_function(PHASE_PENALTY):
+                gp = gradient_penalty(
+                    lambda x: self.discriminate(x, real_condition, critic),
+                    real.detach(),
+                    fake,
+                    grad_scale=self._grad_scale(),
+                    alpha=alpha,
+                )
             loss = loss + loss_cfg.gradient_penalty * gp
             stats["gradient_penalty"] = gp.detach()
         if use_r1:
-            r1 = r1_penalty(real_logits, real, grad_scale=self._grad_scale())
+            with record_function(PHASE_PENALTY):
+                r1 = r1_penalty(real_logits, real, grad_scale=self._grad_scale())
             loss = loss + 0.5 * loss_cfg.r1 * loss_cfg.r1_interval * r1
             stats["r1_penalty"] = r1.detach()
         return loss, stats, (real_logits, fake_logits)

@@ -10,6 +10,7 @@
     python scripts/benchmark.py video [--configs A B] [--seeds 3] [--jobs J] [--num 4000] [--root DIR] [k=v ...]
     python scripts/benchmark.py text [--mle C] [--gan C] [--seeds 3] [--jobs J] [--root DIR] [k=v ...]
     python scripts/benchmark.py audio [--configs A B] [--seeds 3] [--jobs J] [--num 800] [--root DIR] [k=v ...]
+    python scripts/benchmark.py profile --config C [--warmup 5] [--steps 20] [key=value ...]
     python scripts/benchmark.py bleu [--corpus DIR] [--hypotheses 1000] [--references 10000] [--nltk 20]
         [--torchmetrics 5]
 
@@ -60,6 +61,11 @@ benchmark resumes them exactly, a finished run is scored as is.
 ``--references`` as references, the next ``--hypotheses`` as samples): ours (each n-gram's largest reference count
 precomputed) against nltk's ``sentence_bleu`` (Texygen's call; checked to agree with ours) on ``--nltk`` samples and
 torchmetrics' corpus-level ``BLEUScore`` on ``--torchmetrics``, both extrapolated linearly to all samples.
+
+``profile``: where a training step of ``--config`` spends its time (``torch.profiler`` over ``--steps`` generator
+steps after ``--warmup``, the run as ``fit.py`` makes it): each phase of the step (G's forward, the D updates with
+their penalties and backward, the G update, the EMA, and the rest: Lightning's loop and the data), then the operators
+with the most time of their own.
 
 ``fid``: seconds per repeated FID evaluation of ``--num`` generated vs ``--num`` real images
 (``--config``'s data, an untrained generator: the cost does not depend on training) with the real
@@ -439,6 +445,18 @@ def fid(args: argparse.Namespace) -> dict[str, object]:
     return result
 
 
+def profile_step(args: argparse.Namespace) -> dict[str, object]:
+    from gan_lightning.benchmarks.step_profile import profile_config, summarize
+    from gan_lightning.config import ConfigError
+
+    try:
+        result = profile_config(args.config, args.overrides, args.warmup, args.steps)
+    except (ConfigError, ValueError) as error:
+        raise SystemExit(f"error: {error}") from error
+    print("\n".join(summarize(result)))
+    return result
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -523,6 +541,12 @@ def main(argv: list[str] | None = None) -> int:
     audio_parser.add_argument("--root", type=Path, help="keep the runs here (resumed if interrupted)")
     audio_parser.add_argument("--json", type=Path, help="also write the per-run results here")
     audio_parser.add_argument("overrides", nargs="*", help="config overrides, e.g. train.max_steps=2000")
+    profile_parser = commands.add_parser("profile", help="where a training step's time goes, phase by phase")
+    profile_parser.add_argument("--config", required=True, action="append", help="config file(s); later ones win")
+    profile_parser.add_argument("--warmup", type=int, default=5, help="steps before the profiled ones")
+    profile_parser.add_argument("--steps", type=int, default=20, help="generator steps profiled")
+    profile_parser.add_argument("--json", type=Path, help="also write the phases and operators here")
+    profile_parser.add_argument("overrides", nargs="*", help="config overrides, e.g. trainer.precision=bf16-mixed")
     bleu_parser = commands.add_parser("bleu", help="BLEU at thousands of references: ours against nltk, torchmetrics")
     bleu_parser.add_argument("--corpus", type=Path, default=Path("/usr/share/games/fortunes"))
     bleu_parser.add_argument("--hypotheses", type=int, default=1000)
@@ -545,6 +569,7 @@ def main(argv: list[str] | None = None) -> int:
         "text": text,
         "audio": audio,
         "bleu": bleu,
+        "profile": profile_step,
     }
     results = commands_run[args.command](args)
     if args.json:
