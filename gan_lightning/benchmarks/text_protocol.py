@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from gan_lightning.benchmarks.parallel import map_seeds
+from gan_lightning.benchmarks.parallel import map_seeds, seed_run_config
 from gan_lightning.benchmarks.video_protocol import run_seconds
 from gan_lightning.checkpointing import load_module
 from gan_lightning.config import ConfigError, ExperimentConfig, load_config
@@ -28,15 +28,6 @@ from gan_lightning.config.schema import GeneratorConfig
 from gan_lightning.data.text import TokenDataModule
 from gan_lightning.metrics.text_quality import check_text_metrics, quality_diversity_axes, score_text, temperature_sweep
 from gan_lightning.training import LAST_CHECKPOINT, find_resume_point, fit, prepare_data
-
-
-def protocol_config(config_path: Path, root: Path, overrides: Sequence[str], seed: int) -> ExperimentConfig:
-    """The config as benchmarked: the run computes no metrics (the protocol scores it after training)."""
-    return load_config(
-        [config_path],
-        [f"seed={seed}", f"run.root={root}", "run.progress_bar=false", f"run.version=seed{seed}", *overrides,
-         "metrics.names=[]"],
-    )  # fmt: skip
 
 
 def _train(config: ExperimentConfig, run_dir: Path) -> None:
@@ -58,7 +49,7 @@ def text_run(mle_path: Path, gan_path: Path, root: Path, overrides: Sequence[str
     scored = load_config([mle_path], overrides).metrics.names  # the runs themselves compute none
     if not scored:
         raise ConfigError(f"{mle_path.name}: metrics.names is empty; the text benchmark scores the runs by them")
-    mle, gan = (protocol_config(path, root, overrides, seed) for path in (mle_path, gan_path))
+    mle, gan = (seed_run_config(path, root, overrides, seed) for path in (mle_path, gan_path))
     if mle.train.pretrain_steps != mle.train.max_steps:
         raise ConfigError(f"{mle_path.name}: the MLE baseline needs train.pretrain_steps = train.max_steps")
     if gan.train.pretrain_steps != mle.train.max_steps or gan.seed != mle.seed:

@@ -13,24 +13,15 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from gan_lightning.benchmarks.parallel import map_seeds
+from gan_lightning.benchmarks.parallel import map_seeds, seed_run_config
 from gan_lightning.callbacks.sample_quality import generated_images
 from gan_lightning.callbacks.sequence_metrics import build_sequence_quality
 from gan_lightning.checkpointing import load_module
-from gan_lightning.config import ConfigError, ExperimentConfig, load_config
+from gan_lightning.config import ConfigError, ExperimentConfig
 from gan_lightning.data import SequenceDataModule
 from gan_lightning.metrics.timegan_scores import TIMEGAN_SCORES, real_data_predictive
 from gan_lightning.module import GANModule
 from gan_lightning.training import LAST_CHECKPOINT, build_module, fit, prepare_data
-
-
-def protocol_config(config_path: Path, root: Path, overrides: Sequence[str], seed: int) -> ExperimentConfig:
-    """The config as benchmarked; the run itself computes no scores (this protocol does, after training)."""
-    return load_config(
-        [config_path],
-        [f"seed={seed}", f"run.root={root}", "run.progress_bar=false", f"run.version=seed{seed}", *overrides,
-         "metrics.names=[]"],
-    )  # fmt: skip
 
 
 def _sequence_data(config: ExperimentConfig) -> SequenceDataModule:
@@ -49,7 +40,7 @@ def score(module: GANModule, config: ExperimentConfig, datamodule: SequenceDataM
 
 def timegan_run(config_path: Path, root: Path, overrides: Sequence[str], seed: int) -> dict[str, float]:
     """Train with ``seed`` and score the final EMA generator; adds training and scoring wall times."""
-    config = protocol_config(config_path, root, overrides, seed)
+    config = seed_run_config(config_path, root, overrides, seed)
     datamodule = _sequence_data(config)  # a config that is not sequence data fails here, before training
     start = time.perf_counter()
     run_dir = fit(config)
@@ -60,14 +51,14 @@ def timegan_run(config_path: Path, root: Path, overrides: Sequence[str], seed: i
 
 def untrained_floor(config_path: Path, root: Path, overrides: Sequence[str]) -> dict[str, float]:
     """The scores of the config's generator at initialisation (seed 0): what training must improve on."""
-    config = protocol_config(config_path, root, overrides, seed=0)
+    config = seed_run_config(config_path, root, overrides, seed=0)
     datamodule = _sequence_data(config)
     return score(build_module(config, datamodule).eval(), config, datamodule)
 
 
 def real_baseline(config_path: Path, root: Path, overrides: Sequence[str]) -> dict[str, float]:
     """The predictive score of the real sequences themselves (TimeGAN's "original data" row)."""
-    config = protocol_config(config_path, root, overrides, seed=0)
+    config = seed_run_config(config_path, root, overrides, seed=0)
     datamodule = _sequence_data(config)
     real = build_sequence_quality(config, datamodule, TIMEGAN_SCORES).real
     return real_data_predictive(datamodule.to_score_space(real), config.metrics.timegan, config.seed)
