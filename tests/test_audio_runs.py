@@ -72,7 +72,15 @@ def test_conditional_wavegan_draws_asked_digits(tmp_path: Path) -> None:
     assert np.load(out)["labels"].tolist() == [3, 3, 7, 7]
 
 
-@pytest.mark.parametrize("bad", ["data.audio_length=3000", "generator.output_activation=sigmoid"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "data.audio_length=3000",
+        "generator.output_activation=sigmoid",
+        "extra_discriminators.stft.view_size=32",  # 2,048 samples 64 apart: frames that do not overlap
+        "generator.upsample=linear",
+    ],
+)
 def test_configs_it_cannot_serve_are_one_line(tmp_path: Path, bad: str, capsys: pytest.CaptureFixture[str]) -> None:
     arguments = ["--config", str(REPO / "configs" / "wavegan_spoken_digits_quick.yaml"), f"run.root={tmp_path}"]
     assert script("fit").main([*arguments, *AUDIO, f"data.data_dir={tmp_path / 'data'}", bad]) != 0
