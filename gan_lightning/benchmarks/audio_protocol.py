@@ -31,6 +31,8 @@ from gan_lightning.data.audio import AudioDataModule
 from gan_lightning.metrics.audio_quality import AUDIO_CLASS_METRICS, AUDIO_METRICS
 from gan_lightning.training import LAST_CHECKPOINT, build_module, find_resume_point, fit, prepare_data
 
+STFT_BATCH = 100
+"""Clips taken through a representation at once (Griffin-Lim's memory)."""
 SCORED = [name for name in AUDIO_METRICS if name not in AUDIO_CLASS_METRICS]
 """Every audio metric of an unconditional generator."""
 SCORING = ["metrics.real_split=test", "metrics.names=[" + ",".join(SCORED) + "]"]
@@ -87,7 +89,8 @@ def served(clips: Tensor) -> Callable[[range], Tensor]:
 def controls(config_path: Path, root: Path, overrides: Sequence[str], real: bool = True) -> dict[str, dict[str, float]]:
     """The metrics of the config's untrained generator (seed 0) and, with ``real``, of as many real training clips (a
     seeded subset: the floor) and of the real test clips themselves (the ceiling), each against the held-out-voice
-    clips the runs are scored on."""
+    clips the runs are scored on; where the config's representation changes the real clips (SpecGAN's spectrogram,
+    heard through Griffin-Lim), the real test clips heard through it too: the ceiling of that generator."""
     config = protocol_config(config_path, root, overrides, seed=0)
     datamodule = _audio_data(config)
     scored = protocol_config(config_path, root, overrides, seed=0, scoring=True)
@@ -95,6 +98,12 @@ def controls(config_path: Path, root: Path, overrides: Sequence[str], real: bool
     num = scored.metrics.num_generated
     untrained = build_module(config, datamodule).eval()
     values = {"untrained": with_ratio(evaluate_audio(evaluator, untrained, num, config.seed))}
+    test: Tensor = real_subset(datamodule.evaluation_images("test"), num)  # type: ignore[assignment]
+    heard = torch.cat([untrained.kind.heard_through(part) for part in test.split(STFT_BATCH)])
+    if not torch.equal(heard, test):
+        values[f"real_test through {config_path.stem}"] = with_ratio(
+            evaluator.evaluate(served(heard), len(heard), torch.device("cpu"))
+        )
     if real:
         for name, split in (("real_train", "train"), ("real_test", "test")):
             clips: Tensor = real_subset(datamodule.evaluation_images(split), num)  # type: ignore[assignment]

@@ -102,6 +102,11 @@ class AudioKind(DataKind):
         """Generated clips ``(N, 1, L)`` → waveforms ``(N, L)``."""
         return samples.float().reshape(samples.shape[0], -1).clamp(-1.0, 1.0)
 
+    def heard_through(self, clips: Tensor) -> Tensor:
+        """Real clips ``(N, L)`` as this representation can render them (what a perfect generator of it would
+        sound like): waveforms are their own representation."""
+        return clips
+
     def draw(self, samples: Tensor, path: str | Path, title: str = "", columns: int | None = None) -> None:
         """``samples`` ``(N, L)``: a ``.png`` path gets the spectrogram grid ``columns`` wide and the WAV folder
         beside it (``path`` without its suffix); a ``.wav`` path the folder alone."""
@@ -230,3 +235,7 @@ class SpectrogramKind(AudioKind):
     def to_data_space(self, samples: Tensor) -> Tensor:
         """Generated images ``(N, 1, F, T)`` → waveforms ``(N, L)`` by Griffin-Lim."""
         return self.spectrogram.invert(samples)
+
+    def heard_through(self, clips: Tensor) -> Tensor:
+        """Real clips as SpecGAN can render them: to its image and back by Griffin-Lim."""
+        return self.spectrogram.invert(self.spectrogram(clips)).reshape(clips.shape)

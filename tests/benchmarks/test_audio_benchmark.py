@@ -47,6 +47,9 @@ def test_cli_scores_both_generators_beside_the_controls_and_rescores_finished_ru
     assert train["d_train"] < 1e-4  # the training clips are in the training set (0 but for float32 rounding)
     assert test["d_train"] > 1.0
     assert test["d_self"] == pytest.approx(test["d_self_real"])
+    heard = controls["real_test through specgan_spoken_digits_quick"]  # SpecGAN's ceiling: Griffin-Lim's loss
+    assert heard["audio_fd"] > 0 and "real_test through wavegan_spoken_digits_quick" not in controls
+    assert "| real_test through specgan_spoken_digits_quick |" in printed
 
     # a second call finds every run finished: nothing is trained again, and the scores are the same
     checkpoint = root / "wavegan_spoken_digits_quick" / "seed0" / "checkpoints" / "last.ckpt"

@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from gan_lightning.data.spectrogram import Spectrogram, spectrogram_shape
+from gan_lightning.kinds.audio import AudioKind, SpectrogramKind
 
 RATE, LENGTH = 16000, 16384
 
@@ -51,3 +52,14 @@ def test_statistics_round_trip_through_the_state() -> None:
 def test_bad_geometry_is_one_line(window: int, hop: int) -> None:
     with pytest.raises(ValueError, match=r"data\.stft_"):
         spectrogram_shape(16384, window, hop)
+
+
+def test_a_kind_hears_real_clips_through_its_representation() -> None:
+    """The audio benchmark's ceiling for SpecGAN: real clips through the spectrogram kind come back by Griffin-Lim
+    (the same pitch, not the same samples); the waveform kind returns them untouched."""
+    transform = Spectrogram.fit(tones(440.0, 8, 0), LENGTH, 256, 128)
+    clips = tones(440.0, 2, 1)
+    assert AudioKind((1, LENGTH), (-1.0, 1.0), RATE).heard_through(clips) is clips
+    heard = SpectrogramKind((1, 128, 128), (-1.0, 1.0), RATE, transform.state()).heard_through(clips)
+    assert heard.shape == clips.shape and not torch.equal(heard, clips)
+    assert torch.allclose(heard, transform.invert(transform(clips)))
