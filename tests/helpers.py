@@ -85,6 +85,11 @@ def state_of(run_dir: Path, name: str = "last.ckpt") -> dict[str, torch.Tensor]:
 
 
 # ---------------------------------------------------------------- the scripts, as a user runs them
+STFT_CRITIC = {"extra_discriminators.stft.arch": "dcgan", "extra_discriminators.stft.view": "stft",
+               "extra_discriminators.stft.view_size": 64, "extra_discriminators.stft.width": 8,
+               "extra_discriminators.stft.norm": "none"}  # fmt: skip
+"""A second WaveGAN critic on 64 x 64 decibel spectrograms of 2,048-sample clips (no batch norm: DDP-exact)."""
+
 TINY = [
     "run.progress_bar=false",
     "train.max_steps=4",

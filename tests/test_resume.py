@@ -9,7 +9,7 @@ from typing import Any
 import lightning as L
 import pytest
 import torch
-from helpers import PAIRED, TINY_ORACLE, tiny_config, train, write_pairs
+from helpers import PAIRED, STFT_CRITIC, TINY_ORACLE, tiny_config, train, write_pairs
 
 from gan_lightning.training import find_resume_point
 
@@ -79,12 +79,10 @@ CASES = {
     # The same with RelGAN's relational memory as G's cell (its memory is state carried across steps, like the LSTM's).
     "text_rmc": ("text_oracle_mle_rmc", {**TINY_ORACLE, "train.pretrain_steps": 4, "train.n_critic": 2,
                                          "generator.temperature_steps": 3, "generator.head_size": 4}),
-    # WaveGAN on a tiny spoken-digits set: phase shuffle's shifts (the shared noise RNG), its STFT discriminator,
-    # WGAN-GP through both, n_critic 2.
+    # WaveGAN on a tiny spoken-digits set: phase shuffle's shifts (the shared noise RNG), a second critic on the
+    # clips' STFT, WGAN-GP through both, n_critic 2.
     "audio": ("wavegan_spoken_digits_quick", {"data.data_dir": "{tmp}", "data.voices": 4, "data.test_voices": 1,
-                                              "data.utterances": 1, "data.audio_length": 2048,
-                                              "loss.name": "wasserstein", "loss.gradient_penalty": 10.0,
-                                              "extra_discriminators.stft.norm": "none",
+                                              "data.utterances": 1, "data.audio_length": 2048, **STFT_CRITIC,
                                               "train.batch_size": 4, "train.n_critic": 2}),
 }  # fmt: skip
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from helpers import PAIRED, TINY_ORACLE, write_pairs
+from helpers import PAIRED, STFT_CRITIC, TINY_ORACLE, write_pairs
 
 JOB = Path(__file__).with_name("ddp_job.py")
 COMMON = [
@@ -86,9 +86,9 @@ end, on rank 0."""
 
 
 AUDIO = ["data.voices=4", "data.test_voices=1", "data.utterances=1", "data.audio_length=2048", "train.n_critic=2",
-         "extra_discriminators.stft.norm=none", "loss.name=wasserstein", "loss.gradient_penalty=10"]  # fmt: skip
-"""WaveGAN with phase shuffle (its shifts from the shared RNG, one per sample) and its STFT discriminator, WGAN-GP
-through both, on tiny spoken digits."""
+         *(f"{k}={v}" for k, v in STFT_CRITIC.items())]  # fmt: skip
+"""WaveGAN with phase shuffle (its shifts from the shared RNG, one per sample) and a second critic on the clips' STFT,
+WGAN-GP through both, on tiny spoken digits."""
 
 
 BASES = {
