@@ -129,10 +129,15 @@ class Spectrogram:
         return clips.clamp_(-1.0, 1.0)
 
 
-def log_magnitude(clips: Tensor, window: int, hop: int) -> Tensor:
-    """``log(|STFT| + 1e-6)`` of clips ``(N, L)``: ``(N, window / 2, L / hop)``, the Nyquist bin and the last frame
-    (centred on the clip's end) dropped."""
+def stft_magnitude(clips: Tensor, window: int, hop: int) -> Tensor:
+    """``|STFT|`` of clips ``(N, L)`` (periodic Hann window): ``(N, window / 2, L / hop)``, the Nyquist bin and the
+    last frame (centred on the clip's end) dropped."""
     spectrum = torch.stft(
         clips, window, hop, window=torch.hann_window(window, device=clips.device), return_complex=True
     )
-    return torch.log(spectrum.abs()[:, :-1, :-1] + LOG_FLOOR)
+    return spectrum.abs()[:, :-1, :-1]
+
+
+def log_magnitude(clips: Tensor, window: int, hop: int) -> Tensor:
+    """``log(|STFT| + 1e-6)`` of clips ``(N, L)``: ``(N, window / 2, L / hop)`` (:func:`stft_magnitude`)."""
+    return torch.log(stft_magnitude(clips, window, hop) + LOG_FLOOR)

@@ -13,8 +13,8 @@ D) takes it whatever the clip's length: a periodic Hann window of ``2 * view_siz
 samples apart. At 128 that is SpecGAN's paper geometry for 16,384 samples (window 256, hop 128) and its quick
 config's for 8,192 (hop 64). Magnitudes are in decibels against a full-scale sine's peak (``window / 4``), floored at
 -80 dB (librosa's ``top_db`` default) and mapped to [-1, 1] (``dB / 40 + 1``): fixed, so real and generated clips go
-through one map that needs no statistics of the data. The Nyquist bin and the last frame are dropped, as in
-:mod:`gan_lightning.data.spectrogram`.
+through one map that needs no statistics of the data. The Nyquist bin and the last frame are dropped
+(:func:`gan_lightning.data.spectrogram.stft_magnitude`, SpecGAN's own STFT).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor
 
+from gan_lightning.data.spectrogram import stft_magnitude
 from gan_lightning.networks.views import Draw, View, register_view
 
 FLOOR_DB = -80.0
@@ -54,9 +55,8 @@ class STFTView(View):
 
     def __call__(self, samples: Tensor, draw: Draw) -> Tensor:
         clips = samples.reshape(samples.shape[0], -1).float()  # torch.stft wants float32 under any autocast
-        window = torch.hann_window(self.window, device=clips.device)
-        spectrum = torch.stft(clips, self.window, self.hop, window=window, return_complex=True)[:, :-1, :-1]
         reference = self.window / 4  # a full-scale sine's peak magnitude under a Hann window
         floor = reference * 10 ** (FLOOR_DB / 20)
-        decibels = 20 * torch.log10(spectrum.abs().clamp_min(floor) / reference)
+        magnitude = stft_magnitude(clips, self.window, self.hop)
+        decibels = 20 * torch.log10(magnitude.clamp_min(floor) / reference)
         return (decibels / -FLOOR_DB * 2 + 1).unsqueeze(1)
