@@ -79,7 +79,7 @@ def profile_config(config_paths: Sequence[str], overrides: Sequence[str], warmup
     calls = {e.key: e.count / steps for e in events if e.key in PHASES}
     counted = sum(ms for name, ms in phases.items() if name not in NESTED)
     device = any(e.self_device_time_total for e in events)
-    operators = sorted((e for e in events if not e.key.startswith("gan.")), key=lambda e: -e.self_cpu_time_total)
+    operators = sorted((e for e in events if e.key not in PHASES), key=lambda e: -e.self_cpu_time_total)
     return {
         "config": config.name,
         "device": str(torch.cuda.get_device_name(0)) if device else f"cpu, {torch.get_num_threads()} threads",
