@@ -105,8 +105,8 @@ def controls(config_path: Path, root: Path, overrides: Sequence[str], real: bool
             evaluator.evaluate(served(heard), len(heard), torch.device("cpu"))
         )
     if real:
-        for name, split in (("real_train", "train"), ("real_test", "test")):
-            clips: Tensor = real_subset(datamodule.evaluation_images(split), num)  # type: ignore[assignment]
+        train: Tensor = real_subset(datamodule.evaluation_images("train"), num)  # type: ignore[assignment]
+        for name, clips in (("real_train", train), ("real_test", test)):
             values[name] = with_ratio(evaluator.evaluate(served(clips), len(clips), torch.device("cpu")))
     return values
 
