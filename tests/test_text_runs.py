@@ -125,33 +125,33 @@ def test_a_text_file_at_character_level(tmp_path: Path, monkeypatch: pytest.Monk
     assert 0 <= values["novel_words"] <= values["valid_words"] <= 1
 
 
-def test_word_metrics_need_a_dictionary(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (
+            ["data.dictionary=null"],
+            "metrics.names: valid_words, novel_words look generated words up in a word list; set data.dictionary "
+            "(a file, a word a line)",
+        ),
+        (
+            ["data.dictionary={words}", "metrics.names=[self_bleu]", "metrics.num_generated=1"],
+            "metrics.names: self_bleu compares each sample with the others, but metrics.num_generated=1 leaves fewer "
+            "than 2 samples; set metrics.num_generated >= 2",
+        ),
+    ],
+    ids=["word_metrics_need_a_dictionary", "self_bleu_of_one_sample"],
+)
+def test_word_list_metric_config_errors_are_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: list[str], message: str
+) -> None:
     words = tmp_path / "words.txt"
     words.write_text("cat\ncar\ncart\ntar\n")
     arguments = ["--config", str(REPO / "configs" / "text_words.yaml"), f"run.root={tmp_path}", *TINY,
                  f"data.data_dir={words}", "data.sequence_length=6", "train.pretrain_steps=2",
-                 "data.dictionary=null"]  # fmt: skip
+                 *(item.format(words=words) for item in extra)]  # fmt: skip
     assert script("fit").main(arguments) == 2
     error = capsys.readouterr().err.strip()
-    assert error.endswith(
-        "metrics.names: valid_words, novel_words look generated words up in a word list; set data.dictionary "
-        "(a file, a word a line)"
-    )
-    assert not (tmp_path / "text_words").exists()
-
-
-def test_self_bleu_of_one_sample_is_a_config_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    words = tmp_path / "words.txt"
-    words.write_text("cat\ncar\ncart\ntar\n")
-    arguments = ["--config", str(REPO / "configs" / "text_words.yaml"), f"run.root={tmp_path}", *TINY,
-                 f"data.data_dir={words}", f"data.dictionary={words}", "data.sequence_length=6",
-                 "train.pretrain_steps=2", "metrics.names=[self_bleu]", "metrics.num_generated=1"]  # fmt: skip
-    assert script("fit").main(arguments) == 2
-    error = capsys.readouterr().err.strip()
-    assert error.endswith(
-        "metrics.names: self_bleu compares each sample with the others, but metrics.num_generated=1 leaves fewer "
-        "than 2 samples; set metrics.num_generated >= 2"
-    )
+    assert error.endswith(message)
     assert not (tmp_path / "text_words").exists()
 
 
