@@ -206,6 +206,11 @@ class GeneratorConfig:
     head_size: int = 256
     """text_lstm with cell=relational_memory: numbers per head, so a memory row holds ``heads * head_size`` (RelGAN:
     256, a row of 512; size it down on a CPU)."""
+    motion: str = "latent"
+    """mocogan: how each frame's motion code makes the frame: latent (the paper's: the image generator draws every
+    frame from [content, motion code]) | translation (it draws the clip's content once and each frame shifts that
+    picture by an amount the motion code predicts: a spatial transformer, so the content cannot change between
+    frames) | affine (the same with a full 2x3 affine map: shift, scale, rotation, shear)."""
     upsample: str = "transposed"
     """wavegan: how each layer multiplies the length by 4: transposed (a stride-4 transposed convolution, the paper's
     default) | nearest (repeat every step 4 times, then a kernel-25 convolution: the paper code's ``nn`` option, whose

@@ -4,6 +4,10 @@
   one content code held for the whole clip, a recurrent (GRU) motion code per frame, and one 2D image generator
   (the DCGAN generator) that renders every frame of every clip as one batch. Its discriminators are an image
   discriminator on random frames (``extra_discriminators`` with ``view: frames``) and the video discriminator.
+  With ``motion: translation`` or ``affine`` the motion code moves a picture instead of redrawing it: the image
+  generator renders the clip's content once and each frame is that picture under a transform the frame's motion
+  code predicts (a spatial transformer, Jaderberg et al. 2015, as in transformation-based video models, van
+  Amersfoort et al. 2017), so what a clip shows cannot change from frame to frame.
 * :class:`Video3DGenerator`: the VGAN / TGAN-style baseline, one latent code through 3D transposed convolutions
   (Vondrick et al. 2016; Saito et al. 2017): nothing separates motion from content.
 * :class:`Video3DDiscriminator`: stride-2 3D convolutions over (time, height, width) down to one logit per clip
@@ -20,6 +24,7 @@ from functools import partial
 from itertools import pairwise
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
 
 from gan_lightning.networks import register_discriminator, register_generator
@@ -46,12 +51,32 @@ def stride(time: bool) -> dict[str, tuple[int, int, int]]:
     }
 
 
+MOTIONS = {"latent": 0, "translation": 2, "affine": 6}
+"""How a MoCoGAN motion code acts on its frame (``generator.motion``), and how many transform numbers it predicts:
+none (the image generator reads the code), a shift (dx, dy), or a full 2x3 affine matrix."""
+
+
+def frame_transforms(params: Tensor) -> Tensor:
+    """``(N, 2, 3)`` sampling matrices for ``F.affine_grid``: the identity plus ``params``, read as a shift
+    ``(N, 2)`` or as the six entries of the matrix ``(N, 6)``, in the grid's units (the frame spans [-1, 1])."""
+    identity = torch.eye(2, 3, dtype=params.dtype, device=params.device).expand(len(params), 2, 3)
+    if params.shape[1] == 2:
+        return identity + F.pad(params[:, :, None], (2, 0))
+    return identity + params.view(-1, 2, 3)
+
+
 @register_generator("mocogan")
 class MoCoGANGenerator(nn.Module):
     """``z = [content (global_latent_dim), noise per frame (T x latent_dim)]`` → a GRU turns the noise into a motion
-    code per frame (``latent_dim`` wide, as MoCoGAN's d_M = d_ε = 10) → the DCGAN generator renders each frame
-    from ``[content, motion_t]``, all ``B x T`` frames in one batch (its BatchNorm sees the frames of the batch's
-    clips together). Class-conditional through the image generator (every frame gets its clip's label)."""
+    code per frame (``latent_dim`` wide, as MoCoGAN's d_M = d_ε = 10) → frames, by ``motion``:
+
+    * ``latent`` (the paper's): the DCGAN generator renders each frame from ``[content, motion_t]``, all ``B x T``
+      frames in one batch (its BatchNorm sees the frames of the batch's clips together);
+    * ``translation`` / ``affine``: the DCGAN generator renders the content once per clip, and frame t is that
+      picture resampled (bilinear, edges extended) under the identity plus a linear map of ``motion_t``. The map
+      starts at zero, so an untrained generator's clips stand still until the video discriminator asks for motion.
+
+    Class-conditional through the image generator (every frame gets its clip's label)."""
 
     data_kinds = ("video",)
 
@@ -64,6 +89,7 @@ class MoCoGANGenerator(nn.Module):
         norm: str = "batch",
         output_activation: str = "tanh",
         init: str = "dcgan",
+        motion: str = "latent",
         num_classes: int = 0,
         conditioning: str = "batchnorm",
     ) -> None:
@@ -73,13 +99,20 @@ class MoCoGANGenerator(nn.Module):
             raise ValueError(f"mocogan needs clips (T, C, H, W); got {self.data_shape}")
         if global_latent_dim < 1:
             raise ValueError("mocogan needs generator.global_latent_dim >= 1: the content code held for the whole clip")
+        if motion not in MOTIONS:
+            raise ValueError(f"generator.motion={motion!r}; mocogan takes one of: {', '.join(MOTIONS)}")
         self.frames = self.data_shape[0]
         self.content_dim, self.motion_dim = global_latent_dim, latent_dim
         self.latent_size = global_latent_dim + self.frames * latent_dim
         self.motion = nn.GRUCell(latent_dim, latent_dim)
+        self.transform = None
+        if MOTIONS[motion]:
+            self.transform = nn.Linear(latent_dim, MOTIONS[motion])
+            nn.init.zeros_(self.transform.weight)
+            nn.init.zeros_(self.transform.bias)
         self.frame_generator = DCGANGenerator(
             self.data_shape[1:],
-            global_latent_dim + latent_dim,
+            global_latent_dim + (0 if self.transform else latent_dim),
             width,
             norm,
             output_activation,
@@ -101,9 +134,16 @@ class MoCoGANGenerator(nn.Module):
         batch = z.shape[0]
         content = z[:, : self.content_dim]
         motion = self.motion_codes(z[:, self.content_dim :].reshape(batch, self.frames, self.motion_dim))
-        frames = torch.cat([content[:, None].expand(-1, self.frames, -1), motion], dim=2).flatten(0, 1)
-        frame_labels = None if labels is None else labels.repeat_interleave(self.frames)
-        return self.frame_generator(frames, frame_labels).view(batch, *self.data_shape)
+        if self.transform is None:
+            frames = torch.cat([content[:, None].expand(-1, self.frames, -1), motion], dim=2).flatten(0, 1)
+            frame_labels = None if labels is None else labels.repeat_interleave(self.frames)
+            return self.frame_generator(frames, frame_labels).view(batch, *self.data_shape)
+        picture = self.frame_generator(content, labels)  # (B, C, H, W): what the whole clip shows
+        pictures = picture.repeat_interleave(self.frames, dim=0)
+        theta = frame_transforms(self.transform(motion.flatten(0, 1)).to(pictures.dtype))
+        grid = F.affine_grid(theta, list(pictures.shape), align_corners=False)
+        frames = F.grid_sample(pictures, grid, mode="bilinear", padding_mode="border", align_corners=False)
+        return frames.view(batch, *self.data_shape)
 
 
 @register_generator("video3d")

@@ -69,3 +69,47 @@ def test_unsupported_clip_shapes_are_one_line_errors(shape: tuple[int, ...]) -> 
 def test_mocogan_needs_a_content_code() -> None:
     with pytest.raises(ValueError, match="global_latent_dim >= 1"):
         MoCoGANGenerator((8, 1, 32, 32), global_latent_dim=0)
+
+
+@pytest.mark.parametrize("motion", ["translation", "affine"])
+def test_a_moving_picture_starts_still_and_keeps_its_content(motion: str) -> None:
+    """The transform starts at the identity: every frame is the content picture itself, whatever the motion noise."""
+    torch.manual_seed(2)
+    generator = MoCoGANGenerator((8, 1, 32, 32), latent_dim=4, global_latent_dim=6, width=8, motion=motion).eval()
+    z = torch.randn(3, generator.latent_size)
+    with torch.no_grad():
+        clips = generator(z)
+        picture = generator.frame_generator(z[:, :6])
+    torch.testing.assert_close(clips, picture[:, None].expand_as(clips))
+
+
+def test_translation_moves_the_picture_by_the_shift_the_motion_code_predicts() -> None:
+    """A shift of 2 pixels (4/32 of the [-1, 1] frame) read by hand: frame pixel (y, x) is the picture's (y, x + 2),
+    and the columns past the edge repeat the picture's last column."""
+    torch.manual_seed(3)
+    generator = MoCoGANGenerator((4, 1, 32, 32), latent_dim=4, global_latent_dim=6, width=8, motion="translation")
+    generator.eval()
+    with torch.no_grad():
+        generator.transform.bias.copy_(torch.tensor([4 / 32, 0.0]))
+        z = torch.randn(2, generator.latent_size)
+        clips, picture = generator(z), generator.frame_generator(z[:, :6])
+    for frame in clips.unbind(1):
+        torch.testing.assert_close(frame[..., :30], picture[..., 2:])
+        torch.testing.assert_close(frame[..., 30:], picture[..., 31:].expand(-1, -1, -1, 2))
+
+
+def test_a_fraction_of_a_pixel_blends_the_two_neighbours() -> None:
+    """A shift of 1.25 pixels down, by hand: frame row y is 0.75 of the picture's row y + 1 and 0.25 of row y + 2."""
+    torch.manual_seed(4)
+    generator = MoCoGANGenerator((4, 1, 32, 32), latent_dim=4, global_latent_dim=6, width=8, motion="affine").eval()
+    with torch.no_grad():
+        generator.transform.bias.copy_(torch.tensor([0, 0, 0, 0, 0, 1.25 * 2 / 32]))
+        z = torch.randn(2, generator.latent_size)
+        clips, picture = generator(z), generator.frame_generator(z[:, :6])
+    expected = 0.75 * picture[..., 1:31, :] + 0.25 * picture[..., 2:32, :]
+    torch.testing.assert_close(clips[:, 2, :, :30], expected)
+
+
+def test_an_unknown_motion_is_a_one_line_error() -> None:
+    with pytest.raises(ValueError, match=r"generator.motion='warp'; mocogan takes one of: latent, translation, affine"):
+        MoCoGANGenerator((8, 1, 32, 32), motion="warp")
