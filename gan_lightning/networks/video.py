@@ -73,8 +73,7 @@ class MoCoGANGenerator(nn.Module):
     * ``latent`` (the paper's): the DCGAN generator renders each frame from ``[content, motion_t]``, all ``B x T``
       frames in one batch (its BatchNorm sees the frames of the batch's clips together);
     * ``translation`` / ``affine``: the DCGAN generator renders the content once per clip, and frame t is that
-      picture resampled (bilinear, edges extended) under the identity plus a linear map of ``motion_t``. The map
-      starts at zero, so an untrained generator's clips stand still until the video discriminator asks for motion.
+      picture resampled (bilinear, edges extended) under the identity plus a linear map of ``motion_t``.
 
     Class-conditional through the image generator (every frame gets its clip's label)."""
 
@@ -105,11 +104,10 @@ class MoCoGANGenerator(nn.Module):
         self.content_dim, self.motion_dim = global_latent_dim, latent_dim
         self.latent_size = global_latent_dim + self.frames * latent_dim
         self.motion = nn.GRUCell(latent_dim, latent_dim)
-        self.transform = None
-        if MOTIONS[motion]:
-            self.transform = nn.Linear(latent_dim, MOTIONS[motion])
-            nn.init.zeros_(self.transform.weight)
-            nn.init.zeros_(self.transform.bias)
+        # PyTorch's default (random) init: from a zero map every direction of motion would look alike to the video
+        # discriminator and the shift's gradient would average out (a saddle; its weights stayed near 1e-3 over
+        # 1,000 steps on Moving MNIST).
+        self.transform = nn.Linear(latent_dim, MOTIONS[motion]) if MOTIONS[motion] else None
         self.frame_generator = DCGANGenerator(
             self.data_shape[1:],
             global_latent_dim + (0 if self.transform else latent_dim),

@@ -72,15 +72,21 @@ def test_mocogan_needs_a_content_code() -> None:
 
 
 @pytest.mark.parametrize("motion", ["translation", "affine"])
-def test_a_moving_picture_starts_still_and_keeps_its_content(motion: str) -> None:
-    """The transform starts at the identity: every frame is the content picture itself, whatever the motion noise."""
+def test_a_moving_picture_is_the_content_picture_under_each_frame_transform(motion: str) -> None:
+    """A zero map gives the identity: every frame is the content picture itself, whatever the motion noise. The
+    network starts from a random map instead, so its frames move from the first step."""
     torch.manual_seed(2)
     generator = MoCoGANGenerator((8, 1, 32, 32), latent_dim=4, global_latent_dim=6, width=8, motion=motion).eval()
     z = torch.randn(3, generator.latent_size)
     with torch.no_grad():
+        moving = generator(z)
+        generator.transform.weight.zero_()
+        generator.transform.bias.zero_()
         clips = generator(z)
         picture = generator.frame_generator(z[:, :6])
     torch.testing.assert_close(clips, picture[:, None].expand_as(clips))
+    change = (moving[:, 1:] - moving[:, :-1]).abs().amax(dim=(2, 3, 4))
+    assert change.min() > 0.01 * picture.abs().max()  # every frame moved from the last
 
 
 def test_translation_moves_the_picture_by_the_shift_the_motion_code_predicts() -> None:
@@ -90,6 +96,7 @@ def test_translation_moves_the_picture_by_the_shift_the_motion_code_predicts() -
     generator = MoCoGANGenerator((4, 1, 32, 32), latent_dim=4, global_latent_dim=6, width=8, motion="translation")
     generator.eval()
     with torch.no_grad():
+        generator.transform.weight.zero_()
         generator.transform.bias.copy_(torch.tensor([4 / 32, 0.0]))
         z = torch.randn(2, generator.latent_size)
         clips, picture = generator(z), generator.frame_generator(z[:, :6])
@@ -103,6 +110,7 @@ def test_a_fraction_of_a_pixel_blends_the_two_neighbours() -> None:
     torch.manual_seed(4)
     generator = MoCoGANGenerator((4, 1, 32, 32), latent_dim=4, global_latent_dim=6, width=8, motion="affine").eval()
     with torch.no_grad():
+        generator.transform.weight.zero_()
         generator.transform.bias.copy_(torch.tensor([0, 0, 0, 0, 0, 1.25 * 2 / 32]))
         z = torch.randn(2, generator.latent_size)
         clips, picture = generator(z), generator.frame_generator(z[:, :6])
