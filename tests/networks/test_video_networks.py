@@ -85,13 +85,14 @@ def test_a_moving_picture_is_the_content_picture_under_each_frame_transform(moti
         clips = generator(z)
         picture = generator.frame_generator(z[:, :6])
     torch.testing.assert_close(clips, picture[:, None].expand_as(clips))
-    change = (moving[:, 1:] - moving[:, :-1]).abs().amax(dim=(2, 3, 4))
-    assert change.min() > 0.01 * picture.abs().max()  # every frame moved from the last
+    change = (moving[:, 1] - moving[:, 0]).abs().amax(dim=(1, 2, 3))
+    assert change.min() > 0.01 * picture.abs().max()  # the second frame has moved on from the first
 
 
-def test_translation_moves_the_picture_by_the_shift_the_motion_code_predicts() -> None:
-    """A shift of 2 pixels (4/32 of the [-1, 1] frame) read by hand: frame pixel (y, x) is the picture's (y, x + 2),
-    and the columns past the edge repeat the picture's last column."""
+def test_translation_moves_the_picture_on_by_each_frame_change() -> None:
+    """A change of 2 pixels a frame (4/32 of the [-1, 1] frame), read by hand: frame t (from 0) has moved 2 (t + 1)
+    pixels, so its pixel (y, x) is the picture's (y, x + 2 (t + 1)), and the columns past the edge repeat the
+    picture's last column."""
     torch.manual_seed(3)
     generator = MoCoGANGenerator((4, 1, 32, 32), latent_dim=4, global_latent_dim=6, width=8, motion="translation")
     generator.eval()
@@ -100,13 +101,15 @@ def test_translation_moves_the_picture_by_the_shift_the_motion_code_predicts() -
         generator.transform.bias.copy_(torch.tensor([4 / 32, 0.0]))
         z = torch.randn(2, generator.latent_size)
         clips, picture = generator(z), generator.frame_generator(z[:, :6])
-    for frame in clips.unbind(1):
-        torch.testing.assert_close(frame[..., :30], picture[..., 2:])
-        torch.testing.assert_close(frame[..., 30:], picture[..., 31:].expand(-1, -1, -1, 2))
+    for t, frame in enumerate(clips.unbind(1)):
+        moved = 2 * (t + 1)
+        torch.testing.assert_close(frame[..., : 32 - moved], picture[..., moved:])
+        torch.testing.assert_close(frame[..., 32 - moved :], picture[..., 31:].expand(-1, -1, -1, moved))
 
 
 def test_a_fraction_of_a_pixel_blends_the_two_neighbours() -> None:
-    """A shift of 1.25 pixels down, by hand: frame row y is 0.75 of the picture's row y + 1 and 0.25 of row y + 2."""
+    """A change of 1.25 pixels down, by hand: the first frame's row y is 0.75 of the picture's row y + 1 and 0.25 of
+    row y + 2; the second frame, 2.5 pixels on, is half row y + 2 and half row y + 3."""
     torch.manual_seed(4)
     generator = MoCoGANGenerator((4, 1, 32, 32), latent_dim=4, global_latent_dim=6, width=8, motion="affine").eval()
     with torch.no_grad():
@@ -114,8 +117,8 @@ def test_a_fraction_of_a_pixel_blends_the_two_neighbours() -> None:
         generator.transform.bias.copy_(torch.tensor([0, 0, 0, 0, 0, 1.25 * 2 / 32]))
         z = torch.randn(2, generator.latent_size)
         clips, picture = generator(z), generator.frame_generator(z[:, :6])
-    expected = 0.75 * picture[..., 1:31, :] + 0.25 * picture[..., 2:32, :]
-    torch.testing.assert_close(clips[:, 2, :, :30], expected)
+    torch.testing.assert_close(clips[:, 0, :, :30], 0.75 * picture[..., 1:31, :] + 0.25 * picture[..., 2:32, :])
+    torch.testing.assert_close(clips[:, 1, :, :29], 0.5 * picture[..., 2:31, :] + 0.5 * picture[..., 3:32, :])
 
 
 def test_an_unknown_motion_is_a_one_line_error() -> None:
