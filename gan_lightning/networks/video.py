@@ -20,6 +20,7 @@ layers halve (or double) time and space together until time has one step left.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from functools import partial
 from itertools import pairwise
 
@@ -51,18 +52,23 @@ def stride(time: bool) -> dict[str, tuple[int, int, int]]:
     }
 
 
-MOTIONS = {"latent": 0, "translation": 2, "affine": 6}
-"""How a MoCoGAN motion code acts on its frame (``generator.motion``), and how many transform numbers it predicts:
-none (the image generator reads the code), a shift (dx, dy), or a full 2x3 affine matrix."""
+def shift_offsets(params: Tensor) -> Tensor:
+    """Shifts ``(N, 2)`` (dx, dy) as the last column of ``(N, 2, 3)`` offsets from the identity matrix."""
+    return F.pad(params[:, :, None], (2, 0))
 
 
-def frame_transforms(params: Tensor) -> Tensor:
-    """``(N, 2, 3)`` sampling matrices for ``F.affine_grid``: the identity plus ``params``, read as a shift
-    ``(N, 2)`` or as the six entries of the matrix ``(N, 6)``, in the grid's units (the frame spans [-1, 1])."""
-    identity = torch.eye(2, 3, dtype=params.dtype, device=params.device).expand(len(params), 2, 3)
-    if params.shape[1] == 2:
-        return identity + F.pad(params[:, :, None], (2, 0))
-    return identity + params.view(-1, 2, 3)
+def affine_offsets(params: Tensor) -> Tensor:
+    """Six numbers ``(N, 6)`` as ``(N, 2, 3)`` offsets from the identity matrix: shift, scale, rotation, shear."""
+    return params.view(-1, 2, 3)
+
+
+MOTIONS: dict[str, tuple[int, Callable[[Tensor], Tensor]] | None] = {
+    "latent": None,
+    "translation": (2, shift_offsets),
+    "affine": (6, affine_offsets),
+}
+"""How a MoCoGAN motion code makes its frame (``generator.motion``): None when the image generator reads the code,
+else how many transform numbers it predicts and how they offset the identity matrix."""
 
 
 @register_generator("mocogan")
@@ -107,13 +113,17 @@ class MoCoGANGenerator(nn.Module):
         self.content_dim, self.motion_dim = global_latent_dim, latent_dim
         self.latent_size = global_latent_dim + self.frames * latent_dim
         self.motion = nn.GRUCell(latent_dim, latent_dim)
-        # PyTorch's default (random) init: from a zero map every direction of motion would look alike to the video
-        # discriminator and the shift's gradient would average out (a saddle; its weights stayed near 1e-3 over
-        # 1,000 steps on Moving MNIST).
-        self.transform = nn.Linear(latent_dim, MOTIONS[motion]) if MOTIONS[motion] else None
+        transform = MOTIONS[motion]
+        self.moves_picture = transform is not None
+        if transform is not None:
+            size, self.offsets = transform
+            # PyTorch's default (random) init: from a zero map every direction of motion would look alike to the
+            # video discriminator and the shift's gradient would average out (a saddle; its weights stayed near 1e-3
+            # over 1,000 steps on Moving MNIST).
+            self.transform = nn.Linear(latent_dim, size)
         self.frame_generator = DCGANGenerator(
             self.data_shape[1:],
-            global_latent_dim + (0 if self.transform else latent_dim),
+            global_latent_dim + (0 if self.moves_picture else latent_dim),
             width,
             norm,
             output_activation,
@@ -135,14 +145,15 @@ class MoCoGANGenerator(nn.Module):
         batch = z.shape[0]
         content = z[:, : self.content_dim]
         motion = self.motion_codes(z[:, self.content_dim :].reshape(batch, self.frames, self.motion_dim))
-        if self.transform is None:
+        if not self.moves_picture:
             frames = torch.cat([content[:, None].expand(-1, self.frames, -1), motion], dim=2).flatten(0, 1)
             frame_labels = None if labels is None else labels.repeat_interleave(self.frames)
             return self.frame_generator(frames, frame_labels).view(batch, *self.data_shape)
         picture = self.frame_generator(content, labels)  # (B, C, H, W): what the whole clip shows
         pictures = picture.repeat_interleave(self.frames, dim=0)
         # Each motion code predicts its frame's change; the sums make the path: a constant code is a steady drift
-        theta = frame_transforms(self.transform(motion).cumsum(dim=1).flatten(0, 1).to(pictures.dtype))
+        path = self.transform(motion).cumsum(dim=1).flatten(0, 1).to(pictures.dtype)
+        theta = torch.eye(2, 3, dtype=path.dtype, device=path.device) + self.offsets(path)
         grid = F.affine_grid(theta, list(pictures.shape), align_corners=False)
         frames = F.grid_sample(pictures, grid, mode="bilinear", padding_mode="border", align_corners=False)
         return frames.view(batch, *self.data_shape)
