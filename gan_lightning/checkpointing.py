@@ -67,6 +67,10 @@ class GeneratorStepCheckpoint(ModelCheckpoint):
             self._save_last_checkpoint(trainer, self._monitor_candidates(trainer))
 
 
+TRAIN_SECONDS = "train_seconds"
+"""The checkpoint key of the run's training wall time in seconds, summed over every session that resumed it."""
+
+
 class CheckpointLoadError(RuntimeError):
     """A checkpoint file is missing, truncated or not one of ours."""
 

@@ -55,6 +55,7 @@ from torch import Tensor, nn
 from torch.profiler import record_function
 
 from gan_lightning.augment import DiscriminatorAugment
+from gan_lightning.checkpointing import TRAIN_SECONDS
 from gan_lightning.conditioning import Conditioning, build_conditioning
 from gan_lightning.config.schema import ExperimentConfig, OptimizerConfig
 from gan_lightning.ema import make_ema_copy, update_ema
@@ -203,6 +204,8 @@ class GANModule(L.LightningModule):
         self._unchecked_losses: list[tuple[int, Tensor]] = []
         self._grad_norms: dict[str, Tensor] = {}
         self._last_log: tuple[float, int] | None = None
+        self._seconds_before = 0.0  # wall seconds of training in the sessions before this one's resume
+        self._train_started: float | None = None
 
     def _build_critic(self, cfg: Any, variant: str, network_args: dict[str, Any]) -> tuple[nn.Module, View]:
         """A discriminator for its view of this run's samples, and the view."""
@@ -625,12 +628,14 @@ class GANModule(L.LightningModule):
         self._check_finite()  # never write a checkpoint of a state that followed a NaN loss
         checkpoint["rng_states"] = gather_rng_states()
         checkpoint["generator_step"] = self.generator_step
+        checkpoint[TRAIN_SECONDS] = self.train_seconds
         if self._noise is not None:
             checkpoint["noise_rng_state"] = self._noise.get_state()
 
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         self._rng_states_to_restore = checkpoint.get("rng_states")
         self._noise_state_to_restore = checkpoint.get("noise_rng_state")
+        self._seconds_before = checkpoint.get(TRAIN_SECONDS, 0.0)
 
     def on_train_end(self) -> None:
         self._check_finite()  # training stopped early (a callback): its last steps are checked too
@@ -640,7 +645,15 @@ class GANModule(L.LightningModule):
         # Other randomness (augmentation, dropout) differs per rank.
         seed_all(self.cfg.seed + self.global_rank)
 
+    @property
+    def train_seconds(self) -> float:
+        """Wall seconds this run has trained, summed over every session that resumed it: the time between sessions,
+        and before training starts (data, building), is not counted; sampling and metrics callbacks inside are."""
+        now = time.perf_counter()
+        return self._seconds_before + (now - self._train_started if self._train_started is not None else 0.0)
+
     def on_train_start(self) -> None:
+        self._train_started = time.perf_counter()
         # Restored here, not at load time, so nothing between loading and the first step can draw from them.
         if self._rng_states_to_restore:
             states = self._rng_states_to_restore

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import time
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,8 @@ import pytest
 import torch
 from helpers import PAIRED, STFT_CRITIC, TINY_ORACLE, tiny_config, train, write_pairs
 
+from gan_lightning.benchmarks.video_protocol import run_seconds
+from gan_lightning.checkpointing import TRAIN_SECONDS
 from gan_lightning.training import find_resume_point
 
 
@@ -129,3 +132,37 @@ def _metric_rows(run_dir: Path) -> list[dict[str, str]]:
     with open(run_dir / "metrics.csv", newline="") as stream:
         rows = list(csv.DictReader(stream))
     return [{k: v for k, v in row.items() if v and k != "train/images_per_sec"} for row in rows]
+
+
+class SleepAt(L.Callback):
+    """Stand still for ``seconds`` at the start of each of ``steps`` (generator steps): training time the run must
+    count."""
+
+    def __init__(self, steps: set[int], seconds: float) -> None:
+        self.steps, self.seconds = steps, seconds
+
+    def on_train_batch_start(self, trainer: L.Trainer, pl_module: Any, batch: Any, batch_idx: int) -> None:
+        if pl_module.generator_step in self.steps:
+            time.sleep(self.seconds)
+
+
+def test_training_seconds_add_up_across_sessions_and_leave_out_the_time_between(tmp_path: Path) -> None:
+    """The checkpoint's ``train_seconds`` (what the video and audio benchmarks report per run) is every session's
+    training time and nothing else: a 2-s pause inside each session is in it, the 3-s gap between them is not."""
+    config = tiny_config(tmp_path, "quickstart", **{"train.max_steps": 8})
+    pause = 2.0
+    started = time.perf_counter()
+    with pytest.raises(Interrupted):  # last.ckpt is from step 3: the pause at step 1 is in it
+        train(config, callbacks=[SleepAt({1}, pause), InterruptAt(5)])
+    first_session = time.perf_counter() - started
+    run_dir = find_resume_point("last", config).run_dir
+    before = _full_state(run_dir)[TRAIN_SECONDS]
+    assert pause <= before <= first_session
+
+    time.sleep(3.0)
+    started = time.perf_counter()
+    train(config, find_resume_point("last", config), callbacks=[SleepAt({6}, pause)])
+    second_session = time.perf_counter() - started
+    after = _full_state(run_dir)[TRAIN_SECONDS]
+    assert before + pause <= after <= before + second_session  # the second session's pause added, the gap not
+    assert run_seconds(run_dir) == after

@@ -20,12 +20,12 @@ from torch import Tensor
 from gan_lightning.benchmarks.parallel import map_seeds, seed_run_config
 from gan_lightning.callbacks.sample_quality import generated_images
 from gan_lightning.callbacks.video_metrics import build_video_quality
-from gan_lightning.checkpointing import load_module
+from gan_lightning.checkpointing import TRAIN_SECONDS, load_module, read_checkpoint
 from gan_lightning.conditioning import EvaluationOptions
 from gan_lightning.config import ConfigError, ExperimentConfig
 from gan_lightning.metrics.clip_evaluator import shuffle_frames
 from gan_lightning.metrics.video_quality import VIDEO_METRICS
-from gan_lightning.training import LAST_CHECKPOINT, build_module, find_resume_point, fit, prepare_data
+from gan_lightning.training import CONFIG_FILE, LAST_CHECKPOINT, build_module, find_resume_point, fit, prepare_data
 
 SCORING = ["metrics.real_split=test", "metrics.names=[" + ",".join(VIDEO_METRICS) + "]"]
 """Every video metric, against the clips of held-out digits."""
@@ -50,9 +50,14 @@ def _video_data(config: ExperimentConfig) -> object:
 
 
 def run_seconds(run_dir: Path) -> float:
-    """The run's wall time from its files: ``config.yaml`` (written at the start) to the last checkpoint. A run
-    finished across several sessions counts the time between them too."""
-    return os.path.getmtime(run_dir / LAST_CHECKPOINT) - os.path.getmtime(run_dir / "config.yaml")
+    """The run's training wall time, summed over every session that resumed it (the last checkpoint's
+    :data:`~gan_lightning.checkpointing.TRAIN_SECONDS`). Checkpoints written before that count existed fall back on
+    the files, from ``config.yaml`` (rewritten at each start) to the checkpoint: right for a run trained in one go."""
+    checkpoint = run_dir / LAST_CHECKPOINT
+    state = read_checkpoint(checkpoint)
+    if TRAIN_SECONDS in state:
+        return float(state[TRAIN_SECONDS])
+    return os.path.getmtime(checkpoint) - os.path.getmtime(run_dir / CONFIG_FILE)
 
 
 def video_run(config_path: Path, root: Path, overrides: Sequence[str], seed: int) -> dict[str, float]:
