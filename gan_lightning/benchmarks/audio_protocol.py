@@ -20,7 +20,7 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
-from gan_lightning.benchmarks.parallel import map_seeds, seed_run_config
+from gan_lightning.benchmarks.parallel import map_seeds, seed_run_config, untrained_module
 from gan_lightning.benchmarks.video_protocol import run_seconds
 from gan_lightning.callbacks.audio_metrics import build_audio_quality, evaluate_audio
 from gan_lightning.callbacks.sample_quality import real_subset
@@ -29,7 +29,7 @@ from gan_lightning.conditioning import EvaluationOptions
 from gan_lightning.config import ConfigError, ExperimentConfig
 from gan_lightning.data.audio import AudioDataModule
 from gan_lightning.metrics.audio_quality import AUDIO_CLASS_METRICS, AUDIO_METRICS
-from gan_lightning.training import LAST_CHECKPOINT, build_module, find_resume_point, fit, prepare_data
+from gan_lightning.training import LAST_CHECKPOINT, find_resume_point, fit, prepare_data
 
 STFT_BATCH = 100
 """Clips taken through a representation at once (Griffin-Lim's memory)."""
@@ -96,7 +96,7 @@ def controls(config_path: Path, root: Path, overrides: Sequence[str], real: bool
     scored = protocol_config(config_path, root, overrides, seed=0, scoring=True)
     evaluator = build_audio_quality(scored, datamodule)
     num = scored.metrics.num_generated
-    untrained = build_module(config, datamodule).eval()
+    untrained = untrained_module(config, datamodule)
     values = {"untrained": with_ratio(evaluate_audio(evaluator, untrained, num, config.seed))}
     test: Tensor = real_subset(datamodule.evaluation_images("test"), num)  # type: ignore[assignment]
     heard = torch.cat([untrained.kind.heard_through(part) for part in test.split(STFT_BATCH)])

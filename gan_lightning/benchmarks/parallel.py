@@ -14,6 +14,7 @@ import torch
 
 if TYPE_CHECKING:
     from gan_lightning.config.schema import ExperimentConfig
+    from gan_lightning.module import GANModule
 
 
 def map_seeds(run: Callable[..., dict[str, float]], seeds: int, jobs: int, *args: Any) -> list[dict[str, float]]:
@@ -29,6 +30,18 @@ def map_seeds(run: Callable[..., dict[str, float]], seeds: int, jobs: int, *args
     with ProcessPoolExecutor(jobs, mp_context=context, initializer=torch.set_num_threads, initargs=(threads,)) as pool:
         futures = [pool.submit(run, *args, seed=seed) for seed in range(seeds)]
         return [future.result() for future in futures]
+
+
+def untrained_module(config: ExperimentConfig, datamodule: Any) -> GANModule:
+    """The config's module at the initial weights of its seed, in eval mode: the untrained control every benchmark
+    prints. The global generators are seeded first, so the control is the same whatever ran before it in the process
+    (unseeded, the 3D-conv video generator's control moved between 560 and 577 frame FD from one benchmark to the
+    next)."""
+    from gan_lightning.rng import seed_all
+    from gan_lightning.training import build_module
+
+    seed_all(config.seed)
+    return build_module(config, datamodule).eval()
 
 
 def seed_run_config(

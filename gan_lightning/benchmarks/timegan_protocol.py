@@ -13,7 +13,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from gan_lightning.benchmarks.parallel import map_seeds, seed_run_config
+from gan_lightning.benchmarks.parallel import map_seeds, seed_run_config, untrained_module
 from gan_lightning.callbacks.sample_quality import generated_images
 from gan_lightning.callbacks.sequence_metrics import build_sequence_quality
 from gan_lightning.checkpointing import load_module
@@ -21,7 +21,7 @@ from gan_lightning.config import ConfigError, ExperimentConfig
 from gan_lightning.data import SequenceDataModule
 from gan_lightning.metrics.timegan_scores import TIMEGAN_SCORES, real_data_predictive
 from gan_lightning.module import GANModule
-from gan_lightning.training import LAST_CHECKPOINT, build_module, fit, prepare_data
+from gan_lightning.training import LAST_CHECKPOINT, fit, prepare_data
 
 
 def _sequence_data(config: ExperimentConfig) -> SequenceDataModule:
@@ -53,7 +53,7 @@ def untrained_floor(config_path: Path, root: Path, overrides: Sequence[str]) -> 
     """The scores of the config's generator at initialisation (seed 0): what training must improve on."""
     config = seed_run_config(config_path, root, overrides, seed=0)
     datamodule = _sequence_data(config)
-    return score(build_module(config, datamodule).eval(), config, datamodule)
+    return score(untrained_module(config, datamodule), config, datamodule)
 
 
 def real_baseline(config_path: Path, root: Path, overrides: Sequence[str]) -> dict[str, float]:

@@ -17,7 +17,7 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
-from gan_lightning.benchmarks.parallel import map_seeds, seed_run_config
+from gan_lightning.benchmarks.parallel import map_seeds, seed_run_config, untrained_module
 from gan_lightning.callbacks.sample_quality import generated_images
 from gan_lightning.callbacks.video_metrics import build_video_quality
 from gan_lightning.checkpointing import TRAIN_SECONDS, load_module, read_checkpoint
@@ -25,7 +25,7 @@ from gan_lightning.conditioning import EvaluationOptions
 from gan_lightning.config import ConfigError, ExperimentConfig
 from gan_lightning.metrics.clip_evaluator import shuffle_frames
 from gan_lightning.metrics.video_quality import VIDEO_METRICS
-from gan_lightning.training import CONFIG_FILE, LAST_CHECKPOINT, build_module, find_resume_point, fit, prepare_data
+from gan_lightning.training import CONFIG_FILE, LAST_CHECKPOINT, find_resume_point, fit, prepare_data
 
 SCORING = ["metrics.real_split=test", "metrics.names=[" + ",".join(VIDEO_METRICS) + "]"]
 """Every video metric, against the clips of held-out digits."""
@@ -91,7 +91,7 @@ def controls(config_path: Path, root: Path, overrides: Sequence[str], real: bool
     scored = protocol_config(config_path, root, overrides, seed=0, scoring=True)
     evaluator = build_video_quality(scored, datamodule)  # type: ignore[arg-type]
     num, device = scored.metrics.num_generated, torch.device("cpu")
-    untrained = build_module(config, datamodule).eval()  # type: ignore[arg-type]
+    untrained = untrained_module(config, datamodule)
     values = {"untrained": evaluator.evaluate(generated_images(untrained, num, config.seed), num, device)}
     if real:
         clips = datamodule.evaluation_images("train")[:num]  # type: ignore[attr-defined]

@@ -7,10 +7,13 @@ import json
 from pathlib import Path
 
 import pytest
-from helpers import REPO, script
+import torch
+from helpers import REPO, script, tiny_config
 
+from gan_lightning.benchmarks.parallel import untrained_module
 from gan_lightning.benchmarks.video_protocol import benchmark_video
 from gan_lightning.config import ConfigError
+from gan_lightning.training import build_module, prepare_data
 
 TINY = ["train.max_steps=2", "train.batch_size=8", "train.sample_every=0", "train.checkpoint_every=0",
         "generator.width=8", "discriminator.width=8", "data.num_samples=96"]  # fmt: skip
@@ -45,3 +48,21 @@ def test_a_config_that_is_not_video_fails_before_training(tmp_path: Path) -> Non
     with pytest.raises(ConfigError, match="not video data"):
         benchmark_video(REPO / "configs" / "quickstart.yaml", 1, tmp_path)
     assert not (tmp_path / "quickstart").exists()
+
+
+def test_the_untrained_control_is_the_seed_initial_weights_whatever_ran_before(tmp_path: Path) -> None:
+    """Two builds of the untrained control give the same weights though the global RNG moved between them, and they
+    are the weights a fresh ``torch.manual_seed(seed)`` gives: the control every benchmark prints is reproducible."""
+    config = tiny_config(tmp_path, "video3d_moving_mnist_quick", **{"data.num_samples": 16})
+    datamodule = prepare_data(config)
+    first = untrained_module(config, datamodule).state_dict()
+    torch.rand(1000)  # what a scoring or another control would draw
+    second = untrained_module(config, datamodule).state_dict()
+    torch.manual_seed(config.seed)
+    fresh = build_module(config, datamodule).state_dict()
+    torch.rand(1000)
+    moved = build_module(config, datamodule).state_dict()  # the control: unseeded, the weights differ
+    for name, value in first.items():
+        torch.testing.assert_close(second[name], value, rtol=0, atol=0)
+        torch.testing.assert_close(fresh[name], value, rtol=0, atol=0)
+    assert any(not torch.equal(moved[name], value) for name, value in first.items())
