@@ -12,7 +12,7 @@ import pytest
 import torch
 from helpers import PAIRED, STFT_CRITIC, TINY_ORACLE, tiny_config, train, write_pairs
 
-from gan_lightning.benchmarks.video_protocol import run_seconds
+from gan_lightning.benchmarks.parallel import run_seconds
 from gan_lightning.checkpointing import TRAIN_SECONDS
 from gan_lightning.training import find_resume_point
 

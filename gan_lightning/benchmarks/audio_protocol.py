@@ -20,8 +20,7 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
-from gan_lightning.benchmarks.parallel import map_seeds, seed_run_config, untrained_module
-from gan_lightning.benchmarks.video_protocol import run_seconds
+from gan_lightning.benchmarks.parallel import map_seeds, run_seconds, seed_run_config, untrained_module
 from gan_lightning.callbacks.audio_metrics import build_audio_quality, evaluate_audio
 from gan_lightning.callbacks.sample_quality import real_subset
 from gan_lightning.checkpointing import load_module

@@ -1,5 +1,5 @@
-"""Run one benchmark function per seed, several at once in spawned processes when asked to, and the config each
-seed's run is trained and scored with."""
+"""Run one benchmark function per seed, several at once in spawned processes when asked to, and what every protocol
+needs of each seed's run: the config it is trained and scored with, its wall time, the untrained control."""
 
 from __future__ import annotations
 
@@ -30,6 +30,20 @@ def map_seeds(run: Callable[..., dict[str, float]], seeds: int, jobs: int, *args
     with ProcessPoolExecutor(jobs, mp_context=context, initializer=torch.set_num_threads, initargs=(threads,)) as pool:
         futures = [pool.submit(run, *args, seed=seed) for seed in range(seeds)]
         return [future.result() for future in futures]
+
+
+def run_seconds(run_dir: Path) -> float:
+    """The run's training wall time, summed over every session that resumed it (the last checkpoint's
+    :data:`~gan_lightning.checkpointing.TRAIN_SECONDS`). Checkpoints written before that count existed fall back on
+    the files, from ``config.yaml`` (rewritten at each start) to the checkpoint: right for a run trained in one go."""
+    from gan_lightning.checkpointing import TRAIN_SECONDS, read_checkpoint
+    from gan_lightning.training import CONFIG_FILE, LAST_CHECKPOINT
+
+    checkpoint = run_dir / LAST_CHECKPOINT
+    state = read_checkpoint(checkpoint)
+    if TRAIN_SECONDS in state:
+        return float(state[TRAIN_SECONDS])
+    return os.path.getmtime(checkpoint) - os.path.getmtime(run_dir / CONFIG_FILE)
 
 
 def untrained_module(config: ExperimentConfig, datamodule: Any) -> GANModule:

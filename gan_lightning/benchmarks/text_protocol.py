@@ -20,8 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from gan_lightning.benchmarks.parallel import map_seeds, seed_run_config
-from gan_lightning.benchmarks.video_protocol import run_seconds
+from gan_lightning.benchmarks.parallel import map_seeds, run_seconds, seed_run_config
 from gan_lightning.checkpointing import load_module
 from gan_lightning.config import ConfigError, ExperimentConfig, load_config
 from gan_lightning.config.schema import GeneratorConfig

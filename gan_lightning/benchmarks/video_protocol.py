@@ -9,7 +9,6 @@ time (real frames, wrong motion), and an untrained generator of each config (the
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -17,15 +16,15 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
-from gan_lightning.benchmarks.parallel import map_seeds, seed_run_config, untrained_module
+from gan_lightning.benchmarks.parallel import map_seeds, run_seconds, seed_run_config, untrained_module
 from gan_lightning.callbacks.sample_quality import generated_images
 from gan_lightning.callbacks.video_metrics import build_video_quality
-from gan_lightning.checkpointing import TRAIN_SECONDS, load_module, read_checkpoint
+from gan_lightning.checkpointing import load_module
 from gan_lightning.conditioning import EvaluationOptions
 from gan_lightning.config import ConfigError, ExperimentConfig
 from gan_lightning.metrics.clip_evaluator import shuffle_frames
 from gan_lightning.metrics.video_quality import VIDEO_METRICS
-from gan_lightning.training import CONFIG_FILE, LAST_CHECKPOINT, find_resume_point, fit, prepare_data
+from gan_lightning.training import LAST_CHECKPOINT, find_resume_point, fit, prepare_data
 
 SCORING = ["metrics.real_split=test", "metrics.names=[" + ",".join(VIDEO_METRICS) + "]"]
 """Every video metric, against the clips of held-out digits."""
@@ -47,17 +46,6 @@ def _video_data(config: ExperimentConfig) -> object:
     if datamodule.kind_name != "video":
         raise ConfigError(f"data.name={config.data.name} is not video data; the video benchmark needs clips")
     return datamodule
-
-
-def run_seconds(run_dir: Path) -> float:
-    """The run's training wall time, summed over every session that resumed it (the last checkpoint's
-    :data:`~gan_lightning.checkpointing.TRAIN_SECONDS`). Checkpoints written before that count existed fall back on
-    the files, from ``config.yaml`` (rewritten at each start) to the checkpoint: right for a run trained in one go."""
-    checkpoint = run_dir / LAST_CHECKPOINT
-    state = read_checkpoint(checkpoint)
-    if TRAIN_SECONDS in state:
-        return float(state[TRAIN_SECONDS])
-    return os.path.getmtime(checkpoint) - os.path.getmtime(run_dir / CONFIG_FILE)
 
 
 def video_run(config_path: Path, root: Path, overrides: Sequence[str], seed: int) -> dict[str, float]:
