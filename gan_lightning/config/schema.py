@@ -211,6 +211,10 @@ class GeneratorConfig:
     frame from [content, motion code]) | translation (it draws the clip's content once and each frame shifts that
     picture by an amount the motion code predicts: a spatial transformer, so the content cannot change between
     frames) | affine (the same with a full 2x3 affine map: shift, scale, rotation, shear)."""
+    bounce: float = 0.0
+    """mocogan with motion translation or affine: > 0 folds the picture's shift into ``[-bounce, bounce]`` (the frame
+    spans -1 to 1) by reflection, so the content bounces off the edges as Moving MNIST's digits do; 0 lets the path
+    run free. A centred digit of ``s`` px in a ``r`` px frame stays inside with ``(r - s) / r``."""
     upsample: str = "transposed"
     """wavegan: how each layer multiplies the length by 4: transposed (a stride-4 transposed convolution, the paper's
     default) | nearest (repeat every step 4 times, then a kernel-25 convolution: the paper code's ``nn`` option, whose

@@ -62,6 +62,13 @@ def affine_offsets(params: Tensor) -> Tensor:
     return params.view(-1, 2, 3)
 
 
+def bounce(shift: Tensor, bound: float) -> Tensor:
+    """``shift`` folded into ``[-bound, bound]`` by reflection at both ends (a triangle wave of period ``4 * bound``):
+    a path that would pass an edge comes back from it by as much, as a Moving MNIST digit bounces off the frame's
+    edge. The gradient passes with its sign flipped on the way back."""
+    return bound - torch.remainder(shift + bound, 4 * bound).sub(2 * bound).abs()
+
+
 MOTIONS: dict[str, tuple[int, Callable[[Tensor], Tensor]] | None] = {
     "latent": None,
     "translation": (2, shift_offsets),
@@ -82,7 +89,9 @@ class MoCoGANGenerator(nn.Module):
       picture resampled (bilinear, edges extended) under the identity plus the sum of a linear map of
       ``motion_1 … motion_t``: each code says how its frame moves on from the last, so a steady code is a steady
       drift, as a bouncing digit's velocity is (on Moving MNIST this gave motion 0.85 of real at step 3,000, where
-      maps of each frame's position from its own code jittered at 1.38).
+      maps of each frame's position from its own code jittered at 1.38). With ``bounce`` > 0 the shift part of the
+      path bounces off ``±bounce`` (:func:`bounce`; in affine_grid's units, where the frame spans -1 to 1) instead of
+      running out of the frame: a picture centred in the frame then stays inside it as Moving MNIST's digits do.
 
     Class-conditional through the image generator (every frame gets its clip's label)."""
 
@@ -98,6 +107,7 @@ class MoCoGANGenerator(nn.Module):
         output_activation: str = "tanh",
         init: str = "dcgan",
         motion: str = "latent",
+        bounce: float = 0.0,
         num_classes: int = 0,
         conditioning: str = "batchnorm",
     ) -> None:
@@ -105,6 +115,9 @@ class MoCoGANGenerator(nn.Module):
         self.data_shape = tuple(data_shape)
         if len(self.data_shape) != 4:
             raise ValueError(f"mocogan needs clips (T, C, H, W); got {self.data_shape}")
+        if bounce < 0 or (bounce > 0 and motion == "latent"):
+            raise ValueError(f"generator.bounce={bounce} must be >= 0, and > 0 only with a motion that moves a picture")
+        self.bounce = bounce
         if global_latent_dim < 1:
             raise ValueError("mocogan needs generator.global_latent_dim >= 1: the content code held for the whole clip")
         if motion not in MOTIONS:
@@ -154,6 +167,8 @@ class MoCoGANGenerator(nn.Module):
         # Each motion code predicts its frame's change; the sums make the path: a constant code is a steady drift
         path = self.transform(motion).cumsum(dim=1).flatten(0, 1).to(pictures.dtype)
         theta = torch.eye(2, 3, dtype=path.dtype, device=path.device) + self.offsets(path)
+        if self.bounce:
+            theta = torch.cat([theta[:, :, :2], bounce(theta[:, :, 2:], self.bounce)], dim=2)
         grid = F.affine_grid(theta, list(pictures.shape), align_corners=False)
         frames = F.grid_sample(pictures, grid, mode="bilinear", padding_mode="border", align_corners=False)
         return frames.view(batch, *self.data_shape)

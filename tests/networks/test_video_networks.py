@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from gan_lightning.networks.video import MoCoGANGenerator, Video3DDiscriminator, Video3DGenerator
+from gan_lightning.networks.video import MoCoGANGenerator, Video3DDiscriminator, Video3DGenerator, bounce
 
 SHAPES = [(8, 1, 32, 32), (16, 1, 32, 32), (8, 1, 64, 64), (16, 3, 64, 64)]
 
@@ -105,6 +105,43 @@ def test_translation_moves_the_picture_on_by_each_frame_change() -> None:
         moved = 2 * (t + 1)
         torch.testing.assert_close(frame[..., : 32 - moved], picture[..., moved:])
         torch.testing.assert_close(frame[..., 32 - moved :], picture[..., 31:].expand(-1, -1, -1, moved))
+
+
+def test_bounce_reflects_a_path_off_both_edges() -> None:
+    """Bound 0.5, read by hand: inside it a shift is kept; 0.7 is 0.2 past the edge and comes back to 0.3; 1.2 passes
+    the far edge by 0.2 (to -0.2); the wave repeats every 2 (-1.6 is 0.4, on the way out); and the gradient flips
+    sign on the way back."""
+    shift = torch.tensor([0.0, 0.3, -0.45, 0.7, 1.2, -0.8, 2.3, -1.6], requires_grad=True)
+    folded = bounce(shift, 0.5)
+    torch.testing.assert_close(folded, torch.tensor([0.0, 0.3, -0.45, 0.3, -0.2, -0.2, 0.3, 0.4]))
+    folded.sum().backward()
+    torch.testing.assert_close(shift.grad, torch.tensor([1.0, 1.0, 1.0, -1.0, -1.0, -1.0, 1.0, 1.0]))
+
+
+def test_a_bouncing_picture_turns_back_at_the_bound() -> None:
+    """A change of 3 pixels a frame (6/32) with the bound at 4 pixels (8/32): by hand the shifts are 3, then 6
+    reflected to 2, then 9 to -1, then 12 to -4; frame t is the picture moved by that many whole pixels (as the
+    free path's test reads it), and every shift stays within the bound."""
+    torch.manual_seed(5)
+    generator = MoCoGANGenerator(
+        (4, 1, 32, 32), latent_dim=4, global_latent_dim=6, width=8, motion="translation", bounce=8 / 32
+    ).eval()
+    with torch.no_grad():
+        generator.transform.weight.zero_()
+        generator.transform.bias.copy_(torch.tensor([6 / 32, 0.0]))
+        z = torch.randn(2, generator.latent_size)
+        clips, picture = generator(z), generator.frame_generator(z[:, :6])
+    for frame, moved in zip(clips.unbind(1), [3, 2, -1, -4], strict=True):
+        if moved > 0:
+            torch.testing.assert_close(frame[..., : 32 - moved], picture[..., moved:])
+        else:
+            torch.testing.assert_close(frame[..., -moved:], picture[..., : 32 + moved])
+
+
+def test_bounce_needs_a_moving_picture_and_a_bound_of_zero_or_more() -> None:
+    for motion, bound in (("latent", 0.5), ("translation", -0.1)):
+        with pytest.raises(ValueError, match=r"generator.bounce=.* must be >= 0, and > 0 only with a motion that"):
+            MoCoGANGenerator((8, 1, 32, 32), motion=motion, bounce=bound)
 
 
 def test_a_fraction_of_a_pixel_blends_the_two_neighbours() -> None:
