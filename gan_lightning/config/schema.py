@@ -389,7 +389,9 @@ class TrainConfig:
     """Image networks and batches in channels-last memory format (faster convolutions on tensor cores)."""
     compile: bool = False
     """``torch.compile`` G and D in place (checkpoints keep the same keys). D stays eager when R1 or a
-    gradient penalty is on: they need double backward, which compiled graphs do not support."""
+    gradient penalty is on: they need double backward, which compiled graphs do not support. With
+    ``channels_last`` on CUDA, torch 2.11 failed in the compiled convolution backward (a stride assertion, PyTorch
+    issue 171622; docs/RESULTS.md, the GPU check)."""
 
 
 @dataclass

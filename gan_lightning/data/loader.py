@@ -44,15 +44,20 @@ class EpochShuffleSampler:
     def num_batches(self, batch_size: int) -> int:
         return self.num_items // (batch_size * self.world_size)
 
-    def batches(self, batch_size: int, start: int = 0) -> Iterator[Tensor]:
-        """This rank's index batches of the epoch, from batch ``start`` on (last partial batch dropped).
+    def batches(self, batch_size: int, start: int = 0, device: torch.device | str = "cpu") -> Iterator[Tensor]:
+        """This rank's index batches of the epoch, from batch ``start`` on (last partial batch dropped), on
+        ``device``.
 
         Each rank takes its slice of every global batch of the same permutation, so ranks never
         share samples and the global order matches one process with ``world_size`` times the batch.
         A batch the module splits into ``chunks`` parts (one per discriminator update) is sliced per
         part: part k of every rank together is part k of the one-process batch.
+
+        The permutation moves to ``device`` once per epoch and the batches are slices of it there: a copy from
+        the CPU to a GPU waits for the GPU to finish its queued work, so copying each batch's indices would stall
+        the host once per step and leave the GPU idle while Python prepares the next one.
         """
-        order = self.permutation()
+        order = self.permutation().to(device)
         global_batch = batch_size * self.world_size
         chunk = batch_size // self.chunks
         for index in range(start, self.num_batches(batch_size)):
@@ -127,8 +132,7 @@ class InMemoryLoader(ResumableLoader):
         self.labels = labels
 
     def _batches(self, start: int) -> Iterator[Tensor | tuple[Tensor, Tensor]]:
-        for indices in self.sampler.batches(self.batch_size, start):
-            indices = indices.to(self.data.device)
+        for indices in self.sampler.batches(self.batch_size, start, self.data.device):
             yield self.data[indices] if self.labels is None else (self.data[indices], self.labels[indices])
 
 

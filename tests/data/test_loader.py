@@ -68,3 +68,25 @@ def test_each_discriminator_update_sees_the_one_process_part_across_ranks() -> N
             assert torch.equal(part, torch.cat([part0, part1]))
     with pytest.raises(ValueError, match="a batch of 6 does not split into 4 equal parts"):
         InMemoryLoader(data, batch_size=6, seed=5, chunks=4)
+
+
+def test_data_on_another_device_gets_its_indices_there_once_per_epoch(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A copy from the CPU to a GPU waits for the GPU's queued work, so the indices must cross once per epoch, not once
+    per batch. ``meta`` stands in for the GPU (a device that is not the CPU); the batches are the CPU loader's."""
+    moves: list[str] = []
+    to = torch.Tensor.to
+
+    def counted(tensor: torch.Tensor, *args: object, **kwargs: object) -> torch.Tensor:
+        moved = to(tensor, *args, **kwargs)
+        if tensor.device.type == "cpu" and moved.device.type != "cpu":
+            moves.append(str(moved.device))
+        return moved
+
+    data = torch.arange(40)
+    reference = [_epoch(InMemoryLoader(data, batch_size=4, seed=5, chunks=2), epoch) for epoch in (0, 1)]
+    loader = InMemoryLoader(data.to("meta"), batch_size=4, seed=5, chunks=2)
+    monkeypatch.setattr(torch.Tensor, "to", counted)
+    for epoch, cpu_batches in enumerate(reference):
+        batches = _epoch(loader, epoch)
+        assert [b.shape for b in batches] == [b.shape for b in cpu_batches] and batches[0].device.type == "meta"
+    assert moves == ["meta", "meta"]  # one permutation per epoch, not one index batch per step (10 a epoch)

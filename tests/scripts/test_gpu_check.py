@@ -33,6 +33,7 @@ def test_every_step_reports_and_a_killed_step_leaves_a_timeout_line(tmp_path: Pa
         "STAGE": str(tmp_path / "stage"),  # nothing staged: no Inception weights, so no FID step
         "FASHION_DIR": str(tmp_path / "fashion"),
         "GPU_CHECK_LIMITS": "precision_bf16-mixed=1",
+        "GPU_CHECK_BUDGET": "100000",  # the CPU's video step stops at step 20 on its own
     }
     done = subprocess.run(
         ["bash", str(REPO / "scripts" / "gpu_check.sh")], env=env, capture_output=True, text=True, timeout=1200
@@ -44,12 +45,19 @@ def test_every_step_reports_and_a_killed_step_leaves_a_timeout_line(tmp_path: Pa
     assert rows[1].startswith("| precision 32-true | step 2 |") and rows[1].endswith("| finite True |")
     assert rows[2] == "| precision_bf16-mixed | TIMEOUT: killed after 1 s, see precision_bf16-mixed.log |"
     assert rows[3].startswith("| precision 16-mixed | step 2 |") and rows[3].endswith("| finite True |")
+    assert (
+        "| host_syncs | nothing to check off a GPU (set_sync_debug_mode error from step 10, logging steps aside) |"
+        in rows
+    )
     for size in ("dcgan28_b64", "dcgan64_b256"):
         for variant in ("fp32", "bf16", "bf16_cl"):
             assert any(row.startswith(f"| {size}_{variant} | template | ") for row in rows), (size, variant)
             assert any(row.startswith(f"| {size}_{variant} | hand_loop | ") for row in rows), (size, variant)
         assert f"| {size}_bf16_cl_compile | skipped: GPU_CHECK_DEVICE=cpu |" in rows
-    assert rows[-1].startswith("| fid | skipped: no Inception weights staged")
+    assert rows[-2].startswith("| fid | skipped: no Inception weights staged")
+    # 20 steps of the 64-px video config, scored (its clip evaluator trained into the empty stage), and its GIF
+    assert rows[-1].startswith("| video64 | step 20 in ") and rows[-1].endswith("| 64 vs 64 |"), rows[-1]
+    assert (out / "video64.gif").stat().st_size > 0
     assert not any("FAILED" in row for row in rows)
 
 
