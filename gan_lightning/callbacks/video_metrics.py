@@ -45,6 +45,7 @@ def build_video_quality(config: ExperimentConfig, datamodule: GANDataModule) -> 
         lambda: dataset_classifier(config.data.name, cfg.classifier_weights, "the digit measure of the video metrics"),
         lambda: _logged_clip_evaluator(config, datamodule),
         datamodule.digit_window,  # type: ignore[attr-defined]
+        datamodule.digits_per_frame,  # type: ignore[attr-defined]
     )
     real = real_subset(datamodule.evaluation_images(cfg.real_split), cfg.num_real)
     return VideoQuality(cfg.names, real, instruments, cfg.batch_size)  # type: ignore[arg-type]

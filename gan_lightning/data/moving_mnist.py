@@ -186,6 +186,10 @@ class MovingMNISTDataModule(VideoSpace, InMemoryDataModule):
         """``digit_size``: the whole 28-px MNIST box of a digit, as the classifier was trained on it."""
         return self.digit_size
 
+    @property
+    def digits_per_frame(self) -> int:
+        return self.digits_per_clip
+
     def unavailable(self) -> str | None:
         return None if self.source == "embedded" else missing_files_message(self.data_dir, MNIST)
 

@@ -25,3 +25,8 @@ class VideoSpace(ImageSpace):
         """The side in pixels of the window around a frame's centre of mass through which the video metrics' digit
         classifier reads the frame (a dataset of digits of known size sets it); None: the whole frame."""
         return None
+
+    @property
+    def digits_per_frame(self) -> int:
+        """How many digits each frame shows, each read through its own ``digit_window`` by the video metrics."""
+        return 1

@@ -20,8 +20,10 @@ of mass, resized to its 28 px (:func:`digit_views`): MNIST centres its digits by
 a ``digit_size`` window around a moving-MNIST digit reproduces, while the whole 32-px frame shrunk to 28 px shows a
 small, off-centre digit: on held-out-digit clips the classifier names 28 % of whole frames right and 97 % of windows.
 ``frame_fd`` therefore compares what the digits look like (every frame of a real clip gives the same view); where they
-are and how they move is ``motion``'s and ``clip_fd``'s. With two digits per clip the window centres between them, and
-``content_consistency`` means little.
+are and how they move is ``motion``'s and ``clip_fd``'s. With two digits per frame (Srivastava's setting) each frame
+gets two windows, centred on the two clusters of its intensity (:func:`digit_centres`), and a clip is consistent when
+the pair of digits named stays the same; where the digits overlap one window can hold both, which the real clips'
+value beside shows.
 
 Each metric reads *measures* of the clips (:data:`CLIP_MEASURES`: the classifier's features and classes of every
 frame, the clip evaluator's features, the centre-of-mass displacements), computed once per evaluation for every metric
@@ -79,22 +81,63 @@ def frame_changes(clips: Tensor) -> Tensor:
     return (clips[:, 1:] - clips[:, :-1]).abs().flatten(1).mean(dim=1)
 
 
-def digit_views(frames: Tensor, window: int | None) -> Tensor:
-    """Frames ``(M, C, H, W)`` in [0, 1] as the MNIST classifier should see them: grey, and with ``window`` a
-    ``window``-px square centred on each frame's centre of mass (zeros beyond the frame) resized to 28 px; without,
-    the whole frame (the classifier resizes it)."""
+CLUSTER_ITERATIONS = 10
+"""Lloyd iterations of :func:`digit_centres`' two-means (two digits of a 64-px frame settle in a few)."""
+
+
+def digit_centres(grey: Tensor, digits: int) -> Tensor:
+    """``(M, digits, 2)``: the (row, column) of each of ``digits`` intensity clusters of grey frames ``(M, 1, H, W)``.
+
+    One digit: the centre of mass. Two: a two-means of the pixels weighted by intensity, started from the centre of
+    mass plus and minus the principal axis of the intensity's spread (one standard deviation), so two apart digits
+    each get their own centre; a cluster left with no intensity keeps its start."""
+    centre = centres_of_mass(grey[:, None])[:, 0]  # (M, 2)
+    if digits == 1:
+        return centre[:, None]
+    if digits != 2:
+        raise ValueError(f"the video metrics find 1 or 2 digits per frame, not {digits}")
+    height, width = grey.shape[-2:]
+    rows, cols = torch.meshgrid(
+        torch.arange(height, dtype=grey.dtype, device=grey.device),
+        torch.arange(width, dtype=grey.dtype, device=grey.device),
+        indexing="ij",
+    )
+    points = torch.stack((rows.flatten(), cols.flatten()), dim=-1)  # (P, 2)
+    mass = grey.flatten(1)  # (M, P)
+    total = mass.sum(dim=1).clamp_min(1e-12)
+    offsets = points[None] - centre[:, None]  # (M, P, 2)
+    covariance = torch.einsum("mp,mpi,mpj->mij", mass, offsets, offsets) / total[:, None, None]
+    spread, axes = torch.linalg.eigh(covariance)  # eigenvalues in ascending order
+    step = axes[:, :, 1] * spread[:, 1:].clamp_min(0).sqrt()
+    centres = torch.stack((centre - step, centre + step), dim=1)  # (M, 2, 2)
+    for _ in range(CLUSTER_ITERATIONS):
+        nearest = (points[None, None] - centres[:, :, None]).norm(dim=-1).argmin(dim=1)  # (M, P)
+        members = F.one_hot(nearest, 2).to(grey.dtype) * mass[..., None]  # (M, P, 2)
+        weight = members.sum(dim=1)  # (M, 2)
+        means = torch.einsum("mpk,pi->mki", members, points) / weight.clamp_min(1e-12)[..., None]
+        centres = torch.where(weight[..., None] > 0, means, centres)
+    return centres
+
+
+def digit_views(frames: Tensor, window: int | None, digits: int = 1) -> Tensor:
+    """Frames ``(M, C, H, W)`` in [0, 1] as the MNIST classifier should see them: grey, and with ``window``, for
+    each of the frame's ``digits`` (:func:`digit_centres`), a ``window``-px square centred on it (zeros beyond the
+    frame) resized to 28 px, ``(M * digits, 1, 28, 28)`` frame by frame; without, the whole frame (the classifier
+    resizes it)."""
     grey = frames.mean(dim=1, keepdim=True)
     if window is None:
         return grey
     height, width = grey.shape[-2:]
-    centre = centres_of_mass(grey[:, None])[:, 0]  # (M, 2) rows, columns
-    theta = torch.zeros(len(grey), 2, 3, dtype=grey.dtype, device=grey.device)
+    centre = digit_centres(grey, digits).flatten(0, 1)  # (M * digits, 2) rows, columns
+    theta = torch.zeros(len(centre), 2, 3, dtype=grey.dtype, device=grey.device)
     theta[:, 0, 0], theta[:, 1, 1] = window / width, window / height
     # affine_grid's coordinates run from -1 to 1 across the frame's outer edges (align_corners=False)
     theta[:, 0, 2] = (centre[:, 1] + 0.5) / width * 2 - 1
     theta[:, 1, 2] = (centre[:, 0] + 0.5) / height * 2 - 1
-    grid = F.affine_grid(theta, [len(grey), 1, DIGIT_RESOLUTION, DIGIT_RESOLUTION], align_corners=False)
-    return F.grid_sample(grey, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+    grid = F.affine_grid(theta, [len(centre), 1, DIGIT_RESOLUTION, DIGIT_RESOLUTION], align_corners=False)
+    return F.grid_sample(
+        grey.repeat_interleave(digits, dim=0), grid, mode="bilinear", padding_mode="zeros", align_corners=False
+    )
 
 
 # ---------------------------------------------------------------------- instruments and measures
@@ -106,6 +149,7 @@ class VideoInstruments:
         digit_classifier: builds the MNIST classifier (the shipped one, or ``metrics.classifier_weights``).
         clip_evaluator: loads the clip evaluator from the cache, or trains and caches it.
         digit_window: the side of :func:`digit_views`' window (the dataset's digit size), None for whole frames.
+        digits: how many digits each frame holds, each read through its own window.
     """
 
     def __init__(
@@ -113,10 +157,12 @@ class VideoInstruments:
         digit_classifier: Callable[[], DigitClassifier],
         clip_evaluator: Callable[[], BuiltEvaluator],
         digit_window: int | None,
+        digits: int = 1,
     ) -> None:
         self._build_classifier = digit_classifier
         self._build_evaluator = clip_evaluator
         self.digit_window = digit_window
+        self.digits = digits if digit_window is not None else 1
 
     @functools.cached_property
     def digit_classifier(self) -> DigitClassifier:
@@ -143,11 +189,15 @@ register_clip_measure = registrar(CLIP_MEASURES, "clip measure")
 
 @register_clip_measure("digits")
 def _digits(clips: Tensor, instruments: VideoInstruments) -> Measures:
-    """``frame_features (N, T, 128)`` and ``frame_classes (N, T)``: the MNIST classifier on each frame's digit view."""
+    """``frame_features (N, T * digits, 128)`` (each digit view of each frame) and ``frame_classes (N, T, digits)``
+    (each frame's classes in ascending order, so a pair compares whichever window each digit fell in): the MNIST
+    classifier on the frames' digit views."""
     classifier = instruments.digit_classifier.to(clips.device)
-    features, logits = classifier(digit_views(clips.flatten(0, 1), instruments.digit_window))
-    shape = clips.shape[:2]
-    return {"frame_features": features.view(*shape, -1), "frame_classes": logits.argmax(dim=1).view(shape)}
+    digits = instruments.digits
+    features, logits = classifier(digit_views(clips.flatten(0, 1), instruments.digit_window, digits))
+    count, frames = clips.shape[:2]
+    classes = logits.argmax(dim=1).view(count, frames, digits).sort(dim=-1).values
+    return {"frame_features": features.view(count, frames * digits, -1), "frame_classes": classes}
 
 
 @register_clip_measure("clip_features")
@@ -188,8 +238,9 @@ register_video_metric = registrar(VIDEO_METRICS, "video metric")
 
 
 def consistent_share(frame_classes: Tensor) -> float:
-    """The share of clips whose frames all get the same class (the classifier's argmax) as their first frame."""
-    return float((frame_classes == frame_classes[:, :1]).all(dim=1).float().mean())
+    """The share of clips whose frames all get the same classes (the classifier's argmax of each digit view;
+    ``(N, T, digits)`` or ``(N, T)``) as their first frame."""
+    return float((frame_classes == frame_classes[:, :1]).flatten(1).all(dim=1).float().mean())
 
 
 def frozen_share(real_changes: Tensor, changes: Tensor) -> float:
