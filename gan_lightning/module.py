@@ -366,7 +366,7 @@ class GANModule(L.LightningModule):
         for scheduler in self.lr_schedulers():
             scheduler.step()
         self._unchecked_losses.append((step + 1, losses))
-        if self._state_is_read_after(step + 1):
+        if self.state_is_read_after(step + 1):
             self._check_finite()
         if self._log_now:
             self._log_step(step + 1, stats)
@@ -580,7 +580,7 @@ class GANModule(L.LightningModule):
         elif opt_cfg.clip_value is not None:
             self.clip_gradients(optimizer, opt_cfg.clip_value, "value")
 
-    def _state_is_read_after(self, step: int) -> bool:
+    def state_is_read_after(self, step: int) -> bool:
         """Whether anything reads the module after ``step``: logging, pictures, metrics, checkpoints, the end."""
         train = self.cfg.train
         intervals = (train.log_every, train.sample_every, train.checkpoint_every, self.cfg.metrics.every)

@@ -60,21 +60,21 @@ class StepTimer(L.Callback):
 
 class HostSyncGuard(L.Callback):
     """Raises at the first host-device synchronisation inside a CUDA training step after ``warmup`` steps
-    (``torch.cuda.set_sync_debug_mode("error")``), logging steps aside: their values reach the loggers as numbers.
+    (``torch.cuda.set_sync_debug_mode("error")``), except the steps after which something reads the module's state
+    (:meth:`GANModule.state_is_read_after`: logging, pictures, checkpoints, metrics, the last step), which may wait.
 
     A step that waits for the GPU (a ``.item()``, a blocking copy from the CPU) stops the host from queueing the next
     step's kernels while the GPU works, so small networks run at the speed of Python plus the GPU instead of the
     larger of the two. ``checked`` counts the steps watched.
     """
 
-    def __init__(self, warmup: int, log_every: int) -> None:
+    def __init__(self, warmup: int) -> None:
         self.warmup = warmup
-        self.log_every = log_every
         self.checked = 0
 
     def on_train_batch_start(self, trainer: L.Trainer, pl_module: Any, batch: Any, batch_idx: int) -> None:
         step = pl_module.generator_step
-        if pl_module.device.type == "cuda" and step >= self.warmup and (step + 1) % self.log_every:
+        if pl_module.device.type == "cuda" and step >= self.warmup and not pl_module.state_is_read_after(step + 1):
             torch.cuda.set_sync_debug_mode("error")
             self.checked += 1
 

@@ -45,10 +45,7 @@ def test_every_step_reports_and_a_killed_step_leaves_a_timeout_line(tmp_path: Pa
     assert rows[1].startswith("| precision 32-true | step 2 |") and rows[1].endswith("| finite True |")
     assert rows[2] == "| precision_bf16-mixed | TIMEOUT: killed after 1 s, see precision_bf16-mixed.log |"
     assert rows[3].startswith("| precision 16-mixed | step 2 |") and rows[3].endswith("| finite True |")
-    assert (
-        "| host_syncs | nothing to check off a GPU (set_sync_debug_mode error from step 10, logging steps aside) |"
-        in rows
-    )
+    assert "| host_syncs | nothing to check off a GPU (set_sync_debug_mode error from step 10; " in rows[5]
     for size in ("dcgan28_b64", "dcgan64_b256"):
         for variant in ("fp32", "bf16", "bf16_cl"):
             assert any(row.startswith(f"| {size}_{variant} | template | ") for row in rows), (size, variant)
