@@ -17,7 +17,8 @@
 # VIDEO_NUM EMA clips against as many held-out-digit clips, and writes a GIF of 8 clips (video64.gif).
 #
 # GPU_CHECK_DEVICE=cpu runs every step for a couple of steps on the CPU with tiny networks (the compile rows are
-# skipped; the video step trains 20 steps, whatever the budget), to check the commands anywhere; GPU_CHECK_LIMITS="name=seconds ..." overrides step limits.
+# skipped; the video step trains 20 steps, whatever the budget), to check the commands anywhere;
+# GPU_CHECK_LIMITS="name=seconds ..." overrides step limits.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export OUT=${OUT:-gpu_check_out} STAGE=${STAGE:-gpu_stage}
@@ -168,11 +169,13 @@ video_run() {  # SECONDS of training on the 64-px video config, then its scores 
     python scripts/evaluate.py --ckpt "$run/checkpoints/last.ckpt" --num "$VIDEO_NUM" "metrics.num_real=$VIDEO_NUM" \
         "metrics.cache_dir=$STAGE/cache" --json "$OUT/video64.json" || return
     python scripts/sample.py --ckpt "$run/checkpoints/last.ckpt" --num 8 --out "$OUT/video64.gif" || return
-    python - "$OUT/video64.json" "$run/checkpoints/last.ckpt" > "$OUT/video64.result" << 'PY'
-import json, sys, torch
-r, ckpt = json.load(open(sys.argv[1])), torch.load(sys.argv[2], map_location="cpu", weights_only=False)
+    python - "$OUT/video64.json" "$run" > "$OUT/video64.result" << 'PY'
+import json, sys
+from pathlib import Path
+from gan_lightning.benchmarks.parallel import run_seconds
+r = json.load(open(sys.argv[1]))
 m = r["metrics"]
-print(f"| video64 | step {r['generator_step']} in {ckpt.get('train_seconds', 0):.0f} s | clip_fd {m['clip_fd']:.1f} | "
+print(f"| video64 | step {r['generator_step']} in {run_seconds(Path(sys.argv[2])):.0f} s | clip_fd {m['clip_fd']:.1f} | "
       f"frame_fd {m['frame_fd']:.1f} | motion_ratio {m['motion_ratio']:.2f} | frozen {m['frozen']:.3f} | "
       f"consistency {m['content_consistency']:.3f} (real {m['content_consistency_real']:.3f}) | "
       f"{r['num_generated']} vs {r['num_real']} |")

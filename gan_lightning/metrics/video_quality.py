@@ -111,7 +111,9 @@ def digit_centres(grey: Tensor, digits: int) -> Tensor:
     step = axes[:, :, 1] * spread[:, 1:].clamp_min(0).sqrt()
     centres = torch.stack((centre - step, centre + step), dim=1)  # (M, 2, 2)
     for _ in range(CLUSTER_ITERATIONS):
-        nearest = (points[None, None] - centres[:, :, None]).norm(dim=-1).argmin(dim=1)  # (M, P)
+        # exact distances (no matrix-product shortcut), so pixels halfway between the centres split the same way
+        distances = torch.cdist(centres, points[None], compute_mode="donot_use_mm_for_euclid_dist")  # (M, 2, P)
+        nearest = distances.argmin(dim=1)  # (M, P)
         members = F.one_hot(nearest, 2).to(grey.dtype) * mass[..., None]  # (M, P, 2)
         weight = members.sum(dim=1)  # (M, 2)
         means = torch.einsum("mpk,pi->mki", members, points) / weight.clamp_min(1e-12)[..., None]
