@@ -169,6 +169,9 @@ class GeneratorConfig:
     """Size of the standard-normal latent code z the generator maps to a sample; lstm/gru: per time step."""
     global_latent_dim: int = 0
     """lstm/gru: noise dimensions drawn once per sequence and fed at every step, beside the per-step noise."""
+    initial_state: str = "zeros"
+    """lstm/gru: zeros | global (a linear map of the global noise sets every layer's initial state, so the sequence
+    starts in the regime it runs in instead of a start-up transient from a zero state)."""
     width: int = 64
     """dcgan: channels of the last hidden layer (doubling towards the input); resnet: channels of
     every block (256 in SNGAN); mlp: hidden units; lstm/gru: hidden units per recurrent layer."""

@@ -67,6 +67,51 @@ def test_global_noise_changes_every_step_and_step_noise_only_later_steps(arch: s
     assert torch.equal(change[:6], torch.zeros(6)) and change[6] > 0  # causal: earlier steps do not move
 
 
+def test_global_initial_state_starts_the_first_layer_where_the_global_noise_says() -> None:
+    """A GRU step written out (Cho et al.'s equations, PyTorch's gate order r, z, n) from the state tanh(W g + b)."""
+    cfg = GeneratorConfig(arch="gru", latent_dim=2, global_latent_dim=5, width=8, depth=1, norm="none",
+                          output_activation="none", initial_state="global")  # fmt: skip
+    generator = build_generator(cfg, SHAPE)
+    z = torch.randn(3, generator.latent_size)
+    shared = z[:, -5:]
+    x = torch.cat([z[:, :2], shared], dim=1)  # step 0's input: its noise and the global noise
+    h = torch.tanh(shared @ generator.initial.weight.T + generator.initial.bias)
+    rnn = generator.rnn
+    gi = x @ rnn.weight_ih_l0.T + rnn.bias_ih_l0
+    gh = h @ rnn.weight_hh_l0.T + rnn.bias_hh_l0
+    r = torch.sigmoid(gi[:, :8] + gh[:, :8])
+    update = torch.sigmoid(gi[:, 8:16] + gh[:, 8:16])
+    n = torch.tanh(gi[:, 16:] + r * gh[:, 16:])
+    first = (1 - update) * n + update * h
+    expected = first @ generator.output[0].weight.T + generator.output[0].bias
+    torch.testing.assert_close(generator(z)[:, 0], expected)
+    zeros = build_generator(GeneratorConfig(**{**cfg.__dict__, "initial_state": "zeros"}), SHAPE)
+    zeros.load_state_dict({k: v for k, v in generator.state_dict().items() if not k.startswith("initial")})
+    assert not torch.allclose(zeros(z)[:, 0], expected)  # the control: from a zero state the step differs
+
+
+@pytest.mark.parametrize("arch", SEQUENCE_ARCHS)
+def test_global_initial_state_reaches_every_layer(arch: str) -> None:
+    cfg = GeneratorConfig(arch=arch, latent_dim=2, global_latent_dim=5, width=8, depth=2, norm="none",
+                          initial_state="global")  # fmt: skip
+    generator = build_generator(cfg, SHAPE)
+    generator(torch.randn(4, generator.latent_size)).sum().backward()
+    grad = generator.initial.weight.grad.view(2 if arch == "lstm" else 1, 2, 8, 5)  # (h/c, layer, unit, input)
+    assert grad.abs().sum(dim=(2, 3)).gt(0).all()  # every layer's (and the LSTM's cell's) state is used
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"initial_state": "global", "global_latent_dim": 0}, "initial_state=global needs generator.global_latent_dim"),
+        ({"initial_state": "learned"}, "initial_state='learned'; choose one of"),
+    ],
+)
+def test_bad_initial_states_are_rejected(options: dict[str, object], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        build_generator(GeneratorConfig(arch="gru", latent_dim=2, norm="none", **options), SHAPE)
+
+
 def test_bidirectional_final_state_sees_the_whole_sequence() -> None:
     _, discriminator = make("gru", bidirectional=True, per_step=False)
     x = torch.rand(2, *SHAPE)
