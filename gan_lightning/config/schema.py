@@ -218,6 +218,10 @@ class GeneratorConfig:
     """mocogan with motion translation or affine: > 0 folds the picture's shift into ``[-bounce, bounce]`` (the frame
     spans -1 to 1) by reflection, so the content bounces off the edges as Moving MNIST's digits do; 0 lets the path
     run free. A centred digit of ``s`` px in a ``r`` px frame stays inside with ``(r - s) / r``."""
+    whole_pixels: bool = False
+    """mocogan with motion translation: every frame moves the picture by whole pixels, as Moving MNIST moves its
+    digits (the forward pass rounds the shift; the gradient is the unrounded bilinear shift's, straight through), so
+    the picture stays crisp on every frame instead of blurring by an amount that changes with the shift's fraction."""
     upsample: str = "transposed"
     """wavegan: how each layer multiplies the length by 4: transposed (a stride-4 transposed convolution, the paper's
     default) | nearest (repeat every step 4 times, then a kernel-25 convolution: the paper code's ``nn`` option, whose

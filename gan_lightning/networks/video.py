@@ -69,6 +69,14 @@ def bounce(shift: Tensor, bound: float) -> Tensor:
     return bound - torch.remainder(shift + bound, 4 * bound).sub(2 * bound).abs()
 
 
+def whole_pixel_shifts(theta: Tensor, height: int, width: int) -> Tensor:
+    """``theta`` ``(N, 2, 3)`` with its shift column rounded to whole pixels (affine_grid's frame spans 2 units, so a
+    pixel is ``2 / width`` across and ``2 / height`` down): with the identity's scale every sampling point then lands
+    on a pixel centre and the moved picture is an exact copy, not a blend of neighbours."""
+    pixel = theta.new_tensor([2 / width, 2 / height])[:, None]
+    return torch.cat([theta[:, :, :2], torch.round(theta[:, :, 2:] / pixel) * pixel], dim=2)
+
+
 MOTIONS: dict[str, tuple[int, Callable[[Tensor], Tensor]] | None] = {
     "latent": None,
     "translation": (2, shift_offsets),
@@ -92,6 +100,11 @@ class MoCoGANGenerator(nn.Module):
       maps of each frame's position from its own code jittered at 1.38). With ``bounce`` > 0 the shift part of the
       path bounces off ``±bounce`` (:func:`bounce`; in affine_grid's units, where the frame spans -1 to 1) instead of
       running out of the frame: a picture centred in the frame then stays inside it as Moving MNIST's digits do.
+      With ``whole_pixels`` (translation only) every frame moves the picture by whole pixels, as Moving MNIST
+      moves its digits: the forward pass rounds the shift (:func:`whole_pixel_shifts`) and the gradient is that of
+      the unrounded, bilinear shift (a straight-through estimator), so the path still learns. Sub-pixel shifts blur
+      the picture by an amount that changes from frame to frame, which the image discriminator sees and which flips
+      a classifier's call on an ambiguous digit between frames.
 
     Class-conditional through the image generator (every frame gets its clip's label)."""
 
@@ -108,6 +121,7 @@ class MoCoGANGenerator(nn.Module):
         init: str = "dcgan",
         motion: str = "latent",
         bounce: float = 0.0,
+        whole_pixels: bool = False,
         num_classes: int = 0,
         conditioning: str = "batchnorm",
     ) -> None:
@@ -118,6 +132,9 @@ class MoCoGANGenerator(nn.Module):
         if bounce < 0 or (bounce > 0 and motion == "latent"):
             raise ValueError(f"generator.bounce={bounce} must be >= 0, and > 0 only with a motion that moves a picture")
         self.bounce = bounce
+        if whole_pixels and motion != "translation":
+            raise ValueError(f"generator.whole_pixels needs generator.motion=translation, not {motion!r}")
+        self.whole_pixels = whole_pixels
         if global_latent_dim < 1:
             raise ValueError("mocogan needs generator.global_latent_dim >= 1: the content code held for the whole clip")
         if motion not in MOTIONS:
@@ -169,9 +186,16 @@ class MoCoGANGenerator(nn.Module):
         theta = torch.eye(2, 3, dtype=path.dtype, device=path.device) + self.offsets(path)
         if self.bounce:
             theta = torch.cat([theta[:, :, :2], bounce(theta[:, :, 2:], self.bounce)], dim=2)
-        grid = F.affine_grid(theta, list(pictures.shape), align_corners=False)
-        frames = F.grid_sample(pictures, grid, mode="bilinear", padding_mode="border", align_corners=False)
+        frames = self.moved(pictures, theta)
+        if self.whole_pixels:  # the rounded frames forward, the bilinear frames' gradient backward
+            frames = frames + (self.moved(pictures, whole_pixel_shifts(theta, *pictures.shape[-2:])) - frames).detach()
         return frames.view(batch, *self.data_shape)
+
+    @staticmethod
+    def moved(pictures: Tensor, theta: Tensor) -> Tensor:
+        """``pictures`` resampled under ``theta`` (bilinear, edges extended)."""
+        grid = F.affine_grid(theta, list(pictures.shape), align_corners=False)
+        return F.grid_sample(pictures, grid, mode="bilinear", padding_mode="border", align_corners=False)
 
 
 @register_generator("video3d")

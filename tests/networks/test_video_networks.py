@@ -144,6 +144,38 @@ def test_bounce_needs_a_moving_picture_and_a_bound_of_zero_or_more() -> None:
             MoCoGANGenerator((8, 1, 32, 32), motion=motion, bounce=bound)
 
 
+def test_whole_pixels_rounds_each_shift_and_the_gradient_is_the_unrounded_shifts() -> None:
+    """A change of 1.25 pixels down a frame, by hand: the frames have moved 1.25, 2.5, 3.75 and 5 pixels, rounded to
+    1, 2 (half to even), 4 and 5, so frame t's row y is exactly the picture's row y + that many. The gradient that
+    reaches the shift is the bilinear path's (the control: a free bilinear generator with the same weights)."""
+    torch.manual_seed(6)
+    shape = (4, 1, 32, 32)
+    rounded = MoCoGANGenerator(shape, latent_dim=4, global_latent_dim=6, width=8, motion="translation",
+                               whole_pixels=True).eval()  # fmt: skip
+    free = MoCoGANGenerator(shape, latent_dim=4, global_latent_dim=6, width=8, motion="translation").eval()
+    with torch.no_grad():
+        rounded.transform.weight.zero_()
+        rounded.transform.bias.copy_(torch.tensor([0.0, 2.5 / 32]))
+    free.load_state_dict(rounded.state_dict())
+    z = torch.randn(2, rounded.latent_size)
+    clips = rounded(z)
+    picture = rounded.frame_generator(z[:, :6]).detach()
+    for frame, moved in zip(clips.detach().unbind(1), [1, 2, 4, 5], strict=True):
+        torch.testing.assert_close(frame[..., : 32 - moved, :], picture[..., moved:, :])
+    weights = torch.randn_like(clips)
+    (clips * weights).sum().backward()
+    (free(z) * weights).sum().backward()
+    torch.testing.assert_close(rounded.transform.bias.grad, free.transform.bias.grad)
+    assert rounded.transform.bias.grad.abs().max() > 0
+
+
+def test_whole_pixels_needs_translation() -> None:
+    for motion in ("latent", "affine"):
+        message = f"generator.whole_pixels needs generator.motion=translation, not '{motion}'"
+        with pytest.raises(ValueError, match=message):
+            MoCoGANGenerator((8, 1, 32, 32), motion=motion, whole_pixels=True)
+
+
 def test_a_fraction_of_a_pixel_blends_the_two_neighbours() -> None:
     """A change of 1.25 pixels down, by hand: the first frame's row y is 0.75 of the picture's row y + 1 and 0.25 of
     row y + 2; the second frame, 2.5 pixels on, is half row y + 2 and half row y + 3."""
