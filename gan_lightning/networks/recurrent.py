@@ -103,7 +103,6 @@ class RecurrentGenerator(nn.Module):
         self.latent_size = self.length * latent_dim + global_latent_dim
         self.rnn = RECURRENT_CELLS[self.cell](latent_dim + global_latent_dim, width, depth, batch_first=True)
         self.output = nn.Sequential(nn.Linear(width, features), output_activation_layer(output_activation))
-        self.depth, self.width = depth, width
         states = 2 if self.cell == "lstm" else 1  # an LSTM layer's state is (h, c)
         self.initial = nn.Linear(global_latent_dim, states * depth * width) if initial_state == "global" else None
         _init_recurrent(self, init)
@@ -113,7 +112,8 @@ class RecurrentGenerator(nn.Module):
         take it (``(depth, B, width)``, a pair for the LSTM); None (zeros) without ``initial_state: global``."""
         if self.initial is None:
             return None
-        states = torch.tanh(self.initial(shared)).view(len(shared), -1, self.depth, self.width).permute(1, 2, 0, 3)
+        layers, width = self.rnn.num_layers, self.rnn.hidden_size
+        states = torch.tanh(self.initial(shared)).view(len(shared), -1, layers, width).permute(1, 2, 0, 3)
         return (states[0].contiguous(), states[1].contiguous()) if self.cell == "lstm" else states[0].contiguous()
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
