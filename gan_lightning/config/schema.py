@@ -222,6 +222,11 @@ class GeneratorConfig:
     """mocogan with motion translation: every frame moves the picture by whole pixels, as Moving MNIST moves its
     digits (the forward pass rounds the shift; the gradient is the unrounded bilinear shift's, straight through), so
     the picture stays crisp on every frame instead of blurring by an amount that changes with the shift's fraction."""
+    sprite: int = 0
+    """mocogan with motion translation: > 0 has the image generator draw a ``sprite`` px picture (the moving thing's
+    size: Moving MNIST's ``data.digit_size``), laid centred on a black background in the frame, whose path bounces
+    where the sprite meets the frame's edges (it sets ``bounce`` to ``(side - sprite) / side``), so nothing it draws
+    leaves the frame; 0 draws the whole frame."""
     upsample: str = "transposed"
     """wavegan: how each layer multiplies the length by 4: transposed (a stride-4 transposed convolution, the paper's
     default) | nearest (repeat every step 4 times, then a kernel-25 convolution: the paper code's ``nn`` option, whose

@@ -21,6 +21,7 @@ _OUTPUT_ACTIVATIONS: dict[str, type[nn.Module]] = {
     "none": nn.Identity,
 }
 OUTPUT_ACTIVATIONS = tuple(_OUTPUT_ACTIVATIONS)
+_OUTPUT_FLOORS = {"tanh": -1.0, "sigmoid": 0.0}
 
 WeightLayer = (
     type[nn.Linear]
@@ -42,7 +43,7 @@ SPATIAL_DIMS: dict[type[nn.Module], int] = {
 }
 """The spatial dimensions of the feature maps each weight layer makes (what its BatchNorm normalises)."""
 
-_START_SIZE = {28: 7, 32: 4, 64: 4, 128: 4}
+_START_SIZE = {16: 4, 28: 7, 32: 4, 64: 4, 128: 4}
 """Side of the generator's smallest feature map per image side; each up-sampling doubles it."""
 RESOLUTIONS = tuple(_START_SIZE)
 
@@ -121,6 +122,15 @@ def output_activation_layer(name: str) -> nn.Module:
     if name not in _OUTPUT_ACTIVATIONS:
         raise ValueError(f"unknown output activation {name!r}; choose one of {OUTPUT_ACTIVATIONS}")
     return _OUTPUT_ACTIVATIONS[name]()
+
+
+def output_floor(name: str) -> float:
+    """The lowest value the output activation ``name`` reaches (the data's black, as the data is scaled to the same
+    range): the background a generator lays around a picture it draws smaller than its frame."""
+    if name not in _OUTPUT_FLOORS:
+        floors = tuple(_OUTPUT_FLOORS)
+        raise ValueError(f"output activation {name!r} has no lowest value; a background needs one of {floors}")
+    return _OUTPUT_FLOORS[name]
 
 
 def spectral_norm_if(layer: nn.Module, norm: str) -> nn.Module:

@@ -31,7 +31,13 @@ from torch import Tensor, nn
 from gan_lightning.networks import register_discriminator, register_generator
 from gan_lightning.networks.conditioning import ClassHead, LabelledSequential, check_conditional, conditional_input
 from gan_lightning.networks.dcgan import DCGANGenerator
-from gan_lightning.networks.layers import image_geometry, output_activation_layer, pack_samples, weight_block
+from gan_lightning.networks.layers import (
+    image_geometry,
+    output_activation_layer,
+    output_floor,
+    pack_samples,
+    weight_block,
+)
 
 
 def clip_geometry(data_shape: tuple[int, ...], arch: str) -> tuple[int, int, int]:
@@ -104,7 +110,12 @@ class MoCoGANGenerator(nn.Module):
       moves its digits: the forward pass rounds the shift (:func:`whole_pixel_shifts`) and the gradient is that of
       the unrounded, bilinear shift (a straight-through estimator), so the path still learns. Sub-pixel shifts blur
       the picture by an amount that changes from frame to frame, which the image discriminator sees and which flips
-      a classifier's call on an ambiguous digit between frames.
+      a classifier's call on an ambiguous digit between frames. With ``sprite`` (translation only) the image
+      generator draws a ``sprite`` px picture, the size of the thing that moves, which is laid centred on a
+      background of the output's lowest value (black) and bounces off the frame's edges where the sprite's edge
+      meets them (``bounce`` is then ``(side - sprite) / side``): whatever it draws stays whole inside the frame, as
+      Moving MNIST's digits do, where a full-frame picture lets strokes near its edge slide out (on the quick config
+      17 % of clips touched the edge and only 66 % of those kept their digit).
 
     Class-conditional through the image generator (every frame gets its clip's label)."""
 
@@ -122,6 +133,7 @@ class MoCoGANGenerator(nn.Module):
         motion: str = "latent",
         bounce: float = 0.0,
         whole_pixels: bool = False,
+        sprite: int = 0,
         num_classes: int = 0,
         conditioning: str = "batchnorm",
     ) -> None:
@@ -135,6 +147,15 @@ class MoCoGANGenerator(nn.Module):
         if whole_pixels and motion != "translation":
             raise ValueError(f"generator.whole_pixels needs generator.motion=translation, not {motion!r}")
         self.whole_pixels = whole_pixels
+        side = self.data_shape[-1]
+        self.margin, self.background = 0, 0.0
+        if sprite:
+            if motion != "translation" or bounce:
+                raise ValueError("generator.sprite needs generator.motion=translation and sets generator.bounce itself")
+            if not 0 < sprite < side or (side - sprite) % 2:
+                raise ValueError(f"generator.sprite={sprite} must be below the frame's {side} px, by an even number")
+            self.margin, self.background = (side - sprite) // 2, output_floor(output_activation)
+            self.bounce = (side - sprite) / side
         if global_latent_dim < 1:
             raise ValueError("mocogan needs generator.global_latent_dim >= 1: the content code held for the whole clip")
         if motion not in MOTIONS:
@@ -152,7 +173,7 @@ class MoCoGANGenerator(nn.Module):
             # over 1,000 steps on Moving MNIST).
             self.transform = nn.Linear(latent_dim, size)
         self.frame_generator = DCGANGenerator(
-            self.data_shape[1:],
+            (self.data_shape[1], side - 2 * self.margin, side - 2 * self.margin),
             global_latent_dim + (0 if self.moves_picture else latent_dim),
             width,
             norm,
@@ -179,7 +200,8 @@ class MoCoGANGenerator(nn.Module):
             frames = torch.cat([content[:, None].expand(-1, self.frames, -1), motion], dim=2).flatten(0, 1)
             frame_labels = None if labels is None else labels.repeat_interleave(self.frames)
             return self.frame_generator(frames, frame_labels).view(batch, *self.data_shape)
-        picture = self.frame_generator(content, labels)  # (B, C, H, W): what the whole clip shows
+        picture = self.frame_generator(content, labels)  # what the whole clip shows, centred on its background
+        picture = F.pad(picture, [self.margin] * 4, value=self.background)  # (B, C, H, W)
         pictures = picture.repeat_interleave(self.frames, dim=0)
         # Each motion code predicts its frame's change; the sums make the path: a constant code is a steady drift
         path = self.transform(motion).cumsum(dim=1).flatten(0, 1).to(pictures.dtype)

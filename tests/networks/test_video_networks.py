@@ -176,6 +176,37 @@ def test_whole_pixels_needs_translation() -> None:
             MoCoGANGenerator((8, 1, 32, 32), motion=motion, whole_pixels=True)
 
 
+def test_a_sprite_moves_whole_on_black_and_bounces_where_its_edge_meets_the_frames() -> None:
+    """A 16-px sprite in a 32-px frame has 8 px to either side, so the path bounces at 8 pixels. A change of 3 pixels
+    left a frame, by hand: shifts 3, 6, 9 -> 7, 12 -> 4, 15 -> 1, 18 -> -2, 21 -> -5, 24 -> -8. Frame t holds the
+    sprite, exactly, at rows 8-23 and columns 8 - shift onwards, the last frame's flush with the right edge; every
+    other pixel is tanh's black (-1)."""
+    torch.manual_seed(7)
+    generator = MoCoGANGenerator((8, 1, 32, 32), latent_dim=4, global_latent_dim=6, width=8, motion="translation",
+                                 whole_pixels=True, sprite=16).eval()  # fmt: skip
+    with torch.no_grad():
+        generator.transform.weight.zero_()
+        generator.transform.bias.copy_(torch.tensor([6 / 32, 0.0]))
+        z = torch.randn(2, generator.latent_size)
+        clips, sprite = generator(z), generator.frame_generator(z[:, :6])
+    assert sprite.shape == (2, 1, 16, 16) and sprite.amin() > -1
+    for frame, shift in zip(clips.unbind(1), [3, 6, 7, 4, 1, -2, -5, -8], strict=True):
+        expected = torch.full_like(frame, -1.0)
+        expected[..., 8:24, 8 - shift : 24 - shift] = sprite
+        torch.testing.assert_close(frame, expected)
+
+
+def test_a_sprite_needs_translation_room_to_move_and_a_black() -> None:
+    for kwargs in ({"motion": "affine"}, {"motion": "translation", "bounce": 0.5}):
+        with pytest.raises(ValueError, match=r"generator\.sprite needs generator\.motion=translation and sets"):
+            MoCoGANGenerator((8, 1, 32, 32), sprite=16, **kwargs)
+    for size in (15, 32, 40):
+        with pytest.raises(ValueError, match=f"generator.sprite={size} must be below the frame's 32 px, by an even"):
+            MoCoGANGenerator((8, 1, 32, 32), motion="translation", sprite=size)
+    with pytest.raises(ValueError, match="output activation 'none' has no lowest value"):
+        MoCoGANGenerator((8, 1, 32, 32), motion="translation", sprite=16, output_activation="none")
+
+
 def test_a_fraction_of_a_pixel_blends_the_two_neighbours() -> None:
     """A change of 1.25 pixels down, by hand: the first frame's row y is 0.75 of the picture's row y + 1 and 0.25 of
     row y + 2; the second frame, 2.5 pixels on, is half row y + 2 and half row y + 3."""
