@@ -61,6 +61,9 @@ CASES = {
     # Packed D, gradient penalty, EMA starting mid-run, resume across several epoch boundaries.
     "toy": ("toy_ring", {"data.num_samples": 64, "discriminator.pack": 2, "loss.name": "wasserstein",
                          "loss.gradient_penalty": 10.0, "train.ema_start": 4, "train.max_steps": 12}),
+    # Interrupted after the checkpoint on an epoch's last batch (3 batches an epoch): the resumed run starts the next
+    # epoch from its first batch, as the uninterrupted run does.
+    "epoch_end": ("toy_ring", {"data.num_samples": 48}),
     # Class-conditional: labelled batches, conditional BN in G, ACGAN D, fake labels from the class frequencies.
     "cgan": ("quickstart", {"data.conditional": "true", "discriminator.conditioning": "acgan", "train.n_critic": 2,
                             "train.fake_labels": "data", "loss.classification": 0.5}),

@@ -103,6 +103,11 @@ class ResumableLoader(ABC):
             yield batch
 
     def state_dict(self) -> dict[str, Any]:
+        """Where the next batch comes from. A checkpoint written after an epoch's last batch points at the start of
+        the next epoch, as Lightning's loop does when it restores one (it counts that epoch as done): pointing past
+        the end of the finished epoch would make the resumed run's next epoch empty and skip its batches."""
+        if self._batches_served >= len(self):
+            return {"epoch": self.sampler.epoch + 1, "batches_served": 0}
         return {"epoch": self.sampler.epoch, "batches_served": self._batches_served}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:

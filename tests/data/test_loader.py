@@ -47,6 +47,23 @@ def test_resume_mid_epoch_continues_with_the_same_batches() -> None:
     assert len(_epoch(restored, 3)) == len(reference)
 
 
+def test_a_state_taken_after_the_last_batch_points_at_the_next_epochs_start() -> None:
+    """Lightning counts an epoch whose last batch was served as done and resumes at the next epoch's start; the
+    loader's state must say the same, or the resumed epoch would start past its end, empty, and its batches be
+    skipped."""
+    data = torch.arange(20)
+    reference = _epoch(InMemoryLoader(data, batch_size=4, seed=3), 3)
+    loader = InMemoryLoader(data, batch_size=4, seed=3)
+    _epoch(loader, 2)
+    state = loader.state_dict()
+    assert state == {"epoch": 3, "batches_served": 0}
+
+    restored = InMemoryLoader(data, batch_size=4, seed=3)
+    restored.load_state_dict(state)
+    restored.sampler.set_epoch(3)  # the epoch Lightning resumes in
+    assert [b.tolist() for b in restored] == [b.tolist() for b in reference]
+
+
 def test_ranks_split_the_global_batch() -> None:
     data = torch.arange(64)
     single = _epoch(InMemoryLoader(data, batch_size=8, seed=5), 0)
