@@ -29,7 +29,7 @@ from gan_lightning.networks import (
 LATENT = 8
 IMAGE_ARCHS = [arch for arch in ARCHS if arch not in SEQUENCE_ARCHS]
 """The archs these tests build for images and flat vectors (recurrent ones: tests/networks/test_recurrent.py)."""
-IMAGE_SHAPES = [(c, r, r) for r in (28, 32, 64) for c in (1, 3)]
+IMAGE_SHAPES = [(c, r, r) for r in (16, 28, 32, 64) for c in (1, 3)]
 MLP_SHAPES = [(2,), (784,), (1, 28, 28), (3, 8, 8)]
 SMALL_CASES = [("dcgan", (3, 32, 32)), ("dcgan", (1, 28, 28)), ("mlp", (2,))]
 RANGES = {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0)}
