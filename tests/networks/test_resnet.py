@@ -90,7 +90,7 @@ def test_gradients_reach_every_parameter(norm: str) -> None:
 def test_rejects_batchnorm_discriminator_and_odd_shapes() -> None:
     with pytest.raises(ValueError, match="'spectral' or 'none', not 'batch'"):
         ResNetDiscriminator((3, 32, 32), norm="batch")
-    with pytest.raises(ValueError, match=r"ResNet needs square .* \(28, 32, 64, 128\)"):
+    with pytest.raises(ValueError, match=r"ResNet needs square .* \(16, 28, 32, 64, 128\)"):
         ResNetGenerator((3, 48, 48))
 
 
