@@ -21,8 +21,6 @@ _OUTPUT_ACTIVATIONS: dict[str, type[nn.Module]] = {
     "none": nn.Identity,
 }
 OUTPUT_ACTIVATIONS = tuple(_OUTPUT_ACTIVATIONS)
-_OUTPUT_FLOORS = {"tanh": -1.0, "sigmoid": 0.0}
-
 WeightLayer = (
     type[nn.Linear]
     | type[nn.Conv1d]
@@ -125,12 +123,14 @@ def output_activation_layer(name: str) -> nn.Module:
 
 
 def output_floor(name: str) -> float:
-    """The lowest value the output activation ``name`` reaches (the data's black, as the data is scaled to the same
-    range): the background a generator lays around a picture it draws smaller than its frame."""
-    if name not in _OUTPUT_FLOORS:
-        floors = tuple(_OUTPUT_FLOORS)
-        raise ValueError(f"output activation {name!r} has no lowest value; a background needs one of {floors}")
-    return _OUTPUT_FLOORS[name]
+    """The data's black under the output activation ``name``: the low end of the range real data is scaled to
+    (``gan_lightning.data.VALUE_RANGES`` owns it), the background a generator lays around a picture it draws smaller
+    than its frame."""
+    from gan_lightning.data import VALUE_RANGES
+
+    if name not in VALUE_RANGES:
+        raise ValueError(f"unknown output activation {name!r}; choose one of {OUTPUT_ACTIVATIONS}")
+    return VALUE_RANGES[name][0]
 
 
 def spectral_norm_if(layer: nn.Module, norm: str) -> nn.Module:

@@ -112,10 +112,10 @@ class MoCoGANGenerator(nn.Module):
       the picture by an amount that changes from frame to frame, which the image discriminator sees and which flips
       a classifier's call on an ambiguous digit between frames. With ``sprite`` (translation only) the image
       generator draws a ``sprite`` px picture, the size of the thing that moves, which is laid centred on a
-      background of the output's lowest value (black) and bounces off the frame's edges where the sprite's edge
-      meets them (``bounce`` is then ``(side - sprite) / side``): whatever it draws stays whole inside the frame, as
-      Moving MNIST's digits do, where a full-frame picture lets strokes near its edge slide out (on the quick config
-      17 % of clips touched the edge and only 66 % of those kept their digit).
+      background of the data's black (the low end of its range) and bounces off the frame's edges where the sprite's
+      edge meets them (``bounce`` is then ``(side - sprite) / side``): whatever it draws stays whole inside the frame,
+      as Moving MNIST's digits do, where a full-frame picture lets strokes near its edge slide out (on the quick
+      config 17 % of clips touched the edge and only 66 % of those kept their digit).
 
     Class-conditional through the image generator (every frame gets its clip's label)."""
 

@@ -196,15 +196,27 @@ def test_a_sprite_moves_whole_on_black_and_bounces_where_its_edge_meets_the_fram
         torch.testing.assert_close(frame, expected)
 
 
-def test_a_sprite_needs_translation_room_to_move_and_a_black() -> None:
+def test_a_sprite_needs_translation_and_room_to_move() -> None:
     for kwargs in ({"motion": "affine"}, {"motion": "translation", "bounce": 0.5}):
         with pytest.raises(ValueError, match=r"generator\.sprite needs generator\.motion=translation and sets"):
             MoCoGANGenerator((8, 1, 32, 32), sprite=16, **kwargs)
     for size in (15, 32, 40):
         with pytest.raises(ValueError, match=f"generator.sprite={size} must be below the frame's 32 px, by an even"):
             MoCoGANGenerator((8, 1, 32, 32), motion="translation", sprite=size)
-    with pytest.raises(ValueError, match="output activation 'none' has no lowest value"):
-        MoCoGANGenerator((8, 1, 32, 32), motion="translation", sprite=16, output_activation="none")
+
+
+def test_a_sprites_background_is_the_datas_black_under_each_output_activation() -> None:
+    """Real frames are scaled to [-1, 1] under tanh and none, to [0, 1] under sigmoid; the sprite's surround must be
+    their black, not merely some value the activation can reach."""
+    for activation, black in (("tanh", -1.0), ("sigmoid", 0.0), ("none", -1.0)):
+        generator = MoCoGANGenerator((2, 1, 32, 32), latent_dim=4, global_latent_dim=6, width=8,
+                                     motion="translation", sprite=16, output_activation=activation).eval()  # fmt: skip
+        with torch.no_grad():
+            generator.transform.weight.zero_()
+            generator.transform.bias.zero_()  # the sprite stays centred, 8 px from every edge
+            clips = generator(torch.randn(3, generator.latent_size))
+        border = torch.cat([clips[..., :2, :].flatten(), clips[..., -2:, :].flatten()])
+        torch.testing.assert_close(border, torch.full_like(border, black), msg=activation)
 
 
 def test_a_fraction_of_a_pixel_blends_the_two_neighbours() -> None:
