@@ -32,6 +32,7 @@ from gan_lightning.networks import register_discriminator, register_generator
 from gan_lightning.networks.conditioning import ClassHead, LabelledSequential, check_conditional, conditional_input
 from gan_lightning.networks.dcgan import DCGANGenerator
 from gan_lightning.networks.layers import (
+    RESOLUTIONS,
     image_geometry,
     output_activation_layer,
     output_floor,
@@ -152,8 +153,11 @@ class MoCoGANGenerator(nn.Module):
         if sprite:
             if motion != "translation" or bounce:
                 raise ValueError("generator.sprite needs generator.motion=translation and sets generator.bounce itself")
-            if not 0 < sprite < side or (side - sprite) % 2:
-                raise ValueError(f"generator.sprite={sprite} must be below the frame's {side} px, by an even number")
+            if sprite not in RESOLUTIONS or not sprite < side or (side - sprite) % 2:
+                raise ValueError(
+                    f"generator.sprite={sprite} must be a side the image generator draws {RESOLUTIONS}, below the "
+                    f"frame's {side} px by an even number"
+                )
             self.margin, self.background = (side - sprite) // 2, output_floor(output_activation)
             self.bounce = (side - sprite) / side
         if global_latent_dim < 1:

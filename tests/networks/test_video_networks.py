@@ -200,8 +200,10 @@ def test_a_sprite_needs_translation_and_room_to_move() -> None:
     for kwargs in ({"motion": "affine"}, {"motion": "translation", "bounce": 0.5}):
         with pytest.raises(ValueError, match=r"generator\.sprite needs generator\.motion=translation and sets"):
             MoCoGANGenerator((8, 1, 32, 32), sprite=16, **kwargs)
-    for size in (15, 32, 40):
-        with pytest.raises(ValueError, match=f"generator.sprite={size} must be below the frame's 32 px, by an even"):
+    for size in (15, 20, 32, 40):  # not DCGAN sides (15, 20), the whole frame, larger than the frame
+        with pytest.raises(
+            ValueError, match=rf"generator\.sprite={size} must be a side the image generator draws \(16, 28"
+        ):
             MoCoGANGenerator((8, 1, 32, 32), motion="translation", sprite=size)
 
 
