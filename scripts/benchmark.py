@@ -2,7 +2,8 @@
 """Benchmarks that back the numbers quoted in the README and issue notes.
 
     python scripts/benchmark.py toy [--seeds 5] [--datasets ring grid] [--max-steps N] [--jobs J]
-    python scripts/benchmark.py quality --config C [--seeds 3] [--extractor E] [--device auto] [key=value ...]
+    python scripts/benchmark.py quality --config C [--seeds 3] [--jobs J] [--root DIR] [--extractor E] [--device auto]
+        [key=value ...]
     python scripts/benchmark.py train [--repeats 5] [--steps 100] [key=value ...]
     python scripts/benchmark.py data [--config C] [--batches 200] [--repeats 5] [--workers 0 2] [--threads N] [k=v ...]
     python scripts/benchmark.py fid [--num 1000] [--repeats 3] [--device auto] [--inception-weights W] [k=v ...]
@@ -20,11 +21,11 @@ captured, % high-quality samples and reverse KL (mean ± standard error over see
 time per run, beside PacGAN's published rows. ``--jobs 2`` trains two seeds at once (one thread
 each on 2 cores): half the total time, each run's wall time measured while sharing the machine.
 
-``quality``: Lucic et al.'s protocol for any image config: train one run per seed (``seed`` overridden),
-evaluate each final EMA generator with the config's ``metrics`` (default FID, KID, precision/recall;
-``--extractor`` overrides ``metrics.extractor``), print mean ± standard error over seeds and the
-training wall time per run, beside Lucic et al.'s best FID per model on MNIST, Fashion-MNIST and
-CIFAR-10 (Inception FID, 10,000 generated vs 10,000 test images).
+``quality``: Lucic et al.'s protocol for any image config: train one run per seed (``seed`` overridden), evaluate
+each final EMA generator with the config's ``metrics`` (default FID, KID, precision/recall; ``--extractor`` overrides
+``metrics.extractor``), print mean ± standard error over seeds and the training wall time per run, beside Lucic et
+al.'s best FID per model on MNIST, Fashion-MNIST and CIFAR-10 (Inception FID, 10,000 generated vs 10,000 test
+images). ``--root`` keeps the runs: an interrupted benchmark resumes them exactly, a finished run is scored as is.
 
 ``data``: batches/s of the in-memory loader (one uint8 tensor indexed by a random permutation)
 against torch DataLoaders over the same images and batch size: a ``TensorDataset`` (per-sample
@@ -306,7 +307,8 @@ def quality(args: argparse.Namespace) -> dict[str, object]:
     overrides = [*args.overrides, *([f"metrics.extractor={args.extractor}"] if args.extractor else [])]
     device = torch.device(("cuda" if torch.cuda.is_available() else "cpu") if args.device == "auto" else args.device)
     with tempfile.TemporaryDirectory() as scratch:
-        runs = benchmark_quality(Path(args.config), args.seeds, args.root or Path(scratch), overrides, device)
+        root = args.root or Path(scratch)
+        runs = benchmark_quality(Path(args.config), args.seeds, root, overrides, device, args.jobs)
     for seed, run in enumerate(runs):
         print(f"seed {seed}: " + ", ".join(f"{k}={v:.4g}" for k, v in run.items()), flush=True)
     config = load_config([args.config], overrides)
@@ -471,7 +473,8 @@ def main(argv: list[str] | None = None) -> int:
     quality_parser.add_argument("--seeds", type=int, default=3)
     quality_parser.add_argument("--extractor", help="overrides metrics.extractor (inception, mnist_classifier, ...)")
     quality_parser.add_argument("--device", default="auto", help="evaluation device: auto | cpu | cuda")
-    quality_parser.add_argument("--root", type=Path, help="keep the runs under this folder (default: a temporary one)")
+    quality_parser.add_argument("--jobs", type=int, default=1, help="runs trained at once (cores/jobs threads each)")
+    quality_parser.add_argument("--root", type=Path, help="keep the runs here (resumed if interrupted)")
     quality_parser.add_argument("--json", type=Path, help="also write the per-run results here")
     quality_parser.add_argument("overrides", nargs="*", help="config overrides, e.g. trainer.accelerator=gpu")
     train_parser = commands.add_parser("train", help="template training step vs hand loop vs Lightning's example")

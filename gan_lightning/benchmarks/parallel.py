@@ -46,6 +46,21 @@ def run_seconds(run_dir: Path) -> float:
     return os.path.getmtime(checkpoint) - os.path.getmtime(run_dir / CONFIG_FILE)
 
 
+def train_or_finish(config: ExperimentConfig) -> Path:
+    """Train ``config``'s run in ``<run.root>/<name>/<run.version>``, or finish the one an interrupted benchmark left
+    there (resumed exactly, from its last checkpoint); a finished run is left as it is. Returns the run's folder.
+
+    Every protocol trains through this, so a benchmark of hours can be stopped and started again without losing a run.
+    """
+    from gan_lightning.training import LAST_CHECKPOINT, find_resume_point, fit, new_run_dir
+
+    run_dir = new_run_dir(config)
+    resume = find_resume_point(str(run_dir)) if (run_dir / LAST_CHECKPOINT).is_file() else None
+    if resume is None or resume.generator_step < config.train.max_steps:
+        fit(config, resume)
+    return run_dir
+
+
 def untrained_module(config: ExperimentConfig, datamodule: Any) -> GANModule:
     """The config's module at the initial weights of its seed, in eval mode: the untrained control every benchmark
     prints. The global generators are seeded first, so the control is the same whatever ran before it in the process

@@ -16,10 +16,11 @@ from pathlib import Path
 
 import torch
 
+from gan_lightning.benchmarks.parallel import map_seeds, run_seconds, seed_run_config, train_or_finish
 from gan_lightning.callbacks.sample_quality import build_sample_quality, generated_images
 from gan_lightning.checkpointing import load_module
 from gan_lightning.config import load_config
-from gan_lightning.training import LAST_CHECKPOINT, fit, prepare_data
+from gan_lightning.training import LAST_CHECKPOINT, prepare_data
 
 DEFAULT_METRICS = ("fid", "kid", "pr")
 """Evaluated when the config's ``metrics.names`` is empty."""
@@ -38,32 +39,32 @@ LUCIC_DATASETS = ("MNIST", "Fashion-MNIST", "CIFAR-10")
 
 
 def quality_run(
-    config_path: Path, seed: int, root: Path, overrides: Sequence[str], device: torch.device
+    config_path: Path, root: Path, overrides: Sequence[str], device: torch.device, seed: int
 ) -> dict[str, float]:
-    """Train ``config_path`` with ``seed`` under ``root``; the final EMA generator's metrics and the wall times."""
-    common = [*overrides, f"seed={seed}"]
-    evaluation = load_config([config_path], common)  # validated before anything is trained
+    """Train (or finish) ``config_path`` with ``seed`` under ``root``; the final EMA generator's metrics, the
+    training wall time summed over every session that trained it, and the evaluation's."""
+    evaluation = load_config([config_path], [*overrides, f"seed={seed}"])  # validated before anything is trained
     if not evaluation.metrics.names:
         evaluation.metrics.names = list(DEFAULT_METRICS)
-    config = load_config(
-        [config_path],
-        [*common, f"run.root={root}", f"run.version=seed{seed}", "run.progress_bar=false", "metrics.names=[]"],
-    )
+    config = seed_run_config(config_path, root, overrides, seed)
     evaluator = build_sample_quality(evaluation, prepare_data(evaluation))  # missing weights fail before training
-    start = time.perf_counter()
-    run_dir = fit(config)
-    train_seconds = time.perf_counter() - start
+    run_dir = train_or_finish(config)  # an interrupted benchmark resumes its runs exactly; a finished run is scored
     module = load_module(run_dir / LAST_CHECKPOINT, map_location=str(device))
     evaluator.extractor.to(device)
     num = evaluation.metrics.num_generated
     start = time.perf_counter()
     values = evaluator.evaluate(generated_images(module, num, evaluation.seed), num, device)
-    return {**values, "train_seconds": train_seconds, "eval_seconds": time.perf_counter() - start}
+    return {**values, "train_seconds": run_seconds(run_dir), "eval_seconds": time.perf_counter() - start}
 
 
 def benchmark_quality(
-    config_path: Path, seeds: int, root: Path, overrides: Sequence[str] = (), device: torch.device | None = None
+    config_path: Path,
+    seeds: int,
+    root: Path,
+    overrides: Sequence[str] = (),
+    device: torch.device | None = None,
+    jobs: int = 1,
 ) -> list[dict[str, float]]:
-    """One :func:`quality_run` per seed ``0 … seeds-1``, in seed order (GPU runs one at a time)."""
+    """One :func:`quality_run` per seed ``0 … seeds-1``, ``jobs`` at a time (on a CPU); results in seed order."""
     device = device or torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return [quality_run(config_path, seed, root, overrides, device) for seed in range(seeds)]
+    return map_seeds(quality_run, seeds, jobs, config_path, root, overrides, device)

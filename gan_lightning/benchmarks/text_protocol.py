@@ -20,21 +20,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from gan_lightning.benchmarks.parallel import map_seeds, run_seconds, seed_run_config
+from gan_lightning.benchmarks.parallel import map_seeds, run_seconds, seed_run_config, train_or_finish
 from gan_lightning.checkpointing import load_module
-from gan_lightning.config import ConfigError, ExperimentConfig, load_config
+from gan_lightning.config import ConfigError, load_config
 from gan_lightning.config.schema import GeneratorConfig
 from gan_lightning.data.text import TokenDataModule
 from gan_lightning.metrics.text_quality import check_text_metrics, quality_diversity_axes, score_text, temperature_sweep
-from gan_lightning.training import LAST_CHECKPOINT, find_resume_point, fit, prepare_data
-
-
-def _train(config: ExperimentConfig, run_dir: Path) -> None:
-    """Train ``config`` in ``run_dir``, resuming what is there; a finished run is left as it is."""
-    resume = find_resume_point(str(run_dir)) if (run_dir / LAST_CHECKPOINT).is_file() else None
-    if resume is None or resume.generator_step < config.train.max_steps:
-        fit(config, resume)
-
+from gan_lightning.training import LAST_CHECKPOINT, prepare_data
 
 GAN_ONLY_GENERATOR_KEYS = ("temperature_max", "temperature_schedule", "temperature_steps", "straight_through")
 """The generator keys the GAN config may set apart from the MLE one: how G samples in adversarial steps, not what
@@ -82,12 +74,12 @@ def text_run(mle_path: Path, gan_path: Path, root: Path, overrides: Sequence[str
     runs = (("mle", mle), ("gan", gan))
     run_dirs = {label: Path(config.run.root) / config.name / f"seed{seed}" for label, config in runs}
     start = time.perf_counter()
-    _train(mle, run_dirs["mle"])
+    train_or_finish(mle)
     gan_checkpoint = run_dirs["gan"] / LAST_CHECKPOINT
     if not gan_checkpoint.is_file():  # the GAN run starts from the MLE run's final state
         gan_checkpoint.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(run_dirs["mle"] / LAST_CHECKPOINT, gan_checkpoint)
-    _train(gan, run_dirs["gan"])
+    train_or_finish(gan)
     trained = time.perf_counter()
     axes = quality_diversity_axes(datamodule)
     results: dict[str, dict[str, Any]] = {"sweep": {}}

@@ -13,7 +13,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from gan_lightning.benchmarks.parallel import map_seeds, seed_run_config, untrained_module
+from gan_lightning.benchmarks.parallel import map_seeds, seed_run_config, train_or_finish, untrained_module
 from gan_lightning.callbacks.sample_quality import generated_images
 from gan_lightning.callbacks.sequence_metrics import build_sequence_quality
 from gan_lightning.checkpointing import load_module
@@ -21,7 +21,7 @@ from gan_lightning.config import ConfigError, ExperimentConfig
 from gan_lightning.data import SequenceDataModule
 from gan_lightning.metrics.timegan_scores import TIMEGAN_SCORES, real_data_predictive
 from gan_lightning.module import GANModule
-from gan_lightning.training import LAST_CHECKPOINT, fit, prepare_data
+from gan_lightning.training import LAST_CHECKPOINT, prepare_data
 
 
 def _sequence_data(config: ExperimentConfig) -> SequenceDataModule:
@@ -43,7 +43,7 @@ def timegan_run(config_path: Path, root: Path, overrides: Sequence[str], seed: i
     config = seed_run_config(config_path, root, overrides, seed)
     datamodule = _sequence_data(config)  # a config that is not sequence data fails here, before training
     start = time.perf_counter()
-    run_dir = fit(config)
+    run_dir = train_or_finish(config)
     trained = time.perf_counter()
     scores = score(load_module(run_dir / LAST_CHECKPOINT), config, datamodule)
     return {**scores, "seconds": trained - start, "scoring_seconds": time.perf_counter() - trained}

@@ -15,13 +15,13 @@ from pathlib import Path
 
 import torch
 
-from gan_lightning.benchmarks.parallel import map_seeds
+from gan_lightning.benchmarks.parallel import map_seeds, train_or_finish
 from gan_lightning.checkpointing import load_module
 from gan_lightning.config import ConfigError, load_config
 from gan_lightning.data import build_datamodule
 from gan_lightning.kinds import kind_class
 from gan_lightning.kinds.points import PointsKind
-from gan_lightning.training import LAST_CHECKPOINT, fit
+from gan_lightning.training import LAST_CHECKPOINT
 
 SAMPLES = 2500
 SAMPLE_SEED = 10_000  # + the run's seed: the evaluation draw never reuses a training seed
@@ -38,7 +38,7 @@ def toy_run(config_path: Path, root: Path, overrides: Sequence[str], seed: int) 
             f"data.name={config.data.name} is not 2-D point data; the toy protocol needs toy_ring or toy_grid"
         )
     start = time.perf_counter()
-    run_dir = fit(config)
+    run_dir = train_or_finish(config)
     seconds = time.perf_counter() - start
     module = load_module(run_dir / LAST_CHECKPOINT)
     samples = module.to_data_space(module.sample(SAMPLES, generator=torch.Generator().manual_seed(SAMPLE_SEED + seed)))

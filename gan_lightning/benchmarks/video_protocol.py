@@ -16,7 +16,7 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
-from gan_lightning.benchmarks.parallel import map_seeds, run_seconds, seed_run_config, untrained_module
+from gan_lightning.benchmarks.parallel import map_seeds, run_seconds, seed_run_config, train_or_finish, untrained_module
 from gan_lightning.callbacks.sample_quality import generated_images
 from gan_lightning.callbacks.video_metrics import build_video_quality
 from gan_lightning.checkpointing import load_module
@@ -24,7 +24,7 @@ from gan_lightning.conditioning import EvaluationOptions
 from gan_lightning.config import ConfigError, ExperimentConfig
 from gan_lightning.metrics.clip_evaluator import shuffle_frames
 from gan_lightning.metrics.video_quality import VIDEO_METRICS
-from gan_lightning.training import LAST_CHECKPOINT, find_resume_point, fit, prepare_data
+from gan_lightning.training import LAST_CHECKPOINT, prepare_data
 
 SCORING = ["metrics.real_split=test", "metrics.names=[" + ",".join(VIDEO_METRICS) + "]"]
 """Every video metric, against the clips of held-out digits."""
@@ -52,11 +52,8 @@ def video_run(config_path: Path, root: Path, overrides: Sequence[str], seed: int
     """Train (or finish) ``config_path`` with ``seed`` under ``root`` and score its final EMA generator."""
     config = protocol_config(config_path, root, overrides, seed)
     datamodule = _video_data(config)  # not video data: one line, before training
-    run_dir = Path(config.run.root) / config.name / f"seed{seed}"
     start = time.perf_counter()
-    resume = find_resume_point(str(run_dir)) if (run_dir / LAST_CHECKPOINT).is_file() else None
-    if resume is None or resume.generator_step < config.train.max_steps:  # a finished run is scored as it is
-        fit(config, resume)
+    run_dir = train_or_finish(config)  # a finished run is scored as it is
     trained = time.perf_counter()
     module = load_module(run_dir / LAST_CHECKPOINT)
     scored = protocol_config(config_path, root, overrides, seed, scoring=True)

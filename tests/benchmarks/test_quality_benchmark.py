@@ -20,12 +20,16 @@ TINY = ["train.max_steps=4", "train.batch_size=16", "generator.width=8", "discri
 @pytest.mark.slow  # `python -m pytest -m slow`; minutes of subprocesses, a script rather than a guarantee
 def test_cli_trains_each_seed_evaluates_it_and_prints_lucic_rows(tmp_path: Path) -> None:
     out, root, cache = tmp_path / "quality.json", tmp_path / "runs", f"metrics.cache_dir={tmp_path / 'cache'}"
-    done = subprocess.run(
-        [sys.executable, str(REPO / "scripts" / "benchmark.py"), "quality", "--config",
-         str(REPO / "configs" / "quickstart.yaml"), "--seeds", "2", "--extractor", "mnist_classifier",
-         "--device", "cpu", "--root", str(root), "--json", str(out), *TINY, cache],
-        capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
+
+    def benchmark(*jobs: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, str(REPO / "scripts" / "benchmark.py"), "quality", "--config",
+             str(REPO / "configs" / "quickstart.yaml"), "--seeds", "2", "--extractor", "mnist_classifier", *jobs,
+             "--device", "cpu", "--root", str(root), "--json", str(out), *TINY, cache],
+            capture_output=True, text=True, timeout=600,
+        )  # fmt: skip
+
+    done = benchmark("--jobs", "2")
     assert done.returncode == 0, done.stderr
     assert "| quickstart | " in done.stdout and "| WGAN | 6.7 ± 0.4 | 21.5 ± 1.6 | 55.2 ± 2.3 |" in done.stdout
     assert "(mnist_classifier FID: not comparable" in done.stdout
@@ -45,3 +49,14 @@ def test_cli_trains_each_seed_evaluates_it_and_prints_lucic_rows(tmp_path: Path)
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert json.loads(evaluation.read_text())["metrics"]["fid"] == runs[1]["fid"]
+
+    # Run again on the same root, as after an interruption: the finished runs are scored as they are, not retrained.
+    trained = {seed: (root / "quickstart" / f"seed{seed}" / "checkpoints" / "last.ckpt").stat().st_mtime_ns
+               for seed in (0, 1)}  # fmt: skip
+    done = benchmark()
+    assert done.returncode == 0, done.stderr
+    again = json.loads(out.read_text())["runs"]
+    assert [run["fid"] for run in again] == [run["fid"] for run in runs]
+    assert [run["train_seconds"] for run in again] == [run["train_seconds"] for run in runs]
+    for seed, mtime in trained.items():
+        assert (root / "quickstart" / f"seed{seed}" / "checkpoints" / "last.ckpt").stat().st_mtime_ns == mtime
