@@ -9,13 +9,12 @@ independent, so ``jobs > 1`` trains that many at once in spawned processes, each
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
 import torch
 
-from gan_lightning.benchmarks.parallel import map_seeds, train_or_finish
+from gan_lightning.benchmarks.parallel import map_seeds, run_seconds, train_or_finish
 from gan_lightning.checkpointing import load_module
 from gan_lightning.config import ConfigError, load_config
 from gan_lightning.data import build_datamodule
@@ -28,7 +27,8 @@ SAMPLE_SEED = 10_000  # + the run's seed: the evaluation draw never reuses a tra
 
 
 def toy_run(config_path: Path, root: Path, overrides: Sequence[str], seed: int) -> dict[str, float]:
-    """Train ``config_path`` with ``seed`` under ``root`` and score 2,500 EMA samples; adds the wall time."""
+    """Train (or finish) ``config_path`` with ``seed`` under ``root`` and score 2,500 EMA samples; adds the training
+    wall time, summed over every session that trained it."""
     config = load_config(
         [config_path],
         [f"seed={seed}", f"run.root={root}", "run.progress_bar=false", f"run.version=seed{seed}", *overrides],
@@ -37,13 +37,11 @@ def toy_run(config_path: Path, root: Path, overrides: Sequence[str], seed: int) 
         raise ConfigError(
             f"data.name={config.data.name} is not 2-D point data; the toy protocol needs toy_ring or toy_grid"
         )
-    start = time.perf_counter()
     run_dir = train_or_finish(config)
-    seconds = time.perf_counter() - start
     module = load_module(run_dir / LAST_CHECKPOINT)
     samples = module.to_data_space(module.sample(SAMPLES, generator=torch.Generator().manual_seed(SAMPLE_SEED + seed)))
     metrics = module.kind.mode_metrics(samples)
-    return {**metrics, "high_quality": 100 * metrics["high_quality"], "seconds": seconds}
+    return {**metrics, "high_quality": 100 * metrics["high_quality"], "seconds": run_seconds(run_dir)}
 
 
 def benchmark_toy(
