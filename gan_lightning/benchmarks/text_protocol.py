@@ -26,7 +26,7 @@ from gan_lightning.config import ConfigError, load_config
 from gan_lightning.config.schema import GeneratorConfig
 from gan_lightning.data.text import TokenDataModule
 from gan_lightning.metrics.text_quality import check_text_metrics, quality_diversity_axes, score_text, temperature_sweep
-from gan_lightning.training import LAST_CHECKPOINT, prepare_data
+from gan_lightning.training import LAST_CHECKPOINT, new_run_dir, prepare_data
 
 GAN_ONLY_GENERATOR_KEYS = ("temperature_max", "temperature_schedule", "temperature_steps", "straight_through")
 """The generator keys the GAN config may set apart from the MLE one: how G samples in adversarial steps, not what
@@ -72,7 +72,7 @@ def text_run(mle_path: Path, gan_path: Path, root: Path, overrides: Sequence[str
     if problem:
         raise ConfigError(problem)
     runs = (("mle", mle), ("gan", gan))
-    run_dirs = {label: Path(config.run.root) / config.name / f"seed{seed}" for label, config in runs}
+    run_dirs = {label: new_run_dir(config) for label, config in runs}  # where train_or_finish trains each
     start = time.perf_counter()
     train_or_finish(mle)
     gan_checkpoint = run_dirs["gan"] / LAST_CHECKPOINT
