@@ -149,6 +149,7 @@ def validation_rules() -> list[_Rule]:
         NORMS,
         OUTPUT_ACTIVATIONS,
     )
+    from gan_lightning.networks.dcgan import OUTPUT_LAYERS
     from gan_lightning.networks.text import TEMPERATURE_SCHEDULES, TEXT_CELLS
     from gan_lightning.networks.views import VIEWS
     from gan_lightning.wandb_logging import WANDB_MODES
@@ -190,6 +191,7 @@ def validation_rules() -> list[_Rule]:
         _positive("generator.depth"),
         _choice("generator.norm", NORMS),
         _choice("generator.output_activation", OUTPUT_ACTIVATIONS),
+        _choice("generator.output_layer", OUTPUT_LAYERS),
         _choice("generator.init", INITS),
         _choice("generator.conditioning", GENERATOR_CONDITIONINGS),
         _positive("generator.embedding_dim"),

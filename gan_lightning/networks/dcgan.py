@@ -27,13 +27,24 @@ from gan_lightning.networks.layers import (
 
 _STRIDE_2 = {"kernel_size": 4, "stride": 2, "padding": 1}
 """Doubles (ConvTranspose) or halves (Conv) the side of a feature map."""
+_SAME_3X3 = {"kernel_size": 3, "stride": 1, "padding": 1}
+"""Keeps the side of a feature map."""
+OUTPUT_LAYERS = ("transposed", "conv")
+"""How the DCGAN generator turns its last feature map into the image (``generator.output_layer``)."""
 
 
 class DCGANGenerator(nn.Module):
     """z → ConvTranspose to a start×start map → stride-2 ConvTranspose blocks → image.
 
-    Channels halve with each block, down to ``width`` at the last hidden layer; the last
-    stride-2 ConvTranspose maps to the image's C channels, followed by the output activation.
+    Channels halve with each block, down to ``width`` at the last hidden layer. ``output_layer`` says how the image is
+    made, followed by the output activation:
+
+    - ``transposed`` (DCGAN's): the last stride-2 ConvTranspose maps straight to the image's C channels. Each output
+      pixel then comes from one of the kernel's 4 phases, and nothing after it can smooth the checkerboard pattern
+      that uneven overlap leaves (Odena et al. 2016, "Deconvolution and Checkerboard Artifacts").
+    - ``conv`` (the "standard CNN" generator of SNGAN, Miyato et al. 2018, Table 3): the last stride-2 ConvTranspose
+      keeps ``width // 2`` hidden channels at full resolution (BatchNorm, ReLU), and a 3×3 stride-1 conv makes the
+      image from each pixel's neighbourhood. It costs about one more hidden layer at full resolution.
     """
 
     data_kinds = ("images", "spectrogram")
@@ -49,8 +60,13 @@ class DCGANGenerator(nn.Module):
         init: str = "dcgan",
         num_classes: int = 0,
         conditioning: str = "batchnorm",
+        output_layer: str = "transposed",
     ) -> None:
         super().__init__()
+        if output_layer not in OUTPUT_LAYERS:
+            raise ValueError(f"generator.output_layer={output_layer!r}; choose one of {OUTPUT_LAYERS}")
+        if output_layer == "conv" and width < 2:
+            raise ValueError(f"generator.output_layer=conv needs generator.width >= 2 (it halves it); got {width}")
         self.latent_size = latent_dim
         self.data_shape = tuple(data_shape)
         start, n_up = image_geometry(self.data_shape, "DCGAN")
@@ -58,17 +74,19 @@ class DCGANGenerator(nn.Module):
         self.embed, bn_classes = conditional_input(num_classes, conditioning, norm, latent_dim)
         block = partial(weight_block, nn.ConvTranspose2d, norm=norm, init=init, num_classes=bn_classes)
         inputs = latent_dim * (2 if self.embed is not None else 1)
-        self.net = LabelledSequential(
+        layers = [
             block(inputs, channels[0], activation=nn.ReLU(), kernel_size=start),
             *[block(i, o, activation=nn.ReLU(), **_STRIDE_2) for i, o in pairwise(channels)],
-            block(
-                channels[-1],
-                self.data_shape[0],
-                activation=output_activation_layer(output_activation),
-                batchnorm=False,
-                **_STRIDE_2,
-            ),
-        )
+        ]
+        # Built after the hidden blocks: each block draws its initial weights from the seeded generator in turn.
+        image = {"activation": output_activation_layer(output_activation), "batchnorm": False}
+        if output_layer == "transposed":
+            layers.append(block(channels[-1], self.data_shape[0], **image, **_STRIDE_2))
+        else:
+            conv = partial(weight_block, nn.Conv2d, norm=norm, init=init)
+            layers.append(block(channels[-1], width // 2, activation=nn.ReLU(), **_STRIDE_2))
+            layers.append(conv(width // 2, self.data_shape[0], **image, **_SAME_3X3))
+        self.net = LabelledSequential(*layers)
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         if self.embed is not None:

@@ -48,6 +48,10 @@ def test_defaults_then_files_then_overrides(tmp_path: Path) -> None:
         ),
         (["discriminator.norm=layer"], "invalid value 'layer' for config key 'discriminator.norm'"),
         (
+            ["generator.output_layer=upsample"],
+            "invalid value 'upsample' for config key 'generator.output_layer'; allowed: one of transposed, conv",
+        ),
+        (
             ["d_optim.betas=[0.5]"],
             "invalid value [0.5] for config key 'd_optim.betas'; allowed: two numbers in [0, 1)",
         ),
