@@ -186,7 +186,8 @@ class GeneratorConfig:
     output_layer: str = "transposed"
     """dcgan: how the image is made from the last feature map. transposed (DCGAN's: a stride-2 ConvTranspose straight
     to the image's channels, whose checkerboard no later layer can smooth) | conv (SNGAN's standard CNN: that
-    ConvTranspose keeps ``width // 2`` hidden channels at full resolution, then a 3x3 conv makes the image)."""
+    ConvTranspose keeps ``width // 2`` hidden channels at full resolution, then a 3x3 conv makes the image) | upsample
+    (Odena et al.'s resize-convolution: nearest-neighbour doubling, then a 3x3 conv to the image)."""
     init: str = "dcgan"
     """dcgan (normal(0, 0.02)) | orthogonal | xavier | kaiming | default (PyTorch's own)."""
     embedding_dim: int = 32

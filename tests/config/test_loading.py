@@ -48,8 +48,9 @@ def test_defaults_then_files_then_overrides(tmp_path: Path) -> None:
         ),
         (["discriminator.norm=layer"], "invalid value 'layer' for config key 'discriminator.norm'"),
         (
-            ["generator.output_layer=upsample"],
-            "invalid value 'upsample' for config key 'generator.output_layer'; allowed: one of transposed, conv",
+            ["generator.output_layer=pixel_shuffle"],
+            "invalid value 'pixel_shuffle' for config key 'generator.output_layer'; "
+            "allowed: one of transposed, conv, upsample",
         ),
         (
             ["d_optim.betas=[0.5]"],

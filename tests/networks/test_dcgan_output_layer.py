@@ -1,5 +1,6 @@
-"""The DCGAN generator's ``output_layer``: DCGAN's stride-2 ConvTranspose to pixels, or SNGAN's standard-CNN ending
-(a hidden full-resolution layer of ``width // 2`` channels, then a 3x3 conv to the image)."""
+"""The DCGAN generator's ``output_layer``: DCGAN's stride-2 ConvTranspose to pixels, SNGAN's standard-CNN ending (a
+hidden full-resolution layer of ``width // 2`` channels, then a 3x3 conv to the image) or Odena et al.'s
+resize-convolution (nearest doubling, then a 3x3 conv)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,8 @@ def generator(output_layer: str, data_shape: tuple[int, ...] = (1, 28, 28), widt
         ("transposed", (4 * 16 * 49 + 2 * 16) + (16 * 8 * 16 + 2 * 8) + (8 * 1 * 16 + 1)),
         # conv: ConvT k4 s2 to 4@28 (BatchNorm), then a 3x3 conv to 1@28 with a bias.
         ("conv", (4 * 16 * 49 + 2 * 16) + (16 * 8 * 16 + 2 * 8) + (8 * 4 * 16 + 2 * 4) + (4 * 1 * 9 + 1)),
+        # upsample: nearest doubling (no weights), then a 3x3 conv from 8@28 to 1@28 with a bias.
+        ("upsample", (4 * 16 * 49 + 2 * 16) + (16 * 8 * 16 + 2 * 8) + (8 * 1 * 9 + 1)),
     ],
 )
 def test_parameter_count_matches_the_layers_by_hand(output_layer: str, expected: int) -> None:
@@ -66,3 +69,17 @@ def test_the_default_is_dcgans_ending_with_unchanged_initial_weights() -> None:
 def test_a_conv_ending_needs_two_channels_to_halve() -> None:
     with pytest.raises(ValueError, match=r"generator.output_layer=conv needs generator.width >= 2"):
         generator("conv", width=1)
+
+
+@pytest.mark.parametrize(("output_layer", "flat"), [("transposed", False), ("upsample", True)])
+def test_only_the_transposed_ending_paints_a_checkerboard_on_flat_features(output_layer: str, flat: bool) -> None:
+    """Odena et al. 2016: a stride-2 ConvTranspose gives neighbouring pixels different kernel phases, so even a
+    spatially constant feature map comes out as a 2x2-periodic pattern; a resize-convolution keeps it flat."""
+    torch.manual_seed(0)
+    net = generator(output_layer)
+    ending = net.net[2:]  # after the two hidden blocks: the layers that make the image from 8@14
+    image = ending(torch.ones(1, 8, 14, 14))[0, 0, 2:-2, 2:-2]  # away from the zero-padded border
+    assert torch.allclose(image, image.roll(shifts=(2, 2), dims=(0, 1)))  # 2x2-periodic either way
+    assert (image.std() < 1e-6) == flat
+    if not flat:
+        assert image.std() > 1e-4
