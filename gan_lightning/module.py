@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any, NamedTuple
 
 import lightning as L
@@ -61,6 +61,7 @@ from gan_lightning.config.schema import ExperimentConfig, OptimizerConfig
 from gan_lightning.ema import make_ema_copy, update_ema
 from gan_lightning.kinds import DataKind, build_kind
 from gan_lightning.losses import build_loss, gradient_penalty, r1_penalty
+from gan_lightning.losses.feature_matching import captured_features, feature_matching
 from gan_lightning.networks import build_discriminator, build_generator
 from gan_lightning.networks.layers import penalised_forward, share_training_draw
 from gan_lightning.networks.views import View, build_view
@@ -323,8 +324,10 @@ class GANModule(L.LightningModule):
                 network.to(memory_format=torch.channels_last)
         if train.compile and not getattr(self, "_compiled", False):
             self.generator.compile()
-            # Gradient penalties differentiate D twice, which compiled (AOT-autograd) graphs cannot.
-            if self.cfg.loss.r1 == 0 and self.cfg.loss.gradient_penalty == 0:
+            # Gradient penalties differentiate D twice, which compiled (AOT-autograd) graphs cannot; feature matching
+            # hooks a layer inside D, which a compiled graph would not call.
+            loss = self.cfg.loss
+            if loss.r1 == 0 and loss.gradient_penalty == 0 and loss.feature_matching == 0:
                 for network in self.discriminators:
                     network.compile()
             self._compiled = True
@@ -526,27 +529,37 @@ class GANModule(L.LightningModule):
         and their conditions, the targets of ``loss.l1`` and what a relativistic loss compares ``fake`` with)."""
         loss_cfg = self.cfg.loss
         real, real_condition = real_batch
+        matching, sees_real = loss_cfg.feature_matching > 0, self.adversarial_loss.generator_sees_real
         with frozen(self.discriminators):
             adversarial = fake.new_zeros((), dtype=torch.float32)
+            matched = fake.new_zeros((), dtype=torch.float32)
             classification: Tensor | None = None
             stats: dict[str, Tensor] = {}
             for critic in self.critics:
-                logits, class_logits = self.discriminate_with_classes(fake, condition, critic)
-                real_logits = (
-                    self.discriminate(real.detach(), real_condition, critic)
-                    if self.adversarial_loss.generator_sees_real
-                    else None
-                )
-                term = self.adversarial_loss.generator_loss(logits, real_logits)
+                with self._features(critic, matching) as fake_features:
+                    logits, class_logits = self.discriminate_with_classes(fake, condition, critic)
+                with self._features(critic, matching) as real_features:
+                    real_logits = (
+                        self.discriminate(real.detach(), real_condition, critic) if sees_real or matching else None
+                    )
+                term = self.adversarial_loss.generator_loss(logits, real_logits if sees_real else None)
                 adversarial = adversarial + critic.weight * term
                 if critic.name:
                     stats[f"g_loss_{critic.name}"] = term.detach()
+                if matching:
+                    distance = feature_matching(real_features[0], fake_features[0], self._global_batch_mean())
+                    matched = matched + critic.weight * distance
+                    if critic.name:
+                        stats[f"g_feature_matching_{critic.name}"] = distance.detach()
                 critic_classification = self._classification(class_logits, condition)
                 if critic_classification is not None:
                     weighted = critic.weight * critic_classification
                     classification = weighted if classification is None else classification + weighted
             loss = loss_cfg.adversarial_weight * adversarial
             stats["g_loss"] = adversarial.detach()
+            if matching:
+                loss = loss + loss_cfg.feature_matching * matched
+                stats["g_feature_matching"] = matched.detach()
             if loss_cfg.l1 > 0:
                 l1 = (fake - real.detach()).abs().mean()
                 loss = loss + loss_cfg.l1 * l1
@@ -558,6 +571,18 @@ class GANModule(L.LightningModule):
             self.manual_backward(loss)
             optimizer.step()
         return loss.detach(), stats
+
+    @staticmethod
+    def _features(critic: Critic, matching: bool) -> AbstractContextManager[list[Tensor]]:
+        """The features ``critic``'s network computes inside the block (feature matching), or nothing to hook."""
+        return captured_features(critic.network) if matching else nullcontext([])
+
+    def _global_batch_mean(self) -> Callable[[Tensor], Tensor] | None:
+        """Turns a rank's batch mean into the global batch's, keeping its gradient (None on one process): each rank's
+        loss is then the one process's, and DDP's averaging of the gradients gives the one process's gradient."""
+        if self.trainer.world_size == 1:
+            return None
+        return lambda mean: self.all_gather(mean, sync_grads=True).mean(0)
 
     def _grad_scale(self) -> float | None:
         """The fp16 GradScaler's current scale, so penalties can unscale their inner gradients."""

@@ -219,6 +219,7 @@ def validation_rules() -> list[_Rule]:
         _non_negative("loss.r1"),
         _positive("loss.r1_interval"),
         _non_negative("loss.classification"),
+        _non_negative("loss.feature_matching"),
         _non_negative("loss.l1"),
         _non_negative("loss.adversarial_weight"),
         _Rule("augment.policy", lambda v: all(x in POLICIES for x in v), "a list drawn from " + ", ".join(POLICIES)),
@@ -335,7 +336,7 @@ def _check_data_available(config: DictConfig) -> None:
     from gan_lightning.conditioning import CONDITIONINGS
     from gan_lightning.data import build_datamodule
     from gan_lightning.kinds import kind_class
-    from gan_lightning.networks import GENERATORS
+    from gan_lightning.networks import DISCRIMINATORS, GENERATORS
 
     data = config.data
     try:
@@ -357,6 +358,12 @@ def _check_data_available(config: DictConfig) -> None:
         )
     for key in discriminator_keys(config):
         _check_view(config, key, datamodule.data_shape, kind)
+        arch = OmegaConf.select(config, key).arch
+        if config.loss.feature_matching and not isinstance(getattr(DISCRIMINATORS[arch], "feature_layer", None), str):
+            raise ConfigError(
+                f"loss.feature_matching={config.loss.feature_matching}: {key}.arch={arch} does not say which layer's "
+                "input its features are (a class attribute feature_layer, e.g. 'logit'); set loss.feature_matching=0"
+            )
     if config.augment.policy and not kind.augmentable:
         raise ConfigError(f"augment.policy is for image data; {data.name} is not images (set augment.policy=[])")
     problem = kind.check_config(config, datamodule) or conditioning.check_config(config, kind)

@@ -304,6 +304,10 @@ class LossConfig:
     """R1 weight gamma (Mescheder et al. 2018); 0 disables it."""
     r1_interval: int = 1
     """Lazy R1: apply it every this many discriminator updates, scaled by the interval."""
+    feature_matching: float = 0.0
+    """Feature matching (Salimans et al. 2016): weight of the squared distance between the batch means of each
+    discriminator's features (the input of its logit layer, ``feature_layer``) on real and on generated samples,
+    averaged over the features and added to G's loss; 0 disables it. A signal that does not vanish when D wins."""
     l1: float = 0.0
     """Image translation: weight of the L1 distance between G's output and the target, added to G's loss (pix2pix:
     100)."""

@@ -55,6 +55,8 @@ class MLPDiscriminator(nn.Module):
 
     data_kinds = ("any",)
     """Samples of any kind (``gan_lightning/kinds``): they are flattened; the config validator reads this."""
+    feature_layer = "net.-1"
+    """The layer whose input is this network's features: what feature matching compares (``loss.feature_matching``)."""
 
     def __init__(
         self,

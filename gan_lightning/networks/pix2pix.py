@@ -105,6 +105,8 @@ class PatchGANDiscriminator(nn.Module):
 
     data_kinds = ("images",)
     """The kinds of data this network takes (``gan_lightning/kinds``); the config validator checks it."""
+    feature_layer = "net.-1"
+    """The layer whose input is this network's features: what feature matching compares (``loss.feature_matching``)."""
 
     def __init__(
         self,

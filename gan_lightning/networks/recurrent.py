@@ -136,6 +136,8 @@ class RecurrentDiscriminator(nn.Module):
 
     data_kinds = ("sequences",)
     """The kinds of data this network takes (``gan_lightning/kinds``); the config validator checks it."""
+    feature_layer = "logit"
+    """The layer whose input is this network's features: what feature matching compares (``loss.feature_matching``)."""
 
     cell = "lstm"
 

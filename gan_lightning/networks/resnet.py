@@ -152,6 +152,8 @@ class ResNetDiscriminator(nn.Module):
 
     data_kinds = ("images",)
     """The kinds of data this network takes (``gan_lightning/kinds``); the config validator checks it."""
+    feature_layer = "logit"
+    """The layer whose input is this network's features: what feature matching compares (``loss.feature_matching``)."""
 
     def __init__(
         self,

@@ -294,6 +294,8 @@ class TextCNNDiscriminator(nn.Module):
     """
 
     data_kinds = ("tokens",)
+    feature_layer = "head"
+    """The layer whose input is this network's features: what feature matching compares (``loss.feature_matching``)."""
     kernel_widths = (2, 3, 4, 5)
 
     def __init__(

@@ -281,6 +281,8 @@ class Video3DDiscriminator(nn.Module):
     class-conditional through a projection or an ACGAN head on the last features."""
 
     data_kinds = ("video",)
+    feature_layer = "logit"
+    """The layer whose input is this network's features: what feature matching compares (``loss.feature_matching``)."""
 
     def __init__(
         self,

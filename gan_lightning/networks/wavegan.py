@@ -148,6 +148,8 @@ class WaveGANDiscriminator(nn.Module):
 
     data_kinds = ("audio",)
     """The kinds of data this network takes (``gan_lightning/kinds``); the config validator checks it."""
+    feature_layer = "logit"
+    """The layer whose input is this network's features: what feature matching compares (``loss.feature_matching``)."""
 
     def __init__(
         self,

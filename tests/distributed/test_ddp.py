@@ -91,7 +91,16 @@ AUDIO = ["data.voices=4", "data.test_voices=1", "data.utterances=1", "data.audio
 WGAN-GP through both, on tiny spoken digits."""
 
 
+FEATURE_MATCHING = [
+    "loss.feature_matching=10",
+    "extra_discriminators.wide.arch=mlp",
+    "extra_discriminators.wide.width=16",
+]
+"""Feature matching through two critics: each rank's batch means are averaged across ranks with their gradient."""
+
+
 BASES = {
+    "toy_ring_feature_matching": "toy_ring",
     "cgan": "quickstart",
     "video": "video_moving_mnist_quick",
     "text": "text_oracle_gan",
@@ -100,10 +109,11 @@ BASES = {
 """The config each case starts from, where it is not the case's name."""
 
 
-@pytest.mark.parametrize(  # the fast tier keeps the 2-D run; the others are slow
+@pytest.mark.parametrize(  # the fast tier keeps the 2-D runs; the others are slow
     "base",
     [
         "toy_ring",
+        "toy_ring_feature_matching",
         *(
             pytest.param(base, marks=pytest.mark.slow)
             for base in ("quickstart", "rnn_sines", "cgan", "video", "text", "audio")
@@ -118,6 +128,7 @@ def test_two_ranks_match_one_process_with_twice_the_batch(tmp_path: Path, base: 
         "--base",
         BASES.get(base, base),
         *(CONDITIONAL if base == "cgan" else []),
+        *(FEATURE_MATCHING if base == "toy_ring_feature_matching" else []),
         *(VIDEO if base == "video" else []),
         *(TEXT if base == "text" else []),
         *([*AUDIO, f"data.data_dir={tmp_path / 'data'}"] if base == "audio" else []),
