@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import torch
 import torch.nn.functional as F
 from helpers import REPO, tiny_config, train
-from torch import Tensor, nn
+from torch import Tensor
 
 from gan_lightning.config import ConfigError, load_config
 from gan_lightning.losses.feature_matching import captured_features, feature_layer, feature_matching
@@ -51,7 +50,7 @@ def test_mlp_features_are_its_hidden_layer_computed_by_hand() -> None:
     assert torch.allclose(features, F.leaky_relu(x @ first.weight.T + first.bias, 0.2))
 
 
-def _inputs(arch: str) -> tuple[dict[str, object], tuple[int, ...], Callable[[nn.Module], Tensor], dict[str, Tensor]]:
+def _inputs(arch: str) -> tuple[dict[str, object], tuple[int, ...], Tensor, dict[str, Tensor]]:
     """Constructor options, data shape, a batch for the network and any keyword inputs, for each shipped arch."""
     batch = 4
     cases: dict[str, tuple[dict[str, object], tuple[int, ...]]] = {
@@ -67,18 +66,16 @@ def _inputs(arch: str) -> tuple[dict[str, object], tuple[int, ...], Callable[[nn
     }
     options, shape = cases[arch]
     extra = {"inputs": torch.randn(batch, 1, 32, 32)} if arch == "patchgan" else {}
-    if arch == "text_cnn":
-        return options, shape, lambda _: F.softmax(torch.randn(batch, *shape), -1), extra
-    return options, shape, lambda _: torch.randn(batch, *shape), extra
+    x = F.softmax(torch.randn(batch, *shape), -1) if arch == "text_cnn" else torch.randn(batch, *shape)
+    return options, shape, x, extra
 
 
 @pytest.mark.parametrize("arch", sorted(DISCRIMINATORS))
 def test_each_discriminators_logit_layer_turns_its_features_into_its_logits(arch: str) -> None:
     """What ``feature_layer`` names is the layer making the logits, called once per forward on the whole batch."""
     torch.manual_seed(0)
-    options, shape, batch, extra = _inputs(arch)
+    options, shape, x, extra = _inputs(arch)
     discriminator = DISCRIMINATORS[arch](shape, **options).eval()
-    x = batch(discriminator)
     with captured_features(discriminator) as seen, torch.no_grad():
         logits = discriminator(x, **extra)
     (features,) = seen
@@ -125,16 +122,14 @@ def test_generator_driven_by_feature_matching_alone_closes_the_gap(tmp_path: Pat
     assert last < 0.5 * first, (first, last)
 
 
-def test_feature_matching_is_off_by_default_and_rejects_negative_weights(tmp_path: Path) -> None:
+def test_feature_matching_is_off_by_default_and_rejects_negative_weights() -> None:
     config = load_config([REPO / "configs" / "toy_ring.yaml"], [])
     assert config.loss.feature_matching == 0
     with pytest.raises(ConfigError, match=r"loss\.feature_matching"):
         load_config([REPO / "configs" / "toy_ring.yaml"], ["loss.feature_matching=-1"])
 
 
-def test_a_discriminator_without_a_feature_layer_is_a_one_line_error(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_discriminator_without_a_feature_layer_is_a_one_line_error(monkeypatch: pytest.MonkeyPatch) -> None:
     class Plain(MLPDiscriminator):
         feature_layer = None  # type: ignore[assignment]
 
