@@ -152,7 +152,7 @@ def test_real_clips_score_near_the_ceiling_and_noise_and_silence_far_from_it(
     noise = torch.randn(400, LENGTH, generator=torch.Generator().manual_seed(3)).mul(0.5).clamp(-1, 1)
     for fake in (noise, torch.zeros(400, LENGTH)):
         values = evaluator.evaluate(served(fake), 400, CPU)
-        assert 1.0 <= values["audio_is"] <= 2.0
+        assert 1.0 - 1e-9 <= values["audio_is"] <= 2.0  # silence: every prediction alike, IS is 1 up to rounding
         assert values["audio_is_real"] == real["audio_is_real"]  # the ceiling does not depend on the samples
         assert values["audio_fd"] > 20 * real["audio_fd"]
         assert values["audio_kid"] > 20 * max(real["audio_kid"], 1e-3)
