@@ -16,9 +16,18 @@
 # checkpoints every 200 steps, atomically, so last.ckpt is the last 200-step mark), then scores last.ckpt on
 # VIDEO_NUM EMA clips against as many held-out-digit clips, and writes a GIF of 8 clips (video64.gif).
 #
+# fashion_quality (run only when GPU_CHECK_ONLY names it, as it takes the whole budget instead of the video step): the
+# Fashion-MNIST recipes of issue 20 at Lucic's budget (18,750 steps at batch 64), 3 seeds each, all trained at once
+# until GPU_CHECK_BUDGET - QUALITY_SCORING seconds after the script started (checkpoints every 1,875 steps), then each
+# scored at its last checkpoint by the Inception FID of 10,000 EMA samples vs the 10,000 test images, one line per run
+# as it is scored and a mean per recipe whose 3 seeds all finished. Inception weights must be staged (--inception).
+#
+#   GPU_CHECK_ONLY=fashion_quality GPU_CHECK_BUDGET=540 bash scripts/gpu_check.sh
+#
 # GPU_CHECK_DEVICE=cpu runs every step for a couple of steps on the CPU with tiny networks (the compile rows are
-# skipped; the video step trains 20 steps, whatever the budget), to check the commands anywhere;
-# GPU_CHECK_LIMITS="name=seconds ..." overrides step limits.
+# skipped; the video and quality steps train 20 steps, whatever the budget), to check the commands anywhere;
+# GPU_CHECK_LIMITS="name=seconds ..." overrides step limits; GPU_CHECK_ONLY="pattern ..." runs only the steps whose
+# names match one of the (glob) patterns, and setup.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export OUT=${OUT:-gpu_check_out} STAGE=${STAGE:-gpu_stage}
@@ -31,12 +40,14 @@ if [[ $CPU_MODE == 1 ]]; then  # two steps of tiny networks at batch 16, generou
     export TINY="generator.width=8 discriminator.width=8 train.batch_size=16" FID_NUM=64 VIDEO_NUM=64
     export VIDEO_TINY="generator.width=8 discriminator.width=8 extra_discriminators.frames.width=8 data.num_samples=64
         train.batch_size=4 trainer.precision=32-true train.max_steps=20"
+    export QUALITY_TINY="$TINY train.max_steps=20 train.checkpoint_every=10" QUALITY_NUM=64
 else
     export ACCELERATOR=gpu DATA_DEVICE=cuda STEPS=300 BENCH="--repeats 3 --warmup 10 --steps 100" TINY="" FID_NUM=2000
-    export VIDEO_NUM=2000 VIDEO_TINY=""
+    export VIDEO_NUM=2000 VIDEO_TINY="" QUALITY_TINY="train.checkpoint_every=1875" QUALITY_NUM=10000
 fi
 BUDGET=${GPU_CHECK_BUDGET:-0}
 VIDEO_SCORING=${VIDEO_SCORING:-100}
+QUALITY_SCORING=${QUALITY_SCORING:-150}
 mkdir -p "$OUT"
 SUMMARY="$OUT/summary.md"
 : > "$SUMMARY"
@@ -48,10 +59,22 @@ record() {
     echo "$*"
 }
 
-# step NAME SECONDS FUNCTION [ARGS...]: FUNCTION writes its result lines to $OUT/NAME.result.
+wanted() {  # NAME: whether GPU_CHECK_ONLY asks for this step (everything but fashion_quality when it is unset)
+    local pattern
+    [[ -z ${GPU_CHECK_ONLY:-} ]] && { [[ $1 != fashion_quality ]]; return; }
+    for pattern in setup $GPU_CHECK_ONLY; do
+        # shellcheck disable=SC2053  # the pattern is a glob on purpose
+        [[ $1 == $pattern ]] && return 0
+    done
+    return 1
+}
+
+# step NAME SECONDS FUNCTION [ARGS...]: FUNCTION writes its result lines to $OUT/NAME.result (a step cut short by its
+# limit or failing keeps the lines it wrote before, under its TIMEOUT or FAILED line).
 step() {
     local name=$1 limit=$2 start=$SECONDS rc
     shift 2
+    wanted "$name" || return 0
     [[ $CPU_MODE == 1 ]] && limit=600
     limit=${LIMITS[$name]:-$limit}
     rm -f "$OUT/$name.result"
@@ -61,10 +84,11 @@ step() {
         record "| $name | TIMEOUT: killed after $limit s, see $name.log |"
     elif [[ $rc -ne 0 ]]; then
         record "| $name | FAILED (exit $rc) after $((SECONDS - start)) s: $(tail -n 1 "$OUT/$name.log") |"
-    elif [[ -s "$OUT/$name.result" ]]; then
-        while IFS= read -r line; do record "$line"; done < "$OUT/$name.result"
-    else
+    elif [[ ! -s "$OUT/$name.result" ]]; then
         record "| $name | ok, $((SECONDS - start)) s |"
+    fi
+    if [[ -s "$OUT/$name.result" ]]; then
+        while IFS= read -r line; do record "$line"; done < "$OUT/$name.result"
     fi
 }
 
@@ -181,7 +205,60 @@ print(f"| video64 | step {r['generator_step']} in {run_seconds(Path(sys.argv[2])
       f"{r['num_generated']} vs {r['num_real']} |")
 PY
 }
-export -f fashion_overrides setup precision_run recurrent_run sync_run speed_run fid_run video_run
+quality_run() {  # SECONDS: every recipe's 3 seeds trained at once for at most SECONDS, then scored one by one
+    # name and overrides: the best CPU recipe (seed 0: Inception FID 16.1, docs/RESULTS.md) and the same with SNGAN's
+    # last layer in G (a full-resolution hidden layer, then a 3x3 conv: twice G's cost, too slow for the CPU)
+    local recipes=("r1_decay generator.width=128 loss.r1=1 loss.r1_interval=16 g_optim.lr=1e-3 d_optim.lr=1e-3
+                    g_optim.scheduler=linear d_optim.scheduler=linear"
+                   "r1_decay_conv generator.width=128 loss.r1=1 loss.r1_interval=16 g_optim.lr=1e-3 d_optim.lr=1e-3
+                    g_optim.scheduler=linear d_optim.scheduler=linear generator.output_layer=conv")
+    local recipe name overrides seed run
+    fashion_overrides
+    for recipe in "${recipes[@]}"; do
+        read -r -d '' name overrides <<< "$recipe"
+        for seed in 0 1 2; do  # 6 runs at once: 2 threads each of the machine's 16
+            # shellcheck disable=SC2086  # overrides and QUALITY_TINY are lists
+            OMP_NUM_THREADS=2 timeout -s KILL "$1" python scripts/fit.py --config configs/dcgan_fashion_mnist.yaml \
+                "${OVERRIDES[@]}" $overrides "seed=$seed" train.sample_every=0 "run.root=$OUT/runs" \
+                "run.version=${name}_s$seed" $QUALITY_TINY > "$OUT/fashion_quality_${name}_s$seed.log" 2>&1 &
+        done
+    done
+    wait
+    for recipe in "${recipes[@]}"; do
+        read -r name _ <<< "$recipe"
+        for seed in 0 1 2; do
+            run=$OUT/runs/dcgan_fashion_mnist/${name}_s$seed
+            if [[ ! -f $run/checkpoints/last.ckpt ]]; then
+                echo "| fashion_quality | $name | seed $seed | no checkpoint after $1 s |" >> "$OUT/fashion_quality.result"
+                continue
+            fi
+            python scripts/evaluate.py --ckpt "$run/checkpoints/last.ckpt" --metrics fid --num "$QUALITY_NUM" \
+                --extractor inception --json "$OUT/fashion_quality_${name}_s$seed.json" "metrics.num_real=$QUALITY_NUM" \
+                metrics.real_split=test "metrics.inception_weights=$INCEPTION" "data.data_dir=$FASHION_DIR" \
+                data.download=false "metrics.cache_dir=$OUT/cache" || return
+            python - "$OUT/fashion_quality_${name}_s$seed.json" "$run" "$name" "$seed" >> "$OUT/fashion_quality.result" << 'PY'
+import json, sys
+from pathlib import Path
+from gan_lightning.benchmarks.parallel import run_seconds
+from gan_lightning.config import load_config
+r, run = json.load(open(sys.argv[1])), Path(sys.argv[2])
+steps = load_config([run / "config.yaml"]).train.max_steps
+print(f"| fashion_quality | {sys.argv[3]} | seed {sys.argv[4]} | step {r['generator_step']} of {steps} in "
+      f"{run_seconds(run):.0f} s | Inception FID {r['metrics']['fid']:.2f} | {r['num_generated']} vs {r['num_real']} |")
+PY
+        done
+        python - "$OUT/fashion_quality.result" "$name" >> "$OUT/fashion_quality.result" << 'PY'
+import re, statistics, sys
+rows = [line.split(" | ") for line in open(sys.argv[1]) if line.startswith(f"| fashion_quality | {sys.argv[2]} | seed ")]
+done = [float(re.search(r"FID ([0-9.]+)", row[4]).group(1)) for row in rows
+        if re.fullmatch(r"step (\d+) of \1 in .*", row[3])]
+if len(done) == 3:
+    print(f"| fashion_quality | {sys.argv[2]} | mean of 3 seeds | Inception FID {statistics.mean(done):.2f} "
+          f"+- {statistics.stdev(done) / 3 ** 0.5:.2f} (s.e.) |")
+PY
+    done
+}
+export -f fashion_overrides setup precision_run recurrent_run sync_run speed_run fid_run video_run quality_run
 
 record "# GPU check $(date -u +%Y-%m-%dT%H:%MZ)"
 step setup 60 setup
@@ -190,9 +267,11 @@ for precision in 32-true bf16-mixed 16-mixed; do
 done
 step recurrent_penalty 30 recurrent_run
 step host_syncs 30 sync_run
-record ""
-record "| size | variant | gen steps/s (median) | images/s (median) | vs hand loop: min / median / max |"
-record "|---|---|---|---|---|"
+if wanted "dcgan*"; then
+    record ""
+    record "| size | variant | gen steps/s (median) | images/s (median) | vs hand loop: min / median / max |"
+    record "|---|---|---|---|---|"
+fi
 for size in "dcgan28_b64 data.resolution=28 train.batch_size=64 30 60" \
             "dcgan64_b256 data.resolution=64 train.batch_size=256 35 65"; do
     read -r name resolution batch limit compile_limit <<< "$size"
@@ -201,23 +280,31 @@ for size in "dcgan28_b64 data.resolution=28 train.batch_size=64 30 60" \
     step "${name}_bf16_cl" "$limit" speed_run "${name}_bf16_cl" "$resolution" "$batch" trainer.precision=bf16-mixed \
         train.channels_last=true
     if [[ $CPU_MODE == 1 ]]; then
-        record "| ${name}_bf16_cl_compile | skipped: GPU_CHECK_DEVICE=cpu |"
+        wanted "${name}_bf16_cl_compile" && record "| ${name}_bf16_cl_compile | skipped: GPU_CHECK_DEVICE=cpu |"
     else
         step "${name}_bf16_cl_compile" "$compile_limit" speed_run "${name}_bf16_cl_compile" "$resolution" "$batch" \
             trainer.precision=bf16-mixed train.channels_last=true train.compile=true
     fi
 done
-if [[ -f $INCEPTION ]]; then
-    step fid 35 fid_run
-else
-    record "| fid | skipped: no Inception weights staged ($STAGE/inception; bash scripts/stage_gpu_check.sh --inception) |"
-fi
-video_seconds=$((BUDGET - VIDEO_SCORING - SECONDS))
-if ((BUDGET == 0)); then
-    record "| video64 | skipped: GPU_CHECK_BUDGET is not set |"
-elif ((video_seconds < 60)); then
-    record "| video64 | skipped: $video_seconds s of GPU_CHECK_BUDGET left for training |"
-else
-    step video64 $((video_seconds + VIDEO_SCORING)) video_run "$video_seconds"
-fi
+inception_step() {  # NAME COMMAND...: COMMAND (which runs step NAME), or a line saying it needs the Inception weights
+    if [[ -f $INCEPTION ]]; then
+        "${@:2}"
+    elif wanted "$1"; then
+        record "| $1 | skipped: no Inception weights staged ($STAGE/inception; bash scripts/stage_gpu_check.sh --inception) |"
+    fi
+}
+long_step() {  # NAME SCORING FUNCTION: FUNCTION trains for what is left of GPU_CHECK_BUDGET but SCORING seconds
+    local seconds=$((BUDGET - $2 - SECONDS))
+    wanted "$1" || return 0
+    if ((BUDGET == 0)); then
+        record "| $1 | skipped: GPU_CHECK_BUDGET is not set |"
+    elif ((seconds < 60)); then
+        record "| $1 | skipped: $seconds s of GPU_CHECK_BUDGET left for training |"
+    else
+        step "$1" $((seconds + $2)) "$3" "$seconds"
+    fi
+}
+inception_step fid step fid 35 fid_run
+long_step video64 "$VIDEO_SCORING" video_run
+inception_step fashion_quality long_step fashion_quality "$QUALITY_SCORING" quality_run
 echo "summary: $SUMMARY"

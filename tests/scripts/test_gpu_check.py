@@ -12,6 +12,8 @@ import pytest
 from data.test_idx import write_idx
 from helpers import REPO
 
+from gan_lightning.metrics.inception import resolve_inception_weights
+
 
 def _fashion_like(folder: Path) -> None:
     """Random 28-px images in the Fashion-MNIST idx layout (train and test), as the staging script lays them out."""
@@ -56,6 +58,41 @@ def test_every_step_reports_and_a_killed_step_leaves_a_timeout_line(tmp_path: Pa
     assert rows[-1].startswith("| video64 | step 20 in ") and rows[-1].endswith("| 64 vs 64 |"), rows[-1]
     assert (out / "video64.gif").stat().st_size > 0
     assert not any("FAILED" in row for row in rows)
+
+
+@pytest.mark.slow  # six tiny runs and six Inception FIDs on the CPU
+def test_fashion_quality_alone_trains_three_seeds_per_recipe_and_averages_the_finished_ones(tmp_path: Path) -> None:
+    _fashion_like(tmp_path / "fashion")
+    weights = resolve_inception_weights(None, Path.home() / ".cache" / "gan_lightning")
+    (tmp_path / "stage" / "inception").mkdir(parents=True)
+    (tmp_path / "stage" / "inception" / "weights-inception-fid.pt").symlink_to(weights)
+    out = tmp_path / "out"
+    env = {
+        **os.environ,
+        "GPU_CHECK_DEVICE": "cpu",
+        "GPU_CHECK_ONLY": "fashion_quality",
+        "OUT": str(out),
+        "STAGE": str(tmp_path / "stage"),
+        "FASHION_DIR": str(tmp_path / "fashion"),
+        "GPU_CHECK_BUDGET": "100000",  # the CPU's runs stop at step 20 on their own
+    }
+    done = subprocess.run(
+        ["bash", str(REPO / "scripts" / "gpu_check.sh")], env=env, capture_output=True, text=True, timeout=1200
+    )
+    assert done.returncode == 0, done.stderr
+    rows = [line for line in (out / "summary.md").read_text().splitlines() if line.startswith("| ")]
+    assert rows[0].startswith("| setup | no GPU, python ")  # and nothing else but the quality step
+    assert all(row.startswith("| fashion_quality | ") for row in rows[1:]), rows
+    for recipe in ("r1_decay", "r1_decay_conv"):
+        runs = [row.split(" | ") for row in rows if row.startswith(f"| fashion_quality | {recipe} | seed ")]
+        assert [run[2] for run in runs] == ["seed 0", "seed 1", "seed 2"]
+        assert all(run[3].startswith("step 20 of 20 in ") and run[5] == "64 vs 64 |" for run in runs), runs
+        fids = [float(run[4].removeprefix("Inception FID ")) for run in runs]
+        assert len(set(fids)) == 3  # three seeds, three generators
+        mean = f"| fashion_quality | {recipe} | mean of 3 seeds | Inception FID {sum(fids) / 3:.2f} +- "
+        assert any(row.startswith(mean) for row in rows), (mean, rows)
+    conv = out / "runs" / "dcgan_fashion_mnist" / "r1_decay_conv_s0" / "config.yaml"
+    assert "output_layer: conv" in conv.read_text()
 
 
 WITHOUT_PACKAGES = """
