@@ -7,6 +7,8 @@ al. 2019, Karras et al. 2018), so sampling and evaluation use the EMA copy by de
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import torch
 from torch import nn
@@ -34,3 +36,27 @@ def update_ema(ema: nn.Module, model: nn.Module, decay: float) -> None:
         torch._foreach_lerp_(ema_params, live_params, 1.0 - decay)
     for ema_buffer, buffer in zip(ema.buffers(), model.buffers(), strict=True):
         ema_buffer.copy_(buffer)
+
+
+@contextmanager
+def standing_statistics(network: nn.Module) -> Iterator[None]:
+    """Inside the block, each batch norm of ``network`` forgets its running statistics and averages those of the
+    batches it is run on, all weighted alike (BigGAN's "standing statistics", Brock et al. 2019).
+
+    The EMA generator's averaged weights meet batch-norm statistics copied from the live generator
+    (:func:`update_ema`), measured on other weights; its own, re-estimated on its own outputs, are what its layers
+    actually see. Only the batch norms run in train mode (dropout stays off); each gets its momentum back afterwards.
+    """
+    norms = [module for module in network.modules() if isinstance(module, nn.modules.batchnorm._BatchNorm)]
+    saved = [(norm.momentum, norm.training) for norm in norms]
+    for norm in norms:
+        norm.reset_running_stats()
+        norm.momentum = None  # a cumulative average
+        norm.train()
+    try:
+        with torch.no_grad():
+            yield
+    finally:
+        for norm, (momentum, training) in zip(norms, saved, strict=True):
+            norm.momentum = momentum
+            norm.train(training)

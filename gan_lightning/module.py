@@ -58,7 +58,7 @@ from gan_lightning.augment import DiscriminatorAugment
 from gan_lightning.checkpointing import TRAIN_SECONDS
 from gan_lightning.conditioning import Conditioning, build_conditioning
 from gan_lightning.config.schema import ExperimentConfig, OptimizerConfig
-from gan_lightning.ema import make_ema_copy, update_ema
+from gan_lightning.ema import make_ema_copy, standing_statistics, update_ema
 from gan_lightning.kinds import DataKind, build_kind
 from gan_lightning.losses import build_loss, gradient_penalty, r1_penalty
 from gan_lightning.losses.feature_matching import captured_features, feature_matching
@@ -119,6 +119,9 @@ class Critic(NamedTuple):
 
 SAMPLING_SEED = 0
 """Seeds the dropout of ``mode="train"`` sampling, so its outputs are reproducible."""
+STANDING_SEED_OFFSET = 7919
+"""Added to the run's seed for the noise the EMA generator's standing statistics are measured on
+(``train.ema_standing_batches``): the same on every rank and at every step, and apart from the training noise."""
 
 
 @contextmanager
@@ -200,6 +203,7 @@ class GANModule(L.LightningModule):
             self.register_buffer("fixed_labels", conditions)
         self._noise: torch.Generator | None = None
         self._noise_state_to_restore: Tensor | None = None
+        self._standing_step: int | None = None  # the generator step the EMA's standing statistics were measured at
         self._rng_states_to_restore: list[dict[str, Any]] | None = None
         self._log_now = False
         self._unchecked_losses: list[tuple[int, Tensor]] = []
@@ -294,8 +298,26 @@ class GANModule(L.LightningModule):
         """
         noise, condition = self.conditioning.complete(self, num, noise, condition, generator)
         network = self.ema_generator if use_ema else self.generator
+        if use_ema:
+            self._measure_standing_statistics()
         with sampling_mode(network, mode):
             return self._sample_batches(network, noise, condition, batch_size)
+
+    def _measure_standing_statistics(self) -> None:
+        """With ``train.ema_standing_batches``, re-estimate the EMA generator's batch-norm statistics on its own
+        outputs (:func:`standing_statistics`), once per generator step: :func:`update_ema` copies the live
+        generator's over them at every step. The noise comes from its own seeded generator, so the training RNG is
+        untouched and every rank measures the same statistics."""
+        train = self.cfg.train
+        if not train.ema_standing_batches or self._standing_step == self.generator_step:
+            return
+        seeded = torch.Generator().manual_seed(self.cfg.seed + STANDING_SEED_OFFSET)
+        noise, condition = self.conditioning.complete(
+            self, train.ema_standing_batches * train.batch_size, None, None, seeded
+        )
+        with standing_statistics(self.ema_generator):
+            self._sample_batches(self.ema_generator, noise, condition, train.batch_size)
+        self._standing_step = self.generator_step
 
     def _sample_batches(self, network: nn.Module, noise: Tensor, condition: Tensor | None, batch_size: int) -> Tensor:
         """``batch_size`` rows at a time through ``network``."""

@@ -112,6 +112,9 @@ def main(argv: list[str] | None = None) -> int:
         out = Path(args.json) if args.json else Path(args.ckpt).resolve().parent.parent / f"evaluation_step{step}.json"
         options = EvaluationOptions(**vars(args), out=out, step=step)
         config = evaluation_config(module.cfg, args, type(module.kind))
+        # how the EMA generator samples is the command line's to choose too: train.ema_standing_batches=N scores a run
+        # trained without standing statistics with them
+        module.cfg.train.ema_standing_batches = config.train.ema_standing_batches
         datamodule = prepare_data(config)
         start = time.perf_counter()
         values, details = module.conditioning.evaluate(module, config, datamodule, options)

@@ -11,7 +11,7 @@ import pytest
 import torch
 from helpers import state_of, tiny_config, train
 
-from gan_lightning.ema import make_ema_copy, update_ema
+from gan_lightning.ema import make_ema_copy, standing_statistics, update_ema
 from gan_lightning.losses import LOSSES
 from gan_lightning.module import GANModule, NonFiniteLossError
 
@@ -176,6 +176,23 @@ def test_ema_update_rule() -> None:
     assert torch.equal(ema[1].running_mean, live[1].running_mean)
     update_ema(ema, live, decay=0.0)
     assert _same(_weights(ema), _weights(live))
+
+
+def test_standing_statistics_average_every_batch_alike_and_leave_the_rest_as_it_was() -> None:
+    torch.manual_seed(0)
+    network = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.BatchNorm1d(4, momentum=0.3), torch.nn.Dropout(0.5))
+    network.eval()
+    batches = [torch.randn(8, 3) * (k + 1) + k for k in range(3)]  # batches of unlike statistics
+    with standing_statistics(network):
+        outputs = [network(batch) for batch in batches]
+    with torch.no_grad():  # by hand: each batch's mean and unbiased variance of the linear layer, averaged
+        pre = [network[0](batch) for batch in batches]
+    torch.testing.assert_close(network[1].running_mean, torch.stack([x.mean(0) for x in pre]).mean(0))
+    torch.testing.assert_close(network[1].running_var, torch.stack([x.var(0) for x in pre]).mean(0))
+    assert network[1].momentum == 0.3 and not network[1].training and not network[2].training
+    assert not any(o.requires_grad for o in outputs)
+    # dropout stayed off: each output is the batch-normalised linear layer, no zeros
+    assert all((o != 0).all() for o in outputs)
 
 
 def test_ema_waits_for_its_start_step(tmp_path: Path) -> None:

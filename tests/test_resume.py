@@ -50,10 +50,12 @@ def _assert_identical(a: Any, b: Any, path: str = "") -> None:
 
 
 CASES = {
-    # BatchNorm G, spectral-norm D, minibatch std, two critics, lazy R1, decaying LRs, mid-epoch resume.
+    # BatchNorm G (its EMA's statistics measured on its own outputs), spectral-norm D, minibatch std, two critics,
+    # lazy R1, decaying LRs, mid-epoch resume.
     "dcgan": ("quickstart", {"discriminator.norm": "spectral", "discriminator.minibatch_std": "true",
                              "train.n_critic": 2, "loss.r1": 1.0, "loss.r1_interval": 2,
-                             "g_optim.scheduler": "linear", "d_optim.scheduler": "cosine"}),
+                             "g_optim.scheduler": "linear", "d_optim.scheduler": "cosine",
+                             "train.ema_standing_batches": 2}),
     # DiffAugment with ADA: p moves every 2 steps (interrupted mid-interval), R1 through the augmentation.
     "augment": ("quickstart", {"augment.policy": "[color,translation,cutout]", "augment.ada": "true",
                                "augment.p": 0.2, "augment.ada_interval": 2, "augment.ada_kimg": 0.1,

@@ -240,6 +240,7 @@ def validation_rules() -> list[_Rule]:
         _choice("train.fake_labels", ("uniform", "data")),
         _Rule("train.ema_decay", lambda v: 0 <= v < 1, "a number in [0, 1)"),
         _non_negative("train.ema_start"),
+        _non_negative("train.ema_standing_batches"),
         _positive("train.log_every"),
         _non_negative("train.sample_every"),
         _non_negative("train.checkpoint_every"),

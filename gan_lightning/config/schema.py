@@ -397,6 +397,11 @@ class TrainConfig:
     """Decay of the exponential moving average of G's weights; 0 keeps a plain copy of G."""
     ema_start: int = 0
     """Generator step from which the EMA starts averaging (before it, EMA = G)."""
+    ema_standing_batches: int = 0
+    """Before the EMA generator samples (pictures, metrics, checkpoints' samples, ``evaluate.py``, ``sample.py``), its
+    batch-norm statistics are re-estimated on this many batches of ``batch_size`` of its own outputs, from a fixed
+    seed, once per generator step (BigGAN's standing statistics). 0 keeps the statistics the live generator measured
+    on its own weights. Training is unchanged either way."""
     log_every: int = 50
     """Log losses, D outputs, gradient norms, learning rates and images/s every this many steps
     (``metrics.csv``, every logger, the progress bar)."""

@@ -149,6 +149,9 @@ def test_evaluate_prints_a_table_and_writes_json(tmp_path: Path) -> None:
     again = run_script("evaluate.py", *args, cwd=tmp_path)
     assert again.returncode == 0 and json.loads(out.read_text())["metrics"] == report["metrics"]
     assert json.loads(out.read_text())["real_features_from_cache"] is True
+    # the EMA generator's statistics re-estimated on its own outputs: other samples, so another FID
+    standing = run_script("evaluate.py", *args, "train.ema_standing_batches=4", cwd=tmp_path)
+    assert standing.returncode == 0 and json.loads(out.read_text())["metrics"]["fid"] != report["metrics"]["fid"]
     missing = "metrics.classifier_weights=/nonexistent.pt"
     bad = run_script("evaluate.py", "--ckpt", ckpt, "--json", str(tmp_path / "no.json"), missing, cwd=tmp_path)
     assert bad.returncode == 2 and bad.stderr.startswith("error: classifier weights /nonexistent.pt")
