@@ -4,7 +4,6 @@ and what ``scripts/evaluate.py`` scores for the audio kinds."""
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING
 
 import lightning as L
@@ -36,12 +35,13 @@ def _audio_data(datamodule: GANDataModule) -> AudioDataModule:
 
 
 def classifier_options(config: ExperimentConfig, datamodule: AudioDataModule) -> dict[str, object]:
-    """What makes the dataset's clips what they are, the classifier's cache key: the dataset, its folder (for
-    ``spoken_digits`` the synthesised set's, itself named by a hash of the synthesis options), the sample rate and
-    the clip length. Not the representation: WaveGAN and SpecGAN runs on the same clips share one classifier."""
+    """What makes the dataset's clips what they are, the classifier's cache key: the dataset, its clips
+    (:attr:`AudioDataModule.clips_identity`: their folder, or for ``spoken_digits`` the hash of the synthesis options
+    and engines), the sample rate and the clip length. Not the representation: WaveGAN and SpecGAN runs on the same
+    clips share one classifier."""
     return {
         "name": config.data.name,
-        "data_dir": os.path.abspath(os.path.expanduser(datamodule.data_dir)),  # type: ignore[attr-defined]
+        "clips": datamodule.clips_identity,
         "sample_rate": datamodule.sample_rate,
         "audio_length": datamodule.audio_length,
     }

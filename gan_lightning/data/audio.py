@@ -15,6 +15,7 @@ are the clip's class: a word of the spoken digits, a class sub-folder or an SC09
 
 from __future__ import annotations
 
+import os
 from abc import abstractmethod
 from collections.abc import Iterable
 
@@ -157,6 +158,12 @@ class AudioDataModule(InMemoryDataModule):
             labels = None if names is None or not self.class_names else self._label(names, split)
             self._splits[split] = (waveforms, labels)
         return self._splits[split]
+
+    @property
+    def clips_identity(self) -> str:
+        """What names these clips for the audio classifier's key: their folder. A set that names its own folder after
+        what made it overrides this with that name, so one classifier serves every machine that makes the same set."""
+        return os.path.abspath(os.path.expanduser(self.data_dir))  # type: ignore[attr-defined]
 
     def evaluation_images(self, split: str) -> Tensor:
         """Real clips of ``split`` as ``float32`` waveforms ``(N, audio_length)`` in [-1, 1]: what the kinds'

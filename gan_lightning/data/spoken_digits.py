@@ -307,6 +307,12 @@ class SpokenDigitsDataModule(AudioFolderDataModule):
         self.cache_dir = data_dir
         self._prepared = False
 
+    @property
+    def clips_identity(self) -> str:
+        """``spoken_digits/<key>``: the set's key hashes its synthesis options and the engines' versions, so wherever
+        it is made the same clips get the same name (and the shipped classifier, when it was trained on them)."""
+        return f"spoken_digits/{self.options.key(engine_versions())}"
+
     def unavailable(self) -> str | None:
         """Nothing is missing that :meth:`prepare_data` cannot make (a missing engine is reported when it runs)."""
         return None
