@@ -129,17 +129,20 @@ def test_a_shipped_classifier_comes_before_the_cache_and_training(
     assert not other.from_cache and other.path.parent == tmp_path / "cache" / "audio_classifier"
 
 
-def test_the_shipped_spoken_digits_classifier_is_the_quick_configs() -> None:
-    """The classifier shipped for the quick configs' spoken digits has the key those configs' clips get on this
-    machine's speech engines (made without synthesising the set), and says so in its description."""
+@pytest.mark.parametrize(
+    ("config_name", "rate"), [("specgan_spoken_digits_quick", 8000), ("specgan_spoken_digits", 16000)]
+)
+def test_a_classifier_is_shipped_for_the_spoken_digits_configs(config_name: str, rate: int) -> None:
+    """The classifier shipped for the quick and the paper-size configs' spoken digits has the key those configs' clips
+    get on this machine's speech engines (made without synthesising the set), and says so in its description."""
     from gan_lightning.callbacks.audio_metrics import classifier_options
     from gan_lightning.data import build_datamodule
     from gan_lightning.metrics.audio_classifier import SHIPPED, classifier_identity
     from gan_lightning.metrics.real_cache import RealFeatureCache
 
-    config = load_config([REPO / "configs" / "specgan_spoken_digits_quick.yaml"], ["data.data_dir=/nonexistent"])
+    config = load_config([REPO / "configs" / f"{config_name}.yaml"], ["data.data_dir=/nonexistent"])
     identity = classifier_identity(
-        classifier_options(config, build_datamodule(config)), 8000, 10, AudioClassifierRecipe()
+        classifier_options(config, build_datamodule(config)), rate, 10, AudioClassifierRecipe()
     )
     key = RealFeatureCache.key(identity)
     described = json.loads((SHIPPED / f"{key}.json").read_text())
