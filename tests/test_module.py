@@ -13,7 +13,8 @@ from helpers import state_of, tiny_config, train
 
 from gan_lightning.ema import make_ema_copy, standing_statistics, update_ema
 from gan_lightning.losses import LOSSES
-from gan_lightning.module import GANModule, NonFiniteLossError
+from gan_lightning.module import GANModule
+from gan_lightning.steps.finite import NonFiniteLossError
 
 
 def _weights(module: torch.nn.Module) -> list[torch.Tensor]:

@@ -2,10 +2,10 @@
 
 The run is the real one (:func:`gan_lightning.training.fit`: the same module, data, precision and Trainer) with no
 metrics, pictures or checkpoints inside the window. After ``warmup`` steps a callback profiles ``steps`` generator steps
-and splits their wall time into the module's phases (:data:`gan_lightning.module.PHASES`, ``record_function`` ranges):
-G's forward for D's steps, the D updates (within them: the penalties' extra pass and input gradient, and D's backward
-and optimizer step), the G update and the EMA; what is left is Lightning's loop, data loading and logging. Then the
-operators that took the most time of their own (self time) across the window.
+and splits their wall time into the module's phases (:data:`gan_lightning.steps.phases.PHASES`, ``record_function``
+ranges): G's forward for D's steps, the D updates (within them: the penalties' extra pass and input gradient, and D's
+backward and optimizer step), the G update and the EMA; what is left is Lightning's loop, data loading and logging.
+Then the operators that took the most time of their own (self time) across the window.
 
 On a GPU the phase times are the CPU's: kernel launches and the waits at synchronising calls; the operator table then
 adds each operator's own device time.
@@ -23,7 +23,7 @@ import torch
 from torch.profiler import ProfilerActivity, profile
 
 from gan_lightning.config import ExperimentConfig, load_config
-from gan_lightning.module import PHASE_D_BACKWARD, PHASE_PENALTY, PHASES
+from gan_lightning.steps.phases import PHASE_D_BACKWARD, PHASE_PENALTY, PHASES
 from gan_lightning.training import fit
 
 NESTED = {PHASE_PENALTY, PHASE_D_BACKWARD}

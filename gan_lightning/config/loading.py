@@ -139,7 +139,6 @@ def validation_rules() -> list[_Rule]:
     from gan_lightning.loggers import LOGGERS
     from gan_lightning.losses import LOSSES
     from gan_lightning.metrics.extractors import EXTRACTORS
-    from gan_lightning.module import SAMPLING_MODES
     from gan_lightning.networks import (
         DISCRIMINATOR_CONDITIONINGS,
         DISCRIMINATORS,
@@ -152,6 +151,7 @@ def validation_rules() -> list[_Rule]:
     from gan_lightning.networks.dcgan import OUTPUT_LAYERS
     from gan_lightning.networks.text import TEMPERATURE_SCHEDULES, TEXT_CELLS
     from gan_lightning.networks.views import VIEWS
+    from gan_lightning.steps.sampling import SAMPLING_MODES
     from gan_lightning.wandb_logging import WANDB_MODES
 
     rules = [

@@ -9,7 +9,7 @@ import pytest
 from helpers import REPO, script
 
 from gan_lightning.benchmarks.step_profile import profile_config
-from gan_lightning.module import PHASES
+from gan_lightning.steps.phases import PHASES
 
 TOY = [str(REPO / "configs" / "toy_ring.yaml")]
 SMALL = ["generator.width=16", "discriminator.width=16", "train.batch_size=32"]

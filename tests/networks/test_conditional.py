@@ -11,6 +11,7 @@ from helpers import DIGITS
 from gan_lightning.config.schema import DiscriminatorConfig, GeneratorConfig
 from gan_lightning.networks import build_discriminator, build_generator
 from gan_lightning.networks.conditioning import ConditionalBatchNorm
+from gan_lightning.steps.objectives import classification, critic_loss
 
 SHAPES = [(1, 28, 28), (3, 32, 32)]
 LABELS = torch.tensor([0, 1, 2, 3, 4, 5])
@@ -114,8 +115,9 @@ def test_acgan_classification_loss_by_hand() -> None:
     by_hand = (
         0.5 * -(torch.log(torch.tensor(torch.e**2 / (torch.e**2 + 2))) + torch.log(torch.tensor(1 / (torch.e + 2)))) / 2
     )
-    torch.testing.assert_close(module._classification(class_logits, labels), by_hand)
-    assert module._classification(class_logits, None) is None and module._classification(None, labels) is None
+    torch.testing.assert_close(classification(module.cfg.loss, class_logits, labels), by_hand)
+    assert classification(module.cfg.loss, class_logits, None) is None
+    assert classification(module.cfg.loss, None, labels) is None
     torch.testing.assert_close(by_hand, 0.5 * F.cross_entropy(class_logits, labels))
 
 
@@ -154,7 +156,8 @@ def test_acgan_classifier_learns_generated_labels_only_when_asked(classify_gener
     module = GANModule(config, DIGITS, {"name": "classes", "class_counts": [5, 5, 5]})
     real, fake = torch.rand(4, *DIGITS["data_shape"]) * 2 - 1, torch.rand(4, *DIGITS["data_shape"]) * 2 - 1
     real_labels, fake_labels = torch.tensor([0, 1, 2, 0]), torch.tensor([2, 2, 1, 0])
-    _, stats, _ = module._critic_loss(module.critics[0], (real, real_labels), (fake, fake_labels), None, False)
+    objective = module._objective()
+    _, stats, _ = critic_loss(objective, module.critics[0], (real, real_labels), (fake, fake_labels), None, False)
     _, real_classes = module.discriminator(real, real_labels)
     _, fake_classes = module.discriminator(fake, fake_labels)
     expected = 0.5 * F.cross_entropy(real_classes, real_labels)
