@@ -2,8 +2,8 @@
 
 Every extension point is a plain ``dict`` of name -> implementation: ``GENERATORS`` and
 ``DISCRIMINATORS`` (``gan_lightning/networks``), ``LOSSES`` (``losses``), ``DATASETS`` (``data``),
-``EXTRACTORS``, ``METRICS``, ``SEQUENCE_METRICS``, ``CLASS_SCORES`` and ``TRANSLATION_SCORES``
-(``metrics``). Each has a decorator made by :func:`registrar` (``register_generator``,
+``EXTRACTORS`` and ``METRICS`` (``metrics``: every kind's metrics,
+:mod:`gan_lightning.metrics.suite`). Each has a decorator made by :func:`registrar` (``register_generator``,
 ``register_loss``, ...) that an implementation applies to itself in its own file, and each of
 those packages imports every module in its folder (:func:`import_package_modules`). So a new file
 dropped into ``gan_lightning/losses/`` is all it takes for ``loss.name`` to accept its name; the

@@ -22,7 +22,7 @@ import torch
 from lightning.pytorch.utilities import rank_zero_only
 
 from gan_lightning.callbacks import SampleImages, TrainingCurves, WandbRunId
-from gan_lightning.callbacks.metric_logging import best_checkpoint
+from gan_lightning.callbacks.evaluation import evaluation_callbacks
 from gan_lightning.callbacks.progress import GeneratorStepProgressBar
 from gan_lightning.callbacks.wandb_run import WANDB_RUN_ID_KEY
 from gan_lightning.checkpointing import (
@@ -38,7 +38,7 @@ from gan_lightning.files import write_text_atomically
 from gan_lightning.kinds import DataKind, kind_class
 from gan_lightning.loggers import build_loggers, drop_rows_after
 from gan_lightning.metrics.inception import InceptionWeightsError
-from gan_lightning.metrics.sample_quality import SampleQualityError
+from gan_lightning.metrics.suite import MetricError, build_suites
 from gan_lightning.module import GANModule
 
 UNACTIONABLE_INFO = re.compile(
@@ -279,16 +279,15 @@ def build_module(config: ExperimentConfig, datamodule: GANDataModule) -> GANModu
 
 
 def build_metric_callbacks(config: ExperimentConfig, datamodule: GANDataModule, run_dir: Path) -> list[L.Callback]:
-    """The ``metrics.*`` callbacks of the run's kind and conditioning and the ``best.ckpt`` that follows the first
-    metric, built before the run directory exists: a missing extractor, weights file or test split is a one-line
-    ConfigError and leaves nothing written."""
+    """The evaluation of ``metrics.names`` on the samples the run's conditioning evaluates, and the ``best.ckpt``
+    that follows the first metric, built before the run directory exists: a missing extractor, weights file or test
+    split is a one-line ConfigError and leaves nothing written."""
     try:
-        conditioning = conditioning_class(datamodule)
-        callbacks = conditioning.metric_callbacks(kind_class(datamodule.kind_name), config, datamodule, run_dir)
-    except (InceptionWeightsError, SampleQualityError) as error:
+        suites = build_suites(config.metrics.names, config, datamodule, run_dir / "samples")
+        source = conditioning_class(datamodule).evaluation_source(config, datamodule)
+        return evaluation_callbacks(config, suites, source, run_dir / "checkpoints")
+    except (InceptionWeightsError, MetricError) as error:
         raise ConfigError(str(error)) from error
-    best = best_checkpoint(config, run_dir / "checkpoints")
-    return callbacks if best is None else [*callbacks, best]
 
 
 def fit(

@@ -98,9 +98,9 @@ from gan_lightning.benchmarks.timegan_protocol import benchmark_timegan, real_ba
 from gan_lightning.benchmarks.toy_modes import benchmark_toy
 from gan_lightning.benchmarks.train_speed import benchmark_train, summarize
 from gan_lightning.benchmarks.video_protocol import benchmark_video, controls
-from gan_lightning.callbacks.sample_quality import generated_images, real_subset
 from gan_lightning.config import load_config
 from gan_lightning.metrics.bleu import BLEU_ORDERS
+from gan_lightning.metrics.suite import latent_samples, real_subset
 from gan_lightning.metrics.text_quality import QUALITY_DIVERSITY_AXES, plot_quality_diversity
 from gan_lightning.metrics.text_scores import TextMetricError
 from gan_lightning.training import build_module, prepare_data
@@ -433,7 +433,7 @@ def fid(args: argparse.Namespace) -> dict[str, object]:
     datamodule = prepare_data(config)
     real = real_subset(datamodule.evaluation_images(config.metrics.real_split), args.num)
     module = build_module(config, datamodule).to(device)
-    generate = generated_images(module, args.num, config.seed)
+    generate = latent_samples(module, args.num, config.seed).generate
     result = benchmark_fid_cost(real, generate, args.num, args.repeats, args.batch, args.inception_weights, device)
     medians = result["medians"]
     assert isinstance(medians, dict)

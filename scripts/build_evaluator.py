@@ -39,7 +39,7 @@ from gan_lightning.metrics.classifier import (
     save_classifier,
     train_classifier,
 )
-from gan_lightning.metrics.sample_quality import SampleQualityError
+from gan_lightning.metrics.suite import MetricError
 from gan_lightning.training import prepare_data
 
 DEFAULT_EPOCHS = {"mnist_embedded": 15, "mnist": 5, "fashion_mnist": 5}
@@ -118,7 +118,7 @@ def build_for_config(args: argparse.Namespace) -> int:
         config = load_config(args.config, args.overrides)
         datamodule = prepare_data(config)
         built = kind_class(datamodule.kind_name).build_evaluator(config, datamodule, rebuild=args.rebuild)
-    except (ConfigError, DataUnavailableError, DataKindError, SampleQualityError) as error:
+    except (ConfigError, DataUnavailableError, DataKindError, MetricError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     print(built.summary())

@@ -53,7 +53,7 @@ from gan_lightning.data import DataUnavailableError
 from gan_lightning.files import write_text_atomically
 from gan_lightning.kinds import DataKind, DataKindError
 from gan_lightning.metrics.inception import InceptionWeightsError
-from gan_lightning.metrics.sample_quality import SampleQualityError
+from gan_lightning.metrics.suite import MetricError
 from gan_lightning.training import prepare_data
 
 
@@ -125,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
         DataKindError,
         DataUnavailableError,
         InceptionWeightsError,
-        SampleQualityError,
+        MetricError,
     ) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -145,9 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'metric':<{width}}value")
     for name, value in values.items():
         print(f"{name:<{width}}{value:.6g}")
-    scored_by = details.get("scored_by") or (
-        f"{details['extractor']} features" if "extractor" in details else "TimeGAN post-hoc models"
-    )
+    scored_by = details.get("scored_by", "the run's metrics")
     print(f"({num} generated vs {details['num_real']} real samples, {scored_by}, {seconds:.1f} s on {device})")
     write_text_atomically(out, json.dumps(report, indent=2))
     print(f"wrote {out}")

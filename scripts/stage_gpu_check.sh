@@ -25,7 +25,7 @@ done
 python - "$STAGE/cache" << 'PY'
 import shutil, sys
 from pathlib import Path
-from gan_lightning.callbacks.video_metrics import build_clip_evaluator
+from gan_lightning.metrics.video_quality import build_clip_evaluator
 from gan_lightning.config import load_config
 from gan_lightning.training import prepare_data
 config = load_config(["configs/video_moving_mnist.yaml"], ["data.num_samples=64", "data.device=cpu"])

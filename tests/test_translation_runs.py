@@ -14,9 +14,9 @@ from helpers import PAIRED, REPO, TINY, only_run, script, state_of, tiny_config,
 from PIL import Image
 from test_conditional_runs import DEBIAN_FASHION, logged_values
 
-from gan_lightning.callbacks.sample_quality import real_subset
 from gan_lightning.data.paired import sobel_edges
 from gan_lightning.metrics.classifier import load_classifier
+from gan_lightning.metrics.suite import real_subset
 
 TRANSLATION = [*PAIRED[:-1], "loss.l1=100", "metrics.names=[l1,psnr,ssim,fid]", "metrics.extractor=mnist_classifier"]
 

@@ -21,18 +21,18 @@ import torch
 from torch import Tensor
 
 from gan_lightning.benchmarks.parallel import map_seeds, run_seconds, seed_run_config, train_or_finish, untrained_module
-from gan_lightning.callbacks.audio_metrics import build_audio_quality, evaluate_audio
-from gan_lightning.callbacks.sample_quality import real_subset
 from gan_lightning.checkpointing import load_module
 from gan_lightning.conditioning import EvaluationOptions
 from gan_lightning.config import ConfigError, ExperimentConfig
 from gan_lightning.data.audio import AudioDataModule
-from gan_lightning.metrics.audio_quality import AUDIO_CLASS_METRICS, AUDIO_METRICS
+from gan_lightning.kinds.audio import AudioKind
+from gan_lightning.metrics.audio_quality import AudioSuite
+from gan_lightning.metrics.suite import latent_samples, real_subset
 from gan_lightning.training import LAST_CHECKPOINT, prepare_data
 
 STFT_BATCH = 100
 """Clips taken through a representation at once (Griffin-Lim's memory)."""
-SCORED = [name for name in AUDIO_METRICS if name not in AUDIO_CLASS_METRICS]
+SCORED = list(AudioKind.default_metric_names())
 """Every audio metric of an unconditional generator."""
 SCORING = ["metrics.real_split=test", "metrics.names=[" + ",".join(SCORED) + "]"]
 """Every unconditional audio metric, against the clips of held-out voices."""
@@ -90,10 +90,11 @@ def controls(config_path: Path, root: Path, overrides: Sequence[str], real: bool
     config = protocol_config(config_path, root, overrides, seed=0)
     datamodule = _audio_data(config)
     scored = protocol_config(config_path, root, overrides, seed=0, scoring=True)
-    evaluator = build_audio_quality(scored, datamodule)
+    suite: AudioSuite = AudioSuite.build(scored.metrics.names, scored, datamodule, root)  # type: ignore[assignment]
+    evaluator = suite.quality
     num = scored.metrics.num_generated
     untrained = untrained_module(config, datamodule)
-    values = {"untrained": with_ratio(evaluate_audio(evaluator, untrained, num, config.seed))}
+    values = {"untrained": with_ratio(suite.evaluate(untrained, latent_samples(untrained, num, config.seed), 0).values)}
     test: Tensor = real_subset(datamodule.evaluation_images("test"), num)  # type: ignore[assignment]
     heard = torch.cat([untrained.kind.heard_through(part) for part in test.split(STFT_BATCH)])
     if not torch.equal(heard, test):

@@ -17,9 +17,10 @@ from pathlib import Path
 import torch
 
 from gan_lightning.benchmarks.parallel import map_seeds, run_seconds, seed_run_config, train_or_finish
-from gan_lightning.callbacks.sample_quality import build_sample_quality, generated_images
 from gan_lightning.checkpointing import load_module
 from gan_lightning.config import load_config
+from gan_lightning.metrics.features import FeatureSuite
+from gan_lightning.metrics.suite import latent_samples
 from gan_lightning.training import LAST_CHECKPOINT, prepare_data
 
 DEFAULT_METRICS = ("fid", "kid", "pr")
@@ -47,13 +48,14 @@ def quality_run(
     if not evaluation.metrics.names:
         evaluation.metrics.names = list(DEFAULT_METRICS)
     config = seed_run_config(config_path, root, overrides, seed)
-    evaluator = build_sample_quality(evaluation, prepare_data(evaluation))  # missing weights fail before training
+    names = evaluation.metrics.names  # missing weights fail before training:
+    suite = FeatureSuite.build(names, evaluation, prepare_data(evaluation), root)
     run_dir = train_or_finish(config)  # an interrupted benchmark resumes its runs exactly; a finished run is scored
     module = load_module(run_dir / LAST_CHECKPOINT, map_location=str(device))
-    evaluator.extractor.to(device)
+    suite.setup(device)
     num = evaluation.metrics.num_generated
     start = time.perf_counter()
-    values = evaluator.evaluate(generated_images(module, num, evaluation.seed), num, device)
+    values = suite.evaluate(module, latent_samples(module, num, evaluation.seed), 0).values
     return {**values, "train_seconds": run_seconds(run_dir), "eval_seconds": time.perf_counter() - start}
 
 

@@ -13,12 +13,14 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from torch import Tensor
+
 from gan_lightning.benchmarks.parallel import map_seeds, run_seconds, seed_run_config, train_or_finish, untrained_module
-from gan_lightning.callbacks.sample_quality import generated_images
-from gan_lightning.callbacks.sequence_metrics import build_sequence_quality
 from gan_lightning.checkpointing import load_module
 from gan_lightning.config import ConfigError, ExperimentConfig
 from gan_lightning.data import SequenceDataModule
+from gan_lightning.metrics.sequence_quality import SequenceQuality
+from gan_lightning.metrics.suite import latent_samples, real_subset
 from gan_lightning.metrics.timegan_scores import TIMEGAN_SCORES, real_data_predictive
 from gan_lightning.module import GANModule
 from gan_lightning.training import LAST_CHECKPOINT, prepare_data
@@ -31,11 +33,16 @@ def _sequence_data(config: ExperimentConfig) -> SequenceDataModule:
     return datamodule
 
 
+def timegan_quality(config: ExperimentConfig, datamodule: SequenceDataModule) -> SequenceQuality:
+    """TimeGAN's two scores against ``metrics.num_real`` real sequences (a seeded subset when the set is larger)."""
+    real: Tensor = real_subset(datamodule.evaluation_sequences(), config.metrics.num_real)  # type: ignore[assignment]
+    return SequenceQuality(TIMEGAN_SCORES, real, datamodule.to_score_space, config.metrics.timegan, config.seed)
+
+
 def score(module: GANModule, config: ExperimentConfig, datamodule: SequenceDataModule) -> dict[str, float]:
     """Both scores (mean and std over the post-hoc runs) of ``module``'s EMA generator."""
-    evaluator = build_sequence_quality(config, datamodule, TIMEGAN_SCORES)
     num = config.metrics.num_generated
-    return evaluator.evaluate(generated_images(module, num, config.seed)(range(num)))
+    return timegan_quality(config, datamodule).evaluate(latent_samples(module, num, config.seed).all())
 
 
 def timegan_run(config_path: Path, root: Path, overrides: Sequence[str], seed: int) -> dict[str, float]:
@@ -60,7 +67,7 @@ def real_baseline(config_path: Path, root: Path, overrides: Sequence[str]) -> di
     """The predictive score of the real sequences themselves (TimeGAN's "original data" row)."""
     config = seed_run_config(config_path, root, overrides, seed=0)
     datamodule = _sequence_data(config)
-    real = build_sequence_quality(config, datamodule, TIMEGAN_SCORES).real
+    real = timegan_quality(config, datamodule).real
     return real_data_predictive(datamodule.to_score_space(real), config.metrics.timegan, config.seed)
 
 

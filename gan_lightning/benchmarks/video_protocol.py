@@ -17,16 +17,16 @@ import torch
 from torch import Tensor
 
 from gan_lightning.benchmarks.parallel import map_seeds, run_seconds, seed_run_config, train_or_finish, untrained_module
-from gan_lightning.callbacks.sample_quality import generated_images
-from gan_lightning.callbacks.video_metrics import build_video_quality
 from gan_lightning.checkpointing import load_module
 from gan_lightning.conditioning import EvaluationOptions
 from gan_lightning.config import ConfigError, ExperimentConfig
+from gan_lightning.kinds.video import VideoKind
 from gan_lightning.metrics.clip_evaluator import shuffle_frames
-from gan_lightning.metrics.video_quality import VIDEO_METRICS
+from gan_lightning.metrics.suite import latent_samples
+from gan_lightning.metrics.video_quality import VideoSuite
 from gan_lightning.training import LAST_CHECKPOINT, prepare_data
 
-SCORING = ["metrics.real_split=test", "metrics.names=[" + ",".join(VIDEO_METRICS) + "]"]
+SCORING = ["metrics.real_split=test", "metrics.names=[" + ",".join(VideoKind.default_metric_names()) + "]"]
 """Every video metric, against the clips of held-out digits."""
 SHUFFLE_SEED = 7
 """Seeds the time-shuffled control."""
@@ -74,10 +74,11 @@ def controls(config_path: Path, root: Path, overrides: Sequence[str], real: bool
     config = protocol_config(config_path, root, overrides, seed=0)
     datamodule = _video_data(config)
     scored = protocol_config(config_path, root, overrides, seed=0, scoring=True)
-    evaluator = build_video_quality(scored, datamodule)  # type: ignore[arg-type]
+    suite: VideoSuite = VideoSuite.build(scored.metrics.names, scored, datamodule, root)  # type: ignore[assignment]
+    evaluator = suite.quality
     num, device = scored.metrics.num_generated, torch.device("cpu")
     untrained = untrained_module(config, datamodule)
-    values = {"untrained": evaluator.evaluate(generated_images(untrained, num, config.seed), num, device)}
+    values = {"untrained": suite.evaluate(untrained, latent_samples(untrained, num, config.seed), 0).values}
     if real:
         clips = datamodule.evaluation_images("train")[:num]  # type: ignore[attr-defined]
         shuffled = shuffle_frames(clips, torch.Generator().manual_seed(SHUFFLE_SEED))

@@ -7,7 +7,7 @@ from typing import Any
 import lightning as L
 import torch
 
-from gan_lightning.callbacks.metric_logging import log_evaluation
+from gan_lightning.callbacks.evaluation import log_evaluation
 
 
 class ToyModeMetrics(L.Callback):

@@ -11,7 +11,8 @@ that used to be a branch on ``num_classes`` or ``condition_shape``:
 * the fixed picture grid, its rows and the latent walks (:meth:`~Conditioning.grid`,
   :meth:`~Conditioning.picture_batch`, :meth:`~Conditioning.walk_conditions`);
 * the extra network constructor arguments (:meth:`~Conditioning.network_args`);
-* the metric names it adds or replaces, its metric callbacks and what ``evaluate.py`` scores;
+* the samples an evaluation scores (:meth:`~Conditioning.evaluation_source`) and ``evaluate.py``'s report (which
+  metrics fit it is each metric's own declaration, :mod:`gan_lightning.metrics.suite`);
 * what ``sample.py`` draws (:meth:`~Conditioning.cli_samples`).
 
 A class-conditional video or audio run therefore needs no kind of its own: the kind says what a sample is, the
@@ -31,10 +32,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-import lightning as L
 import torch
 from torch import Tensor
 
+from gan_lightning.metrics.suite import SampleSource, latent_samples
 from gan_lightning.registry import import_package_modules, registrar
 
 if TYPE_CHECKING:
@@ -123,21 +124,16 @@ class Conditioning:
 
     # ------------------------------------------------------------------ metrics
     @classmethod
-    def metric_names(cls, kind: type[DataKind]) -> tuple[str, ...]:
-        """What ``metrics.names`` may list for ``kind`` under this conditioning."""
-        return kind.metric_names()
-
-    @classmethod
     def check_config(cls, config: ExperimentConfig, kind: type[DataKind]) -> str | None:
         """A one-line problem with ``config`` under this conditioning, else None."""
         return None
 
     @classmethod
-    def metric_callbacks(
-        cls, kind: type[DataKind], config: ExperimentConfig, datamodule: GANDataModule, run_dir: Path
-    ) -> list[L.Callback]:
-        """The ``metrics.*`` callbacks of a run of ``kind`` with this conditioning."""
-        return kind.metric_callbacks(config, datamodule, run_dir)
+    def evaluation_source(cls, config: ExperimentConfig, datamodule: GANDataModule) -> SampleSource:
+        """``(module, use_ema) -> GeneratedSet``: what every evaluation of the run scores, ``metrics.num_generated``
+        samples from latents seeded by the run's seed (and the classes :meth:`evaluation_conditions` asks for)."""
+        num, seed = config.metrics.num_generated, config.seed
+        return lambda module, use_ema: latent_samples(module, num, seed, use_ema)
 
     def evaluate(
         self, module: GANModule, config: ExperimentConfig, datamodule: GANDataModule, options: EvaluationOptions

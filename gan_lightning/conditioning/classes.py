@@ -15,10 +15,8 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import lightning as L
 import torch
 from torch import Tensor
 
@@ -26,7 +24,6 @@ from gan_lightning.conditioning import (
     CLISamples,
     Conditioning,
     ConditioningError,
-    EvaluationOptions,
     latents,
     register_conditioning,
 )
@@ -114,40 +111,11 @@ class ClassConditioning(Conditioning):
 
     # ------------------------------------------------------------------ metrics
     @classmethod
-    def metric_names(cls, kind: type[DataKind]) -> tuple[str, ...]:
-        return (*kind.metric_names(), *kind.class_metric_names())
-
-    @classmethod
     def check_config(cls, config: ExperimentConfig, kind: type[DataKind]) -> str | None:
         pack = config.discriminator.pack
         if pack != 1:
             return f"discriminator.pack={pack} mixes samples of several classes; use pack 1 with data.conditional"
         return None
-
-    @classmethod
-    def metric_callbacks(
-        cls, kind: type[DataKind], config: ExperimentConfig, datamodule: GANDataModule, run_dir: Path
-    ) -> list[L.Callback]:
-        from gan_lightning.callbacks.class_scores import class_score_callbacks
-
-        return [
-            *kind.metric_callbacks(config, datamodule, run_dir),
-            *class_score_callbacks(config, datamodule),
-        ]
-
-    def evaluate(
-        self, module: GANModule, config: ExperimentConfig, datamodule: GANDataModule, options: EvaluationOptions
-    ) -> tuple[dict[str, float], dict[str, object]]:
-        from gan_lightning.callbacks.class_scores import build_class_scores, evaluate_class_scores
-        from gan_lightning.metrics.class_scores import CLASS_SCORES
-
-        values, details = super().evaluate(module, config, datamodule, options)
-        if any(name in CLASS_SCORES for name in config.metrics.names):
-            scores = build_class_scores(config, datamodule)
-            num, use_ema = config.metrics.num_generated, not options.no_ema
-            values.update(evaluate_class_scores(scores, module, num, config.seed, use_ema))
-            details.setdefault("num_real", len(scores.test_labels))
-        return values, details
 
     # ------------------------------------------------------------------ sample.py
     def cli_samples(self, module: GANModule, args: argparse.Namespace) -> CLISamples:

@@ -1,9 +1,10 @@
 """Image translation (paired data, pix2pix): every sample is the translation of one input image.
 
 Batches arrive in pix2pix's A -> B order, ``(inputs, targets)``; G maps each input to an image (its noise is
-dropout, ``latent_size`` 0) and D judges (input, image) pairs. The metrics compare each output with its target
-(:mod:`gan_lightning.callbacks.translation_metrics`), and replace the kind's own sample metrics: the feature
-metrics computed on features (``fid``, ``kid``, ``pr``, any registered so) score the outputs against the targets.
+dropout, ``latent_size`` 0) and D judges (input, image) pairs. Evaluation scores the outputs for the evaluation
+inputs (:meth:`ImageConditioning.evaluation_source`): the translation scores compare each with its target
+(:mod:`gan_lightning.metrics.translation`), and the feature metrics that compare features (``fid``, ``kid``, ``pr``)
+score the outputs against the targets.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import lightning as L
 import torch
 from torch import Tensor
 
@@ -24,6 +24,8 @@ from gan_lightning.conditioning import (
     EvaluationOptions,
     register_conditioning,
 )
+from gan_lightning.metrics.suite import GeneratedSet, real_subset, score
+from gan_lightning.visualization import save_image_grid
 
 if TYPE_CHECKING:
     from gan_lightning.config.schema import ExperimentConfig
@@ -90,59 +92,46 @@ class ImageConditioning(Conditioning):
 
     # ------------------------------------------------------------------ metrics
     @classmethod
-    def metric_names(cls, kind: type[DataKind]) -> tuple[str, ...]:
-        from gan_lightning.metrics.sample_quality import METRICS
-        from gan_lightning.metrics.translation import TRANSLATION_SCORES
-
-        # The feature metrics that compare the outputs' features with the targets' (not those of the outputs' class
-        # logits alone, such as the Inception Score).
-        features = [name for name, metric in METRICS.items() if metric.on == "features"]
-        return (*TRANSLATION_SCORES, *features)
-
-    @classmethod
     def check_config(cls, config: ExperimentConfig, kind: type[DataKind]) -> str | None:
         if config.augment.policy:
             return f"augment.policy is not supported for paired data ({config.data.name}): set augment.policy=[]"
         return None
 
     @classmethod
-    def metric_callbacks(
-        cls, kind: type[DataKind], config: ExperimentConfig, datamodule: GANDataModule, run_dir: Path
-    ) -> list[L.Callback]:
-        from gan_lightning.callbacks.translation_metrics import translation_callbacks
-
-        return translation_callbacks(config, datamodule)
+    def evaluation_source(cls, config: ExperimentConfig, datamodule: GANDataModule) -> Translations:
+        return Translations(config, datamodule)
 
     def evaluate(
         self, module: GANModule, config: ExperimentConfig, datamodule: GANDataModule, options: EvaluationOptions
     ) -> tuple[dict[str, float], dict[str, object]]:
-        """L1, PSNR, SSIM, class preservation and the feature metrics of the outputs for the evaluation inputs (or,
-        with ``--copy-input``, of the inputs themselves), and a strip of the first pairs beside the JSON file."""
-        from gan_lightning.callbacks.translation_metrics import build_translation_evaluation, copy_input_outputs
-        from gan_lightning.visualization import save_image_grid
-
+        """The translation scores and feature metrics of the outputs for the evaluation inputs (or, with
+        ``--copy-input``, of the inputs themselves), and a strip of the first pairs beside the JSON file."""
+        cfg = config.metrics
         if options.metrics is None and not module.cfg.metrics.names:  # the pixel scores beside the default fid
-            config.metrics.names = ["l1", "psnr", "ssim", *config.metrics.names]
-        evaluation = build_translation_evaluation(config, datamodule)
+            cfg.names = ["l1", "psnr", "ssim", *cfg.names]
+        source = self.evaluation_source(config, datamodule)
+        targets: Tensor = real_subset(datamodule.evaluation_images(cfg.real_split), cfg.num_real)  # type: ignore[assignment]
+        targets = targets.float() / 255
         if options.copy_input:
-            outputs = copy_input_outputs(evaluation, module.kind)
+            outputs = copy_input_outputs(module.kind.to_data_space(source.inputs), targets.shape[1])
+            samples = GeneratedSet(lambda i: outputs[i.start : i.stop], len(outputs), source.inputs)
         else:
-            outputs = evaluation.translate(module, use_ema=not options.no_ema)
-        scores = evaluation.score(outputs, module.device)
-        values = {name.removeprefix("val/"): value for name, value in scores.items()}
+            samples = source(module, not options.no_ema)
+            outputs = samples.all()
+        values, details = score(cfg.names, config, datamodule, module, samples, options.step, options.out)
         strip = options.out.with_suffix(".png")
         count = min(len(outputs), 8)
-        inputs = module.kind.to_data_space(evaluation.inputs[:count])
-        save_image_grid(translation_strip(inputs, outputs[:count], evaluation.targets[:count]), strip, nrow=3)
-        details = {
-            "extractor": config.metrics.extractor,
-            "num_real": len(outputs),
-            "real_split": config.metrics.real_split,
-            "outputs": "copied inputs" if options.copy_input else "generator",
-            "translation_mode": config.metrics.translation_mode,
-            "num_generated": len(outputs),
-            "strip": str(strip),
-        }
+        inputs = module.kind.to_data_space(source.inputs[:count])
+        save_image_grid(translation_strip(inputs, outputs[:count], targets[:count]), strip, nrow=3)
+        details.update(
+            extractor=cfg.extractor,
+            num_real=len(outputs),
+            real_split=cfg.real_split,
+            outputs="copied inputs" if options.copy_input else "generator",
+            translation_mode=cfg.translation_mode,
+            num_generated=len(outputs),
+            strip=str(strip),
+        )
         return values, details
 
     # ------------------------------------------------------------------ sample.py
@@ -168,6 +157,34 @@ class ImageConditioning(Conditioning):
         channels = max(t.shape[1] for t in pair)
         picture = torch.stack([t.expand(-1, channels, -1, -1) for t in pair], dim=1).flatten(0, 1)
         return CLISamples(outputs, {"inputs": pixels.float() / 255}, picture, columns=2)
+
+
+class Translations:
+    """The outputs for the evaluation inputs, a run's :meth:`ImageConditioning.evaluation_source`:
+    ``metrics.num_real`` inputs of ``metrics.real_split`` (the seeded subset the targets are,
+    :func:`~gan_lightning.metrics.suite.real_subset`), loaded once and translated ``metrics.batch_size`` at a time with
+    the generator in ``metrics.translation_mode`` (eval, or pix2pix's test-time train mode). Every rank translates all
+    of them: the outputs are the same on every rank."""
+
+    def __init__(self, config: ExperimentConfig, datamodule: GANDataModule) -> None:
+        cfg = config.metrics
+        inputs: Tensor = real_subset(datamodule.evaluation_inputs(cfg.real_split), cfg.num_real)  # type: ignore[attr-defined,assignment]
+        self.inputs = datamodule.to_model_space(inputs.clone())
+        """Inputs in the networks' value range, ``(N, C, H, W)``."""
+        self.batch_size = cfg.batch_size
+        self.mode = cfg.translation_mode
+
+    def __call__(self, module: Any, use_ema: bool) -> GeneratedSet:
+        outputs = module.sample(condition=self.inputs, use_ema=use_ema, batch_size=self.batch_size, mode=self.mode)
+        outputs = module.to_data_space(outputs).cpu()
+        return GeneratedSet(lambda i: outputs[i.start : i.stop], len(outputs), self.inputs, use_ema)
+
+
+def copy_input_outputs(inputs: Tensor, channels: int) -> Tensor:
+    """The baseline that outputs its input (in [0, 1]) unchanged, with the targets' ``channels``."""
+    if inputs.shape[1] != channels:
+        inputs = inputs.mean(dim=1, keepdim=True).expand(-1, channels, -1, -1)
+    return inputs
 
 
 def translation_strip(inputs: Tensor, outputs: Tensor, targets: Tensor) -> Tensor:

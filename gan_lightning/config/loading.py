@@ -286,13 +286,11 @@ def validation_rules() -> list[_Rule]:
 
 
 def metric_names() -> tuple[str, ...]:
-    """Every name ``metrics.names`` may list for some kind of data and conditioning (the registries decide which
-    fit a given run: :func:`_check_metric_names`)."""
-    from gan_lightning.conditioning import CONDITIONINGS
-    from gan_lightning.kinds import KINDS
+    """Every name ``metrics.names`` may list for some kind of data and conditioning (each metric says which fit a
+    given run: :func:`_check_metric_names`)."""
+    from gan_lightning.metrics.suite import METRICS
 
-    names = [name for c in CONDITIONINGS.values() for kind in KINDS.values() for name in c.metric_names(kind)]
-    return tuple(dict.fromkeys(names))
+    return tuple(METRICS)
 
 
 def discriminator_keys(config: DictConfig) -> list[str]:
@@ -429,17 +427,19 @@ def _check_network_takes(
 
 def _check_metric_names(config: DictConfig, kind: type[DataKind], conditioning: type[Conditioning]) -> None:
     """``metrics.names`` must be names the run's kind of data allows under its conditioning."""
+    from gan_lightning.conditioning import CONDITIONINGS
+    from gan_lightning.metrics.suite import fitting_metrics
+
     names = list(config.metrics.names)
-    allowed = conditioning.metric_names(kind)
+    allowed = fitting_metrics(kind.name, conditioning.name)
     wrong = [name for name in names if name not in allowed]
     if not wrong:
         return
-    from gan_lightning.conditioning import CONDITIONINGS
 
     what = f"{conditioning.description} {kind.description}"
     message = f"metrics.names={names}: {', '.join(wrong)} cannot score {what}; use {', '.join(allowed)}"
     for other in CONDITIONINGS.values():  # names another conditioning of this kind scores: say how to get it
-        if other is not conditioning and set(wrong) <= set(other.metric_names(kind)):
+        if other is not conditioning and set(wrong) <= set(fitting_metrics(kind.name, other.name)):
             message += f"; {', '.join(wrong)} score {other.description} runs: {other.how_to_use}"
             break
     raise ConfigError(message)

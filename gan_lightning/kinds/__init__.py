@@ -9,9 +9,9 @@ once and calls it, instead of guessing the kind from a tensor's rank or a datase
 * :meth:`DataKind.to_data_space`, from the generator's output to data units;
 * its pictures at every ``train.sample_every`` and at the end (:meth:`DataKind.draw`, :meth:`DataKind.save_picture`,
   :attr:`DataKind.end_pictures`), and the callbacks only it has (:meth:`DataKind.callbacks`);
-* its metric callbacks and the metric names it allows (:meth:`DataKind.metric_callbacks`,
-  :meth:`DataKind.metric_names`), what ``evaluate.py`` scores (:meth:`DataKind.evaluate`) and the evaluator it
-  learns from real data, which ``scripts/build_evaluator.py`` builds ahead of a run (:meth:`DataKind.build_evaluator`);
+* what ``evaluate.py`` scores by default (:meth:`DataKind.default_metric_names`; which metrics fit a kind is each
+  metric's own declaration, :mod:`gan_lightning.metrics.suite`) and the evaluator it learns from real data, which
+  ``scripts/build_evaluator.py`` builds ahead of a run (:meth:`DataKind.build_evaluator`);
 * which networks fit it: a network lists the kinds it takes in its ``data_kinds`` attribute, so a new network
   names its kinds in its own file (:meth:`DataKind.fitting_arches`);
 * its config cross-checks (:meth:`DataKind.check_config`).
@@ -33,6 +33,7 @@ import lightning as L
 from lightning.pytorch.loggers import Logger
 from torch import Tensor
 
+from gan_lightning.metrics.suite import fitting_metrics, score
 from gan_lightning.registry import import_package_modules, registrar
 
 if TYPE_CHECKING:
@@ -132,31 +133,22 @@ class DataKind:
         return []
 
     @classmethod
-    def metric_names(cls) -> tuple[str, ...]:
-        """What ``metrics.names`` may list for this kind."""
-        return ()
-
-    @classmethod
-    def class_metric_names(cls) -> tuple[str, ...]:
-        """What ``metrics.names`` may list besides for class-conditional runs of this kind."""
-        return ()
-
-    @classmethod
     def default_metric_names(cls) -> tuple[str, ...]:
-        """What ``evaluate.py`` scores when neither ``--metrics`` nor the run's config names any."""
-        return ()
-
-    @classmethod
-    def metric_callbacks(cls, config: ExperimentConfig, datamodule: GANDataModule, run_dir: Path) -> list[L.Callback]:
-        """The callbacks of ``metrics.names`` (``best.ckpt`` is added by the training, from the metric registries)."""
-        return []
+        """What ``evaluate.py`` scores when neither ``--metrics`` nor the run's config names any: every metric of
+        this kind's unconditional runs."""
+        return fitting_metrics(cls.name, "none")
 
     @classmethod
     def evaluate(
         cls, module: GANModule, config: ExperimentConfig, datamodule: GANDataModule, options: EvaluationOptions
     ) -> tuple[dict[str, float], dict[str, object]]:
-        """``scripts/evaluate.py``: the values of ``config.metrics.names`` and what they were computed on."""
-        raise DataKindError(f"evaluate.py has nothing to score for {cls.description}")
+        """``scripts/evaluate.py``: the values of ``config.metrics.names`` of the samples the run's conditioning
+        evaluates (:meth:`~gan_lightning.conditioning.Conditioning.evaluation_source`) and what they were computed
+        on; pictures go beside ``options.out``."""
+        if not config.metrics.names:
+            raise DataKindError(f"evaluate.py has nothing to score for {cls.description}")
+        samples = type(module.conditioning).evaluation_source(config, datamodule)(module, not options.no_ema)
+        return score(config.metrics.names, config, datamodule, module, samples, options.step, options.out)
 
     @classmethod
     def build_evaluator(cls, config: ExperimentConfig, datamodule: GANDataModule, rebuild: bool = False) -> Evaluator:

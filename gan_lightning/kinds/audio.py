@@ -29,13 +29,9 @@ from torch import Tensor
 from gan_lightning.kinds import DataKind, DataKindError, Evaluator, register_kind, value_range
 
 if TYPE_CHECKING:
-    import lightning as L
-
-    from gan_lightning.conditioning import EvaluationOptions
     from gan_lightning.config.schema import ExperimentConfig
     from gan_lightning.data.base import GANDataModule
     from gan_lightning.inspection import ModeCounter
-    from gan_lightning.module import GANModule
 
 PICTURE_WINDOW_SECONDS = 0.016
 """The pictures' STFT window, about 16 ms (256 samples at 16 kHz, 128 at 8 kHz)."""
@@ -130,59 +126,25 @@ class AudioKind(DataKind):
                 logger.experiment.log({f"{key}_audio": sounds}, step=step)
 
     @classmethod
-    def metric_names(cls) -> tuple[str, ...]:
-        from gan_lightning.metrics.audio_quality import AUDIO_CLASS_METRICS, AUDIO_METRICS
-
-        return tuple(name for name in AUDIO_METRICS if name not in AUDIO_CLASS_METRICS)
-
-    @classmethod
-    def class_metric_names(cls) -> tuple[str, ...]:
-        from gan_lightning.metrics.audio_quality import AUDIO_CLASS_METRICS
-
-        return AUDIO_CLASS_METRICS
-
-    @classmethod
-    def default_metric_names(cls) -> tuple[str, ...]:
-        return cls.metric_names()
-
-    @classmethod
-    def metric_callbacks(cls, config: ExperimentConfig, datamodule: GANDataModule, run_dir: Path) -> list[L.Callback]:
-        """The audio metrics of ``metrics.names`` (class-conditional runs' ``audio_class_accuracy`` included: the
-        callback asks the run's conditioning for the classes it scores)."""
-        from gan_lightning.callbacks.audio_metrics import audio_quality_callbacks
-
-        return audio_quality_callbacks(config, datamodule)
-
-    @classmethod
-    def evaluate(
-        cls, module: GANModule, config: ExperimentConfig, datamodule: GANDataModule, options: EvaluationOptions
-    ) -> tuple[dict[str, float], dict[str, object]]:
-        """The audio metrics of the seeded evaluation clips, the same the training callback scores, and what they were
-        computed on (the real split and count, the classifier's held-out accuracy)."""
-        from gan_lightning.callbacks.audio_metrics import evaluate_audio_checkpoint
-
-        return evaluate_audio_checkpoint(module, config, datamodule, options)
-
-    @classmethod
     def build_evaluator(cls, config: ExperimentConfig, datamodule: GANDataModule, rebuild: bool = False) -> Evaluator:
         """The spoken-word classifier behind the audio metrics, trained on the real training clips."""
-        from gan_lightning.callbacks.audio_metrics import build_audio_classifier
+        from gan_lightning.metrics.audio_quality import build_audio_classifier
 
         return build_audio_classifier(config, datamodule, rebuild=rebuild)
 
     def mode_counter(self, config: ExperimentConfig) -> ModeCounter | None:
         """The audio metrics' spoken-word classifier's predicted class (from ``metrics.cache_dir``, else trained now
         on the run's real clips, which are read either way); None for clips without classes to learn."""
-        from gan_lightning.callbacks.audio_metrics import build_audio_classifier
         from gan_lightning.inspection import ModeCounter
         from gan_lightning.metrics.audio_classifier import classifier_outputs
-        from gan_lightning.metrics.sample_quality import SampleQualityError
+        from gan_lightning.metrics.audio_quality import build_audio_classifier
+        from gan_lightning.metrics.suite import MetricError
         from gan_lightning.training import prepare_data
 
         datamodule = prepare_data(config)
         try:
             built = build_audio_classifier(config, datamodule)
-        except SampleQualityError:
+        except MetricError:
             return None
         names = list(datamodule.class_names)  # type: ignore[attr-defined]
         return ModeCounter(

@@ -11,7 +11,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import lightning as L
 import torch
 from torch import Tensor
 
@@ -19,11 +18,8 @@ from gan_lightning.data.base import images_to_unit_range
 from gan_lightning.kinds import DataKind, register_kind
 
 if TYPE_CHECKING:
-    from gan_lightning.conditioning import EvaluationOptions
     from gan_lightning.config.schema import ExperimentConfig
-    from gan_lightning.data.base import GANDataModule
     from gan_lightning.inspection import ModeCounter
-    from gan_lightning.module import GANModule
 
 
 @register_kind("images")
@@ -45,49 +41,8 @@ class ImagesKind(DataKind):
         save_image_grid(samples, path, nrow=columns)
 
     @classmethod
-    def metric_names(cls) -> tuple[str, ...]:
-        from gan_lightning.metrics.sample_quality import METRICS
-
-        return tuple(METRICS)
-
-    @classmethod
-    def class_metric_names(cls) -> tuple[str, ...]:
-        from gan_lightning.metrics.class_scores import CLASS_SCORES
-        from gan_lightning.metrics.sample_quality import INTRA_CLASS_FID
-
-        return (INTRA_CLASS_FID, *CLASS_SCORES)
-
-    @classmethod
     def default_metric_names(cls) -> tuple[str, ...]:
         return ("fid",)
-
-    @classmethod
-    def metric_callbacks(cls, config: ExperimentConfig, datamodule: GANDataModule, run_dir: Path) -> list[L.Callback]:
-        from gan_lightning.callbacks.sample_quality import sample_quality_callbacks
-
-        return sample_quality_callbacks(config, datamodule)
-
-    @classmethod
-    def evaluate(
-        cls, module: GANModule, config: ExperimentConfig, datamodule: GANDataModule, options: EvaluationOptions
-    ) -> tuple[dict[str, float], dict[str, object]]:
-        """The feature metrics (``fid``, ``kid``, ``is``, ``pr``, ``classes``, ``intra_fid``) of the seeded
-        evaluation samples, the same the training callback scores."""
-        from gan_lightning.callbacks.sample_quality import build_sample_quality, feature_metrics, generated_images
-
-        cfg = config.metrics
-        values: dict[str, float] = {}
-        details: dict[str, object] = {"extractor": cfg.extractor, "real_split": cfg.real_split}
-        if feature_metrics(list(cfg.names)):
-            num, use_ema = cfg.num_generated, not options.no_ema
-            evaluator = build_sample_quality(config, datamodule)
-            evaluator.extractor.to(module.device)
-            labels = module.conditioning.evaluation_conditions(num, config.seed)
-            values.update(
-                evaluator.evaluate(generated_images(module, num, config.seed, use_ema), num, module.device, labels)
-            )
-            details.update(num_real=evaluator.num_real, real_features_from_cache=evaluator.real_from_cache)
-        return values, details
 
     def mode_counter(self, config: ExperimentConfig) -> ModeCounter | None:
         """The shipped classifier's predicted class, for data one of them was trained on."""

@@ -11,16 +11,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import lightning as L
 from torch import Tensor
 
 from gan_lightning.kinds import DataKind, register_kind, value_range
 
 if TYPE_CHECKING:
-    from gan_lightning.conditioning import EvaluationOptions
     from gan_lightning.config.schema import ExperimentConfig
     from gan_lightning.data.base import GANDataModule
-    from gan_lightning.module import GANModule
 
 
 @register_kind("sequences")
@@ -53,39 +50,3 @@ class SequencesKind(DataKind):
         from gan_lightning.visualization import save_sequences
 
         save_sequences(samples, path, title)
-
-    @classmethod
-    def metric_names(cls) -> tuple[str, ...]:
-        from gan_lightning.metrics.sequence_quality import SEQUENCE_METRICS
-
-        return tuple(SEQUENCE_METRICS)
-
-    @classmethod
-    def default_metric_names(cls) -> tuple[str, ...]:
-        return cls.metric_names()
-
-    @classmethod
-    def metric_callbacks(cls, config: ExperimentConfig, datamodule: GANDataModule, run_dir: Path) -> list[L.Callback]:
-        from gan_lightning.callbacks.sequence_metrics import sequence_quality_callbacks
-
-        return sequence_quality_callbacks(config, datamodule, run_dir)  # type: ignore[arg-type]
-
-    @classmethod
-    def evaluate(
-        cls, module: GANModule, config: ExperimentConfig, datamodule: GANDataModule, options: EvaluationOptions
-    ) -> tuple[dict[str, float], dict[str, object]]:
-        """TimeGAN's scores, and their pictures written to the folder ``options.out`` without its suffix."""
-        from gan_lightning.callbacks.sample_quality import generated_images
-        from gan_lightning.callbacks.sequence_metrics import build_sequence_quality
-
-        evaluator = build_sequence_quality(config, datamodule)  # type: ignore[arg-type]
-        num = config.metrics.num_generated
-        generated = generated_images(module, num, config.seed, use_ema=not options.no_ema)(range(num))
-        values = evaluator.evaluate(generated)
-        pictures = evaluator.save_pictures(generated, options.out.with_suffix(""), f"generator step {options.step}")
-        details = {
-            "num_real": evaluator.num_real,
-            "posthoc_runs": config.metrics.timegan.runs,
-            "pictures": {name: str(path) for name, path in pictures.items()},
-        }
-        return values, details

@@ -12,18 +12,14 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import lightning as L
 from lightning.pytorch.loggers import Logger, TensorBoardLogger, WandbLogger
 from torch import Tensor
 
 from gan_lightning.kinds import DataKind, register_kind, value_range
 
 if TYPE_CHECKING:
-    from gan_lightning.conditioning import EvaluationOptions
     from gan_lightning.config.schema import ExperimentConfig
     from gan_lightning.data.base import GANDataModule
-    from gan_lightning.data.text import TokenDataModule
-    from gan_lightning.module import GANModule
 
 PICTURE_LINES = 32
 """Decoded samples the PNG beside a text file shows (the text file has them all)."""
@@ -111,20 +107,8 @@ class TokensKind(DataKind):
                 logger.experiment.add_text(f"{key}_text", "\n\n".join(lines), global_step=step)
 
     @classmethod
-    def metric_names(cls) -> tuple[str, ...]:
-        from gan_lightning.metrics.text_quality import TEXT_METRICS
-
-        return tuple(TEXT_METRICS)
-
-    @classmethod
     def default_metric_names(cls) -> tuple[str, ...]:
         return ("nll_test", "unique")
-
-    @classmethod
-    def metric_callbacks(cls, config: ExperimentConfig, datamodule: GANDataModule, run_dir: Path) -> list[L.Callback]:
-        from gan_lightning.callbacks.text_metrics import text_quality_callbacks
-
-        return text_quality_callbacks(config, datamodule, run_dir)  # type: ignore[arg-type]
 
     @classmethod
     def check_config(cls, config: ExperimentConfig, datamodule: GANDataModule) -> str | None:
@@ -133,41 +117,6 @@ class TokensKind(DataKind):
         if any(d.pack != 1 for d in (config.discriminator, *config.extra_discriminators.values())):
             return "discriminator.pack: token discriminators judge one sequence at a time; set pack=1"
         return check_text_metrics(config.metrics.names, datamodule, config.data.name, config.metrics)  # type: ignore[arg-type]
-
-    @classmethod
-    def evaluate(
-        cls, module: GANModule, config: ExperimentConfig, datamodule: GANDataModule, options: EvaluationOptions
-    ) -> tuple[dict[str, float], dict[str, object]]:
-        """The text metrics at temperature 1 and, with ``metrics.temperatures``, the quality-diversity sweep's values
-        (``nll_oracle@T`` and ``nll_test@T`` on the oracle, ``bleu_5@T`` and ``self_bleu_5@T`` on text) and its
-        picture ``<json>.png``."""
-        from gan_lightning.metrics.text_quality import (
-            plot_quality_diversity,
-            quality_diversity_axes,
-            score_text,
-            temperature_sweep,
-        )
-
-        cfg, use_ema = config.metrics, not options.no_ema
-        tokens: TokenDataModule = datamodule  # type: ignore[assignment]
-        values = score_text(module, tokens, cfg.names, cfg, config.seed, use_ema)
-        details: dict[str, object] = {
-            "num_generated": cfg.num_generated,
-            "num_real": len(tokens.evaluation_ids("test")),
-            "scored_by": f"{'the oracle and ' if tokens.has_oracle else ''}the held-out split",
-            "temperature": 1.0,
-        }
-        if cfg.temperatures:
-            axes = quality_diversity_axes(tokens)
-            rows = temperature_sweep(module, tokens, cfg.temperatures, cfg, config.seed, use_ema)
-            for row in rows:
-                values.update({f"{k}@{row['temperature']:g}": v for k, v in row.items() if k != "temperature"})
-            picture = options.out.with_suffix(".png")
-            reference = axes.reference(tokens, cfg)
-            plot_quality_diversity({"generator": rows}, picture, axes, reference, f"generator step {options.step}")
-            details["quality_diversity"] = str(picture)
-            details["quality_diversity_reference"] = reference
-        return values, details
 
 
 def save_text_picture(lines: Sequence[str], path: str | Path, title: str = "") -> None:

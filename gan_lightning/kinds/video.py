@@ -14,7 +14,6 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import lightning as L
 import torch
 from lightning.pytorch.loggers import Logger, WandbLogger
 from torch import Tensor
@@ -23,10 +22,8 @@ from gan_lightning.data.base import images_to_unit_range
 from gan_lightning.kinds import DataKind, Evaluator, register_kind
 
 if TYPE_CHECKING:
-    from gan_lightning.conditioning import EvaluationOptions
     from gan_lightning.config.schema import ExperimentConfig
     from gan_lightning.data.base import GANDataModule
-    from gan_lightning.module import GANModule
 
 GIF_FRAME_MS = 125
 """Milliseconds per frame of the animated GIFs (8 frames per second)."""
@@ -98,40 +95,8 @@ class VideoKind(DataKind):
                 logger.experiment.log({f"{key}_video": wandb.Video(os.fspath(animation), format="gif")}, step=step)
 
     @classmethod
-    def metric_names(cls) -> tuple[str, ...]:
-        from gan_lightning.metrics.video_quality import VIDEO_METRICS
-
-        return tuple(VIDEO_METRICS)
-
-    @classmethod
-    def default_metric_names(cls) -> tuple[str, ...]:
-        return cls.metric_names()
-
-    @classmethod
-    def metric_callbacks(cls, config: ExperimentConfig, datamodule: GANDataModule, run_dir: Path) -> list[L.Callback]:
-        from gan_lightning.callbacks.video_metrics import video_quality_callbacks
-
-        return video_quality_callbacks(config, datamodule)
-
-    @classmethod
     def build_evaluator(cls, config: ExperimentConfig, datamodule: GANDataModule, rebuild: bool = False) -> Evaluator:
         """The 3D CNN behind ``clip_fd``, trained on rendered clips (ordered vs time-shuffled, and their digit)."""
-        from gan_lightning.callbacks.video_metrics import build_clip_evaluator
+        from gan_lightning.metrics.video_quality import build_clip_evaluator
 
         return build_clip_evaluator(config, datamodule, rebuild=rebuild)
-
-    @classmethod
-    def evaluate(
-        cls, module: GANModule, config: ExperimentConfig, datamodule: GANDataModule, options: EvaluationOptions
-    ) -> tuple[dict[str, float], dict[str, object]]:
-        """The video metrics of the seeded evaluation clips, the same the training callback scores, and what they
-        were computed on (the real split and count, the clip evaluator's accuracies on held-out-digit clips)."""
-        from gan_lightning.callbacks.sample_quality import generated_images
-        from gan_lightning.callbacks.video_metrics import build_video_quality
-
-        cfg = config.metrics
-        evaluator = build_video_quality(config, datamodule)
-        generate = generated_images(module, cfg.num_generated, config.seed, use_ema=not options.no_ema)
-        values = evaluator.evaluate(generate, cfg.num_generated, module.device)
-        details = {"real_split": cfg.real_split, "scored_by": "video metrics", **evaluator.details()}
-        return values, details

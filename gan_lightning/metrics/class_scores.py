@@ -10,55 +10,50 @@
   label trains a classifier at chance; one whose class-conditionals match the data's scores like real data.
 
 Both work on the classifier's input: images averaged to grey and resized to 28x28 (its own preprocessing).
-Each is a :class:`ClassScore` in :data:`CLASS_SCORES`; a new one is a new file in this folder that calls
-:func:`register_class_score` (docs/FORKING.md).
+Each is a :class:`~gan_lightning.metrics.suite.Metric` of :class:`ClassScoreSuite`; a new one is a new file in this
+folder that calls :func:`~gan_lightning.metrics.suite.register_metric` (docs/FORKING.md).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor
+from torch.utils.data import Dataset
 
-from gan_lightning.metrics.classifier import RESOLUTION, DigitClassifier, accuracy, train_classifier
-from gan_lightning.metrics.sample_quality import named_values
-from gan_lightning.registry import registrar
+from gan_lightning.metrics.classifier import RESOLUTION, DigitClassifier, accuracy, dataset_classifier, train_classifier
+from gan_lightning.metrics.suite import (
+    METRICS,
+    GeneratedSet,
+    Metric,
+    MetricError,
+    Scores,
+    Suite,
+    named_values,
+    register_metric,
+)
 
-
-@dataclass(frozen=True)
-class ClassScore:
-    """One name ``metrics.names`` may list for class-conditional runs: what computes it, what its values are called,
-    which way is better and what it needs.
-
-    ``compute(scores, pixels, labels)`` gets the :class:`ClassScores` evaluator (its real test and training images,
-    classifier and cached baselines), the generated images as the classifier sees them (``uint8`` ``(N, 1, 28, 28)``,
-    on the CPU) and the classes they were asked for; it returns one float per entry of ``values`` (a float for one,
-    a tuple for several), logged as ``val/<value>``.
-    """
-
-    compute: Callable[[ClassScores, Tensor, Tensor], float | tuple[float, ...]]
-    values: tuple[str, ...]
-    best: tuple[str, str]
-    """The value ``metrics.keep_best`` follows when this score is listed first, and ``min`` or ``max``."""
-    needs_classifier: bool = False
-    """Whether it uses the dataset's classifier (``metrics.classifier_weights`` or a shipped one)."""
-    held_out: bool = False
-    """Whether it tests classifiers on the real images of ``metrics.real_split``, which must then be held out
-    (``test``): trained on real training images, they would score the training images they saw."""
+if TYPE_CHECKING:
+    from gan_lightning.config.schema import ExperimentConfig
+    from gan_lightning.data.base import GANDataModule
 
 
-CLASS_SCORES: dict[str, ClassScore] = {}
-"""``metrics.names`` entries of class-conditional runs scored from the classes of generated images, name ->
-:class:`ClassScore`; ``intra_fid`` lives with the feature metrics (sample_quality.py)."""
-register_class_score = registrar(CLASS_SCORES, "class score")
+HELD_OUT = "held_out"
+"""What a class score's ``needs`` holds when it tests classifiers on the real images of ``metrics.real_split``, which
+must then be held out (``test``): trained on real training images, they would score the training images they saw."""
+CLASSIFIER = "classifier"
+"""What a class score's ``needs`` holds when it uses the dataset's classifier (``metrics.classifier_weights`` or a
+shipped one)."""
 
 
 @dataclass(frozen=True)
 class CASSettings:
-    """How the CAS classifiers train: those of the shipped classifiers (``scripts/train_classifier.py``)."""
+    """How the CAS classifiers train: those of the shipped classifiers (``scripts/build_evaluator.py --classifier``)."""
 
     epochs: int = 5
     batch_size: int = 64
@@ -81,7 +76,7 @@ class ClassScores:
     test images.
 
     Args:
-        names: which of :data:`CLASS_SCORES` to compute.
+        names: which class scores to compute.
         classifier: the dataset's classifier; None when no score of ``names`` needs it.
         test_images, test_labels: real held-out images (``uint8``, any size and 1 or 3 channels) and classes.
         train_images, train_labels: real training images and classes, for the real-trained CAS baseline.
@@ -99,15 +94,16 @@ class ClassScores:
         num_classes: int,
         cas: CASSettings = CASSettings(),
     ) -> None:
-        unknown = sorted(set(names) - set(CLASS_SCORES))
+        registered = [name for name, metric in METRICS.items() if metric.suite is ClassScoreSuite]
+        unknown = sorted(set(names) - set(registered))
         if unknown:
-            raise ValueError(f"unknown class scores {unknown}; registered: {', '.join(CLASS_SCORES)}")
-        needing = [name for name in names if CLASS_SCORES[name].needs_classifier]
+            raise ValueError(f"unknown class scores {unknown}; registered: {', '.join(registered)}")
+        needing = [name for name in names if CLASSIFIER in METRICS[name].needs]
         if needing and classifier is None:
             raise ValueError(f"{needing[0]} needs a classifier of the data's classes")
         # In registration order, whatever the order of ``names``: CAS trains seeded classifiers, and a fixed order
         # keeps every value (and what follows it in the global RNG) the same however the scores are listed.
-        self.names = [name for name in CLASS_SCORES if name in names]
+        self.names = [name for name in registered if name in names]
         self.classifier = classifier
         self.test_images = to_classifier_pixels(test_images.float() / 255)
         self.test_labels = test_labels.long()
@@ -155,7 +151,7 @@ class ClassScores:
         labels = labels.cpu().long()
         values: dict[str, float] = {}
         for name in self.names:
-            score = CLASS_SCORES[name]
+            score = METRICS[name]
             values.update(named_values(score.values, score.compute(self, pixels, labels)))
         return values
 
@@ -174,11 +170,77 @@ def _classification_accuracy_score(scores: ClassScores, pixels: Tensor, labels: 
     return cas, real, cas / max(real, 1e-12)
 
 
-register_class_score("class_accuracy")(
-    ClassScore(
-        _class_accuracy, ("class_accuracy", "class_accuracy_real"), ("class_accuracy", "max"), needs_classifier=True
+def _as_tensor(images: Tensor | Dataset[Tensor]) -> Tensor:
+    """Real images as one ``uint8`` tensor (a dataset of image files is decoded once)."""
+    if isinstance(images, Tensor):
+        return images
+    return torch.stack([images[i] for i in range(len(images))])  # type: ignore[arg-type]
+
+
+class ClassScoreSuite(Suite):
+    """The class scores of generated images (their classes asked for) against the real images of
+    ``metrics.real_split``. Rank 0 computes them (CAS trains classifiers) and the values are broadcast.
+
+    A score's ``compute(scores, pixels, labels)`` gets the :class:`ClassScores` evaluator (its real test and training
+    images, classifier and cached baselines), the generated images as the classifier sees them (``uint8``
+    ``(N, 1, 28, 28)``, on the CPU) and the classes they were asked for, and returns one float per value; its
+    ``needs`` may hold :data:`CLASSIFIER` and :data:`HELD_OUT`.
+    """
+
+    def __init__(self, names: Sequence[str], scores: ClassScores) -> None:
+        super().__init__(names)
+        self.scores = scores
+
+    @classmethod
+    def build(cls, names: Sequence[str], config: ExperimentConfig, datamodule: GANDataModule, out_dir: Path) -> Suite:
+        """Its real images and classifier load now; what is missing is a one-line :class:`MetricError`."""
+        cfg = config.metrics
+        needing = [name for name in names if CLASSIFIER in METRICS[name].needs]
+        classifier = dataset_classifier(config.data.name, cfg.classifier_weights, needing[0]) if needing else None
+        held_out = [name for name in names if HELD_OUT in METRICS[name].needs]
+        if held_out and cfg.real_split != "test":
+            raise MetricError(
+                f"{held_out[0]} tests its classifiers on real held-out images: set metrics.real_split=test"
+            )
+        scores = ClassScores(
+            list(names),
+            classifier,
+            _as_tensor(datamodule.evaluation_images(cfg.real_split)),
+            datamodule.evaluation_labels(cfg.real_split),
+            _as_tensor(datamodule.evaluation_images("train")),
+            datamodule.evaluation_labels("train"),
+            len(datamodule.class_counts()),
+            CASSettings(seed=config.seed),
+        )
+        return cls(names, scores)
+
+    def evaluate(self, module: Any, samples: GeneratedSet, step: int) -> Scores:
+        assert samples.conditions is not None, "class scores score class-conditional samples"
+        return Scores(self.scores.evaluate(samples.all(), samples.conditions))
+
+    def details(self) -> dict[str, object]:
+        return {"scored_by": "the dataset's classifier", "num_real": len(self.scores.test_labels)}
+
+
+register_metric("class_accuracy")(
+    Metric(
+        ClassScoreSuite,
+        _class_accuracy,
+        ("class_accuracy", "max"),
+        ("class_accuracy", "class_accuracy_real"),
+        ("images",),
+        ("classes",),
+        needs=(CLASSIFIER,),
     )
 )
-register_class_score("cas")(
-    ClassScore(_classification_accuracy_score, ("cas", "cas_real", "cas_ratio"), ("cas", "max"), held_out=True)
+register_metric("cas")(
+    Metric(
+        ClassScoreSuite,
+        _classification_accuracy_score,
+        ("cas", "max"),
+        ("cas", "cas_real", "cas_ratio"),
+        ("images",),
+        ("classes",),
+        needs=(HELD_OUT,),
+    )
 )

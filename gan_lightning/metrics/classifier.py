@@ -134,20 +134,20 @@ the inspection notebook's mode counts and ``scripts/build_evaluator.py --classif
 def dataset_classifier(data_name: str, weights: str | os.PathLike | None, metric: str) -> DigitClassifier:
     """The classifier that judges ``metric`` on ``data_name``'s images (``weights``, else the shipped one).
 
-    Raises :class:`~gan_lightning.metrics.sample_quality.SampleQualityError` with one line when there is none or
+    Raises :class:`~gan_lightning.metrics.suite.MetricError` with one line when there is none or
     its file cannot be read.
     """
-    from gan_lightning.metrics.sample_quality import SampleQualityError
+    from gan_lightning.metrics.suite import MetricError
 
     dataset = CLASSIFIER_OF.get(data_name)
     if dataset is None:
-        raise SampleQualityError(
+        raise MetricError(
             f"{metric} needs a classifier of {data_name}'s classes; shipped for {', '.join(CLASSIFIER_OF)}"
         )
     try:
         return load_classifier(weights, dataset=dataset)
     except (FileNotFoundError, ValueError) as error:
-        raise SampleQualityError(str(error)) from error
+        raise MetricError(str(error)) from error
 
 
 def load_classifier(weights: str | os.PathLike | None = None, dataset: str = "mnist") -> DigitClassifier:

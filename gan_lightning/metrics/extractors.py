@@ -18,7 +18,7 @@ from torch import nn
 
 from gan_lightning.config.schema import MetricsConfig
 from gan_lightning.metrics.inception import InceptionExtractor, resolve_inception_weights
-from gan_lightning.metrics.sample_quality import SampleQualityError
+from gan_lightning.metrics.suite import MetricError
 from gan_lightning.registry import registrar
 
 
@@ -33,7 +33,7 @@ def _classifier(dataset: str) -> Callable[[MetricsConfig], nn.Module]:
         try:
             return load_classifier(cfg.classifier_weights, dataset=dataset)
         except (FileNotFoundError, ValueError) as error:  # missing or unreadable weights: one line, no traceback
-            raise SampleQualityError(str(error)) from error
+            raise MetricError(str(error)) from error
 
     return build
 

@@ -16,8 +16,9 @@ import torch
 from torch import Tensor
 
 from gan_lightning.config.schema import TimeGANScoreConfig
-from gan_lightning.metrics.sample_quality import wasserstein_1d
-from gan_lightning.metrics.sequence_quality import SequenceMetric, register_sequence_metric
+from gan_lightning.metrics.distances import wasserstein_1d
+from gan_lightning.metrics.sequence_quality import sequence_metric
+from gan_lightning.metrics.suite import register_metric
 
 LEVEL_BINS = 20
 """Equal bins over the real window means' range; a bin counts as covered when a generated mean falls in it."""
@@ -42,6 +43,6 @@ def level_coverage(real: Tensor, generated: Tensor, cfg: TimeGANScoreConfig, see
     return distance, covered
 
 
-register_sequence_metric("level_coverage")(
-    SequenceMetric(level_coverage, values=("level_w1", "level_range_covered"), best=("level_w1", "min"))
+register_metric("level_coverage")(
+    sequence_metric(level_coverage, values=("level_w1", "level_range_covered"), best=("level_w1", "min"))
 )

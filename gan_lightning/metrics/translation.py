@@ -16,30 +16,24 @@ against the real targets comes from the feature metrics (``fid`` in ``metrics.na
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import Tensor
 from torchmetrics.functional.image import peak_signal_noise_ratio, structural_similarity_index_measure
 
-from gan_lightning.metrics.classifier import DigitClassifier
-from gan_lightning.registry import registrar
+from gan_lightning.metrics.classifier import DigitClassifier, dataset_classifier
+from gan_lightning.metrics.suite import METRICS, GeneratedSet, Metric, Scores, Suite, real_subset, register_metric
+
+if TYPE_CHECKING:
+    from gan_lightning.config.schema import ExperimentConfig
+    from gan_lightning.data.base import GANDataModule
 
 
-@dataclass(frozen=True)
-class TranslationScore:
-    """One name ``metrics.names`` may list for image translation, logged as ``val/<name>``.
-
-    ``compute(outputs, targets, classifier)`` gets the outputs (clamped to [0, 1]) and their targets, both float
-    ``(N, C, H, W)`` in [0, 1] with one output per target, and the dataset's classifier (None unless
-    ``needs_classifier``); it returns the score as a float.
-    """
-
-    compute: Callable[[Tensor, Tensor, DigitClassifier | None], float]
-    best: str
-    """``min`` or ``max``: which way ``metrics.keep_best`` follows this score when it is listed first."""
-    needs_classifier: bool = False
-    """Whether it uses the dataset's classifier (``metrics.classifier_weights`` or a shipped one)."""
+CLASSIFIER = "classifier"
+"""What a translation score's ``needs`` holds when it uses the dataset's classifier (``metrics.classifier_weights``
+or a shipped one)."""
 
 
 def _predicted_classes(classifier: DigitClassifier, images: Tensor, batch_size: int = 1000) -> Tensor:
@@ -69,32 +63,68 @@ def _class_preservation(outputs: Tensor, targets: Tensor, classifier: DigitClass
     return float(same.float().mean())
 
 
-TRANSLATION_SCORES: dict[str, TranslationScore] = {
-    "l1": TranslationScore(_l1, "min"),
-    "psnr": TranslationScore(_psnr, "max"),
-    "ssim": TranslationScore(_ssim, "max"),
-    "class_preservation": TranslationScore(_class_preservation, "max", needs_classifier=True),
-}
-"""What ``metrics.names`` may list for image translation besides the feature metrics, name ->
-:class:`TranslationScore`; a new score is a new file in this folder that calls :func:`register_translation_score`."""
-register_translation_score = registrar(TRANSLATION_SCORES, "translation score")
+class TranslationSuite(Suite):
+    """The pixel scores of a translation run's outputs for the evaluation inputs (``metrics.num_real`` pairs of
+    ``metrics.real_split``, the same seeded subset as the targets) against their targets. Every rank translates the
+    same pairs and computes the same values.
+
+    A score's ``compute(outputs, targets, classifier)`` gets the outputs (clamped to [0, 1]) and their targets, both
+    float ``(N, C, H, W)`` in [0, 1] with one output per target, and the dataset's classifier (None unless its
+    ``needs`` hold :data:`CLASSIFIER`); it returns the score as a float, logged as ``val/<name>``.
+    """
+
+    distributed = True
+
+    def __init__(self, names: Sequence[str], targets: Tensor, classifier: DigitClassifier | None) -> None:
+        super().__init__(names)
+        self.targets = targets
+        self.classifier = classifier
+
+    @classmethod
+    def build(cls, names: Sequence[str], config: ExperimentConfig, datamodule: GANDataModule, out_dir: Path) -> Suite:
+        cfg = config.metrics
+        targets: Tensor = real_subset(datamodule.evaluation_images(cfg.real_split), cfg.num_real)  # type: ignore[assignment]
+        needing = [name for name in names if CLASSIFIER in METRICS[name].needs]
+        classifier = dataset_classifier(config.data.name, cfg.classifier_weights, needing[0]) if needing else None
+        return cls(names, targets.float() / 255, classifier)
+
+    def evaluate(self, module: Any, samples: GeneratedSet, step: int) -> Scores:
+        return Scores(translation_scores(self.names, samples.all(), self.targets, self.classifier))
+
+    def details(self) -> dict[str, object]:
+        return {"scored_by": "output-target pairs"}
+
+
+def _register(
+    name: str, compute: Callable[[Tensor, Tensor, DigitClassifier | None], float], best: str, *needs: str
+) -> None:
+    """``name`` as a translation score logged as ``val/<name>``, better ``best`` (``min`` or ``max``)."""
+    register_metric(name)(Metric(TranslationSuite, compute, (name, best), (name,), ("images",), ("image",), needs))
+
+
+_register("l1", _l1, "min")
+_register("psnr", _psnr, "max")
+_register("ssim", _ssim, "max")
+_register("class_preservation", _class_preservation, "max", CLASSIFIER)
 
 
 @torch.no_grad()
 def translation_scores(
     names: Sequence[str], outputs: Tensor, targets: Tensor, classifier: DigitClassifier | None = None
 ) -> dict[str, float]:
-    """The requested :data:`TRANSLATION_SCORES` of ``outputs`` against ``targets`` (both ``(N, C, H, W)`` in [0, 1]),
-    in registration order."""
-    unknown = sorted(set(names) - set(TRANSLATION_SCORES))
+    """The requested translation scores of ``outputs`` against ``targets`` (both ``(N, C, H, W)`` in [0, 1]), in
+    registration order."""
+    registered = [name for name, metric in METRICS.items() if metric.suite is TranslationSuite]
+    unknown = sorted(set(names) - set(registered))
     if unknown:
-        raise ValueError(f"unknown translation scores {unknown}; registered: {', '.join(TRANSLATION_SCORES)}")
+        raise ValueError(f"unknown translation scores {unknown}; registered: {', '.join(registered)}")
     outputs, targets = outputs.float().clamp(0, 1), targets.float()
     values: dict[str, float] = {}
-    for name, score in TRANSLATION_SCORES.items():
+    for name in registered:
+        score = METRICS[name]
         if name not in names:
             continue
-        if score.needs_classifier and classifier is None:
+        if CLASSIFIER in score.needs and classifier is None:
             raise ValueError(f"{name} needs a classifier of the data's classes")
         values[name] = score.compute(outputs, targets, classifier)
     return values

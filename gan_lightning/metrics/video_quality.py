@@ -25,30 +25,41 @@ gets two windows, centred on the two clusters of its intensity (:func:`digit_cen
 the pair of digits named stays the same; where the digits overlap one window can hold both, which the real clips'
 value beside shows.
 
-Each metric reads *measures* of the clips (:data:`CLIP_MEASURES`: the classifier's features and classes of every
-frame, the clip evaluator's features, the centre-of-mass displacements), computed once per evaluation for every metric
-that reads them, and the real clips' measures once per evaluator. A new metric on the existing measures is one
-:func:`register_video_metric` call in a new file of this folder; a new measure is one :func:`register_clip_measure`.
+Each metric reads *measures* of the clips (:data:`MEASURES`: the classifier's features and classes of every frame,
+the clip evaluator's features, the centre-of-mass displacements), computed once per evaluation for every metric that
+reads them, and the real clips' measures once per evaluator (:mod:`gan_lightning.metrics.measured`). A new metric on
+the existing measures is one :func:`~gan_lightning.metrics.suite.register_metric` call naming :class:`VideoSuite`.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import torch
 import torch.nn.functional as F
+from lightning.pytorch.utilities import rank_zero_info
 from torch import Tensor
 
+from gan_lightning.data.video import VideoSpace
 from gan_lightning.metrics.classifier import RESOLUTION as DIGIT_RESOLUTION
-from gan_lightning.metrics.classifier import DigitClassifier
-from gan_lightning.metrics.clip_evaluator import BuiltEvaluator
-from gan_lightning.metrics.sample_quality import SampleQualityError, frechet_distance, named_values, wasserstein_1d
-from gan_lightning.registry import registrar
+from gan_lightning.metrics.classifier import DigitClassifier, dataset_classifier
+from gan_lightning.metrics.clip_evaluator import BuiltEvaluator, clip_evaluator_for
+from gan_lightning.metrics.distances import frechet_distance, wasserstein_1d
+from gan_lightning.metrics.measured import Measure, MeasuredQuality, MeasuredSuite, Measures, ReferenceSet, Scoring
+from gan_lightning.metrics.suite import (
+    Metric,
+    MetricError,
+    Suite,
+    real_subset,
+    register_metric,
+)
 
-Measures = dict[str, Tensor]
-"""Named per-clip measurements of a set of clips (first dimension: the clip), on the CPU."""
+if TYPE_CHECKING:
+    from gan_lightning.config.schema import ExperimentConfig
+    from gan_lightning.data.base import GANDataModule
 
 FROZEN_FRACTION = 0.1
 """A clip is frozen when its mean absolute frame-to-frame change is below this fraction of the real clips' median
@@ -180,16 +191,6 @@ class VideoInstruments:
         return {} if built is None else built.details()
 
 
-ClipMeasure = Callable[[Tensor, VideoInstruments], Measures]
-"""``(clips, instruments) -> {name: per-clip tensor}`` of a batch of float clips ``(N, T, C, H, W)`` in [0, 1] on
-the instruments' device (the measure moves any instrument it uses there)."""
-
-CLIP_MEASURES: dict[str, ClipMeasure] = {}
-"""What video metrics read, measure name -> :data:`ClipMeasure`."""
-register_clip_measure = registrar(CLIP_MEASURES, "clip measure")
-
-
-@register_clip_measure("digits")
 def _digits(clips: Tensor, instruments: VideoInstruments) -> Measures:
     """``frame_features (N, T * digits, 128)`` (each digit view of each frame) and ``frame_classes (N, T, digits)``
     (each frame's classes in ascending order, so a pair compares whichever window each digit fell in): the MNIST
@@ -202,43 +203,22 @@ def _digits(clips: Tensor, instruments: VideoInstruments) -> Measures:
     return {"frame_features": features.view(count, frames * digits, -1), "frame_classes": classes}
 
 
-@register_clip_measure("clip_features")
 def _clip_features(clips: Tensor, instruments: VideoInstruments) -> Measures:
     """``clip_features (N, 128)``: the clip evaluator's penultimate features."""
     features, _, _ = instruments.clip_evaluator.model.to(clips.device)(clips)
     return {"clip_features": features}
 
 
-@register_clip_measure("motion")
 def _motion(clips: Tensor, instruments: VideoInstruments) -> Measures:
     """``displacement (N, T - 1)`` (pixels per frame) and ``frame_change (N,)`` (:func:`frame_changes`)."""
     return {"displacement": displacements(clips), "frame_change": frame_changes(clips)}
 
 
+MEASURES: dict[str, Measure] = {"digits": _digits, "clip_features": _clip_features, "motion": _motion}
+"""What the video metrics read (their ``needs``, beside the reference set ``real``)."""
+
+
 # ---------------------------------------------------------------------- metrics
-@dataclass(frozen=True)
-class VideoMetric:
-    """One name ``metrics.names`` may list for video data: the measures it reads, what computes it from them, what
-    its values are called and which way is better.
-
-    ``compute(real, generated)`` gets the :data:`Measures` of the real and of the generated clips (any numbers of
-    clips, each at least 2) holding at least what ``measures`` give, and returns one float per entry of ``values``
-    (a float for one, a tuple for several), logged as ``val/<value>``.
-    """
-
-    compute: Callable[[Measures, Measures], float | tuple[float, ...]]
-    values: tuple[str, ...]
-    best: tuple[str, str]
-    """The value ``metrics.keep_best`` follows when this metric is listed first, and ``min`` or ``max``."""
-    measures: tuple[str, ...]
-    """Names in :data:`CLIP_MEASURES`."""
-
-
-VIDEO_METRICS: dict[str, VideoMetric] = {}
-"""What ``metrics.names`` may list for video data, name -> :class:`VideoMetric`."""
-register_video_metric = registrar(VIDEO_METRICS, "video metric")
-
-
 def consistent_share(frame_classes: Tensor) -> float:
     """The share of clips whose frames all get the same classes (the classifier's argmax of each digit view;
     ``(N, T, digits)`` or ``(N, T)``) as their first frame."""
@@ -250,10 +230,11 @@ def frozen_share(real_changes: Tensor, changes: Tensor) -> float:
     return float((changes < FROZEN_FRACTION * real_changes.median()).float().mean())
 
 
-def _motion_scores(real: Measures, generated: Measures) -> tuple[float, float, float]:
+def _motion_scores(sets: dict[str, Measures], scoring: Scoring) -> tuple[float, float, float]:
+    real, generated = sets["real"], sets["generated"]
     real_mean = float(real["displacement"].mean())
     if real_mean == 0:
-        raise SampleQualityError("motion: the real clips do not move (their centres of mass stay put)")
+        raise MetricError("motion: the real clips do not move (their centres of mass stay put)")
     return (
         float(generated["displacement"].mean()) / real_mean,
         wasserstein_1d(real["displacement"], generated["displacement"]),
@@ -261,115 +242,97 @@ def _motion_scores(real: Measures, generated: Measures) -> tuple[float, float, f
     )
 
 
-register_video_metric("frame_fd")(
-    VideoMetric(
-        lambda real, generated: frechet_distance(
-            real["frame_features"].flatten(0, 1), generated["frame_features"].flatten(0, 1)
-        ),
-        values=("frame_fd",),
-        best=("frame_fd", "min"),
-        measures=("digits",),
-    )
-)
-register_video_metric("clip_fd")(
-    VideoMetric(
-        lambda real, generated: frechet_distance(real["clip_features"], generated["clip_features"]),
-        values=("clip_fd",),
-        best=("clip_fd", "min"),
-        measures=("clip_features",),
-    )
-)
-register_video_metric("content_consistency")(
-    VideoMetric(
-        lambda real, generated: (
-            consistent_share(generated["frame_classes"]),
-            consistent_share(real["frame_classes"]),
-        ),
-        values=("content_consistency", "content_consistency_real"),
-        best=("content_consistency", "max"),
-        measures=("digits",),
-    )
-)
-register_video_metric("motion")(
-    VideoMetric(
-        _motion_scores,
-        values=("motion_ratio", "motion_w1", "frozen"),
-        best=("motion_w1", "min"),
-        measures=("motion",),
-    )
-)
+# ---------------------------------------------------------------------- the suite
+def build_clip_evaluator(config: ExperimentConfig, datamodule: GANDataModule, rebuild: bool = False) -> BuiltEvaluator:
+    """The clip evaluator of the run's clips, from ``metrics.cache_dir`` or trained now; one line when the dataset
+    renders no labelled clips to train it on."""
+    options = datamodule.clip_options() if isinstance(datamodule, VideoSpace) else None
+    if options is None:
+        raise MetricError(
+            f"clip_fd trains its evaluator on labelled clips the dataset renders; data.name={config.data.name} renders "
+            "none (drop clip_fd from metrics.names)"
+        )
+    return clip_evaluator_for(datamodule, options, config.metrics.cache_dir, rebuild=rebuild)
 
 
-# ---------------------------------------------------------------------- the evaluator
-class VideoQuality:
-    """Scores ``names`` (of :data:`VIDEO_METRICS`) of generated clips against the fixed ``real`` clips.
+class VideoSuite(MeasuredSuite):
+    """The video metrics of generated clips against ``metrics.num_real`` clips of ``metrics.real_split`` (a seeded
+    subset when the split has more); the networks are built when a measure first uses them.
 
-    Args:
-        real: ``uint8`` clips ``(N, T, C, H, W)`` (all of them are used; pick the subset before).
-        batch_size: clips measured at once.
+    A metric's ``needs`` names measures of :data:`MEASURES` and the reference set ``real``; its
+    ``compute(sets, scoring)`` gets their :data:`~gan_lightning.metrics.measured.Measures` and returns one float per
+    value.
     """
 
-    def __init__(
-        self, names: Sequence[str], real: Tensor, instruments: VideoInstruments, batch_size: int = 200
-    ) -> None:
-        unknown = sorted(set(names) - set(VIDEO_METRICS))
-        if unknown:
-            raise SampleQualityError(f"unknown video metrics {unknown}; registered: {', '.join(VIDEO_METRICS)}")
-        self.names = list(dict.fromkeys(names))
-        self.real = real
-        self.instruments = instruments
-        self.batch_size = batch_size
-        self.measure_names = list(dict.fromkeys(m for name in self.names for m in VIDEO_METRICS[name].measures))
-        self._real_measures: Measures | None = None
+    @classmethod
+    def build(cls, names: Sequence[str], config: ExperimentConfig, datamodule: GANDataModule, out_dir: Path) -> Suite:
+        cfg = config.metrics
 
-    @property
-    def num_real(self) -> int:
-        return len(self.real)
+        def clip_evaluator() -> BuiltEvaluator:
+            built = build_clip_evaluator(config, datamodule)
+            rank_zero_info(built.summary())
+            return built
 
-    def measure(self, clips: Callable[[range], Tensor], num: int, device: torch.device) -> Measures:
-        """The measures every listed metric reads of ``clips(indices)`` (float clips in [0, 1]), ``batch_size``
-        clips at a time on ``device``; the results are gathered on the CPU."""
-        parts: dict[str, list[Tensor]] = {}
-        with torch.no_grad(), torch.autocast(device.type, enabled=False):
-            for start in range(0, num, self.batch_size):
-                batch = clips(range(start, min(start + self.batch_size, num))).to(device).float()
-                for name in self.measure_names:
-                    for key, value in CLIP_MEASURES[name](batch, self.instruments).items():
-                        parts.setdefault(key, []).append(value.cpu())
-        return {key: torch.cat(values) for key, values in parts.items()}
+        instruments = VideoInstruments(
+            lambda: dataset_classifier(
+                config.data.name, cfg.classifier_weights, "the digit measure of the video metrics"
+            ),
+            clip_evaluator,
+            datamodule.digit_window,  # type: ignore[attr-defined]
+            datamodule.digits_per_frame,  # type: ignore[attr-defined]
+        )
+        real: Tensor = real_subset(datamodule.evaluation_images(cfg.real_split), cfg.num_real)  # type: ignore[assignment]
+        references = {"real": ReferenceSet(lambda: real, lambda clips: clips.float() / 255)}
+        quality = MeasuredQuality(
+            names, MEASURES, references, instruments, ("video metrics", "clips"), batch_size=cfg.batch_size
+        )
+        return cls(names, quality, cfg.real_split)
 
-    def real_measures(self, device: torch.device) -> Measures:
-        """The real clips' measures, computed on the first call (building the instruments they need)."""
-        if self._real_measures is None:
-            real = self.real
-            self._real_measures = self.measure(lambda i: real[i.start : i.stop].float() / 255, len(real), device)
-        return self._real_measures
 
-    def check(self, num_generated: int, device: torch.device) -> None:
-        """Check the counts and measure the real clips now, so a missing classifier or an untrainable evaluator
-        surfaces (and the evaluator is trained) before a run starts."""
-        if min(self.num_real, num_generated) < 2:
-            raise SampleQualityError(
-                f"video metrics need at least 2 real and 2 generated clips; got {self.num_real} and {num_generated}"
-            )
-        self.real_measures(device)
+VIDEO = ("video",)
 
-    def evaluate(
-        self, generate: Callable[[range], Tensor], num_generated: int, device: torch.device
-    ) -> dict[str, float]:
-        """The values of :attr:`names` of ``num_generated`` clips from ``generate(indices)`` (in [0, 1]).
-
-        Runs with the global RNG forked, so neither a measure nor a metric can move the training run's random state.
-        """
-        with torch.random.fork_rng(devices=[]):
-            real = self.real_measures(device)
-            generated = self.measure(generate, num_generated, device)
-            values: dict[str, float] = {}
-            for name in self.names:
-                metric = VIDEO_METRICS[name]
-                values.update(named_values(metric.values, metric.compute(real, generated)))
-        return values
-
-    def details(self) -> dict[str, object]:
-        """What the values were computed on: the real clips' count and the clip evaluator's accuracies, if built."""
-        return {"num_real": self.num_real, **self.instruments.details()}
+register_metric("frame_fd")(
+    Metric(
+        VideoSuite,
+        lambda sets, scoring: frechet_distance(
+            sets["real"]["frame_features"].flatten(0, 1), sets["generated"]["frame_features"].flatten(0, 1)
+        ),
+        ("frame_fd", "min"),
+        ("frame_fd",),
+        VIDEO,
+        needs=("digits", "real"),
+    )
+)
+register_metric("clip_fd")(
+    Metric(
+        VideoSuite,
+        lambda sets, scoring: frechet_distance(sets["real"]["clip_features"], sets["generated"]["clip_features"]),
+        ("clip_fd", "min"),
+        ("clip_fd",),
+        VIDEO,
+        needs=("clip_features", "real"),
+    )
+)
+register_metric("content_consistency")(
+    Metric(
+        VideoSuite,
+        lambda sets, scoring: (
+            consistent_share(sets["generated"]["frame_classes"]),
+            consistent_share(sets["real"]["frame_classes"]),
+        ),
+        ("content_consistency", "max"),
+        ("content_consistency", "content_consistency_real"),
+        VIDEO,
+        needs=("digits", "real"),
+    )
+)
+register_metric("motion")(
+    Metric(
+        VideoSuite,
+        _motion_scores,
+        ("motion_w1", "min"),
+        ("motion_ratio", "motion_w1", "frozen"),
+        VIDEO,
+        needs=("motion", "real"),
+    )
+)

@@ -210,6 +210,7 @@ def test_translation_options_that_cannot_work_are_config_errors(tmp_path: Path) 
         load("quickstart", "metrics.names=[fid,ssim]")
     with pytest.raises(
         ConfigError,
-        match=r"is cannot score image-translation image data \(C, H, W\); use l1, psnr, ssim, class_preservation, fid",
+        match=r"is cannot score image-translation image data \(C, H, W\); "
+        r"use fid, kid, pr, l1, psnr, ssim, class_preservation",
     ):
         load("quickstart", f"data.data_dir={tmp_path}", *PAIRED, "metrics.names=[is]")

@@ -24,9 +24,9 @@ from helpers import ONE_THREAD, REPO, tiny_overrides
 from omegaconf import OmegaConf
 from test_conditional_runs import logged_values
 
-from gan_lightning.callbacks.sample_quality import generated_images, real_subset
 from gan_lightning.checkpointing import load_module
 from gan_lightning.config import load_config
+from gan_lightning.metrics.suite import latent_samples, real_subset
 from gan_lightning.training import prepare_data
 
 GUIDE = REPO / "docs" / "FORKING.md"
@@ -90,7 +90,7 @@ def marginal_by_hand(run_dir: Path) -> float:
     config = load_config([run_dir / "config.yaml"], ["metrics.names=[]"])  # the repository does not know marginal
     datamodule = prepare_data(config)
     num = config.metrics.num_generated
-    generated = generated_images(load_module(run_dir / "checkpoints" / "last.ckpt"), num, config.seed)(range(num))
+    generated = latent_samples(load_module(run_dir / "checkpoints" / "last.ckpt"), num, config.seed).all()
     real = real_subset(datamodule.evaluation_sequences(), config.metrics.num_real)
     levels = np.linspace(0, 1, 101)
     quantiles = [

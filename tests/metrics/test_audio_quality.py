@@ -23,8 +23,7 @@ import soundfile
 import torch
 from helpers import REPO, TINY, only_run, script
 
-from gan_lightning.callbacks.metric_logging import best_monitor
-from gan_lightning.config import ConfigError, load_config
+from gan_lightning.config import load_config
 from gan_lightning.metrics.audio_classifier import (
     AudioClassifierRecipe,
     BuiltAudioClassifier,
@@ -33,17 +32,10 @@ from gan_lightning.metrics.audio_classifier import (
     classifier_accuracy,
     log_mel,
 )
-from gan_lightning.metrics.audio_quality import (
-    AUDIO_MEASURES,
-    AUDIO_METRICS,
-    AudioInstruments,
-    AudioMetric,
-    AudioQuality,
-    AudioScoring,
-    register_audio_measure,
-    register_audio_metric,
-)
-from gan_lightning.metrics.sample_quality import SampleQualityError, inception_score
+from gan_lightning.metrics.audio_quality import MEASURES, AudioInstruments, AudioSuite
+from gan_lightning.metrics.distances import inception_score
+from gan_lightning.metrics.measured import MeasuredQuality, ReferenceSet, Scoring
+from gan_lightning.metrics.suite import METRICS, Metric, MetricError, best_monitor, register_metric
 
 CPU = torch.device("cpu")
 RATE = 8000
@@ -83,10 +75,16 @@ def classifier(tone_clips: LabelledClips, tmp_path_factory: pytest.TempPathFacto
     return audio_classifier_for(tone_clips, {"name": "tones"}, RATE, CLASSES, cache, TONE_RECIPE)
 
 
-def quality(names: list[str], clips: LabelledClips, built: BuiltAudioClassifier) -> AudioQuality:
+def references(real: torch.Tensor, labels: torch.Tensor, train: torch.Tensor) -> dict[str, ReferenceSet]:
+    return {"real": ReferenceSet(lambda: real, extras={"labels": labels}), "train": ReferenceSet(lambda: train)}
+
+
+def quality(names: list[str], clips: LabelledClips, built: BuiltAudioClassifier) -> MeasuredQuality:
+    """The audio suite's evaluator of ``names`` against the held-out tones (and the training tones)."""
     instruments = AudioInstruments(lambda: built)
-    scoring = AudioScoring(kid_subsets=20, kid_subset_size=100)
-    return AudioQuality(names, clips.test_waves, clips.test_labels, lambda: clips.train_waves, instruments, scoring)
+    scoring = Scoring(kid_subsets=20, kid_subset_size=100)
+    sets = references(clips.test_waves, clips.test_labels, clips.train_waves)
+    return MeasuredQuality(names, MEASURES, sets, instruments, ("audio metrics", "clips"), scoring)
 
 
 def served(waves: torch.Tensor) -> Callable[[range], torch.Tensor]:
@@ -109,7 +107,7 @@ def test_the_classifier_names_held_out_tones(classifier: BuiltAudioClassifier, t
     assert classifier_accuracy(classifier.model, tone_clips.test_waves, tone_clips.test_labels) == pytest.approx(
         classifier.test_accuracy
     )
-    assert not classifier.from_cache
+    assert classifier.origin == "trained" and not classifier.from_cache
 
 
 def test_a_shipped_classifier_comes_before_the_cache_and_training(
@@ -120,13 +118,13 @@ def test_a_shipped_classifier_comes_before_the_cache_and_training(
     monkeypatch.setattr("gan_lightning.metrics.audio_classifier.SHIPPED", shipped)
     shutil.copy(classifier.path, shipped / classifier.path.name)  # the same key: the same clips, recipe and network
     found = audio_classifier_for(tone_clips, {"name": "tones"}, RATE, CLASSES, tmp_path / "cache", TONE_RECIPE)
-    assert found.from_cache and found.path == shipped / classifier.path.name
+    assert found.origin == "shipped" and found.from_cache and found.path == shipped / classifier.path.name
     assert not (tmp_path / "cache").exists()  # nothing trained, nothing written
     for name, tensor in classifier.model.state_dict().items():
         assert torch.equal(found.model.state_dict()[name], tensor)
     # other clips are another key: not the shipped file's, so trained
     other = audio_classifier_for(tone_clips, {"name": "other tones"}, RATE, CLASSES, tmp_path / "cache", TONE_RECIPE)
-    assert not other.from_cache and other.path.parent == tmp_path / "cache" / "audio_classifier"
+    assert other.origin == "trained" and other.path.parent == tmp_path / "cache" / "audio_classifier"
 
 
 @pytest.mark.parametrize(
@@ -135,16 +133,16 @@ def test_a_shipped_classifier_comes_before_the_cache_and_training(
 def test_a_classifier_is_shipped_for_the_spoken_digits_configs(config_name: str, rate: int) -> None:
     """The classifier shipped for the quick and the paper-size configs' spoken digits has the key those configs' clips
     get on this machine's speech engines (made without synthesising the set), and says so in its description."""
-    from gan_lightning.callbacks.audio_metrics import classifier_options
     from gan_lightning.data import build_datamodule
     from gan_lightning.metrics.audio_classifier import SHIPPED, classifier_identity
-    from gan_lightning.metrics.real_cache import RealFeatureCache
+    from gan_lightning.metrics.audio_quality import classifier_options
+    from gan_lightning.metrics.trained import identity_key
 
     config = load_config([REPO / "configs" / f"{config_name}.yaml"], ["data.data_dir=/nonexistent"])
     identity = classifier_identity(
         classifier_options(config, build_datamodule(config)), rate, 10, AudioClassifierRecipe()
     )
-    key = RealFeatureCache.key(identity)
+    key = identity_key(identity)
     described = json.loads((SHIPPED / f"{key}.json").read_text())
     assert described.pop("test_accuracy") >= 0.9  # the issue's bar on held-out voices
     described.pop("train_seconds")
@@ -158,7 +156,7 @@ def test_the_cache_returns_the_same_classifier(
     """A second call loads the file the first wrote (same weights, accuracy and key); another recipe is another
     file; an unreadable file is rebuilt."""
     again = audio_classifier_for(tone_clips, {"name": "tones"}, RATE, CLASSES, classifier.path.parents[1], TONE_RECIPE)
-    assert again.from_cache and again.path == classifier.path
+    assert again.origin == "cache" and again.path == classifier.path
     assert again.test_accuracy == classifier.test_accuracy
     for name, tensor in classifier.model.state_dict().items():
         assert torch.equal(again.model.state_dict()[name], tensor)
@@ -213,7 +211,7 @@ def test_shuffled_labels_keep_the_inception_score_and_drop_class_accuracy_to_cha
     assert right["audio_class_accuracy_real"] == pytest.approx(classifier.test_accuracy)
     assert wrong["audio_is"] == right["audio_is"]
     assert abs(wrong["audio_class_accuracy"] - 1 / CLASSES) < 0.08
-    with pytest.raises(SampleQualityError, match="class-conditional"):
+    with pytest.raises(MetricError, match="class-conditional"):
         evaluator.evaluate(served(clips), len(clips), CPU)
 
 
@@ -228,7 +226,7 @@ def test_nn_distances_on_a_hand_computed_case() -> None:
         "train": {"log_mel": torch.tensor([[0.0, 0.0], [6.0, 8.0]])},
         "real": {"log_mel": torch.tensor([[1.0, 0.0], [0.0, 3.0]])},
     }
-    d_self, d_train, d_self_real, d_train_real = AUDIO_METRICS["nn_distance"].compute(sets, AudioScoring())
+    d_self, d_train, d_self_real, d_train_real = METRICS["nn_distance"].compute(sets, Scoring())
     assert d_self == pytest.approx((1 + math.sqrt(18) + 1) / 3)
     assert d_train == pytest.approx((0 + 5 + 1) / 3)
     assert d_self_real == pytest.approx(math.sqrt(10))
@@ -240,7 +238,7 @@ def test_class_coverage_on_a_known_histogram() -> None:
     The KL to uniform is sum(q log(10 q))."""
     counts = [12] * 8 + [3, 1]
     logits = torch.cat([torch.eye(CLASSES)[k].repeat(n, 1) for k, n in enumerate(counts)])
-    covered, kl = AUDIO_METRICS["audio_classes"].compute({"generated": {"logits": logits}}, AudioScoring())
+    covered, kl = METRICS["audio_classes"].compute({"generated": {"logits": logits}}, Scoring())
     assert covered == 9
     assert kl == pytest.approx(sum(n / 100 * math.log(10 * n / 100) for n in counts))
 
@@ -260,9 +258,9 @@ def test_memorised_training_clips_have_no_distance_to_the_training_set(
 def test_unknown_metrics_and_too_few_clips_are_one_line_errors(
     classifier: BuiltAudioClassifier, tone_clips: LabelledClips
 ) -> None:
-    with pytest.raises(SampleQualityError, match="unknown audio metrics"):
+    with pytest.raises(MetricError, match="unknown audio metrics"):
         quality(["audio_fid"], tone_clips, classifier)
-    with pytest.raises(SampleQualityError, match="at least 2 real and 2 generated"):
+    with pytest.raises(MetricError, match="at least 2 real and 2 generated"):
         quality(["audio_fd"], tone_clips, classifier).check(1, CPU)
     with pytest.raises(ValueError, match=r"waveforms \(N, L\) or \(N, 1, L\)"):
         classifier.model(torch.zeros(2, 2, LENGTH))
@@ -307,7 +305,7 @@ def test_an_audio_run_logs_the_metrics_keeps_the_best_and_evaluate_gives_the_sam
     run_dir = fit_audio(tmp_path / "runs", audio_dirs, "wavegan_spoken_digits_quick", listed)
     steps, logged = logged_values(run_dir, "audio_fd")
     assert steps == ["2", "4"]
-    assert set(logged) == {value for name in names for value in AUDIO_METRICS[name].values}
+    assert set(logged) == {value for name in names for value in METRICS[name].values}
     assert (run_dir / "checkpoints" / "best.ckpt").is_file()
     assert logged["d_train"] > 0 and logged["d_train_real"] > 0  # neither set is a copy of the training clips
 
@@ -337,10 +335,11 @@ def test_class_accuracy_needs_a_class_conditional_run_and_nn_distance_is_no_best
     config = ["--config", str(REPO / "configs" / "wavegan_spoken_digits_quick.yaml"), f"run.root={tmp_path}"]
     assert script("fit").main([*config, "metrics.names=[audio_class_accuracy]"]) == 2
     assert not tmp_path.exists() or not any(tmp_path.iterdir())
-    assert best_monitor(["audio_is"], "inception") == ("val/audio_is", "max")
-    assert best_monitor(["audio_classes"], "inception") == ("val/audio_class_kl", "min")
-    with pytest.raises(ConfigError, match="'nn_distance' is better neither way"):
-        best_monitor(["nn_distance"], "inception")
+    config = load_config([REPO / "configs" / "wavegan_spoken_digits_quick.yaml"])
+    assert best_monitor(["audio_is"], config) == ("val/audio_is", "max")
+    assert best_monitor(["audio_classes"], config) == ("val/audio_class_kl", "min")
+    with pytest.raises(MetricError, match="'nn_distance' is better neither way"):
+        best_monitor(["nn_distance"], config)
 
 
 def test_build_evaluator_needs_audio_with_a_held_out_split(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -371,25 +370,29 @@ def loudness() -> Iterator[str]:
     def rms(waves: torch.Tensor, instruments: AudioInstruments) -> dict[str, torch.Tensor]:
         return {"rms": waves.reshape(len(waves), -1).square().mean(dim=1).sqrt()}
 
-    register_audio_measure("toy_rms")(rms)
-    register_audio_metric("toy_loudness")(
-        AudioMetric(
+    MEASURES["toy_rms"] = rms
+    register_metric("toy_loudness")(
+        Metric(
+            AudioSuite,
             lambda sets, scoring: float(sets["generated"]["rms"].mean() / sets["real"]["rms"].mean()),
-            values=("toy_loudness",),
-            best=("toy_loudness", "max"),
-            measures=("toy_rms",),
+            ("toy_loudness", "max"),
+            ("toy_loudness",),
+            ("audio", "spectrogram"),
+            needs=("toy_rms", "real"),
         )
     )
     yield "toy_loudness"
-    del AUDIO_METRICS["toy_loudness"], AUDIO_MEASURES["toy_rms"]
+    del METRICS["toy_loudness"], MEASURES["toy_rms"]
 
 
 def test_a_metric_registered_elsewhere_is_accepted_computed_and_followed(loudness: str) -> None:
-    """One register_audio_metric call: the config validator takes the name for audio runs, best.ckpt follows it, and
-    the evaluator computes it (clips at half the real clips' amplitude have half their RMS) without the classifier."""
+    """One register_metric call naming the audio suite: the config validator takes the name for audio runs, best.ckpt
+    follows it, and the evaluator computes it (clips at half the real clips' amplitude have half their RMS) without the
+    classifier."""
     config = load_config([REPO / "configs" / "wavegan_spoken_digits_quick.yaml"], [f"metrics.names=[{loudness}]"])
-    assert best_monitor(config.metrics.names, config.metrics.extractor) == ("val/toy_loudness", "max")
+    assert best_monitor(config.metrics.names, config) == ("val/toy_loudness", "max")
     real = torch.sin(torch.arange(4 * LENGTH, dtype=torch.float32).reshape(4, LENGTH))
     untouchable = AudioInstruments(lambda: pytest.fail("no measure of toy_loudness needs the classifier"))
-    evaluator = AudioQuality([loudness], real, torch.zeros(4), lambda: real, untouchable)
+    sets = references(real, torch.zeros(4), real)
+    evaluator = MeasuredQuality([loudness], MEASURES, sets, untouchable, ("audio metrics", "clips"))
     assert evaluator.evaluate(served(real / 2), 4, CPU) == {"toy_loudness": pytest.approx(0.5)}

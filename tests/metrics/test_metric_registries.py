@@ -1,6 +1,7 @@
-"""Sequence, class and translation metrics are registered by name: a metric defined here, in the test, is accepted by
-the config validator, computed by its evaluator and followed by ``best.ckpt``, and a wrong name is one line listing
-the registered ones. The values are checked against computations by hand on inputs whose answer is known."""
+"""Every metric is registered by name in one registry: a sequence, class or translation metric defined here, in the
+test, is accepted by the config validator for the runs it declares, computed by its suite and followed by
+``best.ckpt``, and a wrong name is one line listing the registered ones. The values are checked against computations
+by hand on inputs whose answer is known."""
 
 from __future__ import annotations
 
@@ -11,22 +12,13 @@ import pytest
 import torch
 from helpers import PAIRED, REPO, write_pairs
 
-from gan_lightning.callbacks.metric_logging import best_checkpoint, best_monitor
-from gan_lightning.config import ConfigError, load_config
+from gan_lightning.callbacks.evaluation import best_checkpoint
+from gan_lightning.config import ConfigError, ExperimentConfig, load_config
 from gan_lightning.config.schema import TimeGANScoreConfig
-from gan_lightning.metrics.class_scores import CLASS_SCORES, ClassScore, ClassScores, register_class_score
-from gan_lightning.metrics.sequence_quality import (
-    SEQUENCE_METRICS,
-    SequenceMetric,
-    SequenceQuality,
-    register_sequence_metric,
-)
-from gan_lightning.metrics.translation import (
-    TRANSLATION_SCORES,
-    TranslationScore,
-    register_translation_score,
-    translation_scores,
-)
+from gan_lightning.metrics.class_scores import ClassScores, ClassScoreSuite
+from gan_lightning.metrics.sequence_quality import SequenceQuality, sequence_metric
+from gan_lightning.metrics.suite import METRICS, Metric, MetricError, best_monitor, register_metric
+from gan_lightning.metrics.translation import TranslationSuite, translation_scores
 
 QUICKSTART = REPO / "configs" / "quickstart.yaml"
 SINES = REPO / "configs" / "rnn_sines.yaml"
@@ -39,9 +31,9 @@ def _gap(real: torch.Tensor, generated: torch.Tensor, cfg: TimeGANScoreConfig, s
 
 @pytest.fixture
 def sequence_gap() -> Iterator[str]:
-    register_sequence_metric("toy_gap")(SequenceMetric(_gap, values=("toy_gap", "toy_draw"), best=("toy_gap", "min")))
+    register_metric("toy_gap")(sequence_metric(_gap, values=("toy_gap", "toy_draw"), best=("toy_gap", "min")))
     yield "toy_gap"
-    del SEQUENCE_METRICS["toy_gap"]
+    del METRICS["toy_gap"]
 
 
 @pytest.fixture
@@ -49,9 +41,10 @@ def label_coverage() -> Iterator[str]:
     def coverage(scores: ClassScores, pixels: torch.Tensor, labels: torch.Tensor) -> float:
         return len(set(labels.tolist())) / scores.num_classes
 
-    register_class_score("toy_coverage")(ClassScore(coverage, values=("toy_coverage",), best=("toy_coverage", "max")))
+    metric = Metric(ClassScoreSuite, coverage, ("toy_coverage", "max"), ("toy_coverage",), ("images",), ("classes",))
+    register_metric("toy_coverage")(metric)
     yield "toy_coverage"
-    del CLASS_SCORES["toy_coverage"]
+    del METRICS["toy_coverage"]
 
 
 @pytest.fixture
@@ -59,9 +52,13 @@ def squared_error() -> Iterator[str]:
     def mse(outputs: torch.Tensor, targets: torch.Tensor, classifier: object) -> float:
         return float(((outputs - targets) ** 2).mean())
 
-    register_translation_score("toy_mse")(TranslationScore(mse, best="min"))
+    register_metric("toy_mse")(Metric(TranslationSuite, mse, ("toy_mse", "min"), ("toy_mse",), ("images",), ("image",)))
     yield "toy_mse"
-    del TRANSLATION_SCORES["toy_mse"]
+    del METRICS["toy_mse"]
+
+
+def _with_extractor(extractor: str) -> ExperimentConfig:
+    return load_config([QUICKSTART], [f"metrics.extractor={extractor}"])
 
 
 def _one_line_listing(error: pytest.ExceptionInfo[ConfigError], *names: str) -> None:
@@ -86,7 +83,7 @@ def test_a_registered_sequence_metric_is_validated_computed_and_followed(sequenc
     values = evaluator.evaluate(generated)
     assert values["toy_gap"] == pytest.approx(0.3)
     assert values["toy_draw"] == float(torch.rand(()))  # the metric's draw came from a fork of the global RNG
-    assert best_monitor(config.metrics.names, config.metrics.extractor) == ("val/toy_gap", "min")
+    assert best_monitor(config.metrics.names, config) == ("val/toy_gap", "min")
     checkpoint = best_checkpoint(config, "checkpoints")
     assert checkpoint is not None and (checkpoint.monitor, checkpoint.mode) == ("val/toy_gap", "min")
 
@@ -103,7 +100,7 @@ def test_a_registered_class_score_is_validated_and_computed(label_coverage: str)
     images = torch.zeros(4, 1, 28, 28, dtype=torch.uint8)
     scores = ClassScores([label_coverage], None, images, torch.arange(4), images, torch.arange(4), num_classes=10)
     assert scores.evaluate(torch.rand(5, 1, 28, 28), torch.tensor([0, 1, 1, 3, 0])) == {"toy_coverage": 0.3}
-    assert best_monitor([label_coverage], "mnist_classifier") == ("val/toy_coverage", "max")
+    assert best_monitor([label_coverage], _with_extractor("mnist_classifier")) == ("val/toy_coverage", "max")
 
 
 def test_a_registered_translation_score_is_validated_and_computed(squared_error: str, tmp_path: Path) -> None:
@@ -119,7 +116,7 @@ def test_a_registered_translation_score_is_validated_and_computed(squared_error:
     outputs = torch.stack([torch.full((1, 4, 4), 0.5), torch.full((1, 4, 4), 1.5)])  # the second clamps to 1
     values = translation_scores([squared_error, "l1"], outputs, targets)
     assert values == {"l1": pytest.approx(0.75), squared_error: pytest.approx((0.25 + 1) / 2)}
-    assert best_monitor([squared_error], "inception") == ("val/toy_mse", "min")
+    assert best_monitor([squared_error], _with_extractor("inception")) == ("val/toy_mse", "min")
     with pytest.raises(ValueError, match=r"unknown translation scores \['nope'\]; registered: l1, .*, toy_mse"):
         translation_scores(["nope"], outputs, targets)
 
@@ -140,7 +137,14 @@ def test_a_registered_translation_score_is_validated_and_computed(squared_error:
 def test_the_best_checkpoint_follows_the_first_metric_its_registry_way(
     names: list[str], extractor: str, monitor: tuple[str, str]
 ) -> None:
-    assert best_monitor(names, extractor) == monitor
+    assert best_monitor(names, _with_extractor(extractor)) == monitor
+
+
+def test_a_metric_better_neither_way_or_unregistered_cannot_lead_best_checkpoint() -> None:
+    with pytest.raises(MetricError, match="'nn_distance' is better neither way"):
+        best_monitor(["nn_distance"], _with_extractor("inception"))
+    with pytest.raises(MetricError, match="'nope' is no registered metric"):
+        best_monitor(["nope"], _with_extractor("inception"))
 
 
 def test_no_best_checkpoint_without_periodic_metrics() -> None:

@@ -15,7 +15,8 @@ from torch import Tensor, nn
 from gan_lightning.metrics.class_coverage import ClassCoverage
 from gan_lightning.metrics.precision_recall import ImprovedPrecisionRecall
 from gan_lightning.metrics.real_cache import RealFeatureCache
-from gan_lightning.metrics.sample_quality import SampleQuality, SampleQualityError, block
+from gan_lightning.metrics.sample_quality import SampleQuality, block
+from gan_lightning.metrics.suite import MetricError
 
 CPU = torch.device("cpu")
 
@@ -135,11 +136,11 @@ def test_class_coverage_counts_classes_and_kl_to_uniform() -> None:
 
 def test_logit_metrics_need_an_extractor_with_logits() -> None:
     real = pixels(torch.rand(10, 3))
-    with pytest.raises(SampleQualityError, match="need class logits"):
+    with pytest.raises(MetricError, match="need class logits"):
         quality(["fid", "is"], real).check(10)
-    with pytest.raises(SampleQualityError, match="need at least 4 real and generated images; got 10 real and 3"):
+    with pytest.raises(MetricError, match="need at least 4 real and generated images; got 10 real and 3"):
         quality(["fid", "pr"], real).check(3)
-    with pytest.raises(SampleQualityError, match="unknown metrics"):
+    with pytest.raises(MetricError, match="unknown metrics"):
         quality(["fid", "lpips"], real)
 
 

@@ -12,9 +12,9 @@ from nltk.translate.bleu_score import SmoothingFunction, sentence_bleu
 from gan_lightning.config.schema import MetricsConfig
 from gan_lightning.data import DataUnavailableError
 from gan_lightning.data.text import EOS, PAD, UNK, TextLinesDataModule
+from gan_lightning.metrics.suite import METRICS
 from gan_lightning.metrics.text_quality import (
     BLEU_AXES,
-    TEXT_METRICS,
     TextSamples,
     bleu_references,
     check_text_metrics,
@@ -61,7 +61,7 @@ def encode(datamodule: TextLinesDataModule, rows: list[list[str]]) -> torch.Tens
 
 def scores(name: str, datamodule: TextLinesDataModule, ids: torch.Tensor, **settings: int) -> dict[str, float]:
     samples = TextSamples(ids, datamodule, no_likelihood, MetricsConfig(**settings))  # type: ignore[arg-type]
-    return TEXT_METRICS[name].function(samples)
+    return METRICS[name].compute(samples)
 
 
 def nltk_bleu(references: list[list[str]], hypothesis: list[str], n: int) -> float:
@@ -95,7 +95,7 @@ def test_bleu_and_self_bleu_through_the_registry_match_nltk(tmp_path: Path) -> N
         direct = [nltk_bleu(h[:i] + h[i + 1 :], h[i], n) for i in range(len(h))]
         assert values[f"self_bleu_{n}"] == pytest.approx(sum(direct) / len(h), abs=1e-9)
     assert bleu_references(datamodule) is bleu_references(datamodule)  # built once per data module
-    assert TEXT_METRICS["bleu"].best == ("bleu_5", "max") and TEXT_METRICS["self_bleu"].best == ("self_bleu_5", "min")
+    assert METRICS["bleu"].best == ("bleu_5", "max") and METRICS["self_bleu"].best == ("self_bleu_5", "min")
 
     # the real text's own point of the quality-diversity picture: training lines scored as if generated
     reference = BLEU_AXES.reference(datamodule, MetricsConfig(bleu_samples=1000))

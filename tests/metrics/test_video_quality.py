@@ -20,24 +20,28 @@ import pytest
 import torch
 from helpers import REPO, script, tiny_config, train
 
-from gan_lightning.callbacks.metric_logging import best_monitor
-from gan_lightning.callbacks.video_metrics import build_video_quality
 from gan_lightning.config import ConfigError, load_config
 from gan_lightning.data.moving_mnist import MovingMNISTDataModule
 from gan_lightning.metrics.classifier import load_classifier
-from gan_lightning.metrics.clip_evaluator import BuiltEvaluator, ClipEvaluatorRecipe, clip_evaluator_for, evaluator_key
+from gan_lightning.metrics.clip_evaluator import (
+    BuiltEvaluator,
+    ClipEvaluatorRecipe,
+    clip_evaluator_for,
+    evaluator_identity,
+)
+from gan_lightning.metrics.measured import MeasuredQuality, ReferenceSet
+from gan_lightning.metrics.suite import METRICS, Metric, best_monitor, register_metric
+from gan_lightning.metrics.trained import identity_key
 from gan_lightning.metrics.video_quality import (
-    VIDEO_METRICS,
+    MEASURES,
     VideoInstruments,
-    VideoMetric,
-    VideoQuality,
+    VideoSuite,
     centres_of_mass,
     consistent_share,
     digit_centres,
     digit_views,
     displacements,
     frame_changes,
-    register_video_metric,
 )
 
 CPU = torch.device("cpu")
@@ -77,12 +81,22 @@ def no_evaluator() -> BuiltEvaluator:
     raise AssertionError("this metric must not build the clip evaluator")
 
 
-def scorer(names: list[str], real: torch.Tensor, evaluator: BuiltEvaluator | None = None) -> VideoQuality:
+def quality(
+    names: list[str], stored: torch.Tensor, instruments: VideoInstruments, batch_size: int = 200
+) -> MeasuredQuality:
+    """The video suite's evaluator of ``names`` against the ``uint8`` clips ``stored``."""
+    real = ReferenceSet(lambda: stored, lambda clips: clips.float() / 255)
+    return MeasuredQuality(
+        names, MEASURES, {"real": real}, instruments, ("video metrics", "clips"), batch_size=batch_size
+    )
+
+
+def scorer(names: list[str], real: torch.Tensor, evaluator: BuiltEvaluator | None = None) -> MeasuredQuality:
     instruments = VideoInstruments(load_classifier, (lambda: evaluator) if evaluator else no_evaluator, 16)
-    return VideoQuality(names, real.mul(255).round().byte(), instruments, batch_size=100)
+    return quality(names, real.mul(255).round().byte(), instruments, batch_size=100)
 
 
-def score(quality: VideoQuality, clips: torch.Tensor) -> dict[str, float]:
+def score(quality: MeasuredQuality, clips: torch.Tensor) -> dict[str, float]:
     return quality.evaluate(lambda i: clips[i.start : i.stop], len(clips), CPU)
 
 
@@ -163,7 +177,7 @@ def frame_controls(moving_mnist: MovingMNISTDataModule) -> dict[str, dict[str, f
         "noise": torch.rand(80, *real.shape[1:], generator=torch.Generator().manual_seed(4)),
     }
     scores = {name: score(quality, clips) for name, clips in cases.items()}
-    scores["real"] = {"mean_displacement": float(quality.real_measures(CPU)["displacement"].mean())}
+    scores["real"] = {"mean_displacement": float(quality.reference_measures(CPU)["real"]["displacement"].mean())}
     return scores
 
 
@@ -194,23 +208,23 @@ def brightness_gap() -> Iterator[str]:
     """A metric on an existing measure, registered by the test: the gap between the real and generated clips' mean
     frame-to-frame change."""
 
-    def gap(real: dict[str, torch.Tensor], generated: dict[str, torch.Tensor]) -> float:
-        return float((real["frame_change"].mean() - generated["frame_change"].mean()).abs())
+    def gap(sets: dict[str, dict[str, torch.Tensor]], scoring: object) -> float:
+        return float((sets["real"]["frame_change"].mean() - sets["generated"]["frame_change"].mean()).abs())
 
-    register_video_metric("toy_change_gap")(
-        VideoMetric(gap, ("toy_change_gap",), ("toy_change_gap", "min"), ("motion",))
+    register_metric("toy_change_gap")(
+        Metric(VideoSuite, gap, ("toy_change_gap", "min"), ("toy_change_gap",), ("video",), needs=("motion", "real"))
     )
     yield "toy_change_gap"
-    del VIDEO_METRICS["toy_change_gap"]
+    del METRICS["toy_change_gap"]
 
 
 def test_a_registered_video_metric_is_validated_computed_and_followed(brightness_gap: str) -> None:
     config = load_config([QUICKSTART], [*VIDEO, f"metrics.names=[{brightness_gap},clip_fd,motion]"])
     assert list(config.metrics.names) == [brightness_gap, "clip_fd", "motion"]
-    assert best_monitor(config.metrics.names, config.metrics.extractor) == ("val/toy_change_gap", "min")
-    assert best_monitor(["clip_fd"], "inception") == ("val/clip_fd", "min")
-    assert best_monitor(["motion"], "inception") == ("val/motion_w1", "min")
-    assert best_monitor(["content_consistency"], "inception") == ("val/content_consistency", "max")
+    assert best_monitor(config.metrics.names, config) == ("val/toy_change_gap", "min")
+    assert best_monitor(["clip_fd"], config) == ("val/clip_fd", "min")
+    assert best_monitor(["motion"], config) == ("val/motion_w1", "min")
+    assert best_monitor(["content_consistency"], config) == ("val/content_consistency", "max")
     with pytest.raises(ConfigError, match="fid cannot score unconditional video data"):
         load_config([QUICKSTART], [*VIDEO, "metrics.names=[fid]"])
     with pytest.raises(ConfigError, match="clip_fd cannot score unconditional image data"):
@@ -220,37 +234,46 @@ def test_a_registered_video_metric_is_validated_computed_and_followed(brightness
     moving = still.clone()
     moving[:, 1] = 1.0  # changes of 1 and 1 per pixel: a mean change of 1
     values = score(
-        VideoQuality([brightness_gap], still.byte(), VideoInstruments(load_classifier, no_evaluator, None)), moving
+        quality([brightness_gap], still.byte(), VideoInstruments(load_classifier, no_evaluator, None)), moving
     )
     assert values == {brightness_gap: 1.0}
 
 
 # ---------------------------------------------------------------------- the clip evaluator's cache
+def cache_files(folder: Path) -> dict[str, tuple[int, bytes]]:
+    """The files in ``folder`` (temporary ones included): their modification times and bytes."""
+    return {path.name: (path.stat().st_mtime_ns, path.read_bytes()) for path in folder.iterdir()}
+
+
 def test_the_clip_evaluator_is_cached_under_a_key_of_what_made_it(
     moving_mnist: MovingMNISTDataModule, tmp_path: Path
 ) -> None:
     small = MovingMNISTDataModule(16, 0, (-1.0, 1.0), frames=4)
     options = small.clip_options()
     built = clip_evaluator_for(small, options, tmp_path, TINY_RECIPE)
-    assert not built.from_cache and built.path.is_file() and built.path.with_suffix(".json").is_file()
+    assert built.origin == "trained" and built.path.is_file() and built.path.with_suffix(".json").is_file()
+    key = identity_key(evaluator_identity(options, TINY_RECIPE))
+    assert built.path == tmp_path / "clip_evaluator" / f"{key}.pt"
+    written = cache_files(tmp_path / "clip_evaluator")
     again = clip_evaluator_for(small, options, tmp_path, TINY_RECIPE)
-    assert again.from_cache and again.path == built.path
+    assert again.origin == "cache" and again.from_cache and again.path == built.path
     assert (again.order_accuracy, again.digit_accuracy) == (built.order_accuracy, built.digit_accuracy)
     clips = small.render("test", 4, 9)[0].float() / 255
     assert torch.equal(again.model(clips)[0], built.model(clips)[0])
-    written = sorted(path.name for path in (tmp_path / "clip_evaluator").iterdir())
-    assert written == sorted([built.path.name, built.path.with_suffix(".json").name])  # no partial file left
+    assert sorted(written) == sorted([built.path.name, built.path.with_suffix(".json").name])  # no partial file left
+    assert cache_files(tmp_path / "clip_evaluator") == written  # a hit writes nothing
 
-    key = evaluator_key(options, TINY_RECIPE)
     for changed in (
         {**options, "digit_size": 12},
         {**options, "speed": [1.0, 2.0]},
         {**options, "digit_source": "torchvision"},
     ):
-        assert evaluator_key(changed, TINY_RECIPE) != key
-    assert evaluator_key(options, ClipEvaluatorRecipe(**{**TINY_RECIPE.__dict__, "epochs": 2})) != key
+        assert identity_key(evaluator_identity(changed, TINY_RECIPE)) != key
+    assert identity_key(evaluator_identity(dict(reversed(options.items())), TINY_RECIPE)) == key
+    epochs = ClipEvaluatorRecipe(**{**TINY_RECIPE.__dict__, "epochs": 2})
+    assert identity_key(evaluator_identity(options, epochs)) != key
     retrained = clip_evaluator_for(small, options, tmp_path, TINY_RECIPE, rebuild=True)
-    assert not retrained.from_cache
+    assert retrained.origin == "trained" and retrained.path == built.path
     assert torch.equal(retrained.model(clips)[0], built.model(clips)[0])  # seeded: the same weights again
 
 
@@ -332,14 +355,15 @@ def test_a_video_run_logs_the_metrics_and_evaluate_gives_the_same(
     assert script("evaluate").main(["--ckpt", checkpoint, "--json", str(report), "--device", "cpu"]) == 0
     result = json.loads(report.read_text())
     assert result["metrics"] == pytest.approx(logged, rel=1e-5)
-    assert set(result["metrics"]) == {v for name in names for v in VIDEO_METRICS[name].values}
+    assert set(result["metrics"]) == {v for name in names for v in METRICS[name].values}
     assert result["num_real"] == 128 and result["real_split"] == "test"
     assert result["clip_evaluator_from_cache"] is True
     assert result["clip_evaluator_order_accuracy"] == clip_evaluator.order_accuracy
 
     # six steps leave the generator untrained: its clips are the ceiling, far from real clips by both distances
     data = MovingMNISTDataModule(16, 0, (-1.0, 1.0), num_clips=128)
-    floor = score(build_video_quality(load_config([run_dir / "config.yaml"]), data), held_out(data, 128, 5))
+    suite = VideoSuite.build(names, load_config([run_dir / "config.yaml"]), data, tmp_path)
+    floor = score(suite.quality, held_out(data, 128, 5))  # type: ignore[attr-defined]
     for name in ("frame_fd", "clip_fd"):
         assert result["metrics"][name] > 10 * floor[name], name
 

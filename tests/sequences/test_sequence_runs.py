@@ -11,13 +11,19 @@ import pytest
 import torch
 from helpers import POSTHOC, REPO, TINY, only_run, run_script, script, sines_by_hand, tiny_config, train
 
-from gan_lightning.callbacks.sequence_metrics import build_sequence_quality
 from gan_lightning.checkpointing import load_module
-from gan_lightning.config import load_config
+from gan_lightning.config import ExperimentConfig, load_config
 from gan_lightning.losses import LOSSES
+from gan_lightning.metrics.sequence_quality import SequenceQuality, SequenceSuite
 from gan_lightning.metrics.timegan_scores import real_data_predictive
 from gan_lightning.networks import SEQUENCE_ARCHS
 from gan_lightning.training import prepare_data
+
+
+def sequence_quality(config: ExperimentConfig, names: list[str], out: Path) -> SequenceQuality:
+    """The evaluator the sequence suite (training and evaluate.py) scores ``names`` with."""
+    suite = SequenceSuite.build(names, config, prepare_data(config), out)
+    return suite.quality  # type: ignore[attr-defined,no-any-return]
 
 
 @pytest.mark.parametrize(  # the fast tier trains each recurrent network once (hinge); every other loss is slow
@@ -81,7 +87,7 @@ def test_fit_sample_and_evaluate_sines(tmp_path: Path, capsys: pytest.CaptureFix
     # run never saw can hardly be told apart and trains a better predictor. 2 and 4 steps into training, the
     # generator's near-constant curves must be told apart and train a worse one.
     config = load_config([run_dir / "config.yaml"], ["metrics.num_real=128", *POSTHOC])
-    evaluator = build_sequence_quality(config, prepare_data(config), ["discriminative", "predictive"])
+    evaluator = sequence_quality(config, ["discriminative", "predictive"], tmp_path)
     held_out = evaluator.evaluate(sines_by_hand(128, seed=1))
     generated = result["metrics"]
     assert held_out["discriminative"] < 0.15
@@ -99,7 +105,7 @@ def test_co2_run_trains_and_scores(tmp_path: Path) -> None:
     rows = [row for row in csv.DictReader((run_dir / "metrics.csv").open()) if row.get("val/predictive")]
     assert len(rows) == 1
     datamodule = prepare_data(config)
-    real = datamodule.to_score_space(build_sequence_quality(config, datamodule).real)
+    real = datamodule.to_score_space(sequence_quality(config, config.metrics.names, tmp_path).real)
     baseline = real_data_predictive(real, config.metrics.timegan, config.seed)["predictive"]
     assert float(rows[0]["val/predictive"]) > 2 * baseline
     module = load_module(run_dir / "checkpoints" / "last.ckpt")
