@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import pickle
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import lightning as L
 import torch
@@ -19,9 +19,8 @@ from lightning.pytorch.plugins.io import TorchCheckpointIO
 from torch import Tensor
 
 from gan_lightning.files import atomic_path
-
-if TYPE_CHECKING:
-    from gan_lightning.module import GANModule
+from gan_lightning.kinds import upgrade_hparams
+from gan_lightning.module import GANModule
 
 
 class AtomicCheckpointIO(TorchCheckpointIO):
@@ -67,10 +66,6 @@ class GeneratorStepCheckpoint(ModelCheckpoint):
             self._save_last_checkpoint(trainer, self._monitor_candidates(trainer))
 
 
-TRAIN_SECONDS = "train_seconds"
-"""The checkpoint key of the run's training wall time in seconds, summed over every session that resumed it."""
-
-
 class CheckpointLoadError(RuntimeError):
     """A checkpoint file is missing, truncated or not one of ours."""
 
@@ -99,9 +94,6 @@ def load_module(path: str | os.PathLike[str], map_location: str = "cpu") -> GANM
     is needed. Checkpoints written before kinds existed load too (:func:`gan_lightning.kinds.upgrade_hparams`);
     anything else that does not fit is a :class:`CheckpointLoadError` naming the file.
     """
-    from gan_lightning.kinds import upgrade_hparams
-    from gan_lightning.module import GANModule
-
     state = read_checkpoint(path)
     try:
         module = GANModule(**upgrade_hparams(state["hyper_parameters"]))

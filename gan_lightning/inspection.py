@@ -8,7 +8,7 @@ machine without its dataset: the config is read without validating it.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -118,16 +118,6 @@ class ModeCounts:
         """Modes that get less than a tenth of their uniform share at the last checkpoint (as ``classes``)."""
         share = COVERED_SHARE * self.num_samples / len(self.labels)
         return [label for label, count in zip(self.labels, self.counts[-1].tolist(), strict=True) if count < share]
-
-
-@dataclass(frozen=True)
-class ModeCounter:
-    """How a kind of data counts the modes of its samples (:meth:`DataKind.mode_counter`)."""
-
-    labels: list[str]
-    count: Callable[[Tensor], Tensor]
-    """Samples in data space -> how many fall in each mode."""
-    counted_by: str
 
 
 def mode_counts(run_dir: str | Path, num_samples: int = 1000, seed: int = 0) -> ModeCounts | None:

@@ -43,7 +43,6 @@ from torch import Tensor, nn
 from torch.profiler import record_function
 
 from gan_lightning.augment import DiscriminatorAugment
-from gan_lightning.checkpointing import TRAIN_SECONDS
 from gan_lightning.conditioning import Conditioning, build_conditioning
 from gan_lightning.config.schema import ExperimentConfig, OptimizerConfig
 from gan_lightning.ema import make_ema_copy, update_ema
@@ -53,7 +52,7 @@ from gan_lightning.networks import build_generator
 from gan_lightning.networks.layers import share_training_draw
 from gan_lightning.scheduling import build_scheduler
 from gan_lightning.steps import critics, objectives, penalties, pretraining, sampling
-from gan_lightning.steps.clock import TrainClock
+from gan_lightning.steps.clock import TRAIN_SECONDS, TrainClock
 from gan_lightning.steps.finite import LossCheck
 from gan_lightning.steps.phases import PHASE_D_BACKWARD, PHASE_D_UPDATE, PHASE_EMA, PHASE_G_UPDATE, PHASE_GENERATE
 from gan_lightning.steps.randomness import Randomness

@@ -20,6 +20,10 @@ from typing import TypeVar
 
 T = TypeVar("T")
 
+ANY = "any"
+"""What a component lists where it takes every kind of data (a network's ``data_kinds``, a metric's kinds) or every
+conditioning (a metric's conditionings)."""
+
 
 def registrar(registry: dict[str, T], kind: str) -> Callable[[str], Callable[[T], T]]:
     """``register(name)``: a decorator adding the decorated class or function to ``registry`` as ``name``.

@@ -32,8 +32,9 @@ from gan_lightning.checkpointing import (
     read_checkpoint,
 )
 from gan_lightning.conditioning import CONDITIONINGS, Conditioning
-from gan_lightning.config import ConfigError, ExperimentConfig, load_config, to_yaml
-from gan_lightning.data import GANDataModule, build_datamodule
+from gan_lightning.config.loading import ConfigError, load_config, to_yaml
+from gan_lightning.config.schema import ExperimentConfig
+from gan_lightning.data import GANDataModule, prepare_data
 from gan_lightning.files import write_text_atomically
 from gan_lightning.kinds import DataKind, kind_class
 from gan_lightning.loggers import build_loggers, drop_rows_after
@@ -253,14 +254,6 @@ def build_trainer(
     }
     kwargs.update(overrides)
     return L.Trainer(**kwargs)  # type: ignore[arg-type]
-
-
-def prepare_data(config: ExperimentConfig) -> GANDataModule:
-    """Build the DataModule and load its data now, so missing files fail before anything is written."""
-    datamodule = build_datamodule(config)
-    datamodule.prepare_data()
-    datamodule.setup("fit")
-    return datamodule
 
 
 def module_states(config: ExperimentConfig, datamodule: GANDataModule) -> tuple[dict[str, Any], dict[str, Any]]:

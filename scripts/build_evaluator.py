@@ -28,7 +28,7 @@ import sys
 import time
 from pathlib import Path
 
-from gan_lightning.config import ConfigError, load_config
+from gan_lightning.config.loading import ConfigError, load_config
 from gan_lightning.data import DataUnavailableError, FashionMNISTDataModule, MNISTDataModule
 from gan_lightning.data.idx import IdxFormatError
 from gan_lightning.kinds import DataKindError, kind_class

@@ -47,13 +47,14 @@ from pathlib import Path
 import torch
 
 from gan_lightning.checkpointing import CheckpointLoadError, load_module, read_checkpoint
-from gan_lightning.conditioning import ConditioningError, EvaluationOptions
-from gan_lightning.config import ConfigError, ExperimentConfig, load_config, to_yaml
+from gan_lightning.conditioning import ConditioningError
+from gan_lightning.config.loading import ConfigError, load_config, to_yaml
+from gan_lightning.config.schema import ExperimentConfig
 from gan_lightning.data import DataUnavailableError
 from gan_lightning.files import write_text_atomically
 from gan_lightning.kinds import DataKind, DataKindError
 from gan_lightning.metrics.inception import InceptionWeightsError
-from gan_lightning.metrics.suite import MetricError
+from gan_lightning.metrics.suite import EvaluationOptions, MetricError
 from gan_lightning.training import prepare_data
 
 

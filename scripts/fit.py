@@ -17,7 +17,7 @@ import sys
 from lightning.pytorch.utilities.exceptions import SIGTERMException
 
 from gan_lightning.checkpointing import CheckpointLoadError
-from gan_lightning.config import ConfigError
+from gan_lightning.config.loading import ConfigError
 from gan_lightning.data import DataUnavailableError
 from gan_lightning.steps.finite import NonFiniteLossError
 from gan_lightning.training import fit, load_run_config

@@ -165,7 +165,7 @@ sync_run() {  # the template's training steps must queue on the GPU without wait
     python - "${OVERRIDES[@]}" "run.root=$OUT/runs" $TINY > "$OUT/host_syncs.result" << 'PY'
 import sys
 from gan_lightning.benchmarks.train_speed import HostSyncGuard, time_lightning
-from gan_lightning.config import load_config
+from gan_lightning.config.loading import load_config
 from gan_lightning.module import GANModule
 config = load_config(["configs/dcgan_fashion_mnist.yaml"],
                      [*sys.argv[1:], "train.max_steps=60", "train.log_every=50", "train.sample_every=0"])
@@ -240,7 +240,7 @@ quality_run() {  # SECONDS: every recipe's 3 seeds trained at once for at most S
 import json, sys
 from pathlib import Path
 from gan_lightning.benchmarks.parallel import run_seconds
-from gan_lightning.config import load_config
+from gan_lightning.config.loading import load_config
 r, run = json.load(open(sys.argv[1])), Path(sys.argv[2])
 steps = load_config([run / "config.yaml"]).train.max_steps
 print(f"| fashion_quality | {sys.argv[3]} | seed {sys.argv[4]} | step {r['generator_step']} of {steps} in "

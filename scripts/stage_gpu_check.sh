@@ -26,7 +26,7 @@ python - "$STAGE/cache" << 'PY'
 import shutil, sys
 from pathlib import Path
 from gan_lightning.metrics.video_quality import build_clip_evaluator
-from gan_lightning.config import load_config
+from gan_lightning.config.loading import load_config
 from gan_lightning.training import prepare_data
 config = load_config(["configs/video_moving_mnist.yaml"], ["data.num_samples=64", "data.device=cpu"])
 built = build_clip_evaluator(config, prepare_data(config))

@@ -12,7 +12,8 @@ import numpy as np
 import torch
 from PIL import Image
 
-from gan_lightning.config import ExperimentConfig, load_config
+from gan_lightning.config.loading import load_config
+from gan_lightning.config.schema import ExperimentConfig
 from gan_lightning.training import ResumePoint, fit, quiet_lightning
 
 REPO = Path(__file__).resolve().parents[1]

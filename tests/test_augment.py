@@ -10,7 +10,7 @@ import torch
 from helpers import DIGITS, REPO, state_of, tiny_config, train
 
 from gan_lightning.augment import DiscriminatorAugment, brightness, contrast, cutout, saturation, translation
-from gan_lightning.config import ConfigError, load_config
+from gan_lightning.config.loading import ConfigError, load_config
 from gan_lightning.config.schema import AugmentConfig
 from gan_lightning.module import GANModule
 from gan_lightning.steps.critics import discriminate_with_classes

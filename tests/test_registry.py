@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from helpers import REPO
 
-from gan_lightning.config import ConfigError, load_config
+from gan_lightning.config.loading import ConfigError, load_config
 from gan_lightning.losses import LOSSES, NonSaturatingLoss, register_loss
 from gan_lightning.registry import import_package_modules, registrar
 

@@ -13,7 +13,7 @@ import torch
 from helpers import PAIRED, STFT_CRITIC, TINY_ORACLE, tiny_config, train, write_pairs
 
 from gan_lightning.benchmarks.parallel import run_seconds
-from gan_lightning.checkpointing import TRAIN_SECONDS
+from gan_lightning.steps.clock import TRAIN_SECONDS
 from gan_lightning.training import find_resume_point
 
 

@@ -14,7 +14,7 @@ import torch
 from helpers import REPO, TINY, TINY_ORACLE, only_run, script, tiny_config
 
 from gan_lightning.checkpointing import load_module
-from gan_lightning.config import ConfigError
+from gan_lightning.config.loading import ConfigError
 
 ORACLE = [*TINY, *(f"{k}={v}" for k, v in TINY_ORACLE.items()), "train.pretrain_steps=2"]
 

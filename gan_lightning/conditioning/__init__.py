@@ -29,20 +29,19 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import torch
 from torch import Tensor
 
-from gan_lightning.metrics.suite import SampleSource, latent_samples
+from gan_lightning.generating import Generating
+from gan_lightning.metrics.suite import EvaluationOptions, SampleSource, latent_samples
 from gan_lightning.registry import import_package_modules, registrar
 
 if TYPE_CHECKING:
     from gan_lightning.config.schema import ExperimentConfig
     from gan_lightning.data.base import GANDataModule
     from gan_lightning.kinds import DataKind
-    from gan_lightning.module import GANModule
 
 
 class ConditioningError(ValueError):
@@ -87,13 +86,13 @@ class Conditioning:
         """``(samples, conditions)`` of a transferred training batch; conditions are None when there are none."""
         return batch, None
 
-    def training_conditions(self, module: GANModule, real_conditions: Tensor | None, num: int) -> Tensor | None:
+    def training_conditions(self, module: Generating, real_conditions: Tensor | None, num: int) -> Tensor | None:
         """What the ``num`` generated samples of one D update are conditioned on."""
         return None
 
     # ------------------------------------------------------------------ sampling
     def complete(
-        self, module: GANModule, num: int | None, noise: Tensor | None, condition: Tensor | None, generator: Any
+        self, module: Generating, num: int | None, noise: Tensor | None, condition: Tensor | None, generator: Any
     ) -> tuple[Tensor, Tensor | None]:
         """``(noise, condition)`` for :meth:`GANModule.sample`: what the caller left out, drawn with ``generator``."""
         if condition is not None:
@@ -108,7 +107,7 @@ class Conditioning:
         """``(noise, conditions, columns)`` of the fixed picture grid (``columns`` None: about square)."""
         return torch.randn(size, latent_size, generator=generator), None, None
 
-    def picture_batch(self, module: GANModule, pairs: tuple[Tensor, Tensor] | None) -> tuple[Tensor, int | None]:
+    def picture_batch(self, module: Generating, pairs: tuple[Tensor, Tensor] | None) -> tuple[Tensor, int | None]:
         """The samples of the periodic picture, in data space, and how many go in a row."""
         samples = module.sample(noise=module.fixed_noise, condition=module.fixed_conditions)
         return module.to_data_space(samples), module.grid_columns
@@ -136,7 +135,7 @@ class Conditioning:
         return lambda module, use_ema: latent_samples(module, num, seed, use_ema)
 
     def evaluate(
-        self, module: GANModule, config: ExperimentConfig, datamodule: GANDataModule, options: EvaluationOptions
+        self, module: Generating, config: ExperimentConfig, datamodule: GANDataModule, options: EvaluationOptions
     ) -> tuple[dict[str, float], dict[str, object]]:
         """``scripts/evaluate.py``'s values and details (what they were computed on)."""
         if options.copy_input:
@@ -144,7 +143,7 @@ class Conditioning:
         return type(module.kind).evaluate(module, config, datamodule, options)
 
     # ------------------------------------------------------------------ sample.py
-    def cli_samples(self, module: GANModule, args: argparse.Namespace) -> CLISamples:
+    def cli_samples(self, module: Generating, args: argparse.Namespace) -> CLISamples:
         """``scripts/sample.py``'s samples. ``args`` holds ``num``, ``seed``, ``device``, ``no_ema`` and the
         conditioning options ``classes`` and ``inputs``."""
         self.reject_cli_options(args)
@@ -171,18 +170,7 @@ class CLISamples:
     columns: int | None = None
 
 
-class EvaluationOptions(argparse.Namespace):
-    """What ``scripts/evaluate.py`` passes on: ``ckpt``, ``metrics``, ``no_ema``, ``copy_input``, ``out``, ``step``."""
-
-    ckpt: str
-    metrics: str | None
-    no_ema: bool
-    copy_input: bool
-    out: Path
-    step: int
-
-
-def latents(module: GANModule, num: int | None, noise: Tensor | None, generator: Any) -> Tensor:
+def latents(module: Generating, num: int | None, noise: Tensor | None, generator: Any) -> Tensor:
     """``noise`` when given, else ``num`` latents drawn with ``generator``; one line when neither is given."""
     if noise is not None:
         return noise
@@ -211,7 +199,6 @@ __all__ = [
     "CLISamples",
     "Conditioning",
     "ConditioningError",
-    "EvaluationOptions",
     "build_conditioning",
     "latents",
     "register_conditioning",

@@ -27,12 +27,12 @@ from gan_lightning.conditioning import (
     latents,
     register_conditioning,
 )
+from gan_lightning.generating import Generating
 
 if TYPE_CHECKING:
     from gan_lightning.config.schema import ExperimentConfig
     from gan_lightning.data.base import GANDataModule
     from gan_lightning.kinds import DataKind
-    from gan_lightning.module import GANModule
 
 
 @register_conditioning("classes")
@@ -80,12 +80,12 @@ class ClassConditioning(Conditioning):
         images, labels = batch
         return images, labels
 
-    def training_conditions(self, module: GANModule, real_conditions: Tensor | None, num: int) -> Tensor:
+    def training_conditions(self, module: Generating, real_conditions: Tensor | None, num: int) -> Tensor:
         return module.shared_draw(self.draw, num)
 
     # ------------------------------------------------------------------ sampling
     def complete(
-        self, module: GANModule, num: int | None, noise: Tensor | None, condition: Tensor | None, generator: Any
+        self, module: Generating, num: int | None, noise: Tensor | None, condition: Tensor | None, generator: Any
     ) -> tuple[Tensor, Tensor | None]:
         drawn = noise is None
         noise = latents(module, num, noise, generator)
@@ -118,7 +118,7 @@ class ClassConditioning(Conditioning):
         return None
 
     # ------------------------------------------------------------------ sample.py
-    def cli_samples(self, module: GANModule, args: argparse.Namespace) -> CLISamples:
+    def cli_samples(self, module: Generating, args: argparse.Namespace) -> CLISamples:
         """``--class K ...``: ``--num`` samples of each class, a row per class; else ``--num`` of drawn classes."""
         if args.inputs is not None:
             raise ConditioningError("--inputs needs an image-translation checkpoint; this one is class-conditional")

@@ -21,17 +21,18 @@ from gan_lightning.conditioning import (
     CLISamples,
     Conditioning,
     ConditioningError,
-    EvaluationOptions,
     register_conditioning,
 )
-from gan_lightning.metrics.suite import GeneratedSet, real_subset, score
+from gan_lightning.data import build_datamodule
+from gan_lightning.data.image_folder import IMAGE_EXTENSIONS, iter_image_files
+from gan_lightning.generating import Generating
+from gan_lightning.metrics.suite import EvaluationOptions, GeneratedSet, real_subset, score
 from gan_lightning.visualization import save_image_grid
 
 if TYPE_CHECKING:
     from gan_lightning.config.schema import ExperimentConfig
     from gan_lightning.data.base import GANDataModule
     from gan_lightning.kinds import DataKind
-    from gan_lightning.module import GANModule
 
 
 @register_conditioning("image")
@@ -62,12 +63,12 @@ class ImageConditioning(Conditioning):
         inputs, targets = batch
         return targets, inputs.to(dtype)
 
-    def training_conditions(self, module: GANModule, real_conditions: Tensor | None, num: int) -> Tensor | None:
+    def training_conditions(self, module: Generating, real_conditions: Tensor | None, num: int) -> Tensor | None:
         return real_conditions  # each generated image translates the input of the real pair beside it
 
     # ------------------------------------------------------------------ sampling
     def complete(
-        self, module: GANModule, num: int | None, noise: Tensor | None, condition: Tensor | None, generator: Any
+        self, module: Generating, num: int | None, noise: Tensor | None, condition: Tensor | None, generator: Any
     ) -> tuple[Tensor, Tensor | None]:
         if condition is None:
             raise ConditioningError("an image-translation generator needs input images")
@@ -83,7 +84,7 @@ class ImageConditioning(Conditioning):
         inputs = datamodule.evaluation_inputs("train")[:count]  # type: ignore[attr-defined]
         return datamodule.to_model_space(inputs.clone()), datamodule.evaluation_images("train")[:count]
 
-    def picture_batch(self, module: GANModule, pairs: tuple[Tensor, Tensor] | None) -> tuple[Tensor, int | None]:
+    def picture_batch(self, module: Generating, pairs: tuple[Tensor, Tensor] | None) -> tuple[Tensor, int | None]:
         """Rows of input | output | target."""
         assert pairs is not None, "a translation run's picture needs its pairs (picture_pairs)"
         inputs, targets = pairs
@@ -102,7 +103,7 @@ class ImageConditioning(Conditioning):
         return Translations(config, datamodule)
 
     def evaluate(
-        self, module: GANModule, config: ExperimentConfig, datamodule: GANDataModule, options: EvaluationOptions
+        self, module: Generating, config: ExperimentConfig, datamodule: GANDataModule, options: EvaluationOptions
     ) -> tuple[dict[str, float], dict[str, object]]:
         """The translation scores and feature metrics of the outputs for the evaluation inputs (or, with
         ``--copy-input``, of the inputs themselves), and a strip of the first pairs beside the JSON file."""
@@ -135,11 +136,9 @@ class ImageConditioning(Conditioning):
         return values, details
 
     # ------------------------------------------------------------------ sample.py
-    def cli_samples(self, module: GANModule, args: argparse.Namespace) -> CLISamples:
+    def cli_samples(self, module: Generating, args: argparse.Namespace) -> CLISamples:
         """The translations of the first ``--num`` images of ``--inputs`` (a file or a folder), decoded the way the
         run's DataModule decodes its inputs; the picture has rows of input | output."""
-        from gan_lightning.data import build_datamodule
-        from gan_lightning.data.image_folder import IMAGE_EXTENSIONS, iter_image_files
 
         if args.classes is not None:
             raise ConditioningError("--class needs a class-conditional checkpoint; this one translates images")

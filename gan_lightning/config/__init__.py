@@ -1,30 +1,3 @@
-"""Typed configuration: the schema (defaults) and the loader (files + overrides + validation)."""
-
-from gan_lightning.config.loading import ConfigError, load_config, to_yaml, validate
-from gan_lightning.config.schema import (
-    DataConfig,
-    DiscriminatorConfig,
-    ExperimentConfig,
-    GeneratorConfig,
-    LossConfig,
-    OptimizerConfig,
-    RunConfig,
-    TrainConfig,
-    TrainerConfig,
-)
-
-__all__ = [
-    "ConfigError",
-    "DataConfig",
-    "DiscriminatorConfig",
-    "ExperimentConfig",
-    "GeneratorConfig",
-    "LossConfig",
-    "OptimizerConfig",
-    "RunConfig",
-    "TrainConfig",
-    "TrainerConfig",
-    "load_config",
-    "to_yaml",
-    "validate",
-]
+"""Typed configuration: the schema (:mod:`gan_lightning.config.schema`: every key, its type and default; the bottom
+layer, which networks, data, losses and metrics read) and the loader (:mod:`gan_lightning.config.loading`: files,
+overrides and validation against the registries of every component, so it sits above them)."""

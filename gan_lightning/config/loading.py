@@ -16,7 +16,31 @@ import yaml
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import ConfigKeyError, OmegaConfBaseException, ValidationError
 
+from gan_lightning.augment import POLICIES
+from gan_lightning.conditioning import CONDITIONINGS
 from gan_lightning.config.schema import ExperimentConfig
+from gan_lightning.data import CHANNELS, DATA_DEVICES, DATASETS, ON_CORRUPT, build_datamodule
+from gan_lightning.data.audio import REPRESENTATIONS
+from gan_lightning.data.text import ON_BAD_LINE, TEXT_FORMATS, TEXT_LEVELS
+from gan_lightning.kinds import kind_class
+from gan_lightning.loggers import LOGGERS
+from gan_lightning.losses import LOSSES
+from gan_lightning.metrics.extractors import EXTRACTORS
+from gan_lightning.metrics.suite import METRICS, fitting_metrics
+from gan_lightning.networks import (
+    DISCRIMINATOR_CONDITIONINGS,
+    DISCRIMINATORS,
+    GENERATOR_CONDITIONINGS,
+    GENERATORS,
+    INITS,
+    NORMS,
+    OUTPUT_ACTIVATIONS,
+)
+from gan_lightning.networks.dcgan import OUTPUT_LAYERS
+from gan_lightning.networks.text import TEMPERATURE_SCHEDULES, TEXT_CELLS
+from gan_lightning.networks.views import VIEWS, build_view
+from gan_lightning.steps.sampling import SAMPLING_MODES
+from gan_lightning.wandb_logging import WANDB_MODES
 
 if TYPE_CHECKING:
     from gan_lightning.conditioning import Conditioning
@@ -131,28 +155,6 @@ def _optional_positive(key: str) -> _Rule:
 
 def validation_rules() -> list[_Rule]:
     """One rule per checked key; also the "allowed" column of docs/CONFIG.md (scripts/config_reference.py)."""
-    # Imported here so the registries (the single source of allowed names) load only when needed.
-    from gan_lightning.augment import POLICIES
-    from gan_lightning.data import CHANNELS, DATA_DEVICES, DATASETS, ON_CORRUPT
-    from gan_lightning.data.audio import REPRESENTATIONS
-    from gan_lightning.data.text import ON_BAD_LINE, TEXT_FORMATS, TEXT_LEVELS
-    from gan_lightning.loggers import LOGGERS
-    from gan_lightning.losses import LOSSES
-    from gan_lightning.metrics.extractors import EXTRACTORS
-    from gan_lightning.networks import (
-        DISCRIMINATOR_CONDITIONINGS,
-        DISCRIMINATORS,
-        GENERATOR_CONDITIONINGS,
-        GENERATORS,
-        INITS,
-        NORMS,
-        OUTPUT_ACTIVATIONS,
-    )
-    from gan_lightning.networks.dcgan import OUTPUT_LAYERS
-    from gan_lightning.networks.text import TEMPERATURE_SCHEDULES, TEXT_CELLS
-    from gan_lightning.networks.views import VIEWS
-    from gan_lightning.steps.sampling import SAMPLING_MODES
-    from gan_lightning.wandb_logging import WANDB_MODES
 
     rules = [
         _choice("data.name", DATASETS),
@@ -288,7 +290,6 @@ def validation_rules() -> list[_Rule]:
 def metric_names() -> tuple[str, ...]:
     """Every name ``metrics.names`` may list for some kind of data and conditioning (each metric says which fit a
     given run: :func:`_check_metric_names`)."""
-    from gan_lightning.metrics.suite import METRICS
 
     return tuple(METRICS)
 
@@ -332,10 +333,6 @@ def validate(config: DictConfig) -> None:
 def _check_data_available(config: DictConfig) -> None:
     """Options the dataset, its kind of data and its conditioning cannot serve, and missing files, each as one line
     naming the fix."""
-    from gan_lightning.conditioning import CONDITIONINGS
-    from gan_lightning.data import build_datamodule
-    from gan_lightning.kinds import kind_class
-    from gan_lightning.networks import DISCRIMINATORS, GENERATORS
 
     data = config.data
     try:
@@ -381,9 +378,6 @@ def _check_data_available(config: DictConfig) -> None:
 
 def _check_view(config: DictConfig, key: str, data_shape: tuple[int, ...], kind: type[DataKind]) -> None:
     """Discriminator ``key``'s view must cut the run's kind of data, and its arch take what the view shows."""
-    from gan_lightning.kinds import kind_class
-    from gan_lightning.networks import DISCRIMINATORS
-    from gan_lightning.networks.views import VIEWS, build_view
 
     cfg = OmegaConf.select(config, key)
     if not VIEWS[cfg.view].cuts(kind.name):
@@ -427,8 +421,6 @@ def _check_network_takes(
 
 def _check_metric_names(config: DictConfig, kind: type[DataKind], conditioning: type[Conditioning]) -> None:
     """``metrics.names`` must be names the run's kind of data allows under its conditioning."""
-    from gan_lightning.conditioning import CONDITIONINGS
-    from gan_lightning.metrics.suite import fitting_metrics
 
     names = list(config.metrics.names)
     allowed = fitting_metrics(kind.name, conditioning.name)

@@ -219,6 +219,14 @@ def build_datamodule(cfg: ExperimentConfig) -> GANDataModule:
     return datamodule
 
 
+def prepare_data(config: ExperimentConfig) -> GANDataModule:
+    """Build the DataModule and load its data now, so missing files fail before anything is written."""
+    datamodule = build_datamodule(config)
+    datamodule.prepare_data()
+    datamodule.setup("fit")
+    return datamodule
+
+
 __all__ = [
     "CHANNELS",
     "DATASETS",
@@ -251,6 +259,7 @@ __all__ = [
     "build_datamodule",
     "image_args",
     "mode_centres",
+    "prepare_data",
     "register_dataset",
 ]
 

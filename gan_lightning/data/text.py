@@ -35,6 +35,7 @@ from torch import Tensor
 from gan_lightning.config.schema import ExperimentConfig
 from gan_lightning.data import image_args, register_dataset
 from gan_lightning.data.base import DataUnavailableError, InMemoryDataModule
+from gan_lightning.files import atomic_path
 
 PAD, EOS, UNK = "<pad>", "<eos>", "<unk>"
 SPECIAL_TOKENS = (PAD, EOS, UNK)
@@ -148,8 +149,6 @@ def oracle_and_data(spec: OracleSpec, cache_dir: str | None = None) -> tuple[Ora
     train, test = oracle.sample(spec.num_train, generator), oracle.sample(spec.num_test, generator)
     entropy = oracle.nll(test)
     if cached is not None:
-        from gan_lightning.files import atomic_path
-
         cached.parent.mkdir(parents=True, exist_ok=True)
         with atomic_path(cached) as partial:
             torch.save({"train": train.short(), "test": test.short(), "entropy": entropy}, partial)

@@ -26,6 +26,7 @@ To add a kind: a new file in this folder with a :class:`DataKind` subclass decor
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
@@ -33,19 +34,15 @@ import lightning as L
 from lightning.pytorch.loggers import Logger
 from torch import Tensor
 
-from gan_lightning.metrics.suite import fitting_metrics, score
-from gan_lightning.registry import import_package_modules, registrar
+from gan_lightning.data import VALUE_RANGES
+from gan_lightning.generating import Generating
+from gan_lightning.image_logging import log_image_file
+from gan_lightning.metrics.suite import EvaluationOptions, fitting_metrics, score
+from gan_lightning.registry import ANY, import_package_modules, registrar
 
 if TYPE_CHECKING:
-    from gan_lightning.conditioning import EvaluationOptions
     from gan_lightning.config.schema import ExperimentConfig
     from gan_lightning.data.base import GANDataModule
-    from gan_lightning.inspection import ModeCounter
-    from gan_lightning.module import GANModule
-
-
-ANY_KIND = "any"
-"""What a network lists in ``data_kinds`` when it takes samples of any shape (the MLPs flatten them)."""
 
 
 class DataKindError(ValueError):
@@ -58,6 +55,17 @@ class Evaluator(Protocol):
     def summary(self) -> str:
         """Where it came from (trained now or loaded from its cache file) and its accuracy on held-out data."""
         ...
+
+
+@dataclass(frozen=True)
+class ModeCounter:
+    """How a kind of data counts the modes of its samples (:meth:`DataKind.mode_counter`, read by
+    ``notebooks/inspect_run.ipynb``)."""
+
+    labels: list[str]
+    count: Callable[[Tensor], Tensor]
+    """Samples in data space -> how many fall in each mode."""
+    counted_by: str
 
 
 class DataKind:
@@ -113,7 +121,7 @@ class DataKind:
         raise NotImplementedError
 
     def save_picture(
-        self, module: GANModule, path: Path, title: str, pairs: tuple[Tensor, Tensor] | None = None
+        self, module: Generating, path: Path, title: str, pairs: tuple[Tensor, Tensor] | None = None
     ) -> None:
         """The periodic picture: the conditioning's grid batch (fixed noise, a row per class, translation strips)."""
         samples, columns = module.conditioning.picture_batch(module, pairs)
@@ -122,7 +130,6 @@ class DataKind:
     def log_picture(self, loggers: Iterable[Logger], key: str, path: Path, step: int) -> None:
         """Send the picture :meth:`draw` wrote at ``path`` to every logger (a kind with more than a PNG, such as a
         video's GIF, sends that too)."""
-        from gan_lightning.image_logging import log_image_file
 
         log_image_file(loggers, key, path, step)
 
@@ -140,7 +147,7 @@ class DataKind:
 
     @classmethod
     def evaluate(
-        cls, module: GANModule, config: ExperimentConfig, datamodule: GANDataModule, options: EvaluationOptions
+        cls, module: Generating, config: ExperimentConfig, datamodule: GANDataModule, options: EvaluationOptions
     ) -> tuple[dict[str, float], dict[str, object]]:
         """``scripts/evaluate.py``: the values of ``config.metrics.names`` of the samples the run's conditioning
         evaluates (:meth:`~gan_lightning.conditioning.Conditioning.evaluation_source`) and what they were computed
@@ -159,9 +166,9 @@ class DataKind:
     # ------------------------------------------------------------------ config
     @classmethod
     def taken_by(cls, network: type) -> bool:
-        """Whether ``network`` takes this kind of data: its ``data_kinds`` list it, or :data:`ANY_KIND`."""
+        """Whether ``network`` takes this kind of data: its ``data_kinds`` list it, or ``any``."""
         kinds = network.data_kinds  # type: ignore[attr-defined]
-        return cls.name in kinds or ANY_KIND in kinds
+        return cls.name in kinds or ANY in kinds
 
     @classmethod
     def fitting_arches(cls, registry: Mapping[str, type]) -> list[str]:
@@ -184,7 +191,6 @@ register_kind: Callable[[str], Callable[[type[DataKind]], type[DataKind]]] = reg
 
 def value_range(config: ExperimentConfig) -> tuple[float, float]:
     """The generator's output range (``generator.output_activation``), which real data is scaled to."""
-    from gan_lightning.data import VALUE_RANGES
 
     return VALUE_RANGES[config.generator.output_activation]
 
@@ -211,7 +217,6 @@ def upgrade_hparams(hparams: Mapping[str, Any]) -> dict[str, Any]:
     """
     if "kind" in hparams:
         return dict(hparams)
-    from gan_lightning.data import VALUE_RANGES
 
     config = hparams["config"]
     shape = list(hparams["data_shape"])
@@ -234,10 +239,10 @@ def upgrade_hparams(hparams: Mapping[str, Any]) -> dict[str, Any]:
 
 
 __all__ = [
-    "ANY_KIND",
     "KINDS",
     "DataKind",
     "DataKindError",
+    "ModeCounter",
     "build_kind",
     "kind_class",
     "register_kind",

@@ -26,12 +26,17 @@ import torch
 from lightning.pytorch.loggers import Logger, WandbLogger
 from torch import Tensor
 
-from gan_lightning.kinds import DataKind, DataKindError, Evaluator, register_kind, value_range
+from gan_lightning.data import prepare_data
+from gan_lightning.data.spectrogram import Spectrogram
+from gan_lightning.kinds import DataKind, DataKindError, Evaluator, ModeCounter, register_kind, value_range
+from gan_lightning.metrics.audio_classifier import classifier_outputs
+from gan_lightning.metrics.audio_quality import build_audio_classifier
+from gan_lightning.metrics.suite import MetricError
+from gan_lightning.visualization import save_image_grid
 
 if TYPE_CHECKING:
     from gan_lightning.config.schema import ExperimentConfig
     from gan_lightning.data.base import GANDataModule
-    from gan_lightning.inspection import ModeCounter
 
 PICTURE_WINDOW_SECONDS = 0.016
 """The pictures' STFT window, about 16 ms (256 samples at 16 kHz, 128 at 8 kHz)."""
@@ -106,7 +111,6 @@ class AudioKind(DataKind):
     def draw(self, samples: Tensor, path: str | Path, title: str = "", columns: int | None = None) -> None:
         """``samples`` ``(N, L)``: a ``.png`` path gets the spectrogram grid ``columns`` wide and the WAV folder
         beside it (``path`` without its suffix); a ``.wav`` path the folder alone."""
-        from gan_lightning.visualization import save_image_grid
 
         path = Path(path)
         if path.suffix == ".png":
@@ -128,18 +132,12 @@ class AudioKind(DataKind):
     @classmethod
     def build_evaluator(cls, config: ExperimentConfig, datamodule: GANDataModule, rebuild: bool = False) -> Evaluator:
         """The spoken-word classifier behind the audio metrics, trained on the real training clips."""
-        from gan_lightning.metrics.audio_quality import build_audio_classifier
 
         return build_audio_classifier(config, datamodule, rebuild=rebuild)
 
     def mode_counter(self, config: ExperimentConfig) -> ModeCounter | None:
         """The audio metrics' spoken-word classifier's predicted class (from ``metrics.cache_dir``, else trained now
         on the run's real clips, which are read either way); None for clips without classes to learn."""
-        from gan_lightning.inspection import ModeCounter
-        from gan_lightning.metrics.audio_classifier import classifier_outputs
-        from gan_lightning.metrics.audio_quality import build_audio_classifier
-        from gan_lightning.metrics.suite import MetricError
-        from gan_lightning.training import prepare_data
 
         datamodule = prepare_data(config)
         try:
@@ -179,7 +177,6 @@ class SpectrogramKind(AudioKind):
         sample_rate: int,
         spectrogram: Mapping[str, Any],
     ) -> None:
-        from gan_lightning.data.spectrogram import Spectrogram
 
         super().__init__(data_shape, value_range, sample_rate)
         self.spectrogram = Spectrogram(**spectrogram)

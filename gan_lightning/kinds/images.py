@@ -15,11 +15,12 @@ import torch
 from torch import Tensor
 
 from gan_lightning.data.base import images_to_unit_range
-from gan_lightning.kinds import DataKind, register_kind
+from gan_lightning.kinds import DataKind, ModeCounter, register_kind
+from gan_lightning.metrics.classifier import CLASSIFIER_OF, load_classifier
+from gan_lightning.visualization import save_image_grid
 
 if TYPE_CHECKING:
     from gan_lightning.config.schema import ExperimentConfig
-    from gan_lightning.inspection import ModeCounter
 
 
 @register_kind("images")
@@ -36,7 +37,6 @@ class ImagesKind(DataKind):
         return images_to_unit_range(samples, self.value_range)
 
     def draw(self, samples: Tensor, path: str | Path, title: str = "", columns: int | None = None) -> None:
-        from gan_lightning.visualization import save_image_grid
 
         save_image_grid(samples, path, nrow=columns)
 
@@ -46,8 +46,6 @@ class ImagesKind(DataKind):
 
     def mode_counter(self, config: ExperimentConfig) -> ModeCounter | None:
         """The shipped classifier's predicted class, for data one of them was trained on."""
-        from gan_lightning.inspection import ModeCounter
-        from gan_lightning.metrics.classifier import CLASSIFIER_OF, load_classifier
 
         dataset = CLASSIFIER_OF.get(config.data.name)
         if dataset is None:

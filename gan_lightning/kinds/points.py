@@ -16,14 +16,17 @@ import lightning as L
 import torch
 from torch import Tensor
 
-from gan_lightning.kinds import DataKind, DataKindError, register_kind, value_range
+from gan_lightning.callbacks.toy_metrics import ToyModeMetrics
+from gan_lightning.data.toy2d import TOY_STD, mode_centres
+from gan_lightning.generating import Generating
+from gan_lightning.kinds import DataKind, DataKindError, ModeCounter, register_kind, value_range
+from gan_lightning.metrics.toy_modes import high_quality_counts, toy_mode_metrics
+from gan_lightning.visualization import save_scatter
 
 if TYPE_CHECKING:
-    from gan_lightning.conditioning import EvaluationOptions
     from gan_lightning.config.schema import ExperimentConfig
     from gan_lightning.data.base import GANDataModule
-    from gan_lightning.inspection import ModeCounter
-    from gan_lightning.module import GANModule
+    from gan_lightning.metrics.suite import EvaluationOptions
 
 PICTURE_POINTS = 2500
 """Samples in each scatter plot (drawn from ``seed``) and in each mode-metrics evaluation (from ``seed + 1``)."""
@@ -56,14 +59,11 @@ class PointsKind(DataKind):
 
     def centres(self) -> Tensor | None:
         """The mixture's mode centres ``(K, 2)``, None without a known mixture."""
-        from gan_lightning.data.toy2d import mode_centres
 
         return None if self.mixture is None else mode_centres(self.mixture)
 
     def mode_metrics(self, samples: Tensor) -> dict[str, float]:
         """VEEGAN/PacGAN's ``modes``, ``high_quality`` (a fraction) and ``reverse_kl`` of samples in data space."""
-        from gan_lightning.data.toy2d import TOY_STD
-        from gan_lightning.metrics.toy_modes import toy_mode_metrics
 
         centres = self.centres()
         if centres is None:
@@ -71,12 +71,11 @@ class PointsKind(DataKind):
         return toy_mode_metrics(samples, centres, TOY_STD[self.mixture])  # type: ignore[index]
 
     def draw(self, samples: Tensor, path: str | Path, title: str = "", columns: int | None = None) -> None:
-        from gan_lightning.visualization import save_scatter
 
         save_scatter(samples, path, self.centres(), title)
 
     def save_picture(
-        self, module: GANModule, path: Path, title: str, pairs: tuple[Tensor, Tensor] | None = None
+        self, module: Generating, path: Path, title: str, pairs: tuple[Tensor, Tensor] | None = None
     ) -> None:
         """A scatter plot of :data:`PICTURE_POINTS` samples from a generator seeded with the run's seed."""
         samples = module.sample(PICTURE_POINTS, generator=torch.Generator().manual_seed(module.cfg.seed))
@@ -84,7 +83,6 @@ class PointsKind(DataKind):
 
     @classmethod
     def callbacks(cls, config: ExperimentConfig, datamodule: GANDataModule) -> list[L.Callback]:
-        from gan_lightning.callbacks.toy_metrics import ToyModeMetrics
 
         return [ToyModeMetrics(config.train.sample_every, PICTURE_POINTS)]
 
@@ -99,10 +97,9 @@ class PointsKind(DataKind):
 
     @classmethod
     def evaluate(
-        cls, module: GANModule, config: ExperimentConfig, datamodule: GANDataModule, options: EvaluationOptions
+        cls, module: Generating, config: ExperimentConfig, datamodule: GANDataModule, options: EvaluationOptions
     ) -> tuple[dict[str, float], dict[str, object]]:
         """The mode metrics of the samples the training callback scores (seed + 1), so the values match its log."""
-        from gan_lightning.callbacks.toy_metrics import ToyModeMetrics
 
         centres = module.kind.centres()  # type: ignore[attr-defined]
         if centres is None:
@@ -113,9 +110,6 @@ class PointsKind(DataKind):
 
     def mode_counter(self, config: ExperimentConfig) -> ModeCounter | None:
         """High-quality samples per mixture component (within 3 std, as ``toy/modes``)."""
-        from gan_lightning.data.toy2d import TOY_STD
-        from gan_lightning.inspection import ModeCounter
-        from gan_lightning.metrics.toy_modes import high_quality_counts
 
         centres = self.centres()
         if centres is None:

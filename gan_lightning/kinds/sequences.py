@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 from torch import Tensor
 
+from gan_lightning.data.sequences import sequences_to_data_units
 from gan_lightning.kinds import DataKind, register_kind, value_range
+from gan_lightning.visualization import save_sequences
 
 if TYPE_CHECKING:
     from gan_lightning.config.schema import ExperimentConfig
@@ -42,11 +44,9 @@ class SequencesKind(DataKind):
         return cls(datamodule.data_shape, value_range(config), datamodule.data_bounds)  # type: ignore[attr-defined]
 
     def to_data_space(self, samples: Tensor) -> Tensor:
-        from gan_lightning.data.sequences import sequences_to_data_units
 
         return sequences_to_data_units(samples, self.value_range, self.bounds)
 
     def draw(self, samples: Tensor, path: str | Path, title: str = "", columns: int | None = None) -> None:
-        from gan_lightning.visualization import save_sequences
 
         save_sequences(samples, path, title)

@@ -15,7 +15,10 @@ from typing import TYPE_CHECKING, Any
 from lightning.pytorch.loggers import Logger, TensorBoardLogger, WandbLogger
 from torch import Tensor
 
+from gan_lightning.data.text import decode, real_token_mask
+from gan_lightning.files import atomic_path, write_text_atomically
 from gan_lightning.kinds import DataKind, register_kind, value_range
+from gan_lightning.metrics.text_quality import check_text_metrics
 
 if TYPE_CHECKING:
     from gan_lightning.config.schema import ExperimentConfig
@@ -72,20 +75,17 @@ class TokensKind(DataKind):
     def likelihood_mask(self, samples: Tensor) -> Tensor | None:
         """The real tokens of each one-hot sample, up to and including its first ``<eos>``; None without stop tokens
         (the oracle), so its likelihood is the plain mean over every position as before."""
-        from gan_lightning.data.text import real_token_mask
 
         return real_token_mask(self.to_data_space(samples), self.stop_tokens)
 
     def decode(self, ids: Tensor) -> list[str]:
         """The text of every sequence of ``ids`` ``(N, T)``."""
-        from gan_lightning.data.text import decode
 
         return [decode(row, self.vocabulary, self.separator, self.stop_tokens) for row in ids.tolist()]
 
     def draw(self, samples: Tensor, path: str | Path, title: str = "", columns: int | None = None) -> None:
         """The decoded samples, a line each, in ``path`` with ``.txt``; a ``.png`` path also gets a picture of the
         first :data:`PICTURE_LINES` of them."""
-        from gan_lightning.files import write_text_atomically
 
         path = Path(path)
         lines = self.decode(samples)
@@ -112,7 +112,6 @@ class TokensKind(DataKind):
 
     @classmethod
     def check_config(cls, config: ExperimentConfig, datamodule: GANDataModule) -> str | None:
-        from gan_lightning.metrics.text_quality import check_text_metrics
 
         if any(d.pack != 1 for d in (config.discriminator, *config.extra_discriminators.values())):
             return "discriminator.pack: token discriminators judge one sequence at a time; set pack=1"
@@ -125,8 +124,6 @@ def save_text_picture(lines: Sequence[str], path: str | Path, title: str = "") -
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-
-    from gan_lightning.files import atomic_path
 
     shown = [line if len(line) <= 100 else line[:97] + "..." for line in lines] or ["(no samples)"]
     figure = plt.figure(figsize=(8, 0.6 + 0.2 * len(shown)))

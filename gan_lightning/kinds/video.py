@@ -19,7 +19,10 @@ from lightning.pytorch.loggers import Logger, WandbLogger
 from torch import Tensor
 
 from gan_lightning.data.base import images_to_unit_range
+from gan_lightning.files import atomic_path
 from gan_lightning.kinds import DataKind, Evaluator, register_kind
+from gan_lightning.metrics.video_quality import build_clip_evaluator
+from gan_lightning.visualization import save_image_grid
 
 if TYPE_CHECKING:
     from gan_lightning.config.schema import ExperimentConfig
@@ -44,8 +47,6 @@ def save_gif(clips: Tensor, path: str | os.PathLike[str], columns: int | None = 
     """An animated, looping GIF of ``clips`` ``(N, T, C, H, W)`` in [0, 1], playing side by side."""
     from PIL import Image
 
-    from gan_lightning.files import atomic_path
-
     frames = clip_grid_frames(clips, columns).numpy()
     pictures = [Image.fromarray(frame[..., 0] if frame.shape[-1] == 1 else frame) for frame in frames]
     with atomic_path(path) as partial:
@@ -56,7 +57,6 @@ def save_gif(clips: Tensor, path: str | os.PathLike[str], columns: int | None = 
 
 def save_strip(clips: Tensor, path: str | os.PathLike[str]) -> None:
     """A PNG with one row per clip of ``clips`` ``(N, T, C, H, W)`` in [0, 1], its frames left to right."""
-    from gan_lightning.visualization import save_image_grid
 
     save_image_grid(clips.flatten(0, 1), path, nrow=clips.shape[1])
 
@@ -97,6 +97,5 @@ class VideoKind(DataKind):
     @classmethod
     def build_evaluator(cls, config: ExperimentConfig, datamodule: GANDataModule, rebuild: bool = False) -> Evaluator:
         """The 3D CNN behind ``clip_fd``, trained on rendered clips (ordered vs time-shuffled, and their digit)."""
-        from gan_lightning.metrics.video_quality import build_clip_evaluator
 
         return build_clip_evaluator(config, datamodule, rebuild=rebuild)

@@ -19,6 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from gan_lightning.metrics.suite import MetricError
 from gan_lightning.metrics.trained import BuiltEvaluator, UnreadableWeightsError, read_weights, write_weights
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
@@ -137,7 +138,6 @@ def dataset_classifier(data_name: str, weights: str | os.PathLike | None, metric
     Raises :class:`~gan_lightning.metrics.suite.MetricError` with one line when there is none or
     its file cannot be read.
     """
-    from gan_lightning.metrics.suite import MetricError
 
     dataset = CLASSIFIER_OF.get(data_name)
     if dataset is None:

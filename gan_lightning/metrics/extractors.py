@@ -17,6 +17,7 @@ from collections.abc import Callable
 from torch import nn
 
 from gan_lightning.config.schema import MetricsConfig
+from gan_lightning.metrics.classifier import load_classifier
 from gan_lightning.metrics.inception import InceptionExtractor, resolve_inception_weights
 from gan_lightning.metrics.suite import MetricError
 from gan_lightning.registry import registrar
@@ -28,7 +29,6 @@ def _inception(cfg: MetricsConfig) -> nn.Module:
 
 def _classifier(dataset: str) -> Callable[[MetricsConfig], nn.Module]:
     def build(cfg: MetricsConfig) -> nn.Module:
-        from gan_lightning.metrics.classifier import load_classifier
 
         try:
             return load_classifier(cfg.classifier_weights, dataset=dataset)

@@ -23,7 +23,6 @@ from gan_lightning.metrics.precision_recall import ImprovedPrecisionRecall
 from gan_lightning.metrics.real_cache import RealFeatureCache
 from gan_lightning.metrics.sample_quality import INTRA_CLASS_FID, MetricSetup, SampleQuality, intra_class_fid
 from gan_lightning.metrics.suite import (
-    ANY,
     REAL_SUBSET_SEED,
     GeneratedSet,
     Metric,
@@ -32,6 +31,7 @@ from gan_lightning.metrics.suite import (
     real_subset,
     register_metric,
 )
+from gan_lightning.registry import ANY
 
 if TYPE_CHECKING:
     from gan_lightning.config.schema import ExperimentConfig

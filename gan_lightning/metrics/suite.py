@@ -19,6 +19,7 @@ new :class:`Suite` subclass beside its metrics.
 
 from __future__ import annotations
 
+import argparse
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -29,16 +30,13 @@ import torch
 from torch import Tensor
 from torch.utils.data import Dataset, Subset
 
-from gan_lightning.registry import registrar
+from gan_lightning.registry import ANY, registrar
 
 if TYPE_CHECKING:
     import lightning as L
 
     from gan_lightning.config.schema import ExperimentConfig
     from gan_lightning.data.base import GANDataModule
-
-ANY = "any"
-"""What :attr:`Metric.kinds` or :attr:`Metric.conditionings` holds for a metric that scores every one of them."""
 
 
 class MetricError(RuntimeError):
@@ -60,6 +58,18 @@ class GeneratedSet:
     def all(self) -> Tensor:
         """Every sample at once."""
         return self.generate(range(self.num))
+
+
+class EvaluationOptions(argparse.Namespace):
+    """What ``scripts/evaluate.py`` passes on: ``ckpt``, ``metrics``, ``no_ema``, ``copy_input``, ``out`` (the JSON
+    file; pictures go beside it) and ``step`` (the checkpoint's generator step)."""
+
+    ckpt: str
+    metrics: str | None
+    no_ema: bool
+    copy_input: bool
+    out: Path
+    step: int
 
 
 SampleSource = Callable[[Any, bool], GeneratedSet]

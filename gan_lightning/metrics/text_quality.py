@@ -40,6 +40,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from gan_lightning.data.text import max_entropy, real_token_mask
+from gan_lightning.files import atomic_path
 from gan_lightning.metrics.bleu import BLEU_ORDERS, BleuReferences, self_bleu
 from gan_lightning.metrics.suite import METRICS, GeneratedSet, Metric, Scores, Suite, latent_samples, register_metric
 from gan_lightning.metrics.text_scores import novel_word_share, unique_ratio, valid_word_share
@@ -171,7 +173,6 @@ def register_text_metric(
 
 @register_text_metric("nll_oracle", ("nll_oracle", "min"), needs="oracle")
 def nll_oracle(samples: TextSamples) -> dict[str, float]:
-    from gan_lightning.data.text import max_entropy
 
     datamodule = samples.datamodule
     return {
@@ -273,7 +274,6 @@ def likelihood_of(
 ) -> Callable[[Tensor], float]:
     """``ids -> network's mean NLL per token`` through its ``likelihood_loss`` on one-hot batches, over the real
     tokens only (up to each sequence's first of ``stop_tokens``, :func:`real_token_mask`) where there are any."""
-    from gan_lightning.data.text import real_token_mask
 
     @torch.no_grad()
     def nll(ids: Tensor) -> float:
@@ -406,8 +406,6 @@ def plot_quality_diversity(
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-
-    from gan_lightning.files import atomic_path
 
     figure, plot = plt.subplots(figsize=(5.5, 4.5))
     for label, rows in curves.items():

@@ -32,7 +32,8 @@ from gan_lightning.networks.recurrent import (
 from gan_lightning.networks.resnet import ResNetDiscriminator, ResNetGenerator
 from gan_lightning.registry import import_package_modules, registrar
 
-# Imported for annotations only: gan_lightning.config imports this package for its validator.
+# Imported for annotations only: the config loader (gan_lightning.config.loading) imports this package for its
+# validator.
 if TYPE_CHECKING:
     from gan_lightning.config.schema import DiscriminatorConfig, GeneratorConfig
 

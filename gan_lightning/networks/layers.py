@@ -11,6 +11,7 @@ import torch
 from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
 
+from gan_lightning.data import VALUE_RANGES
 from gan_lightning.networks.conditioning import BATCH_NORMS, ConditionalBatchNorm, LabelledSequential
 from gan_lightning.networks.init import init_weights
 
@@ -126,7 +127,6 @@ def output_floor(name: str) -> float:
     """The data's black under the output activation ``name``: the low end of the range real data is scaled to
     (``gan_lightning.data.VALUE_RANGES`` owns it), the background a generator lays around a picture it draws smaller
     than its frame."""
-    from gan_lightning.data import VALUE_RANGES
 
     if name not in VALUE_RANGES:
         raise ValueError(f"unknown output activation {name!r}; choose one of {OUTPUT_ACTIVATIONS}")

@@ -10,12 +10,13 @@ import torch
 from torch import nn
 
 from gan_lightning.networks.layers import MinibatchStdDev, output_activation_layer, pack_samples, weight_block
+from gan_lightning.registry import ANY
 
 
 class MLPGenerator(nn.Module):
     """z → ``depth`` × (Linear → [BatchNorm] → ReLU) → Linear → output activation → (B, *data_shape)."""
 
-    data_kinds = ("any",)
+    data_kinds = (ANY,)
     """Samples of any kind (``gan_lightning/kinds``): they are flattened; the config validator reads this."""
 
     def __init__(
@@ -53,7 +54,7 @@ class MLPDiscriminator(nn.Module):
     Like DCGAN, the input layer gets no BatchNorm. Returns logits of shape (B // pack,).
     """
 
-    data_kinds = ("any",)
+    data_kinds = (ANY,)
     """Samples of any kind (``gan_lightning/kinds``): they are flattened; the config validator reads this."""
     feature_layer = "net.-1"
     """The layer whose input is this network's features: what feature matching compares (``loss.feature_matching``)."""

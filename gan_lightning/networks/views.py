@@ -22,8 +22,7 @@ from typing import ClassVar
 import torch
 from torch import Tensor
 
-from gan_lightning.kinds import ANY_KIND
-from gan_lightning.registry import registrar
+from gan_lightning.registry import ANY, registrar
 
 Draw = Callable[..., Tensor]
 """``draw(sampler, num, *shape)``: this rank's ``num`` rows of one draw shared by every rank (the module's
@@ -40,7 +39,7 @@ class View:
     """
 
     name: ClassVar[str] = "whole"
-    data_kinds: ClassVar[tuple[str, ...]] = (ANY_KIND,)
+    data_kinds: ClassVar[tuple[str, ...]] = (ANY,)
     """The kinds of data whose samples this view can cut (``any``: every kind)."""
     element_kind: ClassVar[str | None] = None
     """The kind of data the discriminator sees (its arch must take it); None: the run's own kind."""
@@ -52,7 +51,7 @@ class View:
     @classmethod
     def cuts(cls, kind: str) -> bool:
         """Whether this view applies to samples of the kind of data named ``kind``."""
-        return kind in cls.data_kinds or ANY_KIND in cls.data_kinds
+        return kind in cls.data_kinds or ANY in cls.data_kinds
 
     @property
     def shape(self) -> tuple[int, ...]:

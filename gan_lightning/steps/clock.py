@@ -1,5 +1,5 @@
 """Wall-clock accounting of a run: the seconds it has trained, summed over every session that resumed it (kept in
-checkpoints under :data:`~gan_lightning.checkpointing.TRAIN_SECONDS`, what the video and audio benchmarks report per
+checkpoints under :data:`TRAIN_SECONDS`, what the video and audio benchmarks report per
 run), and the images per second between two logged steps.
 """
 
@@ -8,7 +8,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from gan_lightning.checkpointing import TRAIN_SECONDS
+TRAIN_SECONDS = "train_seconds"
+"""The checkpoint key of the run's training wall time in seconds, summed over every session that resumed it."""
 
 
 class TrainClock:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from gan_lightning.config import ConfigError, load_config
+from gan_lightning.config.loading import ConfigError, load_config
 
 REPO = Path(__file__).resolve().parents[2]
 QUICKSTART = REPO / "configs" / "quickstart.yaml"

@@ -13,7 +13,7 @@ from PIL import Image
 from test_idx import write_idx
 from test_image_datasets import first_batch, load, write_cifar10
 
-from gan_lightning.config import ConfigError
+from gan_lightning.config.loading import ConfigError
 from gan_lightning.data import DataUnavailableError
 from gan_lightning.data.loader import InMemoryLoader
 

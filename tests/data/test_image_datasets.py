@@ -15,7 +15,7 @@ from helpers import REPO, state_of, tiny_config, train
 from PIL import Image
 from test_idx import write_idx
 
-from gan_lightning.config import ConfigError, load_config
+from gan_lightning.config.loading import ConfigError, load_config
 from gan_lightning.data import (
     CelebADataModule,
     CIFAR10DataModule,

@@ -8,7 +8,7 @@ import pytest
 import torch
 from helpers import REPO
 
-from gan_lightning.config import ConfigError, load_config
+from gan_lightning.config.loading import ConfigError, load_config
 from gan_lightning.data import MovingMNISTDataModule, build_datamodule
 from gan_lightning.data.moving_mnist import bounce, render_moving_digits
 

@@ -14,7 +14,7 @@ from scipy import ndimage
 from test_idx import write_idx
 from test_image_datasets import first_batch, load
 
-from gan_lightning.config import ConfigError, load_config
+from gan_lightning.config.loading import ConfigError, load_config
 from gan_lightning.data import DataUnavailableError
 from gan_lightning.data.paired import EDGE_THRESHOLD, sobel_edges
 

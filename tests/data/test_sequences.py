@@ -7,7 +7,7 @@ import math
 import pytest
 import torch
 
-from gan_lightning.config import load_config
+from gan_lightning.config.loading import load_config
 from gan_lightning.data import CO2DataModule, SinesDataModule, build_datamodule
 from gan_lightning.data.co2 import co2_series, sliding_windows
 from gan_lightning.data.sequences import sequences_to_data_units

@@ -11,7 +11,7 @@ import pytest
 import torch
 from helpers import tiny_config
 
-from gan_lightning.config import ConfigError
+from gan_lightning.config.loading import ConfigError
 from gan_lightning.data import DataUnavailableError
 from gan_lightning.data.text import (
     EOS,

@@ -12,7 +12,7 @@ import torch
 from helpers import REPO
 from PIL import Image
 
-from gan_lightning.config import ConfigError, load_config
+from gan_lightning.config.loading import ConfigError, load_config
 from gan_lightning.data import DataUnavailableError, VideoFolderDataModule, build_datamodule
 
 RNG = np.random.default_rng(0)

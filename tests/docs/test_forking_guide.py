@@ -25,7 +25,7 @@ from omegaconf import OmegaConf
 from test_conditional_runs import logged_values
 
 from gan_lightning.checkpointing import load_module
-from gan_lightning.config import load_config
+from gan_lightning.config.loading import load_config
 from gan_lightning.metrics.suite import latent_samples, real_subset
 from gan_lightning.training import prepare_data
 

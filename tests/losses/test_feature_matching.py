@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from helpers import REPO, tiny_config, train
 from torch import Tensor
 
-from gan_lightning.config import ConfigError, load_config
+from gan_lightning.config.loading import ConfigError, load_config
 from gan_lightning.losses.feature_matching import captured_features, feature_layer, feature_matching
 from gan_lightning.networks import DISCRIMINATORS
 from gan_lightning.networks.mlp import MLPDiscriminator

@@ -23,7 +23,7 @@ import soundfile
 import torch
 from helpers import REPO, TINY, only_run, script
 
-from gan_lightning.config import load_config
+from gan_lightning.config.loading import load_config
 from gan_lightning.metrics.audio_classifier import (
     AudioClassifierRecipe,
     BuiltAudioClassifier,

@@ -13,8 +13,8 @@ import torch
 from helpers import PAIRED, REPO, write_pairs
 
 from gan_lightning.callbacks.evaluation import best_checkpoint
-from gan_lightning.config import ConfigError, ExperimentConfig, load_config
-from gan_lightning.config.schema import TimeGANScoreConfig
+from gan_lightning.config.loading import ConfigError, load_config
+from gan_lightning.config.schema import ExperimentConfig, TimeGANScoreConfig
 from gan_lightning.metrics.class_scores import ClassScores, ClassScoreSuite
 from gan_lightning.metrics.sequence_quality import SequenceQuality, sequence_metric
 from gan_lightning.metrics.suite import METRICS, Metric, MetricError, best_monitor, register_metric

@@ -20,7 +20,7 @@ import pytest
 import torch
 from helpers import REPO, script, tiny_config, train
 
-from gan_lightning.config import ConfigError, load_config
+from gan_lightning.config.loading import ConfigError, load_config
 from gan_lightning.data.moving_mnist import MovingMNISTDataModule
 from gan_lightning.metrics.classifier import load_classifier
 from gan_lightning.metrics.clip_evaluator import (

@@ -12,7 +12,8 @@ import torch
 from helpers import POSTHOC, REPO, TINY, only_run, run_script, script, sines_by_hand, tiny_config, train
 
 from gan_lightning.checkpointing import load_module
-from gan_lightning.config import ExperimentConfig, load_config
+from gan_lightning.config.loading import load_config
+from gan_lightning.config.schema import ExperimentConfig
 from gan_lightning.losses import LOSSES
 from gan_lightning.metrics.sequence_quality import SequenceQuality, SequenceSuite
 from gan_lightning.metrics.timegan_scores import real_data_predictive

@@ -12,7 +12,7 @@ from omegaconf import OmegaConf
 pytest.importorskip("sweeps")
 from sweeps import next_run, schema_violations_from_proposed_config
 
-from gan_lightning.config import load_config
+from gan_lightning.config.loading import load_config
 from gan_lightning.sweep.command import trial_command
 
 SWEEPS = sorted((REPO / "configs" / "sweeps").glob("*.yaml"))
