@@ -21,7 +21,7 @@ from gan_lightning.conditioning import CONDITIONINGS
 from gan_lightning.config.schema import ExperimentConfig
 from gan_lightning.data import CHANNELS, DATA_DEVICES, DATASETS, ON_CORRUPT, build_datamodule
 from gan_lightning.data.audio import REPRESENTATIONS
-from gan_lightning.data.text import ON_BAD_LINE, TEXT_FORMATS, TEXT_LEVELS
+from gan_lightning.data.text_lines import ON_BAD_LINE, TEXT_FORMATS, TEXT_LEVELS
 from gan_lightning.kinds import kind_class
 from gan_lightning.loggers import LOGGERS
 from gan_lightning.losses import LOSSES

@@ -13,20 +13,9 @@ from helpers import tiny_config
 
 from gan_lightning.config.loading import ConfigError
 from gan_lightning.data import DataUnavailableError
-from gan_lightning.data.text import (
-    EOS,
-    PAD,
-    SPECIAL_TOKENS,
-    UNK,
-    OracleLSTM,
-    OracleSpec,
-    TextError,
-    build_corpus,
-    decode,
-    oracle_and_data,
-    read_examples,
-    real_token_mask,
-)
+from gan_lightning.data.oracle import OracleLSTM, OracleSpec, oracle_and_data
+from gan_lightning.data.text import EOS, PAD, SPECIAL_TOKENS, UNK, decode, real_token_mask
+from gan_lightning.data.text_lines import TextError, build_corpus, read_examples
 from gan_lightning.kinds.tokens import TokensKind
 
 SMALL = OracleSpec(vocab_size=5, embedding=4, hidden=4, length=3, seed=11, num_train=4000, num_test=4000)

@@ -11,7 +11,8 @@ from nltk.translate.bleu_score import SmoothingFunction, sentence_bleu
 
 from gan_lightning.config.schema import MetricsConfig
 from gan_lightning.data import DataUnavailableError
-from gan_lightning.data.text import EOS, PAD, UNK, TextLinesDataModule
+from gan_lightning.data.text import EOS, PAD, UNK
+from gan_lightning.data.text_lines import TextLinesDataModule
 from gan_lightning.metrics.suite import METRICS
 from gan_lightning.metrics.text_quality import (
     BLEU_AXES,
