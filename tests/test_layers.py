@@ -42,7 +42,9 @@ def internal_imports(path: Path) -> tuple[set[str], list[tuple[str, int]]]:
             if isinstance(child, ast.ImportFrom) and child.module and child.module.startswith("gan_lightning"):
                 targets = [imported_module(f"{child.module}.{alias.name}") for alias in child.names]
             elif isinstance(child, ast.Import):
-                targets = [imported_module(alias.name) for alias in child.names if alias.name.startswith("gan_lightning")]
+                targets = [
+                    imported_module(alias.name) for alias in child.names if alias.name.startswith("gan_lightning")
+                ]
             for target in filter(None, targets):
                 if target != module_name(path):
                     (inner.append((target, child.lineno)) if nested else top.add(target))
