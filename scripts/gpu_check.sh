@@ -17,7 +17,7 @@
 # VIDEO_NUM EMA clips against as many held-out-digit clips, and writes a GIF of 8 clips (video64.gif).
 #
 # fashion_quality (run only when GPU_CHECK_ONLY names it, as it takes the whole budget instead of the video step): the
-# Fashion-MNIST recipes of issue 20 at Lucic's budget (18,750 steps at batch 64), 3 seeds each, all trained at once
+# Fashion-MNIST recipes of docs/RESULTS.md at Lucic's budget (18,750 steps at batch 64), 3 seeds each, all trained at once
 # until GPU_CHECK_BUDGET - QUALITY_SCORING seconds after the script started (checkpoints every 1,875 steps), then each
 # scored at its last checkpoint by the Inception FID of 10,000 EMA samples vs the 10,000 test images, one line per run
 # as it is scored and a mean per recipe whose 3 seeds all finished. Inception weights must be staged (--inception).

@@ -18,8 +18,8 @@ from gan_lightning.training import ResumePoint, fit, quiet_lightning
 
 REPO = Path(__file__).resolve().parents[1]
 ONE_THREAD = {"OMP_NUM_THREADS": "1"}
-"""Environment for test subprocesses training tiny networks: intra-op threads gain them nothing, and on a busy
-2-core machine their spin-waiting made a 30-step digits run take 50 s instead of 10 s."""
+"""Environment for test subprocesses training tiny networks: intra-op threads gain them nothing, and on a 2-core
+machine running other work their spin-waiting made a 30-step digits run take 50 s instead of 10 s."""
 
 
 DIGITS = {"name": "images", "data_shape": [1, 28, 28], "value_range": [-1.0, 1.0]}

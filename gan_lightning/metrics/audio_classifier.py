@@ -76,8 +76,8 @@ class AudioClassifierRecipe:
     """How the classifier is trained; every field is part of its cache key.
 
     On the quick configs' spoken digits (4,800 training clips of 8,192 samples at 8 kHz) the default trains in about
-    70 s on one core of a busy 2-core machine (47 s of CPU) and names 97.5 % of the 800 clips of held-out voices
-    (``scripts/build_evaluator.py``); 12 epochs took 415 s for 96.0 %.
+    70 s on one core of a 2-core machine, not measured alone (47 s of CPU), and names 97.5 % of the 800 clips of
+    held-out voices (``scripts/build_evaluator.py``); 12 epochs took 415 s for 96.0 %.
     """
 
     epochs: int = 4

@@ -60,7 +60,7 @@ if TYPE_CHECKING:
 
 COVERED_SHARE = 0.3
 """A class counts as covered by ``audio_classes`` when it gets at least this fraction of its uniform share of the
-samples: 3 % of them with 10 digits, the issue's bar."""
+samples: 3 % of them with 10 digits, the project's bar."""
 
 IS_SPLITS = 10
 """The Inception score's splits (Salimans et al. 2016, and the WaveGAN paper)."""

@@ -49,8 +49,9 @@ class ClipSource(Protocol):
 class ClipEvaluatorRecipe:
     """How the evaluator is trained; every field is part of its cache key.
 
-    The default renders and trains in about 65 s at 32 px x 16 frames on one core of a busy 2-core machine, and reaches
-    0.997 ordered vs shuffled and 0.90 digit accuracy on held-out-digit clips (``scripts/build_evaluator.py``).
+    The default renders and trains in about 65 s at 32 px x 16 frames on one core of a 2-core machine (not measured
+    alone), and reaches 0.997 ordered vs shuffled and 0.90 digit accuracy on held-out-digit clips
+    (``scripts/build_evaluator.py``).
     """
 
     train_clips: int = 2000

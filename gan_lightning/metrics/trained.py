@@ -56,8 +56,8 @@ def identity_key(identity: Mapping[str, Any]) -> str:
 @contextmanager
 def one_thread() -> Iterator[None]:
     """PyTorch on one intra-op thread for the block. The evaluators train so: their weights then do not depend on how
-    many cores split the sums, and their small batches gain little from more (on a busy 2-core machine, two threads
-    waiting on each other trained the clip evaluator 8 times slower than one)."""
+    many cores split the sums, and their small batches gain little from more (on a 2-core machine running other
+    work, two threads waiting on each other trained the clip evaluator 8 times slower than one)."""
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:

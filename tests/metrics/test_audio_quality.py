@@ -144,7 +144,7 @@ def test_a_classifier_is_shipped_for_the_spoken_digits_configs(config_name: str,
     )
     key = identity_key(identity)
     described = json.loads((SHIPPED / f"{key}.json").read_text())
-    assert described.pop("test_accuracy") >= 0.9  # the bar on held-out voices
+    assert described.pop("test_accuracy") >= 0.9  # the project's bar on held-out voices
     described.pop("train_seconds")
     assert described == json.loads(json.dumps(identity))
     assert (SHIPPED / f"{key}.pt").is_file()
