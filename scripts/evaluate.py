@@ -146,8 +146,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'metric':<{width}}value")
     for name, value in values.items():
         print(f"{name:<{width}}{value:.6g}")
+    against = f" vs {details['num_real']} real" if "num_real" in details else ""  # a suite may not say
     scored_by = details.get("scored_by", "the run's metrics")
-    print(f"({num} generated vs {details['num_real']} real samples, {scored_by}, {seconds:.1f} s on {device})")
+    print(f"({num} generated{against} samples, {scored_by}, {seconds:.1f} s on {device})")
     write_text_atomically(out, json.dumps(report, indent=2))
     print(f"wrote {out}")
     return 0

@@ -8,6 +8,7 @@ appended, other commands as subprocesses. One interpreter start serves all the t
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import re
@@ -80,7 +81,8 @@ def copy_repository(target: Path) -> None:
     shutil.copytree(REPO / "gan_lightning", target / "gan_lightning", ignore=ignore)
     shutil.copytree(REPO / "configs", target / "configs", ignore=ignore)
     (target / "scripts").mkdir()
-    shutil.copy(REPO / "scripts" / "fit.py", target / "scripts")
+    for script in ("fit.py", "evaluate.py"):
+        shutil.copy(REPO / "scripts" / script, target / "scripts")
     shutil.copy(REPO / "pyproject.toml", target)
 
 
@@ -98,6 +100,37 @@ def marginal_by_hand(run_dir: Path) -> float:
         for x in (real, generated.detach())
     ]
     return float(np.abs(quantiles[0] - quantiles[1]).mean())
+
+
+SIGNALS_DUMP = """
+import sys
+import numpy as np
+from gan_lightning.checkpointing import load_module
+from gan_lightning.config.loading import load_config
+from gan_lightning.data import prepare_data
+from gan_lightning.metrics.suite import latent_samples, real_subset
+run = sys.argv[1]
+config = load_config([run + "/config.yaml"])
+module = load_module(run + "/checkpoints/last.ckpt")
+generated = latent_samples(module, config.metrics.num_generated, config.seed).all()
+real = real_subset(prepare_data(config).evaluation_images("train"), config.metrics.num_real)
+np.savez(sys.argv[2], generated=generated.detach().numpy(), real=real.numpy())
+"""
+"""Writes the samples the signals run's last evaluation scored, with the fork's package (it knows the kind)."""
+
+
+def spectrum_gap_by_hand(samples: Path) -> float:
+    """The kind example's metric with NumPy: half the L1 distance of the mean power spectra, each summing to 1."""
+    arrays = np.load(samples)
+    spectra = [np.abs(np.fft.rfft(arrays[name].astype(np.float64), axis=-1)) ** 2 for name in ("real", "generated")]
+    real, generated = (s.mean(axis=(0, 1)) / s.mean(axis=(0, 1)).sum() for s in spectra)
+    return float(np.abs(real - generated).sum() / 2)
+
+
+def in_fork(fork: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
+    """A Python command run in the fork, with the fork's package."""
+    environment = {**os.environ, "PYTHONPATH": str(fork), **ONE_THREAD}
+    return subprocess.run([sys.executable, *arguments], cwd=fork, env=environment, capture_output=True, text=True)
 
 
 def test_each_example_is_one_new_file_that_trains_with_one_config_line(tmp_path: Path) -> None:
@@ -144,6 +177,20 @@ def test_each_example_is_one_new_file_that_trains_with_one_config_line(tmp_path:
             kind = state["hyper_parameters"]["kind"]
             assert kind["name"] == "signals" and kind["amplitude"] == 0.8 and kind["data_shape"] == [1, 128]
             assert (run_dir / "samples" / "final.png").is_file()
+            # its metric: logged at every evaluation, followed by best.ckpt, scored again by evaluate.py, and equal to
+            # NumPy's computation on the samples the last evaluation scored
+            logged = [row for row in csv.DictReader((run_dir / "metrics.csv").open()) if row.get("val/spectrum_gap")]
+            assert [row["step"] for row in logged] == ["1", "2"]
+            assert (run_dir / "checkpoints" / "best.ckpt").is_file()
+            report = tmp_path / "signals.json"
+            evaluated = in_fork(fork, "scripts/evaluate.py", "--ckpt", str(run_dir / "checkpoints" / "last.ckpt"),
+                                "--json", str(report), "--device", "cpu")  # fmt: skip
+            assert evaluated.returncode == 0, evaluated.stderr[-2000:]
+            scored = json.loads(report.read_text())["metrics"]["spectrum_gap"]
+            assert scored == pytest.approx(float(logged[-1]["val/spectrum_gap"]), rel=1e-6)
+            dumped = in_fork(fork, "-c", SIGNALS_DUMP, str(run_dir), str(tmp_path / "signals.npz"))
+            assert dumped.returncode == 0, dumped.stderr[-2000:]
+            assert scored == pytest.approx(spectrum_gap_by_hand(tmp_path / "signals.npz"), rel=1e-4)
         if "marginal" in command:
             assert logged_values(run_dir)["val/marginal"] == pytest.approx(marginal_by_hand(run_dir), abs=1e-6)
     assert not any((REPO / path).exists() for path in EXAMPLES)  # the repository's package is untouched
