@@ -1,115 +1,99 @@
 """The audio benchmark: WaveGAN and SpecGAN on the spoken digits over seeds, framed by controls (the WaveGAN paper's
 Table 1 protocol, offline).
 
-Per config and seed: train (or finish: a run left under ``root`` by an interrupted benchmark resumes exactly, and a
-finished one is scored as it is), then score the final EMA generator's ``metrics.num_generated`` clips against the
-clips of held-out voices (``metrics.real_split=test``) with every unconditional audio metric. The Inception score is
-also given as a ratio to the real test clips' own (``is_ratio``): absolute SC09 scores do not transfer across
-classifiers, ratios do (the paper: WaveGAN 4.67 / 8.01 = 0.58, SpecGAN 6.03 / 9.18 = 0.66). The controls are scored
-against the same real clips: real training clips (other voices: the floor of the distances, and |D|train 0, since
-each is in the training set), the real test clips themselves (the ceiling of the score, ratio 1) and an untrained
-generator of each config.
+Each run's final EMA generator's ``--num`` clips are scored with every unconditional audio metric against ``--num``
+clips of held-out voices (``metrics.real_split=test``). The Inception score is also given as a ratio to the real test
+clips' own (``is_ratio``): absolute SC09 scores do not transfer across classifiers, ratios do (the paper: WaveGAN
+4.67 / 8.01 = 0.58, SpecGAN 6.03 / 9.18 = 0.66). The controls are scored against the same real clips: real training
+clips (other voices: the floor of the distances, and |D|train 0, since each is in the training set), the real test
+clips themselves (the ceiling of the score, ratio 1), an untrained generator of each config and, where a config's
+representation changes the real clips (SpecGAN's spectrogram, heard through Griffin-Lim), the real test clips heard
+through it: the ceiling of that generator. The protocol itself is :mod:`gan_lightning.benchmarks.protocol`.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Sequence
+import argparse
 from pathlib import Path
 
 import torch
 from torch import Tensor
 
-from gan_lightning.benchmarks.parallel import map_seeds, run_seconds, seed_run_config, train_or_finish, untrained_module
-from gan_lightning.checkpointing import load_module
-from gan_lightning.conditioning import EvaluationOptions
-from gan_lightning.config import ConfigError, ExperimentConfig
-from gan_lightning.data.audio import AudioDataModule
-from gan_lightning.kinds.audio import AudioKind
-from gan_lightning.metrics.audio_quality import AudioSuite
-from gan_lightning.metrics.suite import latent_samples, real_subset
-from gan_lightning.training import LAST_CHECKPOINT, prepare_data
+from gan_lightning.benchmarks.protocol import (
+    Column,
+    Control,
+    ControlContext,
+    Options,
+    Protocol,
+    Values,
+    command_options,
+    real_samples,
+)
+from gan_lightning.config.schema import ExperimentConfig
+from gan_lightning.metrics.suite import GeneratedSet, fitting_metrics, real_subset
 
 STFT_BATCH = 100
 """Clips taken through a representation at once (Griffin-Lim's memory)."""
-SCORED = list(AudioKind.default_metric_names())
-"""Every audio metric of an unconditional generator."""
-SCORING = ["metrics.real_split=test", "metrics.names=[" + ",".join(SCORED) + "]"]
-"""Every unconditional audio metric, against the clips of held-out voices."""
+COLUMNS = ("audio_is", "is_ratio", "audio_fd", "audio_kid", "audio_classes_covered", "d_self", "d_train")
 
 
-def protocol_config(
-    config_path: Path, root: Path, overrides: Sequence[str], seed: int, scoring: bool = False
-) -> ExperimentConfig:
-    """The config as benchmarked: the run itself computes no metrics (the protocol scores it after training); with
-    ``scoring``, the config it is scored with: every audio metric against the held-out voices, ``overrides`` still
-    last."""
-    return seed_run_config(config_path, root, overrides, seed, SCORING if scoring else ())
-
-
-def _audio_data(config: ExperimentConfig) -> AudioDataModule:
-    datamodule = prepare_data(config)
-    if not isinstance(datamodule, AudioDataModule):
-        raise ConfigError(f"data.name={config.data.name} is not audio; the audio benchmark needs clips of sound")
-    return datamodule
-
-
-def with_ratio(values: dict[str, float]) -> dict[str, float]:
+def with_ratio(values: Values) -> Values:
     """``values`` and ``is_ratio``: the Inception score over the real test clips' own."""
     return {**values, "is_ratio": values["audio_is"] / values["audio_is_real"]}
 
 
-def audio_run(config_path: Path, root: Path, overrides: Sequence[str], seed: int) -> dict[str, float]:
-    """Train (or finish) ``config_path`` with ``seed`` under ``root`` and score its final EMA generator."""
-    config = protocol_config(config_path, root, overrides, seed)
-    datamodule = _audio_data(config)  # not audio: one line, before training
-    start = time.perf_counter()
-    run_dir = train_or_finish(config)  # a finished run is scored as it is
-    trained = time.perf_counter()
-    module = load_module(run_dir / LAST_CHECKPOINT)
-    scored = protocol_config(config_path, root, overrides, seed, scoring=True)
-    values, _ = module.kind.evaluate(module, scored, datamodule, EvaluationOptions(no_ema=False))
-    return {
-        **with_ratio(values),
-        "seconds": run_seconds(run_dir),
-        "seconds_this_call": trained - start,
-        "scoring_seconds": time.perf_counter() - trained,
-    }
+def _real(context: ControlContext, split: str) -> Tensor:
+    """As many clips of ``split`` as the runs generate (a seeded subset: the scored reference set, for ``test``)."""
+    clips = context.datamodule.evaluation_images(split)  # type: ignore[attr-defined]
+    return real_subset(clips, context.scored.metrics.num_generated)  # type: ignore[return-value]
 
 
-def served(clips: Tensor) -> Callable[[range], Tensor]:
-    """Real clips served by index, as the evaluator takes generated ones."""
-    return lambda index: clips[index.start : index.stop]
+def real_train(context: ControlContext) -> GeneratedSet:
+    """Real training clips: the floor of the distances."""
+    return real_samples(_real(context, "train"))
 
 
-def controls(config_path: Path, root: Path, overrides: Sequence[str], real: bool = True) -> dict[str, dict[str, float]]:
-    """The metrics of the config's untrained generator (seed 0) and, with ``real``, of as many real training clips (a
-    seeded subset: the floor) and of the real test clips themselves (the ceiling), each against the held-out-voice
-    clips the runs are scored on; where the config's representation changes the real clips (SpecGAN's spectrogram,
-    heard through Griffin-Lim), the real test clips heard through it too: the ceiling of that generator."""
-    config = protocol_config(config_path, root, overrides, seed=0)
-    datamodule = _audio_data(config)
-    scored = protocol_config(config_path, root, overrides, seed=0, scoring=True)
-    suite: AudioSuite = AudioSuite.build(scored.metrics.names, scored, datamodule, root)  # type: ignore[assignment]
-    evaluator = suite.quality
-    num = scored.metrics.num_generated
-    untrained = untrained_module(config, datamodule)
-    values = {"untrained": with_ratio(suite.evaluate(untrained, latent_samples(untrained, num, config.seed), 0).values)}
-    test: Tensor = real_subset(datamodule.evaluation_images("test"), num)  # type: ignore[assignment]
-    heard = torch.cat([untrained.kind.heard_through(part) for part in test.split(STFT_BATCH)])
-    if not torch.equal(heard, test):
-        values[f"real_test through {config_path.stem}"] = with_ratio(
-            evaluator.evaluate(served(heard), len(heard), torch.device("cpu"))
-        )
-    if real:
-        train: Tensor = real_subset(datamodule.evaluation_images("train"), num)  # type: ignore[assignment]
-        for name, clips in (("real_train", train), ("real_test", test)):
-            values[name] = with_ratio(evaluator.evaluate(served(clips), len(clips), torch.device("cpu")))
-    return values
+def real_test(context: ControlContext) -> GeneratedSet:
+    """The reference clips themselves: the ceiling of the score."""
+    return real_samples(_real(context, "test"))
 
 
-def benchmark_audio(
-    config_path: Path, seeds: int, root: Path, overrides: Sequence[str] = (), jobs: int = 1
-) -> list[dict[str, float]]:
-    """One :func:`audio_run` per seed ``0 … seeds-1``, ``jobs`` at a time; results in seed order."""
-    return map_seeds(audio_run, seeds, jobs, config_path, root, overrides)
+def heard_test(context: ControlContext) -> GeneratedSet | None:
+    """The reference clips through the config's representation, where it changes them: that generator's ceiling."""
+    test = _real(context, "test")
+    heard = torch.cat([context.untrained.kind.heard_through(part) for part in test.split(STFT_BATCH)])  # type: ignore[attr-defined]
+    return None if torch.equal(heard, test) else real_samples(heard)
+
+
+def _configure(parser: argparse.ArgumentParser, configs: Path) -> None:
+    names = ("wavegan", "specgan")
+    parser.add_argument("--configs", nargs="+", default=[str(configs / f"{n}_spoken_digits_quick.yaml") for n in names])
+    parser.add_argument("--num", type=int, default=800, help="generated and real clips scored")
+
+
+def _options(args: argparse.Namespace) -> Options:
+    return command_options(args, args.configs, [f"metrics.num_generated={args.num}", f"metrics.num_real={args.num}"])
+
+
+def _caption(options: Options, scored: ExperimentConfig) -> str:
+    cfg = scored.metrics
+    return f"{cfg.num_generated} generated clips against {cfg.num_real} clips of held-out voices"
+
+
+AUDIO = Protocol(
+    command="audio",
+    help="WaveGAN and SpecGAN on spoken digits, with controls",
+    configure=_configure,
+    options=_options,
+    columns=(*(Column(key) for key in COLUMNS), Column("seconds", "wall time / run (s)")),
+    metrics=fitting_metrics("audio", "none"),
+    scoring=("metrics.real_split=test",),
+    controls=(
+        Control("real_test through {config}", heard_test, every_config=True),
+        Control("real_train", real_train),
+        Control("real_test", real_test),
+    ),
+    derive=with_ratio,
+    label_header="clips",
+    caption=_caption,
+)

@@ -1,5 +1,6 @@
 """Run one benchmark function per seed, several at once in spawned processes when asked to, and what every protocol
-needs of each seed's run: the config it is trained and scored with, its wall time, the untrained control."""
+needs of each seed's run: the config it is trained and scored with, its wall time, the untrained control (the
+protocol itself, scoring included, is :mod:`gan_lightning.benchmarks.protocol`)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,17 @@ import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import torch
 
-if TYPE_CHECKING:
-    from gan_lightning.config.schema import ExperimentConfig
-    from gan_lightning.module import GANModule
+from gan_lightning.checkpointing import read_checkpoint
+from gan_lightning.config.loading import load_config
+from gan_lightning.config.schema import ExperimentConfig
+from gan_lightning.module import GANModule
+from gan_lightning.rng import seed_all
+from gan_lightning.steps.clock import TRAIN_SECONDS
+from gan_lightning.training import CONFIG_FILE, LAST_CHECKPOINT, build_module, find_resume_point, fit, new_run_dir
 
 
 def map_seeds(run: Callable[..., dict[str, float]], seeds: int, jobs: int, *args: Any) -> list[dict[str, float]]:
@@ -34,10 +39,8 @@ def map_seeds(run: Callable[..., dict[str, float]], seeds: int, jobs: int, *args
 
 def run_seconds(run_dir: Path) -> float:
     """The run's training wall time, summed over every session that resumed it (the last checkpoint's
-    :data:`~gan_lightning.checkpointing.TRAIN_SECONDS`). Checkpoints written before that count existed fall back on
+    :data:`~gan_lightning.steps.clock.TRAIN_SECONDS`). Checkpoints written before that count existed fall back on
     the files, from ``config.yaml`` (rewritten at each start) to the checkpoint: right for a run trained in one go."""
-    from gan_lightning.checkpointing import TRAIN_SECONDS, read_checkpoint
-    from gan_lightning.training import CONFIG_FILE, LAST_CHECKPOINT
 
     checkpoint = run_dir / LAST_CHECKPOINT
     state = read_checkpoint(checkpoint)
@@ -52,7 +55,6 @@ def train_or_finish(config: ExperimentConfig) -> Path:
 
     Every protocol trains through this, so a benchmark of hours can be stopped and started again without losing a run.
     """
-    from gan_lightning.training import LAST_CHECKPOINT, find_resume_point, fit, new_run_dir
 
     run_dir = new_run_dir(config)
     resume = find_resume_point(str(run_dir)) if (run_dir / LAST_CHECKPOINT).is_file() else None
@@ -66,8 +68,6 @@ def untrained_module(config: ExperimentConfig, datamodule: Any) -> GANModule:
     prints. The global generators are seeded first, so the control is the same whatever ran before it in the process
     (unseeded, the 3D-conv video generator's control moved between 560 and 577 frame FD from one benchmark to the
     next)."""
-    from gan_lightning.rng import seed_all
-    from gan_lightning.training import build_module
 
     seed_all(config.seed)
     return build_module(config, datamodule).eval()
@@ -79,7 +79,6 @@ def seed_run_config(
     """The config of seed ``seed``'s run under ``root`` (``run.version=seed<seed>``), computing no metrics itself: the
     protocol scores it after training. ``scoring``, when given, are the overrides it is scored with, followed by
     ``overrides`` again so a user's override still wins."""
-    from gan_lightning.config import load_config
 
     return load_config(
         [config_path],

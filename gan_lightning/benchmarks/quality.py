@@ -6,28 +6,24 @@ large search is printed beside the results (:data:`LUCIC_2018`): FID of 10,000 g
 Fashion-MNIST config's ``metrics`` section. Training runs without in-training metrics (so the
 wall time is training alone and the end is not evaluated twice); the evaluation uses the config's
 ``metrics`` settings (names, extractor, counts, split) with the same code as ``scripts/evaluate.py``.
+The protocol itself is :mod:`gan_lightning.benchmarks.protocol`.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Sequence
+import argparse
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-import torch
-
-from gan_lightning.benchmarks.parallel import map_seeds, run_seconds, seed_run_config, train_or_finish
-from gan_lightning.checkpointing import load_module
-from gan_lightning.config import load_config
-from gan_lightning.metrics.features import FeatureSuite
-from gan_lightning.metrics.suite import latent_samples
-from gan_lightning.training import LAST_CHECKPOINT, prepare_data
+from gan_lightning.benchmarks.protocol import TIMES, Column, Options, Protocol, command_options, scoring_device
+from gan_lightning.benchmarks.summary import table_head, table_row
+from gan_lightning.config.schema import ExperimentConfig
 
 DEFAULT_METRICS = ("fid", "kid", "pr")
 """Evaluated when the config's ``metrics.names`` is empty."""
 
 LUCIC_2018: dict[str, tuple[str, str, str]] = {
-    # model: best FID on MNIST, Fashion-MNIST, CIFAR-10 (Lucic et al. 2018; ../shared/REFERENCES.md)
+    # model: best FID on MNIST, Fashion-MNIST, CIFAR-10 (Lucic et al. 2018)
     "MM GAN": ("9.8 ± 0.9", "29.6 ± 1.6", "72.7 ± 3.6"),
     "NS GAN": ("6.8 ± 0.5", "26.5 ± 1.6", "58.5 ± 1.9"),
     "LSGAN": ("7.8 ± 0.6", "30.7 ± 2.2", "87.1"),
@@ -37,36 +33,52 @@ LUCIC_2018: dict[str, tuple[str, str, str]] = {
     "BEGAN": ("13.1 ± 1.0", "22.9 ± 0.9", "71.4 ± 1.6"),
 }
 LUCIC_DATASETS = ("MNIST", "Fashion-MNIST", "CIFAR-10")
+FINE = ("kid", "precision", "recall")
+"""Values printed to 4 places (the rest to 2)."""
 
 
-def quality_run(
-    config_path: Path, root: Path, overrides: Sequence[str], device: torch.device, seed: int
-) -> dict[str, float]:
-    """Train (or finish) ``config_path`` with ``seed`` under ``root``; the final EMA generator's metrics, the
-    training wall time summed over every session that trained it, and the evaluation's."""
-    evaluation = load_config([config_path], [*overrides, f"seed={seed}"])  # validated before anything is trained
-    if not evaluation.metrics.names:
-        evaluation.metrics.names = list(DEFAULT_METRICS)
-    config = seed_run_config(config_path, root, overrides, seed)
-    names = evaluation.metrics.names  # missing weights fail before training:
-    suite = FeatureSuite.build(names, evaluation, prepare_data(evaluation), root)
-    run_dir = train_or_finish(config)  # an interrupted benchmark resumes its runs exactly; a finished run is scored
-    module = load_module(run_dir / LAST_CHECKPOINT, map_location=str(device))
-    suite.setup(device)
-    num = evaluation.metrics.num_generated
-    start = time.perf_counter()
-    values = suite.evaluate(module, latent_samples(module, num, evaluation.seed), 0).values
-    return {**values, "train_seconds": run_seconds(run_dir), "eval_seconds": time.perf_counter() - start}
+def _columns(first: Mapping[str, float]) -> Sequence[Column]:
+    """Every value the config's metrics gave (their spreads aside), then the training and scoring wall times."""
+    names = [key for key in first if not key.endswith("_std") and key not in TIMES]
+    timing = (Column("seconds", "wall time / run (s)", 2), Column("scoring_seconds", "scoring (s)", 2))
+    return [*(Column(key, decimals=4 if key in FINE else 2) for key in names), *timing]
 
 
-def benchmark_quality(
-    config_path: Path,
-    seeds: int,
-    root: Path,
-    overrides: Sequence[str] = (),
-    device: torch.device | None = None,
-    jobs: int = 1,
-) -> list[dict[str, float]]:
-    """One :func:`quality_run` per seed ``0 … seeds-1``, ``jobs`` at a time (on a CPU); results in seed order."""
-    device = device or torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return map_seeds(quality_run, seeds, jobs, config_path, root, overrides, device)
+def _footer(scored: ExperimentConfig) -> list[str]:
+    """Lucic et al.'s table, and a warning where the runs' features are not theirs."""
+    extractor = scored.metrics.extractor
+    note = [] if extractor == "inception" else [f"({extractor} FID: not comparable with the Inception FID below)"]
+    rows = [table_row([model, *fids]) for model, fids in LUCIC_2018.items()]
+    budget = "Inception; batch 64; 20 epochs, CIFAR-10 100"
+    title = f"\nLucic et al. 2018, best FID per model after a large search ({budget})"
+    return [*note, title, *table_head(["model", *LUCIC_DATASETS]), *rows]
+
+
+def _configure(parser: argparse.ArgumentParser, configs: Path) -> None:
+    parser.add_argument("--config", required=True)
+    parser.add_argument("--extractor", help="overrides metrics.extractor (inception, mnist_classifier, ...)")
+    parser.add_argument("--device", default="auto", help="evaluation device: auto | cpu | cuda")
+
+
+def _options(args: argparse.Namespace) -> Options:
+    extractor = [f"metrics.extractor={args.extractor}"] if args.extractor else []
+    return command_options(args, [args.config], extractor, scoring_device(args.device))
+
+
+def _caption(options: Options, scored: ExperimentConfig) -> str:
+    cfg, train = scored.metrics, scored.train
+    return (f"{train.max_steps} generator steps at batch {train.batch_size}, {cfg.extractor} features, "
+            f"{cfg.num_generated} generated vs {cfg.num_real} real {cfg.real_split} images")  # fmt: skip
+
+
+QUALITY = Protocol(
+    command="quality",
+    help="FID/KID/precision/recall of a config over seeds",
+    configure=_configure,
+    options=_options,
+    columns=_columns,
+    default_metrics=DEFAULT_METRICS,
+    run_label="{config}",
+    caption=_caption,
+    footer=_footer,
+)

@@ -22,7 +22,8 @@ import lightning as L
 import torch
 from torch.profiler import ProfilerActivity, profile
 
-from gan_lightning.config import ExperimentConfig, load_config
+from gan_lightning.config.loading import load_config
+from gan_lightning.config.schema import ExperimentConfig
 from gan_lightning.steps.phases import PHASE_D_BACKWARD, PHASE_PENALTY, PHASES
 from gan_lightning.training import fit
 

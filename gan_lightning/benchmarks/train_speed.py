@@ -29,7 +29,7 @@ import lightning as L
 import torch
 from torch import Tensor
 
-from gan_lightning.config import ExperimentConfig
+from gan_lightning.config.schema import ExperimentConfig
 from gan_lightning.ema import make_ema_copy, update_ema
 from gan_lightning.losses import build_loss
 from gan_lightning.module import GANModule

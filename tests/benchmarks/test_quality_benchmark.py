@@ -33,10 +33,10 @@ def test_cli_trains_each_seed_evaluates_it_and_prints_lucic_rows(tmp_path: Path)
     assert done.returncode == 0, done.stderr
     assert "| quickstart | " in done.stdout and "| WGAN | 6.7 ± 0.4 | 21.5 ± 1.6 | 55.2 ± 2.3 |" in done.stdout
     assert "(mnist_classifier FID: not comparable" in done.stdout
-    runs = json.loads(out.read_text())["runs"]
+    runs = json.loads(out.read_text())["quickstart"]
     assert len(runs) == 2 and runs[0]["fid"] != runs[1]["fid"]  # the seed reaches the run
     for run in runs:
-        assert {"fid", "kid", "precision", "recall", "train_seconds"} <= run.keys()
+        assert {"fid", "kid", "precision", "recall", "seconds", "scoring_seconds"} <= run.keys()
         assert all(math.isfinite(v) for v in run.values())
 
     # The same number as scripts/evaluate.py gives for the kept checkpoint of seed 1.
@@ -55,8 +55,8 @@ def test_cli_trains_each_seed_evaluates_it_and_prints_lucic_rows(tmp_path: Path)
                for seed in (0, 1)}  # fmt: skip
     done = benchmark()
     assert done.returncode == 0, done.stderr
-    again = json.loads(out.read_text())["runs"]
+    again = json.loads(out.read_text())["quickstart"]
     assert [run["fid"] for run in again] == [run["fid"] for run in runs]
-    assert [run["train_seconds"] for run in again] == [run["train_seconds"] for run in runs]
+    assert [run["seconds"] for run in again] == [run["seconds"] for run in runs]
     for seed, mtime in trained.items():
         assert (root / "quickstart" / f"seed{seed}" / "checkpoints" / "last.ckpt").stat().st_mtime_ns == mtime

@@ -11,7 +11,7 @@ import yaml
 from helpers import REPO, TINY_ORACLE, script
 
 from gan_lightning.benchmarks.text_protocol import benchmark_text
-from gan_lightning.config import ConfigError
+from gan_lightning.config.loading import ConfigError
 
 SHARED = [*(f"{k}={v}" for k, v in TINY_ORACLE.items()), "train.batch_size=8", "train.sample_every=0",
           "train.checkpoint_every=0", "generator.width=8", "discriminator.width=8", "metrics.num_generated=64",

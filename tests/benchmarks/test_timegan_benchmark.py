@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from helpers import POSTHOC, REPO, script, sines_by_hand
 
-from gan_lightning.benchmarks.timegan_protocol import benchmark_timegan
-from gan_lightning.config import ConfigError, load_config
+from gan_lightning.benchmarks.protocol import run_seeds
+from gan_lightning.benchmarks.timegan_protocol import TIMEGAN
+from gan_lightning.config.loading import ConfigError, load_config
 from gan_lightning.metrics.sequence_quality import sequence_scores
 
 TINY = ["train.max_steps=4", "train.batch_size=16", "train.sample_every=0", "train.checkpoint_every=0",
@@ -35,19 +36,21 @@ def test_cli_prints_the_table_beside_timegans_rows_and_writes_json(
     ):
         assert row in printed, row  # fmt: skip
     result = json.loads(out.read_text())
-    runs = result["runs"]
+    runs, controls = result["rnn_sines"], result["controls"]
     assert len(runs) == 2 and runs[0] != runs[1]  # the seed reaches the run
     assert all(run["seconds"] > 0 for run in runs)
 
     posthoc = load_config([REPO / "configs" / "rnn_sines.yaml"], TINY).metrics.timegan
     control = sequence_scores(sines_by_hand(128, seed=0), sines_by_hand(128, seed=1), ["discriminative"], posthoc)
     assert control["discriminative"] < 0.15
-    for scores in (*runs, result["untrained"]):
+    real = controls["real data (train and test on real)"]
+    for scores in (*runs, controls["untrained generator, same size"]):
         assert scores["discriminative"] > control["discriminative"] + 0.2
-        assert scores["predictive"] > 1.2 * result["real_data"]["predictive"]
+        assert scores["predictive"] > 1.2 * real["predictive"]
 
 
 def test_a_config_that_is_not_sequence_data_fails_before_training(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="not sequence data"):
-        benchmark_timegan(REPO / "configs" / "quickstart.yaml", 1, tmp_path, ["metrics.names=[]"])
+    """TimeGAN's scores declare the kinds they score: the config validator refuses them for image data."""
+    with pytest.raises(ConfigError, match=r"discriminative, predictive cannot score unconditional image data"):
+        run_seeds(TIMEGAN, REPO / "configs" / "quickstart.yaml", 1, tmp_path)
     assert not (tmp_path / "quickstart").exists()

@@ -11,7 +11,9 @@ import pytest
 import torch
 from helpers import REPO
 
-from gan_lightning.benchmarks.toy_modes import benchmark_toy
+from gan_lightning.benchmarks.protocol import run_seeds
+from gan_lightning.benchmarks.toy_modes import TOY
+from gan_lightning.config.loading import ConfigError
 
 SHORT = ["train.max_steps=12", "train.sample_every=0", "train.checkpoint_every=0"]
 
@@ -20,11 +22,11 @@ SHORT = ["train.max_steps=12", "train.sample_every=0", "train.checkpoint_every=0
 def test_parallel_runs_match_sequential_ones(tmp_path: Path) -> None:
     """Two spawned workers (one thread each) reproduce in-process single-thread runs seed for seed."""
     config = REPO / "configs" / "toy_ring.yaml"
-    parallel = benchmark_toy(config, 2, tmp_path / "parallel", SHORT, jobs=2)
+    parallel = run_seeds(TOY, config, 2, tmp_path / "parallel", SHORT, jobs=2)
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        sequential = benchmark_toy(config, 2, tmp_path / "sequential", SHORT, jobs=1)
+        sequential = run_seeds(TOY, config, 2, tmp_path / "sequential", SHORT, jobs=1)
     finally:
         torch.set_num_threads(threads)
     for a, b in zip(parallel, sequential, strict=True):
@@ -52,6 +54,8 @@ def test_cli_prints_the_table_and_writes_json(tmp_path: Path) -> None:
 
 
 def test_a_config_that_is_not_a_toy_mixture_fails_before_training(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match=r"data\.name=mnist_embedded is not 2-D point data; the toy protocol needs"):
-        benchmark_toy(REPO / "configs" / "quickstart.yaml", 1, tmp_path, SHORT)
+    with pytest.raises(
+        ConfigError, match=r"data\.name=mnist_embedded is drawn from no known mixture; the toy protocol"
+    ):
+        run_seeds(TOY, REPO / "configs" / "quickstart.yaml", 1, tmp_path, SHORT)
     assert not any(tmp_path.iterdir())

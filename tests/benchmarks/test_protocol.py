@@ -1,0 +1,148 @@
+"""The one benchmark protocol (``gan_lightning/benchmarks/protocol.py``) that ``benchmark.py toy | quality | timegan
+| video | audio`` run: mean ± s.e. as defined, finished runs scored again without training, controls scored against
+the runs' own reference set, configs checked before anything trains, and specs that travel to spawned workers."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import pickle
+import re
+from pathlib import Path
+
+import pytest
+from helpers import REPO, script
+
+from gan_lightning.benchmarks.protocol import (
+    Column,
+    Control,
+    ControlContext,
+    Options,
+    Protocol,
+    add_protocol_command,
+    evaluation_samples,
+    run_protocol,
+)
+from gan_lightning.benchmarks.summary import mean_se, summary
+from gan_lightning.checkpointing import load_module
+from gan_lightning.config.loading import ConfigError
+from gan_lightning.metrics.suite import GeneratedSet
+from gan_lightning.training import LAST_CHECKPOINT
+
+QUICKSTART = REPO / "configs" / "quickstart.yaml"
+TINY = ("train.max_steps=4", "train.batch_size=16", "generator.width=8", "discriminator.width=8",
+        "train.sample_every=0", "train.checkpoint_every=0", "train.num_samples_grid=16",
+        "metrics.extractor=mnist_classifier", "metrics.num_generated=64", "metrics.num_real=64",
+        "metrics.kid_subset_size=32", "metrics.kid_subsets=10")  # fmt: skip
+"""A few seconds of training and scoring: FID and KID on the shipped MNIST classifier's features."""
+
+
+def seed0_again(context: ControlContext) -> GeneratedSet:
+    """Seed 0's trained generator once more, as a control: scored against the same reference set, it must give
+    exactly seed 0's values."""
+    module = load_module(Path(context.config.run.root) / context.config.name / "seed0" / LAST_CHECKPOINT)
+    return evaluation_samples(context.scored, context.datamodule, module)
+
+
+def _no_options(parser: argparse.ArgumentParser, configs: Path) -> None:
+    """The test protocol has no command line."""
+
+
+def _unused(args: argparse.Namespace) -> Options:
+    raise AssertionError("the test protocol is given its options")
+
+
+FEATURES = Protocol(
+    command="features",
+    help="FID and KID of quickstart runs, framed by seed 0's generator again",
+    configure=_no_options,
+    options=_unused,
+    columns=(Column("fid", decimals=2), Column("kid", decimals=4), Column("seconds", "wall time / run (s)", 2)),
+    metrics=("fid", "kid"),
+    controls=(Control("seed 0 again", seed0_again),),
+)
+
+
+def test_mean_and_standard_error_are_those_of_the_definition() -> None:
+    """Mean and s.e. (sample standard deviation over sqrt(n)) of 1, 2, 4, worked by hand: mean 7/3, squared
+    deviations 16/9 + 1/9 + 25/9 = 42/9, variance 42/9 / 2 = 7/3, s.e. sqrt(7/3) / sqrt(3) = sqrt(7) / 3."""
+    values = summary([{"fid": 1.0}, {"fid": 2.0}, {"fid": 4.0}])["fid"]
+    assert values["mean"] == pytest.approx(7 / 3, rel=1e-12)
+    assert values["se"] == pytest.approx(math.sqrt(7) / 3, rel=1e-12)
+    assert mean_se([1.0, 2.0, 4.0], 3) == "2.333 ± 0.882"
+    assert mean_se([5.0], 1) == "5.0 ± 0.0"  # one seed: no spread to estimate
+
+
+def test_runs_and_controls_share_one_reference_and_finished_runs_are_scored_again(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = tmp_path / "runs"
+    options = Options({"quickstart": QUICKSTART}, 2, 1, root, (*TINY, f"metrics.cache_dir={tmp_path / 'cache'}"))
+    result = run_protocol(FEATURES, options)
+    printed = capsys.readouterr().out
+    runs, controls = result["quickstart"], result["controls"]
+    assert isinstance(runs, list) and isinstance(controls, dict)
+    assert len(runs) == 2 and runs[0]["fid"] != runs[1]["fid"]  # the seed reaches the run
+
+    # a control is scored by the suites and reference set of the runs: seed 0's generator as a control is seed 0
+    assert {k: controls["seed 0 again"][k] for k in ("fid", "kid")} == {k: runs[0][k] for k in ("fid", "kid")}
+    assert controls["untrained quickstart"]["fid"] > 0 and "seconds" not in controls["untrained quickstart"]
+
+    # mean ± s.e. of two seeds by hand: (a + b) / 2 and |a - b| / 2 (the sample s.d. |a - b| / sqrt(2), over sqrt(2))
+    (a, b) = (run["fid"] for run in runs)
+    assert result["summary"]["quickstart"]["fid"] == pytest.approx({"mean": (a + b) / 2, "se": abs(a - b) / 2})
+    row = re.search(r"^\| quickstart \(2 seeds\) \| (\S+) ± (\S+) \|", printed, re.MULTILINE)
+    assert row is not None and row.groups() == (f"{(a + b) / 2:.2f}", f"{abs(a - b) / 2:.2f}")
+    assert "| untrained quickstart |" in printed and "| seed 0 again |" in printed
+
+    # a second call under the same root trains nothing and scores the finished runs to the same values
+    checkpoints = [root / "quickstart" / f"seed{seed}" / "checkpoints" / "last.ckpt" for seed in (0, 1)]
+    written = [path.stat().st_mtime_ns for path in checkpoints]
+    again = run_protocol(FEATURES, options)
+    assert [path.stat().st_mtime_ns for path in checkpoints] == written
+    for first, second in zip(runs, again["quickstart"], strict=True):  # type: ignore[arg-type]
+        assert (second["fid"], second["kid"], second["seconds"]) == (first["fid"], first["kid"], first["seconds"])
+
+
+def test_every_config_is_checked_before_any_trains(tmp_path: Path) -> None:
+    """The second config's sequences cannot be scored by FID: the benchmark stops before training the first."""
+    configs = {"quickstart": QUICKSTART, "rnn_sines": REPO / "configs" / "rnn_sines.yaml"}
+    with pytest.raises(ConfigError, match=r"fid, kid cannot score unconditional sequence data"):
+        run_protocol(FEATURES, Options(configs, 1, 1, tmp_path, TINY))
+    assert not (tmp_path / "quickstart").exists()
+
+
+def test_every_command_is_one_protocol_whose_spec_reaches_spawned_workers() -> None:
+    """``--jobs`` sends the spec to spawned processes: it must pickle, every callable in it by reference."""
+    protocols = script("benchmark").PROTOCOLS
+    assert sorted(protocols) == ["audio", "quality", "timegan", "toy", "video"]
+    for protocol in protocols.values():
+        assert pickle.loads(pickle.dumps(protocol)) == protocol
+
+
+def test_the_command_line_keeps_every_protocol_option() -> None:
+    """The options each command had before it was one protocol still parse into the same overrides."""
+    benchmark = script("benchmark")
+    parser = argparse.ArgumentParser()
+    commands = parser.add_subparsers(dest="command")
+    for protocol in benchmark.PROTOCOLS.values():
+        add_protocol_command(commands, protocol, REPO / "configs")
+    args = parser.parse_args(["video", "--seeds", "2", "--num", "96", "--jobs", "2", "--root", "r", "a=1"])
+    options = benchmark.PROTOCOLS["video"].options(args)
+    assert options.overrides == ("a=1", "metrics.num_generated=96", "metrics.num_real=96")
+    assert list(options.configs) == ["video_moving_mnist_quick", "video3d_moving_mnist_quick"]
+    assert (options.seeds, options.jobs, options.root) == (2, 2, Path("r"))
+    args = parser.parse_args(["toy", "--datasets", "grid", "--max-steps", "4"])
+    options = benchmark.PROTOCOLS["toy"].options(args)
+    assert (options.configs, options.overrides, options.seeds) == (
+        {"grid": REPO / "configs" / "toy_grid.yaml"},
+        ("train.max_steps=4",),
+        5,
+    )
+    args = parser.parse_args(["quality", "--config", str(QUICKSTART), "--extractor", "e", "--device", "cpu"])
+    options = benchmark.PROTOCOLS["quality"].options(args)
+    assert (options.overrides, options.device, list(options.configs)) == (
+        ("metrics.extractor=e",),
+        "cpu",
+        ["quickstart"],
+    )
