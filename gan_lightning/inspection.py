@@ -19,6 +19,7 @@ from torch import Tensor
 from gan_lightning.callbacks.training_curves import Series
 from gan_lightning.checkpointing import load_module, read_checkpoint
 from gan_lightning.config.schema import ExperimentConfig
+from gan_lightning.config.sections import schema_for, typed, upgrade_saved
 from gan_lightning.metrics.class_coverage import COVERED_SHARE
 from gan_lightning.training import CONFIG_FILE
 
@@ -35,13 +36,12 @@ def newest_run(root: str | Path) -> Path:
 
 def saved_config(run_dir: str | Path) -> ExperimentConfig:
     """The run's ``config.yaml`` on the schema's defaults, not validated (its data need not be here)."""
-    saved = OmegaConf.load(Path(run_dir) / CONFIG_FILE)
-    return OmegaConf.merge(OmegaConf.structured(ExperimentConfig), saved)  # type: ignore[return-value]
+    return typed(upgrade_saved(OmegaConf.load(Path(run_dir) / CONFIG_FILE)))
 
 
 def changed_keys(config: ExperimentConfig) -> dict[str, object]:
     """``dotted key -> value`` of every key whose value differs from the schema's default: what the run chose."""
-    defaults = _flatten(OmegaConf.to_container(OmegaConf.structured(ExperimentConfig)))  # type: ignore[arg-type]
+    defaults = _flatten(OmegaConf.to_container(schema_for(config)))  # type: ignore[arg-type]
     values = _flatten(OmegaConf.to_container(config))  # type: ignore[arg-type]
     return {key: value for key, value in values.items() if defaults.get(key) != value}
 

@@ -45,6 +45,7 @@ from torch.profiler import record_function
 from gan_lightning.augment import DiscriminatorAugment
 from gan_lightning.conditioning import Conditioning, build_conditioning
 from gan_lightning.config.schema import ExperimentConfig, OptimizerConfig
+from gan_lightning.config.sections import typed, upgrade_saved
 from gan_lightning.ema import make_ema_copy, update_ema
 from gan_lightning.kinds import DataKind, build_kind
 from gan_lightning.losses import build_loss
@@ -78,7 +79,7 @@ class GANModule(L.LightningModule):
     ) -> None:
         super().__init__()
         self.automatic_optimization = False
-        cfg: ExperimentConfig = OmegaConf.merge(OmegaConf.structured(ExperimentConfig), config)  # type: ignore[assignment]
+        cfg = typed(upgrade_saved(config))
         self.cfg: ExperimentConfig = OmegaConf.to_object(cfg)  # type: ignore[assignment]
         self.kind: DataKind = build_kind(kind)
         self.conditioning: Conditioning = build_conditioning(conditioning or {"name": "none"}, self.cfg)

@@ -25,18 +25,27 @@ ANY = "any"
 conditioning (a metric's conditionings)."""
 
 
-def registrar(registry: dict[str, T], kind: str) -> Callable[[str], Callable[[T], T]]:
-    """``register(name)``: a decorator adding the decorated class or function to ``registry`` as ``name``.
+def registrar(
+    registry: dict[str, T], kind: str, sections: dict[str, type] | None = None
+) -> Callable[..., Callable[[T], T]]:
+    """``register(name, section=None)``: a decorator adding the decorated class or function to ``registry`` as
+    ``name``, and ``section`` (the subclass of its config section that declares the component's own options, e.g.
+    a dataset's ``DataConfig`` subclass) to ``sections``, where config loading finds it.
 
     Two different implementations under one name raise a ValueError naming both (two forks' files
     colliding must not silently pick one); ``kind`` names the registry in that message.
     """
 
-    def register(name: str) -> Callable[[T], T]:
+    def register(name: str, section: type | None = None) -> Callable[[T], T]:
+        if section is not None and sections is None:
+            raise ValueError(f"{kind}s have no options of their own; register {name!r} without a section")
+
         def add(entry: T) -> T:
             if name in registry and not _same_definition(registry[name], entry):
                 raise ValueError(f"two {kind}s are registered as {name!r}: {registry[name]!r} and {entry!r}")
             registry[name] = entry
+            if section is not None:
+                sections[name] = section  # type: ignore[index]
             return entry
 
         return add

@@ -32,7 +32,7 @@ from gan_lightning.checkpointing import (
     read_checkpoint,
 )
 from gan_lightning.conditioning import CONDITIONINGS, Conditioning
-from gan_lightning.config.loading import ConfigError, load_config, to_yaml
+from gan_lightning.config.loading import ConfigError, load_config, load_saved_config, to_yaml
 from gan_lightning.config.schema import ExperimentConfig
 from gan_lightning.data import GANDataModule, prepare_data
 from gan_lightning.files import write_text_atomically
@@ -142,7 +142,7 @@ def load_run_config(
         saved = point.run_dir / CONFIG_FILE
         if not saved.is_file():
             raise ConfigError(f"--resume: {saved} not found; pass the run's --config")
-        return load_config([saved], overrides), point
+        return load_saved_config(saved, overrides), point
     return base, point  # type: ignore[return-value]
 
 

@@ -29,8 +29,9 @@ import time
 from pathlib import Path
 
 from gan_lightning.config.loading import ConfigError, load_config
-from gan_lightning.data import DataUnavailableError, FashionMNISTDataModule, MNISTDataModule
+from gan_lightning.data import DataUnavailableError
 from gan_lightning.data.idx import IdxFormatError
+from gan_lightning.data.mnist import FashionMNISTDataModule, MNISTDataModule
 from gan_lightning.kinds import DataKindError, kind_class
 from gan_lightning.metrics.classifier import (
     CLASSIFIER_OF,

@@ -10,10 +10,12 @@ from types import ModuleType
 
 import numpy as np
 import torch
+from omegaconf import OmegaConf
 from PIL import Image
 
 from gan_lightning.config.loading import load_config
 from gan_lightning.config.schema import ExperimentConfig
+from gan_lightning.config.sections import schema_for
 from gan_lightning.training import ResumePoint, fit, quiet_lightning
 
 REPO = Path(__file__).resolve().parents[1]
@@ -66,9 +68,21 @@ TINY_ORACLE = {
 
 
 def tiny_config(root: Path, base: str = "toy_ring", **extra: object) -> ExperimentConfig:
-    """A shipped config shrunk by :func:`tiny_overrides`; ``extra`` maps dotted keys to values."""
-    values = {**tiny_overrides(root), **extra}
-    return load_config([REPO / "configs" / f"{base}.yaml"], [f"{k}={v}" for k, v in values.items()])
+    """A shipped config shrunk by :func:`tiny_overrides` (those its dataset and networks take); ``extra`` maps dotted
+    keys to values."""
+    path = REPO / "configs" / f"{base}.yaml"
+    return load_config([path], taken_overrides(path, tiny_overrides(root), extra))
+
+
+def taken_overrides(path: Path, defaults: dict[str, object], extra: dict[str, object]) -> list[str]:
+    """``defaults`` the config at ``path`` (with ``extra``) has a key for, then every one of ``extra``."""
+    chosen = OmegaConf.merge(OmegaConf.load(path), OmegaConf.from_dotlist([f"{k}={v}" for k, v in extra.items()]))
+    schema = schema_for(chosen)
+    taken = {k: v for k, v in defaults.items() if OmegaConf.select(schema, k, default=MISSING_KEY) is not MISSING_KEY}
+    return [f"{k}={v}" for k, v in {**taken, **extra}.items()]
+
+
+MISSING_KEY = object()
 
 
 def train(

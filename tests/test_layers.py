@@ -108,12 +108,12 @@ def test_no_function_imports_the_package_to_dodge_an_import_order() -> None:
 
 LAYERS = [
     ("registry", "files", "rng", "scheduling", "generating", "visualization", "sequence_pictures", "image_logging",
-     "wandb_logging", "ema", "sweep", "config.schema"),
+     "wandb_logging", "ema", "sweep", "config.schema", "config.options"),
     ("data", "networks", "losses", "loggers", "augment"),
     ("metrics", "steps", "callbacks"),
     ("kinds",),
     ("conditioning",),
-    ("config.loading", "module"),
+    ("config.sections", "config.loading", "module"),
     ("checkpointing", "training", "inspection", "benchmarks"),
 ]  # fmt: skip
 """The layers from the bottom up, by module prefix (within ``gan_lightning``); a module imports its own layer and

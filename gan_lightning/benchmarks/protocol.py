@@ -19,6 +19,7 @@ call (a metric declares the kinds it scores): a config that cannot fails there, 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import tempfile
 import time
@@ -230,6 +231,18 @@ def run_seeds(
     return map_seeds(protocol_run, seeds, jobs, protocol, config_path, root, tuple(overrides), device)
 
 
+def reference_hash(scored: ExperimentConfig, datamodule: GANDataModule) -> str:
+    """The first 16 hex digits of the SHA-256 of what ``scored``'s metrics compare generated samples with (its
+    ``metrics.real_split`` of the DataModule's :meth:`~GANDataModule.reference`): one value per config of a benchmark,
+    whatever its seed, since a dataset draws from ``data.seed``, not the run's seed."""
+    reference = datamodule.reference(scored.metrics.real_split)
+    items = [reference] if isinstance(reference, Tensor) else (reference[i] for i in range(len(reference)))  # type: ignore[arg-type]
+    digest = hashlib.sha256()
+    for item in items:
+        digest.update(item.detach().cpu().contiguous().numpy().tobytes())
+    return digest.hexdigest()[:16]
+
+
 def score_controls(
     protocol: Protocol, label: str, config_path: Path, root: Path, options: Options, first: bool
 ) -> dict[str, Values]:
@@ -274,8 +287,9 @@ def protocol_table(
 
 def run_protocol(protocol: Protocol, options: Options) -> dict[str, object]:
     """Every config of ``options`` over its seeds and its controls; prints each run as it is scored, then the table.
-    Returns the JSON: each config's runs by label, ``controls`` by label and ``summary`` (mean and s.e. of every value
-    per config)."""
+    Returns the JSON: each config's runs by label, ``controls`` by label, ``summary`` (mean and s.e. of every value
+    per config) and ``references``: per config, the hash of the set its runs and controls are scored against
+    (:func:`reference_hash`)."""
     with tempfile.TemporaryDirectory() as scratch:
         root = options.root or Path(scratch)
         scored = {  # every config and its scoring validated before any run trains
@@ -284,7 +298,9 @@ def run_protocol(protocol: Protocol, options: Options) -> dict[str, object]:
         }
         runs: dict[str, list[Values]] = {}
         controls: dict[str, dict[str, Values]] = {}
+        references: dict[str, str] = {}
         for index, (label, path) in enumerate(options.configs.items()):
+            references[label] = reference_hash(scored[label], prepare_data(scored[label]))
             runs[label] = run_seeds(
                 protocol, path, options.seeds, root, options.overrides, options.jobs, options.device
             )
@@ -296,10 +312,12 @@ def run_protocol(protocol: Protocol, options: Options) -> dict[str, object]:
     print(f"\n{options.seeds} seeds, {options.jobs} run(s) at a time on {os.cpu_count()} cores, scored on "
           f"{options.device}; runs: mean ± s.e. over seeds{caption}")  # fmt: skip
     print("\n".join(protocol_table(protocol, options.seeds, runs, controls)))
+    print("reference sets (SHA-256): " + ", ".join(f"{label} {digest}" for label, digest in references.items()))
     for line in protocol.footer(first) if protocol.footer else ():
         print(line)
     every_control = {name: values for config_controls in controls.values() for name, values in config_controls.items()}
-    return {**runs, "controls": every_control, "summary": {label: summary(values) for label, values in runs.items()}}
+    summaries = {label: summary(values) for label, values in runs.items()}
+    return {**runs, "controls": every_control, "summary": summaries, "references": references}
 
 
 def add_protocol_command(commands: Any, protocol: Protocol, configs_dir: Path) -> None:

@@ -13,7 +13,6 @@ by an interrupted benchmark resume exactly; finished ones are scored as they are
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import shutil
 import time
@@ -25,7 +24,6 @@ from gan_lightning.benchmarks.parallel import map_seeds, run_seconds, seed_run_c
 from gan_lightning.benchmarks.summary import mean_se, seed_line, table_head, table_row
 from gan_lightning.checkpointing import load_module
 from gan_lightning.config.loading import ConfigError, load_config
-from gan_lightning.config.schema import GeneratorConfig
 from gan_lightning.metrics.text_quality import (
     QUALITY_DIVERSITY_AXES,
     check_text_metrics,
@@ -64,11 +62,12 @@ def text_run(mle_path: Path, gan_path: Path, root: Path, overrides: Sequence[str
                 f"{key} differs between {mle_path.name} and {gan_path.name}; the GAN resumes the MLE run's optimizers "
                 f"(learning rates included), so set {key} alike in both (or pass it as an override)"
             )
-    keys = [f.name for f in dataclasses.fields(GeneratorConfig) if f.name not in GAN_ONLY_GENERATOR_KEYS]
-    differing = [k for k in keys if getattr(mle.generator, k) != getattr(gan.generator, k)]
+    # the options of both generators' sections (one arch or two: then ``arch`` differs)
+    keys = [k for k in dict.fromkeys([*mle.generator, *gan.generator]) if k not in GAN_ONLY_GENERATOR_KEYS]
+    differing = [k for k in keys if mle.generator.get(k) != gan.generator.get(k)]  # type: ignore[attr-defined]
     if differing:
         key = differing[0]
-        values = f"{getattr(mle.generator, key)} and {getattr(gan.generator, key)}"
+        values = f"{mle.generator.get(key)} and {gan.generator.get(key)}"  # type: ignore[attr-defined]
         raise ConfigError(
             f"generator.{key} differs between {mle_path.name} and {gan_path.name} ({values}); "
             f"the GAN continues the MLE run's generator, so only {', '.join(GAN_ONLY_GENERATOR_KEYS)} may differ"

@@ -7,8 +7,9 @@ line naming the key, the value and what is allowed, before anything is built or 
 
 from __future__ import annotations
 
+import dataclasses
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -18,13 +19,19 @@ from omegaconf.errors import ConfigKeyError, OmegaConfBaseException, ValidationE
 
 from gan_lightning.augment import POLICIES
 from gan_lightning.conditioning import CONDITIONINGS
+from gan_lightning.config.options import Rule, rule_of
 from gan_lightning.config.schema import ExperimentConfig
-from gan_lightning.data import CHANNELS, DATA_DEVICES, DATASETS, ON_CORRUPT, build_datamodule
-from gan_lightning.data.audio import REPRESENTATIONS
-from gan_lightning.data.text_lines import ON_BAD_LINE, TEXT_FORMATS, TEXT_LEVELS
+from gan_lightning.config.sections import (
+    SECTIONS,
+    UnknownComponentError,
+    schema_for,
+    unknown_key_hint,
+    upgrade_saved,
+    without_switched_options,
+)
+from gan_lightning.data import DATA_DEVICES, build_datamodule
 from gan_lightning.kinds import kind_class
 from gan_lightning.loggers import LOGGERS
-from gan_lightning.losses import LOSSES
 from gan_lightning.metrics.extractors import EXTRACTORS
 from gan_lightning.metrics.suite import METRICS, fitting_metrics
 from gan_lightning.networks import (
@@ -36,8 +43,6 @@ from gan_lightning.networks import (
     NORMS,
     OUTPUT_ACTIVATIONS,
 )
-from gan_lightning.networks.dcgan import OUTPUT_LAYERS
-from gan_lightning.networks.text import TEMPERATURE_SCHEDULES, TEXT_CELLS
 from gan_lightning.networks.views import VIEWS, build_view
 from gan_lightning.steps.sampling import SAMPLING_MODES
 from gan_lightning.wandb_logging import WANDB_MODES
@@ -45,9 +50,6 @@ from gan_lightning.wandb_logging import WANDB_MODES
 if TYPE_CHECKING:
     from gan_lightning.conditioning import Conditioning
     from gan_lightning.kinds import DataKind
-
-PRECISIONS = ("32-true", "32", "64-true", "bf16-mixed", "16-mixed", "bf16-true", "16-true")
-SCHEDULERS = ("constant", "linear", "cosine")
 
 
 class ConfigError(ValueError):
@@ -58,13 +60,37 @@ def load_config(files: Sequence[str | os.PathLike[str]] = (), overrides: Sequenc
     """Schema defaults <- each YAML file in order <- command-line overrides, validated.
 
     Overrides may be written ``a.b=c`` or ``--a.b=c`` (the form a wandb sweep agent passes).
-    The result is a typed ``DictConfig`` that reads like an :class:`ExperimentConfig`.
+    The schema's ``data``, ``generator``, discriminator and ``loss`` sections take the options of the components
+    the files and overrides choose. The result is a typed ``DictConfig`` that reads like an :class:`ExperimentConfig`.
     """
-    config = OmegaConf.structured(ExperimentConfig)
-    for path in files:
-        config = _merge(config, _read_yaml(path), f"in {path}")
-    if overrides:
-        config = _merge(config, _parse_overrides(overrides), "on the command line")
+    layers = [(_read_yaml(path), f"in {path}") for path in files]
+    return _load(layers, _parse_overrides(overrides) if overrides else None)
+
+
+def load_saved_config(path: str | os.PathLike[str], overrides: Sequence[str] = ()) -> ExperimentConfig:
+    """A run's saved ``config.yaml`` (upgraded to today's sections: :func:`upgrade_saved`) <- ``overrides``,
+    validated."""
+    layers = [(OmegaConf.create(upgrade_saved(_read_yaml(path))), f"in {path}")]
+    return _load(layers, _parse_overrides(overrides) if overrides else None)
+
+
+def _load(files: list[tuple[DictConfig, str]], command_line: DictConfig | None) -> ExperimentConfig:
+    """Files in order, then the command line, onto the schema of the components they end up choosing; a file's
+    options of a component a later layer replaced are left out (:func:`without_switched_options`)."""
+    layers = [*files, *([(command_line, "on the command line")] if command_line is not None else [])]
+    try:
+        chosen = OmegaConf.merge(*(layer for layer, _ in layers)) if layers else None
+        merged = [OmegaConf.merge(*(layer for layer, _ in layers[: index + 1])) for index in range(len(files))]
+    except OmegaConfBaseException:
+        chosen, merged = None, []  # the typed merge below names the problem and where it is
+    try:
+        config = schema_for(chosen)
+    except UnknownComponentError as error:
+        raise ConfigError(str(error)) from error
+    for index, (layer, where) in enumerate(layers):
+        if index < len(merged):
+            layer = without_switched_options(layer, merged[index], chosen, where)
+        config = _merge(config, layer, where, chosen)
     validate(config)
     return config  # type: ignore[return-value]
 
@@ -103,11 +129,11 @@ def _parse_overrides(overrides: Iterable[str]) -> DictConfig:
         raise ConfigError(f"cannot parse overrides {dotlist}: {error.msg}") from error
 
 
-def _merge(config: DictConfig, update: DictConfig, where: str) -> DictConfig:
+def _merge(config: DictConfig, update: DictConfig, where: str, chosen: Any) -> DictConfig:
     try:
         return OmegaConf.merge(config, update)
     except ConfigKeyError as error:
-        raise ConfigError(_unknown_key_message(config, error.full_key, where)) from error
+        raise ConfigError(_unknown_key_message(config, error.full_key, where, chosen)) from error
     except ValidationError as error:
         key = error.full_key
         value = OmegaConf.select(update, key, default=None)
@@ -115,11 +141,13 @@ def _merge(config: DictConfig, update: DictConfig, where: str) -> DictConfig:
         raise ConfigError(f"config key {key!r} {where}: value {value!r} is not a valid {expected}") from error
 
 
-def _unknown_key_message(config: DictConfig, full_key: str, where: str) -> str:
-    parent_key, _, _ = full_key.rpartition(".")
+def _unknown_key_message(config: DictConfig, full_key: str, where: str, chosen: Any) -> str:
+    parent_key, _, option = full_key.rpartition(".")
     parent = OmegaConf.select(config, parent_key) if parent_key else config
-    allowed = ", ".join(parent.keys()) if isinstance(parent, DictConfig) else "none (not a section)"
-    return f"unknown config key {full_key!r} {where}; allowed keys here: {allowed}"
+    keys = [str(key) for key in parent] if isinstance(parent, DictConfig) else []
+    hint = unknown_key_hint(parent_key, option, chosen, keys) if keys else ""
+    allowed = ", ".join(keys) if keys else "none (not a section)"
+    return f"unknown config key {full_key!r} {where}; {hint + '; ' if hint else ''}allowed keys here: {allowed}"
 
 
 def _expected_type(config: DictConfig, key: str) -> str:
@@ -130,161 +158,60 @@ def _expected_type(config: DictConfig, key: str) -> str:
 
 
 @dataclass(frozen=True)
-class _Rule:
+class KeyRule:
+    """A rule on one dotted key: what its value must satisfy."""
+
     key: str
-    check: Callable[[Any], bool]
-    allowed: str
+    rule: Rule
 
 
-def _choice(key: str, options: Iterable[str]) -> _Rule:
+def _choice(key: str, options: Iterable[str]) -> KeyRule:
     options = tuple(options)
-    return _Rule(key, lambda v: v in options, "one of " + ", ".join(options))
+    return KeyRule(key, Rule(lambda v: v in options, "one of " + ", ".join(options)))
 
 
-def _positive(key: str) -> _Rule:
-    return _Rule(key, lambda v: v > 0, "a number > 0")
+def _all_in(key: str, options: Iterable[str]) -> KeyRule:
+    options = tuple(options)
+    return KeyRule(key, Rule(lambda v: all(x in options for x in v), "a list drawn from " + ", ".join(options)))
 
 
-def _non_negative(key: str) -> _Rule:
-    return _Rule(key, lambda v: v >= 0, "a number >= 0")
-
-
-def _optional_positive(key: str) -> _Rule:
-    return _Rule(key, lambda v: v is None or v > 0, "null or a number > 0")
-
-
-def validation_rules() -> list[_Rule]:
-    """One rule per checked key; also the "allowed" column of docs/CONFIG.md (scripts/config_reference.py)."""
-
-    rules = [
-        _choice("data.name", DATASETS),
-        _Rule("data.resolution", lambda v: v in (28, 32, 64, 128, 256), "28, 32, 64, 128 or 256 (per dataset)"),
-        _positive("data.num_samples"),
-        _positive("data.scale"),
+def registry_rules() -> list[KeyRule]:
+    """The rules whose allowed values a registry holds, read when they run (so a registered name is allowed, and
+    listed in errors and in docs/CONFIG.md); every other key's rule is declared beside it (``config.options``)."""
+    return [
+        *(_choice(f"{key}.{section.chooser}", section.registry) for key, section in SECTIONS.items()),
         _choice("data.device", DATA_DEVICES),
-        _non_negative("data.num_workers"),
-        _Rule("data.channels", lambda v: v in CHANNELS, "1 or 3"),
-        _Rule("data.extensions", lambda v: len(v) > 0 and all(e.strip(".") for e in v), "a non-empty list like [.png]"),
-        _choice("data.on_corrupt", ON_CORRUPT),
-        _Rule("data.sequence_length", lambda v: v >= 2, "an integer >= 2"),
-        _positive("data.features"),
-        _positive("data.window_stride"),
-        _positive("data.vocab_size"),
-        _positive("data.oracle_embedding"),
-        _positive("data.oracle_hidden"),
-        _positive("data.num_test_samples"),
-        _choice("data.text_level", TEXT_LEVELS),
-        _choice("data.text_format", TEXT_FORMATS),
-        _Rule("data.test_fraction", lambda v: 0 < v < 1, "a number in (0, 1)"),
-        _choice("data.on_bad_line", ON_BAD_LINE),
-        _choice("data.representation", REPRESENTATIONS),
-        _positive("data.sample_rate"),
-        _positive("data.audio_length"),
-        _positive("data.stft_window"),
-        _positive("data.stft_hop"),
-        _positive("data.griffin_lim_iterations"),
-        _positive("data.voices"),
-        _positive("data.test_voices"),
-        _positive("data.utterances"),
-        _choice("generator.arch", GENERATORS),
-        _positive("generator.latent_dim"),
-        _non_negative("generator.global_latent_dim"),
-        _positive("generator.width"),
-        _positive("generator.depth"),
         _choice("generator.norm", NORMS),
         _choice("generator.output_activation", OUTPUT_ACTIVATIONS),
-        _choice("generator.output_layer", OUTPUT_LAYERS),
         _choice("generator.init", INITS),
         _choice("generator.conditioning", GENERATOR_CONDITIONINGS),
-        _positive("generator.embedding_dim"),
-        _Rule("generator.temperature_max", lambda v: v >= 1, "a number >= 1"),
-        _choice("generator.temperature_schedule", TEMPERATURE_SCHEDULES),
-        _positive("generator.temperature_steps"),
-        _choice("generator.cell", TEXT_CELLS),
-        _positive("generator.memory_slots"),
-        _positive("generator.heads"),
-        _positive("generator.head_size"),
-        _choice("discriminator.arch", DISCRIMINATORS),
-        _positive("discriminator.width"),
-        _positive("discriminator.depth"),
         _choice("discriminator.norm", NORMS),
         _choice("discriminator.init", INITS),
-        _positive("discriminator.pack"),
         _choice("discriminator.conditioning", DISCRIMINATOR_CONDITIONINGS),
         _choice("discriminator.view", VIEWS),
-        _positive("discriminator.embedding_dim"),
-        _positive("discriminator.representations"),
-        _positive("discriminator.view_size"),
-        _non_negative("discriminator.weight"),
-        _choice("loss.name", LOSSES),
-        _non_negative("loss.gradient_penalty"),
-        _non_negative("loss.r1"),
-        _positive("loss.r1_interval"),
-        _non_negative("loss.classification"),
-        _non_negative("loss.feature_matching"),
-        _non_negative("loss.l1"),
-        _non_negative("loss.adversarial_weight"),
-        _Rule("augment.policy", lambda v: all(x in POLICIES for x in v), "a list drawn from " + ", ".join(POLICIES)),
-        _non_negative("augment.brightness"),
-        _non_negative("augment.saturation"),
-        _Rule("augment.contrast", lambda v: 0 <= v <= 1, "a number in [0, 1]"),
-        _Rule("augment.translation", lambda v: 0 <= v < 1, "a number in [0, 1)"),
-        _Rule("augment.cutout", lambda v: 0 <= v <= 1, "a number in [0, 1]"),
-        _Rule("augment.p", lambda v: 0 <= v <= 1, "a number in [0, 1]"),
-        _Rule("augment.ada_target", lambda v: -1 < v < 1, "a number in (-1, 1)"),
-        _positive("augment.ada_interval"),
-        _positive("augment.ada_kimg"),
-        _Rule("augment.max_p", lambda v: 0 <= v <= 1, "a number in [0, 1]"),
-        _positive("train.max_steps"),
-        _positive("train.batch_size"),
-        _positive("train.n_critic"),
-        _non_negative("train.pretrain_steps"),
-        _choice("train.fake_labels", ("uniform", "data")),
-        _Rule("train.ema_decay", lambda v: 0 <= v < 1, "a number in [0, 1)"),
-        _non_negative("train.ema_start"),
-        _non_negative("train.ema_standing_batches"),
-        _positive("train.log_every"),
-        _non_negative("train.sample_every"),
-        _non_negative("train.checkpoint_every"),
-        _positive("train.num_samples_grid"),
-        _choice("trainer.precision", PRECISIONS),
-        _positive("trainer.num_nodes"),
-        _Rule("run.loggers", lambda v: all(x in LOGGERS for x in v), "a list drawn from " + ", ".join(LOGGERS)),
+        _all_in("augment.policy", POLICIES),
+        _all_in("run.loggers", LOGGERS),
         _choice("run.wandb.mode", WANDB_MODES),
-        _Rule(
-            "metrics.names",
-            lambda v: all(x in metric_names() for x in v),
-            "a list drawn from " + ", ".join(metric_names()),
-        ),
-        _non_negative("metrics.every"),
+        _all_in("metrics.names", metric_names()),
         _choice("metrics.extractor", EXTRACTORS),
-        _choice("metrics.real_split", ("train", "val", "test")),
         _choice("metrics.translation_mode", SAMPLING_MODES),
-        _positive("metrics.num_generated"),
-        _positive("metrics.num_real"),
-        _positive("metrics.batch_size"),
-        _Rule("metrics.bleu_samples", lambda v: v >= 2, "an integer >= 2 (Self-BLEU scores samples against others)"),
-        _positive("metrics.kid_subsets"),
-        _positive("metrics.kid_subset_size"),
-        _positive("metrics.pr_k"),
-        _Rule("metrics.temperatures", lambda v: all(t > 0 for t in v), "a list of numbers > 0"),
-        _positive("metrics.timegan.runs"),
-        _positive("metrics.timegan.discriminative_iterations"),
-        _positive("metrics.timegan.predictive_iterations"),
-        _positive("metrics.timegan.batch_size"),
-        _optional_positive("metrics.timegan.hidden"),
-        _positive("metrics.timegan.lr"),
     ]
-    for net in ("g_optim", "d_optim", "pretrain_optim"):
-        rules += [
-            _positive(f"{net}.lr"),
-            _Rule(f"{net}.betas", lambda v: len(v) == 2 and all(0 <= b < 1 for b in v), "two numbers in [0, 1)"),
-            _non_negative(f"{net}.weight_decay"),
-            _optional_positive(f"{net}.clip_norm"),
-            _optional_positive(f"{net}.clip_value"),
-            _choice(f"{net}.scheduler", SCHEDULERS),
-        ]
-    return rules
+
+
+def declared_rules(config: DictConfig, prefix: str = "") -> Iterator[KeyRule]:
+    """The rule declared on every field of ``config``'s sections (and of each extra discriminator)."""
+    cls = OmegaConf.get_type(config)
+    if dataclasses.is_dataclass(cls):
+        for field in dataclasses.fields(cls):
+            value = config[field.name]
+            if isinstance(value, DictConfig):
+                yield from declared_rules(value, f"{prefix}{field.name}.")
+            elif (rule := rule_of(field)) is not None:
+                yield KeyRule(f"{prefix}{field.name}", rule)
+    else:
+        for name, value in config.items():
+            if isinstance(value, DictConfig):
+                yield from declared_rules(value, f"{prefix}{name}.")
 
 
 def metric_names() -> tuple[str, ...]:
@@ -301,15 +228,17 @@ def discriminator_keys(config: DictConfig) -> list[str]:
 
 def validate(config: DictConfig) -> None:
     """Check every value and the constraints between keys; raise :class:`ConfigError` on the first problem."""
-    for rule in validation_rules():
+    checks = list(declared_rules(config))
+    for key_rule in registry_rules():
         # The discriminator's rules hold for every extra discriminator too.
-        section, _, field = rule.key.partition(".")
-        keys = [f"{d}.{field}" for d in discriminator_keys(config)] if section == "discriminator" else [rule.key]
-        for key in keys:
-            value = OmegaConf.select(config, key)
-            plain = OmegaConf.to_container(value) if OmegaConf.is_config(value) else value
-            if not rule.check(plain):
-                raise ConfigError(f"invalid value {plain!r} for config key {key!r}; allowed: {rule.allowed}")
+        section, _, field = key_rule.key.partition(".")
+        keys = [f"{d}.{field}" for d in discriminator_keys(config)] if section == "discriminator" else [key_rule.key]
+        checks += [KeyRule(key, key_rule.rule) for key in keys]
+    for check in checks:
+        value = OmegaConf.select(config, check.key)
+        plain = OmegaConf.to_container(value) if OmegaConf.is_config(value) else value
+        if not check.rule.check(plain):
+            raise ConfigError(f"invalid value {plain!r} for config key {check.key!r}; allowed: {check.rule.allowed}")
     batch = config.train.batch_size
     for key in discriminator_keys(config):
         pack = OmegaConf.select(config, f"{key}.pack")

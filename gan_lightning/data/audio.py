@@ -18,10 +18,13 @@ from __future__ import annotations
 import os
 from abc import abstractmethod
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import torch
 from torch import Tensor
 
+from gan_lightning.config.options import one_of, positive
+from gan_lightning.config.schema import DataConfig, ExperimentConfig
 from gan_lightning.data.base import DataUnavailableError, InMemoryDataModule
 from gan_lightning.data.spectrogram import GRIFFIN_LIM_ITERATIONS, Spectrogram, spectrogram_shape
 
@@ -31,6 +34,43 @@ DIGIT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "e
 """The spoken digits' classes in label order (SC09's and the demo set's words)."""
 INT16_SCALE = 32767.0
 """Full scale of the stored ``int16`` samples: ``int16 / 32767`` is the waveform in [-1, 1]."""
+
+
+@dataclass
+class AudioData(DataConfig):
+    """The options of audio datasets: the clips' rate and length, and what the networks see of them."""
+
+    sample_rate: int = positive(16000)
+    """Hz every clip is resampled to (WaveGAN: 16,000)."""
+    audio_length: int = positive(16384)
+    """Samples per clip; longer files keep their first samples, shorter ones are padded
+    with silence. WaveGAN's clips are 16,384 samples at 16 kHz (about one second). (Not ``num_samples``, which counts a
+    generated dataset's samples.)"""
+    representation: str = one_of("waveform", REPRESENTATIONS)
+    """What the networks see. waveform (the clip, (1, audio_length): WaveGAN; the audio
+    kind) | spectrogram (SpecGAN's normalised log-magnitude STFT image, (1, stft_window / 2, audio_length / stft_hop),
+    inverted to sound by Griffin-Lim; the spectrogram kind)."""
+    stft_window: int = positive(256)
+    """STFT window in samples (SpecGAN: 256 at 16 kHz; the image has stft_window / 2 frequency rows)."""
+    stft_hop: int = positive(128)
+    """Samples between STFT frames (SpecGAN: 128); must divide audio_length and be at most half the
+    window."""
+    griffin_lim_iterations: int = positive(32)
+    """Griffin-Lim rounds that turn generated images into sound (SpecGAN's code: 16)."""
+
+
+def audio_args(cfg: ExperimentConfig) -> dict[str, object]:
+    """The :class:`AudioDataModule` keywords ``data``'s audio options set."""
+    data = cfg.data
+    return {
+        "sample_rate": data.sample_rate,
+        "audio_length": data.audio_length,
+        "representation": data.representation,
+        "stft_window": data.stft_window,
+        "stft_hop": data.stft_hop,
+        "griffin_lim_iterations": data.griffin_lim_iterations,
+        "device": data.device,
+    }
 
 
 def class_order(names: Iterable[str]) -> list[str]:

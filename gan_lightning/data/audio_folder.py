@@ -29,7 +29,9 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from gan_lightning.data.audio import AudioDataModule, to_int16
+from gan_lightning.config.schema import ExperimentConfig
+from gan_lightning.data import image_args, register_dataset
+from gan_lightning.data.audio import AudioData, AudioDataModule, audio_args, to_int16
 from gan_lightning.data.base import DataUnavailableError
 
 AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg")
@@ -135,3 +137,8 @@ class AudioFolderDataModule(AudioDataModule):
         clips = np.stack([read_clip(path, self.sample_rate, self.audio_length) for path, _ in files])
         names = [name for _, name in files]
         return to_int16(torch.from_numpy(clips)), None if None in names else names  # type: ignore[misc]
+
+
+@register_dataset("audio_folder", section=AudioData)
+def _audio_folder(cfg: ExperimentConfig) -> AudioFolderDataModule:
+    return AudioFolderDataModule(cfg.data.data_dir, *image_args(cfg), **audio_args(cfg))

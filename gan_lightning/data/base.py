@@ -22,10 +22,43 @@ import torch
 from torch import Tensor
 from torch.utils.data import Dataset
 
+from gan_lightning.config.options import non_negative
+from gan_lightning.config.schema import DataConfig
 from gan_lightning.data.loader import InMemoryLoader, StreamingLoader
 
 DATA_DEVICES = ("cpu", "auto", "cuda")
 """Where an in-memory training set lives; see ``data.device`` in the config schema."""
+
+
+@dataclass
+class ImageData(DataConfig):
+    """The options of datasets of images (and of the frames of clips)."""
+
+    resolution: int = 28
+    """Image side in pixels; each dataset says which sides it serves (another is a one-line error)."""
+
+
+@dataclass
+class StreamingData(ImageData):
+    """The options of datasets whose image files DataLoader workers decode (:class:`StreamingImageDataModule`)."""
+
+    num_workers: int = non_negative(4)
+    """DataLoader worker processes decoding images; 0 decodes in the training process; capped at the CPUs this
+    process may use."""
+    pin_memory: bool = True
+    """Page-locked batches for faster copies to a GPU (ignored without CUDA)."""
+    persistent_workers: bool = True
+    """Keep the workers alive across epochs instead of restarting them."""
+
+
+@dataclass
+class GeneratedData(DataConfig):
+    """The options of datasets drawn from a seed (toy mixtures, sines, Moving MNIST, the oracle, spoken digits)."""
+
+    seed: int = 0
+    """Seeds what the dataset draws, its held-out set included, apart from the run's ``seed`` (which orders the
+    batches and seeds training): every seed of a benchmark trains on the same data and is scored against the same
+    reference set."""
 
 
 def usable_cpus() -> int:
@@ -117,6 +150,11 @@ class GANDataModule(L.LightningDataModule, ABC):
         """
         allowed = ", ".join(self.splits) or "none (not an image dataset)"
         raise DataUnavailableError(f"metrics.real_split={split!r} is not available here; allowed: {allowed}")
+
+    def reference(self, split: str) -> Tensor | Dataset[Tensor]:
+        """What this dataset's metrics compare generated samples with for ``split`` (a benchmark records its hash, so
+        every run and control it prints is seen to be scored against one set)."""
+        return self.evaluation_images(split)
 
     def rank_and_world_size(self) -> tuple[int, int]:
         """This process's rank and the number of processes (0 and 1 outside a Trainer)."""

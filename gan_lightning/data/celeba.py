@@ -9,14 +9,18 @@ resized to the resolution, the common preprocessing of 64-px CelebA GANs.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 
+from gan_lightning.config.schema import ExperimentConfig
+from gan_lightning.data import file_args, image_args, register_dataset, worker_options
 from gan_lightning.data.base import (
     DataUnavailableError,
+    StreamingData,
     StreamingImageDataModule,
     WorkerOptions,
     check_resolution,
 )
-from gan_lightning.data.image_files import ImageFileDataset, SquareImage
+from gan_lightning.data.image_files import CorruptFilesData, ImageFileDataset, SquareImage
 
 CELEBA_RESOLUTIONS = (32, 64)
 CELEBA_CROP = 140
@@ -108,3 +112,15 @@ class CelebADataModule(StreamingImageDataModule):
         if not names:
             raise DataUnavailableError(f"{PARTITION_FILE} in {self.folder} lists no training images")
         return ImageFileDataset([os.path.join(images, name) for name in names], self.decode, self.on_corrupt)
+
+
+@dataclass
+class CelebAData(StreamingData, CorruptFilesData):
+    """CelebA's options: its files stream through DataLoader workers and may hold unreadable images."""
+
+
+@register_dataset("celeba", section=CelebAData)
+def _celeba(cfg: ExperimentConfig) -> CelebADataModule:
+    return CelebADataModule(
+        *image_args(cfg), **file_args(cfg), on_corrupt=cfg.data.on_corrupt, workers=worker_options(cfg)
+    )

@@ -15,7 +15,9 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from gan_lightning.data.base import DataUnavailableError, ImageDataModule, check_resolution
+from gan_lightning.config.schema import ExperimentConfig
+from gan_lightning.data import file_args, image_args, register_dataset
+from gan_lightning.data.base import DataUnavailableError, ImageData, ImageDataModule, check_resolution
 
 CIFAR10_RESOLUTIONS = (32,)
 CIFAR10_FOLDER = "cifar-10-batches-py"
@@ -122,3 +124,8 @@ class CIFAR10DataModule(ImageDataModule):
                 ) from error
         images = torch.from_numpy(np.concatenate([images for images, _ in parts]))
         return images, torch.from_numpy(np.concatenate([labels for _, labels in parts])).long()
+
+
+@register_dataset("cifar10", section=ImageData)
+def _cifar10(cfg: ExperimentConfig) -> CIFAR10DataModule:
+    return CIFAR10DataModule(*image_args(cfg), **file_args(cfg), device=cfg.data.device)

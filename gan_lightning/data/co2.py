@@ -9,10 +9,14 @@ stock and energy series into samples. TimeGAN's scores see the windows min-max n
 from __future__ import annotations
 
 import importlib.util
+from dataclasses import dataclass
 
 import torch
 from torch import Tensor
 
+from gan_lightning.config.options import at_least, positive
+from gan_lightning.config.schema import DataConfig, ExperimentConfig
+from gan_lightning.data import image_args, register_dataset
 from gan_lightning.data.base import DataUnavailableError
 from gan_lightning.data.sequences import SequenceDataModule
 
@@ -54,3 +58,18 @@ class CO2DataModule(SequenceDataModule):
 
     def load_sequences(self) -> Tensor:
         return sliding_windows(co2_series(), self.length, self.stride).float()
+
+
+@dataclass
+class CO2Data(DataConfig):
+    """Windows cut from the weekly Mauna Loa CO2 series shipped in statsmodels."""
+
+    sequence_length: int = at_least(24, 2)
+    """Time steps per window."""
+    window_stride: int = positive(1)
+    """Steps between the starts of consecutive windows cut from the series."""
+
+
+@register_dataset("co2", section=CO2Data)
+def _co2(cfg: ExperimentConfig) -> CO2DataModule:
+    return CO2DataModule(cfg.data.sequence_length, cfg.data.window_stride, *image_args(cfg))

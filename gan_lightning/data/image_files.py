@@ -15,13 +15,36 @@ from PIL import Image
 from torch import Tensor
 from torch.utils.data import Dataset
 
-from gan_lightning.data.base import DataUnavailableError
+from gan_lightning.config.options import Rule, one_of, option
+from gan_lightning.data.base import DataUnavailableError, ImageData
 
 ON_CORRUPT = ("skip", "error")
 UNREADABLE = (OSError, ValueError, SyntaxError, Image.DecompressionBombError)
 """What Pillow raises for a file it cannot identify, a truncated or damaged one, or a decompression bomb."""
 PIL_MODES = {1: "L", 3: "RGB"}
 CHANNELS = tuple(PIL_MODES)
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff")
+
+
+@dataclass
+class ImageFilesData(ImageData):
+    """The options of datasets read from a folder of image files."""
+
+    channels: int = one_of(3, CHANNELS)
+    """1 (converted to grey) or 3 (RGB)."""
+    extensions: list[str] = option(
+        list(IMAGE_EXTENSIONS),
+        Rule(lambda v: len(v) > 0 and all(e.strip(".") for e in v), "a non-empty list like [.png]"),
+    )
+    """File extensions that count as images (case-insensitive)."""
+
+
+@dataclass
+class CorruptFilesData(ImageData):
+    """The option of datasets that may meet an unreadable image file."""
+
+    on_corrupt: str = one_of("skip", ON_CORRUPT)
+    """What an unreadable image file does. skip: leave it out with one warning naming it; error: stop with its name."""
 
 
 @dataclass(frozen=True)

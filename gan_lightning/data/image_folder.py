@@ -14,15 +14,23 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 
 import torch
 from torch import Tensor
 
-from gan_lightning.config.schema import DataConfig
-from gan_lightning.data.base import DataUnavailableError, StreamingImageDataModule, WorkerOptions
-from gan_lightning.data.image_files import ImageFileDataset, SquareImage, check_header
+from gan_lightning.config.schema import ExperimentConfig
+from gan_lightning.data import image_args, register_dataset, worker_options
+from gan_lightning.data.base import DataUnavailableError, StreamingData, StreamingImageDataModule, WorkerOptions
+from gan_lightning.data.image_files import (
+    IMAGE_EXTENSIONS,
+    CorruptFilesData,
+    ImageFileDataset,
+    ImageFilesData,
+    SquareImage,
+    check_header,
+)
 
-IMAGE_EXTENSIONS = tuple(DataConfig().extensions)
 _NAMED_IN_WARNING = 20
 """At most this many skipped files are named in the warning (then a count)."""
 
@@ -156,3 +164,22 @@ class ImageFolderDataModule(StreamingImageDataModule):
         if split != "train":
             return super().evaluation_labels(split)
         return torch.tensor(self._labelled().labels)
+
+
+@dataclass
+class ImageFolderData(StreamingData, CorruptFilesData, ImageFilesData):
+    """An image folder's options (``data_dir`` is the folder; one sub-folder per class for ``data.conditional``)."""
+
+
+@register_dataset("imagefolder", section=ImageFolderData)
+def _image_folder(cfg: ExperimentConfig) -> ImageFolderDataModule:
+    data = cfg.data
+    return ImageFolderDataModule(
+        data.data_dir,
+        *image_args(cfg),
+        resolution=data.resolution,
+        channels=data.channels,
+        extensions=list(data.extensions),
+        on_corrupt=data.on_corrupt,
+        workers=worker_options(cfg),
+    )

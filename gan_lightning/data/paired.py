@@ -27,6 +27,7 @@ import os
 import warnings
 from abc import abstractmethod
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
@@ -34,9 +35,18 @@ import torchvision.transforms.v2.functional as TF
 from PIL import Image
 from torch import Tensor
 
-from gan_lightning.data.base import DataUnavailableError, ImageDataModule, check_resolution
-from gan_lightning.data.image_files import PIL_MODES, UNREADABLE, check_header
-from gan_lightning.data.image_folder import IMAGE_EXTENSIONS, iter_image_files, normalize_extensions
+from gan_lightning.config.schema import ExperimentConfig
+from gan_lightning.data import file_args, image_args, register_dataset
+from gan_lightning.data.base import DataUnavailableError, ImageData, ImageDataModule, check_resolution
+from gan_lightning.data.image_files import (
+    IMAGE_EXTENSIONS,
+    PIL_MODES,
+    UNREADABLE,
+    CorruptFilesData,
+    ImageFilesData,
+    check_header,
+)
+from gan_lightning.data.image_folder import iter_image_files, normalize_extensions
 from gan_lightning.data.mnist import FashionMNISTDataModule, pad_to
 
 PAIRED_RESOLUTIONS = (32, 64, 128, 256)
@@ -340,6 +350,31 @@ class PairedFolderDataModule(PairedDataModule):
                 picture = picture.crop((0, 0, height, height))
             inputs.append(TF.pil_to_tensor(TF.resize(picture, [self.resolution, self.resolution], antialias=True)))
         return torch.stack(inputs)
+
+
+@dataclass
+class PairedFolderData(CorruptFilesData, ImageFilesData):
+    """A folder of pairs' options (``data_dir`` holds A/ and B/ or side-by-side pairs, optionally in train/, val/,
+    test/)."""
+
+
+@register_dataset("paired_folder", section=PairedFolderData)
+def _paired_folder(cfg: ExperimentConfig) -> PairedFolderDataModule:
+    data = cfg.data
+    return PairedFolderDataModule(
+        data.data_dir,
+        *image_args(cfg),
+        resolution=data.resolution,
+        channels=data.channels,
+        extensions=tuple(data.extensions),
+        on_corrupt=data.on_corrupt,
+        device=data.device,
+    )
+
+
+@register_dataset("fashion_edges", section=ImageData)
+def _fashion_edges(cfg: ExperimentConfig) -> FashionEdgesDataModule:
+    return FashionEdgesDataModule(*image_args(cfg), **file_args(cfg), device=cfg.data.device)
 
 
 class _UnreadablePairError(Exception):

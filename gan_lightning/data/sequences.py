@@ -97,6 +97,10 @@ class SequenceDataModule(InMemoryDataModule):
             return sequences
         return rescale(sequences, as_tensors(self.data_bounds, sequences), as_tensors((0.0, 1.0), sequences))
 
+    def reference(self, split: str) -> Tensor:
+        """The sequences TimeGAN's scores compare with (one set: ``split`` is train)."""
+        return self.evaluation_sequences()
+
     def evaluation_sequences(self) -> Tensor:
         """The real sequences the scores compare against, in data units."""
         return self.data

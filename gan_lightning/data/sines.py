@@ -10,9 +10,15 @@ The set is drawn once from the run's seed, so every run with the same seed sees 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 from torch import Tensor
 
+from gan_lightning.config.options import at_least, option, positive
+from gan_lightning.config.schema import ExperimentConfig
+from gan_lightning.data import image_args, register_dataset
+from gan_lightning.data.base import GeneratedData
 from gan_lightning.data.sequences import SequenceDataModule
 
 
@@ -50,8 +56,10 @@ class SinesDataModule(SequenceDataModule):
         batch_size: int,
         seed: int,
         value_range: tuple[float, float],
+        data_seed: int = 0,
     ) -> None:
         super().__init__(batch_size, seed, value_range)
+        self.data_seed = data_seed
         for key, bounds in (("sines_frequency", frequency), ("sines_phase", phase)):
             if len(bounds) != 2 or bounds[0] > bounds[1]:
                 raise ValueError(f"invalid value {list(bounds)} for config key 'data.{key}'; allowed: [low, high]")
@@ -66,5 +74,36 @@ class SinesDataModule(SequenceDataModule):
         return (self.length, self.features)
 
     def load_sequences(self) -> Tensor:
-        generator = torch.Generator().manual_seed(self.seed)
+        generator = torch.Generator().manual_seed(self.data_seed)
         return sine_sequences(self.num_samples, self.length, self.features, self.frequency, self.phase, generator)
+
+
+@dataclass
+class SinesData(GeneratedData):
+    """TimeGAN's sines: ``num_samples`` sequences of ``features`` independent sines."""
+
+    num_samples: int = positive(100_000)
+    """Sequences drawn (TimeGAN uses 10,000)."""
+    sequence_length: int = at_least(24, 2)
+    """Time steps per sequence (TimeGAN uses 24)."""
+    features: int = positive(5)
+    """Features per time step, each an independent sine (TimeGAN uses 5)."""
+    sines_frequency: list[float] = option([0.0, 0.1])
+    """The frequency f of ``sin(f t + phase)`` is drawn uniformly from [low, high] per sequence and
+    feature. [0, 0.1] is TimeGAN's code; its paper's ``sin(2 pi eta t + theta)``, eta ~ U[0, 1], is [0, 6.2832]."""
+    sines_phase: list[float] = option([0.0, 0.1])
+    """The phase's [low, high]; TimeGAN's code uses [0, 0.1], its paper [-3.1416, 3.1416]."""
+
+
+@register_dataset("sines", section=SinesData)
+def _sines(cfg: ExperimentConfig) -> SinesDataModule:
+    data = cfg.data
+    return SinesDataModule(
+        data.num_samples,
+        data.sequence_length,
+        data.features,
+        tuple(data.sines_frequency),
+        tuple(data.sines_phase),
+        *image_args(cfg),
+        data_seed=data.seed,
+    )

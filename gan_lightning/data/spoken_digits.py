@@ -3,7 +3,7 @@
 Voices. eSpeak NG (Debian ``espeak-ng``) speaks each of its accents of English (:data:`ESPEAK_ACCENTS`) in each of its
 ~100 voice variants (``espeak-ng --voices=variant``: sex, age, breathiness, formants; ``en-us+m3`` is US English in
 variant m3); CMU Flite (Debian ``flite``) adds its own voices (:data:`FLITE_VOICES`). A variant or a Flite voice is a
-*timbre*. The timbres are shuffled by ``data.synthesis_seed`` and :data:`TEST_FRACTION` of them are held out: the
+*timbre*. The timbres are shuffled by ``data.seed`` and :data:`TEST_FRACTION` of them are held out: the
 test split's voices use only held-out timbres, so no test speaker is ever heard in training, in any accent. Then
 ``data.voices`` training voices and ``data.test_voices`` test voices are drawn from the two pools.
 
@@ -11,7 +11,7 @@ Utterances. Each voice says every word ``data.utterances`` times, each time at a
 drawn from :data:`PITCH` and :data:`SPEED` (Flite: its duration stretch). The word is trimmed of its silence,
 resampled to ``data.sample_rate``, cut to ``data.audio_length`` with a 10 ms fade if longer, scaled to a peak drawn
 from :data:`GAIN`, placed at a uniformly drawn offset in the clip and mixed with white noise at a signal-to-noise
-ratio drawn from :data:`SNR_DB`. Every draw comes from a generator seeded by ``(synthesis_seed, voice, word,
+ratio drawn from :data:`SNR_DB`. Every draw comes from a generator seeded by ``(data.seed, voice, word,
 utterance)``, so the set is the same whatever the order or parallelism of synthesis.
 
 Cache. The clips are written as 16-bit WAVs, SC09-style (``train/Seven_en-us+m3_1.wav``, ``test/...``), with a
@@ -39,9 +39,12 @@ from typing import Any
 import numpy as np
 from torch import Tensor
 
-from gan_lightning.data.audio import DIGIT_WORDS
+from gan_lightning.config.options import positive
+from gan_lightning.config.schema import ExperimentConfig
+from gan_lightning.data import image_args, register_dataset
+from gan_lightning.data.audio import DIGIT_WORDS, AudioData, audio_args
 from gan_lightning.data.audio_folder import AudioFolderDataModule
-from gan_lightning.data.base import DataUnavailableError, usable_cpus
+from gan_lightning.data.base import DataUnavailableError, GeneratedData, usable_cpus
 from gan_lightning.files import write_text_atomically
 
 ESPEAK_ACCENTS = (
@@ -326,3 +329,31 @@ class SpokenDigitsDataModule(AudioFolderDataModule):
         if not self._prepared:  # outside a Trainer (evaluate.py, notebooks): make or find the set now
             self.prepare_data()
         return super().read_split(split)
+
+
+@dataclass
+class SpokenDigitsData(GeneratedData, AudioData):
+    """The spoken digits' options: how many voices say each digit how often (``seed`` draws the voices and every
+    utterance's jitter)."""
+
+    voices: int = positive(240)
+    """Training voices (an eSpeak accent and variant, or a Flite voice); each says every digit
+    ``utterances`` times."""
+    test_voices: int = positive(40)
+    """Voices of the test split, drawn from timbres no training voice has."""
+    utterances: int = positive(2)
+    """Times each voice says each digit, each at its own pitch, speed, offset, gain and noise."""
+
+
+@register_dataset("spoken_digits", section=SpokenDigitsData)
+def _spoken_digits(cfg: ExperimentConfig) -> SpokenDigitsDataModule:
+    data = cfg.data
+    return SpokenDigitsDataModule(
+        data.data_dir,
+        *image_args(cfg),
+        voices=data.voices,
+        test_voices=data.test_voices,
+        utterances=data.utterances,
+        synthesis_seed=data.seed,
+        **audio_args(cfg),
+    )

@@ -69,6 +69,9 @@ class TokenDataModule(InMemoryDataModule):
         the dataset has none."""
         return None
 
+    def reference(self, split: str) -> Tensor:
+        return self.evaluation_ids(split)
+
     def evaluation_ids(self, split: str) -> Tensor:
         """The sequences of ``split`` (train or test)."""
         if split not in self.splits:

@@ -13,7 +13,8 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
-from gan_lightning.config.schema import ExperimentConfig
+from gan_lightning.config.options import Rule, at_least, one_of, option, positive
+from gan_lightning.config.schema import DataConfig, ExperimentConfig
 from gan_lightning.data import image_args, register_dataset
 from gan_lightning.data.base import DataUnavailableError
 from gan_lightning.data.text import EOS, PAD, SPECIAL_TOKENS, UNK, TokenDataModule
@@ -257,7 +258,32 @@ class TextLinesDataModule(TokenDataModule):
         return self.corpus.train_tokens if split == "train" else self.corpus.test_tokens
 
 
-@register_dataset("text_lines")
+@dataclass
+class TextLinesData(DataConfig):
+    """A UTF-8 text file (``data_dir``) as token sequences: how it is read, cut and split."""
+
+    sequence_length: int = at_least(24, 2)
+    """Tokens per sequence, ``<eos>`` included (longer examples are dropped or an error, ``on_bad_line``)."""
+    vocab_size: int = positive(5000)
+    """The most frequent training tokens kept, the special tokens ``<pad>``, ``<eos>``, ``<unk>`` included (the rest
+    become ``<unk>``)."""
+    text_level: str = one_of("char", TEXT_LEVELS)
+    """Char (a token per character) | word (whitespace-separated words)."""
+    text_format: str = one_of("lines", TEXT_FORMATS)
+    """Lines (an example per non-empty line) | strfile (``fortune`` files: entries separated by ``%``
+    lines, each whitespace-joined into one example)."""
+    test_fraction: float = option(0.1, Rule(lambda v: 0 < v < 1, "a number in (0, 1)"))
+    """Share of the examples held out (a fixed, seeded split) for the test metrics."""
+    on_bad_line: str = one_of("drop", ON_BAD_LINE)
+    """What a line that is not UTF-8 or an example over ``sequence_length`` does. drop: leave it out,
+    counted in one warning; error: stop with its place."""
+    dictionary: str | None = None
+    """A word list (UTF-8, words separated by white space, e.g. a word a line as in
+    ``/usr/share/dict/american-english``) that the ``valid_words`` and ``novel_words`` metrics look generated words
+    up in; its own bad lines follow ``on_bad_line``. None: those two metrics are unavailable."""
+
+
+@register_dataset("text_lines", section=TextLinesData)
 def _text_lines(cfg: ExperimentConfig) -> TextLinesDataModule:
     data = cfg.data
     return TextLinesDataModule(

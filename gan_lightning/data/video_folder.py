@@ -30,15 +30,18 @@ import os
 import zipfile
 import zlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 from PIL import Image
 from torch import Tensor
 
+from gan_lightning.config.schema import ExperimentConfig
+from gan_lightning.data import image_args, register_dataset
 from gan_lightning.data.base import DataUnavailableError, InMemoryDataModule
-from gan_lightning.data.image_files import UNREADABLE, SquareImage
-from gan_lightning.data.image_folder import IMAGE_EXTENSIONS, iter_image_files_here, normalize_extensions
+from gan_lightning.data.image_files import IMAGE_EXTENSIONS, UNREADABLE, ImageFilesData, SquareImage
+from gan_lightning.data.image_folder import iter_image_files_here, normalize_extensions
 from gan_lightning.data.video import VideoSpace
 
 CLIP_FILES = (".npy", ".npz")
@@ -212,3 +215,26 @@ class VideoFolderDataModule(VideoSpace, InMemoryDataModule):
         flat = clips.reshape(count * frames, height, width, channels)
         squares = [self.decode.square(Image.fromarray(f[..., 0] if channels == 1 else f)) for f in flat]
         return torch.stack(squares).view(count, frames, self.decode.channels, side, side)
+
+
+@dataclass
+class VideoFolderData(ImageFilesData):
+    """A folder of clips' options; ``extensions`` name the frame files, ``resolution`` and ``channels`` every
+    frame's."""
+
+    frames: int = 16
+    """Frames per clip: clips with more are cut to their first frames."""
+
+
+@register_dataset("video_folder", section=VideoFolderData)
+def _video_folder(cfg: ExperimentConfig) -> VideoFolderDataModule:
+    data = cfg.data
+    return VideoFolderDataModule(
+        data.data_dir,
+        *image_args(cfg),
+        frames=data.frames,
+        resolution=data.resolution,
+        channels=data.channels,
+        extensions=list(data.extensions),
+        device=data.device,
+    )

@@ -1,12 +1,13 @@
 """Adversarial losses and gradient penalties, all on discriminator logits.
 
 To add a loss: a new file in this folder holding an :class:`AdversarialLoss` subclass decorated with
-``@register_loss("<name>")``. Every module here is imported at the end of this file, so
-``loss.name=<name>`` then works (docs/FORKING.md).
+``@register_loss("<name>")`` (with ``section=`` a ``LossConfig`` subclass when it has options of its own). Every
+module here is imported at the end of this file, so ``loss.name=<name>`` then works (docs/FORKING.md).
 """
 
 from __future__ import annotations
 
+from gan_lightning.config.schema import LossConfig
 from gan_lightning.losses.adversarial import (
     AdversarialLoss,
     HingeLoss,
@@ -29,7 +30,10 @@ LOSSES: dict[str, type[AdversarialLoss]] = {
     "least_squares": LeastSquaresLoss,
     "rsgan": RelativisticStandardLoss,
 }
-register_loss = registrar(LOSSES, "adversarial loss")
+LOSS_SECTIONS: dict[str, type[LossConfig]] = {}
+"""``loss.name`` -> the ``LossConfig`` subclass declaring that loss's own options (none of the shipped losses has
+any: ``loss``'s keys are the penalties every loss takes)."""
+register_loss = registrar(LOSSES, "adversarial loss", LOSS_SECTIONS)
 
 
 def build_loss(name: str) -> AdversarialLoss:
@@ -41,6 +45,7 @@ def build_loss(name: str) -> AdversarialLoss:
 
 __all__ = [
     "LOSSES",
+    "LOSS_SECTIONS",
     "AdversarialLoss",
     "HingeLoss",
     "LeastSquaresLoss",

@@ -5,37 +5,37 @@ noise), and returns ``(B, *data_shape)``; every discriminator returns logits, on
 sample or, for a per-step recurrent discriminator, one per sample and time step.
 
 To add one: a new file in this folder holding an ``nn.Module`` decorated with
-``@register_generator("<arch>")`` or ``@register_discriminator("<arch>")``. Every module here is
-imported at the end of this file, so ``generator.arch=<arch>`` then works (docs/FORKING.md).
+``@register_generator("<arch>")`` or ``@register_discriminator("<arch>")``, with ``section=`` a subclass of
+``GeneratorConfig`` / ``DiscriminatorConfig`` declaring its own options (each reaches the constructor keyword of the
+same name). Every module here is imported at the end of this file, so ``generator.arch=<arch>`` then works
+(docs/FORKING.md).
 """
 
 from __future__ import annotations
 
 import inspect
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from torch import nn
 
+from gan_lightning.config.schema import DiscriminatorConfig, GeneratorConfig
 from gan_lightning.networks.conditioning import DISCRIMINATOR_CONDITIONINGS, GENERATOR_CONDITIONINGS
-from gan_lightning.networks.dcgan import DCGANDiscriminator, DCGANGenerator
+from gan_lightning.networks.dcgan import DCGANDiscriminator, DCGANGenerator, DCGANGeneratorConfig
 from gan_lightning.networks.init import INITS, init_weights
 from gan_lightning.networks.layers import NORMS, OUTPUT_ACTIVATIONS, RESOLUTIONS, MinibatchStdDev, pack_samples
-from gan_lightning.networks.mlp import MLPDiscriminator, MLPGenerator
-from gan_lightning.networks.pix2pix import PatchGANDiscriminator, UNetGenerator
+from gan_lightning.networks.mlp import MLPDiscriminator, MLPDiscriminatorConfig, MLPGenerator, MLPGeneratorConfig
+from gan_lightning.networks.pix2pix import PatchGANConfig, PatchGANDiscriminator, UNetGenerator
 from gan_lightning.networks.recurrent import (
     RECURRENT_CELLS,
     GRUDiscriminator,
     GRUGenerator,
     LSTMDiscriminator,
     LSTMGenerator,
+    RecurrentDiscriminatorConfig,
+    RecurrentGeneratorConfig,
 )
 from gan_lightning.networks.resnet import ResNetDiscriminator, ResNetGenerator
 from gan_lightning.registry import import_package_modules, registrar
-
-# Imported for annotations only: the config loader (gan_lightning.config.loading) imports this package for its
-# validator.
-if TYPE_CHECKING:
-    from gan_lightning.config.schema import DiscriminatorConfig, GeneratorConfig
 
 GENERATORS: dict[str, type[nn.Module]] = {
     "mlp": MLPGenerator,
@@ -53,8 +53,23 @@ DISCRIMINATORS: dict[str, type[nn.Module]] = {
     "gru": GRUDiscriminator,
     "patchgan": PatchGANDiscriminator,
 }
-register_generator = registrar(GENERATORS, "generator")
-register_discriminator = registrar(DISCRIMINATORS, "discriminator")
+GENERATOR_SECTIONS: dict[str, type[GeneratorConfig]] = {
+    "mlp": MLPGeneratorConfig,
+    "dcgan": DCGANGeneratorConfig,
+    "lstm": RecurrentGeneratorConfig,
+    "gru": RecurrentGeneratorConfig,
+}
+"""``generator.arch`` -> the ``GeneratorConfig`` subclass declaring that network's own options (none: the common
+keys only)."""
+DISCRIMINATOR_SECTIONS: dict[str, type[DiscriminatorConfig]] = {
+    "mlp": MLPDiscriminatorConfig,
+    "lstm": RecurrentDiscriminatorConfig,
+    "gru": RecurrentDiscriminatorConfig,
+    "patchgan": PatchGANConfig,
+}
+"""``discriminator.arch`` -> the ``DiscriminatorConfig`` subclass declaring that network's own options."""
+register_generator = registrar(GENERATORS, "generator", GENERATOR_SECTIONS)
+register_discriminator = registrar(DISCRIMINATORS, "discriminator", DISCRIMINATOR_SECTIONS)
 ARCHS = ("mlp", "dcgan", "resnet", "lstm", "gru")
 """The shipped unconditional architectures, each with a generator and a discriminator (paired image translation
 adds the ``unet`` generator and the ``patchgan`` discriminator)."""
@@ -117,8 +132,10 @@ __all__ = [
     "ARCHS",
     "DISCRIMINATORS",
     "DISCRIMINATOR_CONDITIONINGS",
+    "DISCRIMINATOR_SECTIONS",
     "GENERATORS",
     "GENERATOR_CONDITIONINGS",
+    "GENERATOR_SECTIONS",
     "INITS",
     "NORMS",
     "OUTPUT_ACTIVATIONS",

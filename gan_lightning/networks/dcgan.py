@@ -10,12 +10,15 @@ the features its last conv turns into the logit.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import partial
 from itertools import pairwise
 
 import torch
 from torch import nn
 
+from gan_lightning.config.options import one_of
+from gan_lightning.config.schema import GeneratorConfig
 from gan_lightning.networks.conditioning import ClassHead, LabelledSequential, check_conditional, conditional_input
 from gan_lightning.networks.layers import (
     MinibatchStdDev,
@@ -31,6 +34,17 @@ _SAME_3X3 = {"kernel_size": 3, "stride": 1, "padding": 1}
 """Keeps the side of a feature map."""
 OUTPUT_LAYERS = ("transposed", "conv", "upsample")
 """How the DCGAN generator turns its last feature map into the image (``generator.output_layer``)."""
+
+
+@dataclass
+class DCGANGeneratorConfig(GeneratorConfig):
+    """The DCGAN generator's option: how its last layer makes the image."""
+
+    output_layer: str = one_of("transposed", OUTPUT_LAYERS)
+    """How the image is made from the last feature map. transposed (DCGAN's: a stride-2 ConvTranspose straight
+    to the image's channels, whose checkerboard no later layer can smooth) | conv (SNGAN's standard CNN: that
+    ConvTranspose keeps ``width // 2`` hidden channels at full resolution, then a 3x3 conv makes the image) | upsample
+    (Odena et al.'s resize-convolution: nearest-neighbour doubling, then a 3x3 conv to the image)."""
 
 
 class DCGANGenerator(nn.Module):

@@ -3,14 +3,33 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from functools import partial
 from itertools import pairwise
 
 import torch
 from torch import nn
 
+from gan_lightning.config.options import positive
+from gan_lightning.config.schema import DiscriminatorConfig, GeneratorConfig
 from gan_lightning.networks.layers import MinibatchStdDev, output_activation_layer, pack_samples, weight_block
 from gan_lightning.registry import ANY
+
+
+@dataclass
+class MLPGeneratorConfig(GeneratorConfig):
+    """The MLP generator's option."""
+
+    depth: int = positive(3)
+    """Hidden layers."""
+
+
+@dataclass
+class MLPDiscriminatorConfig(DiscriminatorConfig):
+    """The MLP discriminator's option."""
+
+    depth: int = positive(3)
+    """Hidden layers."""
 
 
 class MLPGenerator(nn.Module):

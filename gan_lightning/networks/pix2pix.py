@@ -15,10 +15,13 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import torch
 from torch import nn
 
+from gan_lightning.config.options import positive
+from gan_lightning.config.schema import DiscriminatorConfig
 from gan_lightning.networks.layers import output_activation_layer, weight_block
 
 _STRIDE_2 = {"kernel_size": 4, "stride": 2, "padding": 1}
@@ -98,6 +101,14 @@ class UNetGenerator(nn.Module):
         for k in range(len(self.up) - 2, -1, -1):
             x = self.up[k](torch.cat([x, skips[k]], dim=1))
         return x
+
+
+@dataclass
+class PatchGANConfig(DiscriminatorConfig):
+    """PatchGAN's option."""
+
+    depth: int = positive(3)
+    """Stride-2 layers: each doubles the side of the patch every logit judges."""
 
 
 class PatchGANDiscriminator(nn.Module):

@@ -13,9 +13,13 @@ The module samples a flat latent vector per sequence, ``T * latent_dim + global_
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 from torch import nn
 
+from gan_lightning.config.options import non_negative, positive
+from gan_lightning.config.schema import DiscriminatorConfig, GeneratorConfig
 from gan_lightning.networks.init import init_weights
 from gan_lightning.networks.layers import output_activation_layer, twice_differentiable_rnn
 
@@ -58,6 +62,32 @@ def _init_recurrent(module: nn.Module, scheme: str) -> None:
                 nn.init.xavier_uniform_(weight)
             else:
                 nn.init.zeros_(weight)
+
+
+@dataclass
+class RecurrentGeneratorConfig(GeneratorConfig):
+    """The recurrent generators' options (lstm, gru)."""
+
+    depth: int = positive(3)
+    """Stacked recurrent layers."""
+    global_latent_dim: int = non_negative(0)
+    """Noise dimensions drawn once per sequence and fed at every step, beside the per-step noise."""
+    initial_state: str = "zeros"
+    """Zeros | global (a linear map of the global noise sets every layer's initial state, so the sequence
+    starts in the regime it runs in instead of a start-up transient from a zero state)."""
+
+
+@dataclass
+class RecurrentDiscriminatorConfig(DiscriminatorConfig):
+    """The recurrent discriminators' options (lstm, gru)."""
+
+    depth: int = positive(3)
+    """Stacked recurrent layers."""
+    bidirectional: bool = False
+    """Read the sequence in both directions."""
+    per_step: bool = True
+    """One logit per time step, averaged by the loss (RCGAN); false: one logit per sequence
+    from the final state(s)."""
 
 
 class RecurrentGenerator(nn.Module):

@@ -24,11 +24,14 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from gan_lightning.config.options import Rule, one_of, option, positive
+from gan_lightning.config.schema import DiscriminatorConfig, GeneratorConfig
 from gan_lightning.networks import register_discriminator, register_generator
 
 TEMPERATURE_SCHEDULES: dict[str, Callable[[float, int, int], float]] = {
@@ -153,7 +156,37 @@ TEXT_CELLS = ("lstm", "relational_memory")
 """The recurrent cores of ``text_lstm`` (``generator.cell``)."""
 
 
-@register_generator("text_lstm")
+@dataclass
+class TextGeneratorConfig(GeneratorConfig):
+    """The text generator's options: its token embedding, Gumbel-softmax temperature and recurrent core."""
+
+    embedding_dim: int = positive(32)
+    """Size of the token embedding it reads its previous token through (RelGAN: 32)."""
+    temperature_max: float = option(100.0, Rule(lambda v: v >= 1, "a number >= 1"))
+    """The final inverse temperature beta_max of its Gumbel-softmax output (RelGAN: 100 or 1000); beta
+    rises from 1 by ``temperature_schedule`` over ``temperature_steps`` adversarial steps."""
+    temperature_schedule: str = one_of("exp", TEMPERATURE_SCHEDULES)
+    """How beta rises from 1 to beta_max over N adversarial steps, step i (RelGAN's): exp (beta_max^(i/N)) |
+    linear | log | sigmoid | quad | sqrt | constant (beta_max from the start)."""
+    temperature_steps: int = positive(1000)
+    """The adversarial steps N over which beta reaches beta_max (then stays); RelGAN: all of them, so set
+    it to ``train.max_steps - train.pretrain_steps``."""
+    straight_through: bool = False
+    """Emit the sampled token's exact one-hot forward and the Gumbel-softmax's gradient backward."""
+    cell: str = one_of("lstm", TEXT_CELLS)
+    """Its recurrent core, lstm (``width`` hidden units) | relational_memory (RelGAN's: Santoro et al.'s
+    relational memory core, ``memory_slots`` rows of ``heads * head_size``, updated each step by multi-head
+    self-attention over the memory and the input, an MLP and LSTM-style input/forget gates)."""
+    memory_slots: int = positive(1)
+    """Memory rows (RelGAN: 1)."""
+    heads: int = positive(2)
+    """Attention heads (RelGAN: 2)."""
+    head_size: int = positive(256)
+    """Numbers per head, so a memory row holds ``heads * head_size`` (RelGAN:
+    256, a row of 512; size it down on a CPU)."""
+
+
+@register_generator("text_lstm", section=TextGeneratorConfig)
 class TextLSTMGenerator(nn.Module):
     """A recurrent language model over ``V`` tokens emitting Gumbel-softmax one-hots ``(B, T, V)``.
 
@@ -283,7 +316,18 @@ class Highway(nn.Module):
         return gate * F.relu(self.transform(x)) + (1 - gate) * x
 
 
-@register_discriminator("text_cnn")
+@dataclass
+class TextDiscriminatorConfig(DiscriminatorConfig):
+    """The text discriminator's options: how it embeds the (soft) one-hots."""
+
+    embedding_dim: int = positive(64)
+    """Size of each token embedding it reads the (soft) one-hots through (RelGAN: 64)."""
+    representations: int = positive(1)
+    """Embeddings the sequence is read through, each judged by the same convolutions and their logits
+    averaged (RelGAN's multiple representations: 64); 1 is one embedding."""
+
+
+@register_discriminator("text_cnn", section=TextDiscriminatorConfig)
 class TextCNNDiscriminator(nn.Module):
     """Convolutions over embedded (soft) one-hots ``(B, T, V)`` → logits ``(B, representations)``.
 

@@ -20,14 +20,18 @@ layers halve (or double) time and space together until time has one step left.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from functools import partial
 from itertools import pairwise
+from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from gan_lightning.config.options import non_negative
+from gan_lightning.config.schema import GeneratorConfig
 from gan_lightning.networks import register_discriminator, register_generator
 from gan_lightning.networks.conditioning import ClassHead, LabelledSequential, check_conditional, conditional_input
 from gan_lightning.networks.dcgan import DCGANGenerator
@@ -93,7 +97,34 @@ MOTIONS: dict[str, tuple[int, Callable[[Tensor], Tensor]] | None] = {
 else how many transform numbers it predicts and how they offset the identity matrix."""
 
 
-@register_generator("mocogan")
+@dataclass
+class MoCoGANConfig(GeneratorConfig):
+    """MoCoGAN's options: the clip's noise, and how each frame's motion code makes the frame."""
+
+    global_latent_dim: int = non_negative(0)
+    """The clip's content code: noise dimensions drawn once per clip and fed to every frame, beside the motion noise
+    of each frame."""
+    motion: str = "latent"
+    """How each frame's motion code makes the frame: latent (the paper's: the image generator draws every
+    frame from [content, motion code]) | translation (it draws the clip's content once and each frame shifts that
+    picture by an amount the motion code predicts: a spatial transformer, so the content cannot change between
+    frames) | affine (the same with a full 2x3 affine map: shift, scale, rotation, shear)."""
+    bounce: float = 0.0
+    """> 0 folds the picture's shift into ``[-bounce, bounce]`` (the frame
+    spans -1 to 1) by reflection, so the content bounces off the edges as Moving MNIST's digits do; 0 lets the path
+    run free. A centred digit of ``s`` px in a ``r`` px frame stays inside with ``(r - s) / r``."""
+    whole_pixels: bool = False
+    """Every frame moves the picture by whole pixels, as Moving MNIST moves its
+    digits (the forward pass rounds the shift; the gradient is the unrounded bilinear shift's, straight through), so
+    the picture stays crisp on every frame instead of blurring by an amount that changes with the shift's fraction."""
+    sprite: int = 0
+    """> 0 has the image generator draw a ``sprite`` px picture (the moving thing's
+    size: Moving MNIST's ``data.digit_size``), laid centred on a black background in the frame, whose path bounces
+    where the sprite meets the frame's edges (it sets ``bounce`` to ``(side - sprite) / side``), so nothing it draws
+    leaves the frame; 0 draws the whole frame."""
+
+
+@register_generator("mocogan", section=MoCoGANConfig)
 class MoCoGANGenerator(nn.Module):
     """``z = [content (global_latent_dim), noise per frame (T x latent_dim)]`` → a GRU turns the noise into a motion
     code per frame (``latent_dim`` wide, as MoCoGAN's d_M = d_ε = 10) → frames, by ``motion``:
@@ -186,6 +217,21 @@ class MoCoGANGenerator(nn.Module):
             num_classes,
             conditioning,
         )
+
+    @staticmethod
+    def invariants(options: Mapping[str, Any]) -> dict[str, str]:
+        """What every clip of a generator built with ``options`` (its constructor's keywords, as the config gives them)
+        keeps whatever its weights, each with why: ``content`` when each frame is one sprite moved by whole pixels and
+        kept whole inside the frame on the data's black (``sprite`` with ``whole_pixels``), so every frame shows the
+        same picture. A metric of what changes between frames (content consistency) is then constant by construction,
+        not a score of what the generator learnt. Without whole pixels a sub-pixel shift blurs the sprite differently
+        on each frame, and without a sprite the picture slides out at the frame's edge, so nothing is fixed."""
+        if options.get("sprite") and options.get("whole_pixels"):
+            return {
+                "content": "generator.sprite with generator.whole_pixels moves one picture by whole pixels inside the "
+                "frame, so every frame shows the same content"
+            }
+        return {}
 
     def motion_codes(self, noise: Tensor) -> Tensor:
         """``(B, T, latent_dim)`` motion codes: the GRU's state after each frame's noise, from a zero state."""

@@ -22,6 +22,7 @@ Class-conditional variants: G takes the label as a learned embedding beside z (`
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 from itertools import pairwise
 from typing import Any
@@ -29,6 +30,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
+from gan_lightning.config.schema import DiscriminatorConfig, GeneratorConfig
 from gan_lightning.networks import register_discriminator, register_generator
 from gan_lightning.networks.conditioning import ClassHead, LabelledSequential, check_conditional, conditional_input
 from gan_lightning.networks.layers import DrawsTrainingNoise, output_activation_layer, pack_samples, weight_block
@@ -96,7 +98,18 @@ def shift_reflected(x: Tensor, shifts: Tensor) -> Tensor:
     return x.gather(2, index[:, None, :].expand(-1, x.shape[1], -1))
 
 
-@register_generator("wavegan")
+@dataclass
+class WaveGANGeneratorConfig(GeneratorConfig):
+    """WaveGAN's generator option."""
+
+    upsample: str = "transposed"
+    """How each layer multiplies the length by 4: transposed (a stride-4 transposed convolution, the paper's
+    default) | nearest (repeat every step 4 times, then a kernel-25 convolution: the paper code's ``nn`` option, whose
+    output has none of the periodic artefacts a stride-4 transposed convolution leaves, which a discriminator on the
+    spectrogram spots at once)."""
+
+
+@register_generator("wavegan", section=WaveGANGeneratorConfig)
 class WaveGANGenerator(nn.Module):
     """z → dense → five stride-4 transposed 1D convolutions → waveform ``(1, L)``."""
 
@@ -142,7 +155,16 @@ class WaveGANGenerator(nn.Module):
         return self.net(x, labels)
 
 
-@register_discriminator("wavegan")
+@dataclass
+class WaveGANDiscriminatorConfig(DiscriminatorConfig):
+    """WaveGAN's discriminator option."""
+
+    phase_shuffle: int = 2
+    """Phase shuffle radius, shifting every sample's activations after each of D's first four layers by up to
+    this many steps (the paper: 2); 0 turns it off."""
+
+
+@register_discriminator("wavegan", section=WaveGANDiscriminatorConfig)
 class WaveGANDiscriminator(nn.Module):
     """Pack → five stride-4 1D convolutions with phase shuffle → dense → logit; returns ``(B // pack,)``."""
 

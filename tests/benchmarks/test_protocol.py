@@ -11,8 +11,10 @@ import re
 from pathlib import Path
 
 import pytest
+import torch
 from helpers import REPO, script
 
+from gan_lightning.benchmarks.parallel import seed_run_config, untrained_module
 from gan_lightning.benchmarks.protocol import (
     Column,
     Control,
@@ -21,13 +23,14 @@ from gan_lightning.benchmarks.protocol import (
     Protocol,
     add_protocol_command,
     evaluation_samples,
+    reference_hash,
     run_protocol,
 )
 from gan_lightning.benchmarks.summary import mean_se, summary
 from gan_lightning.checkpointing import load_module
 from gan_lightning.config.loading import ConfigError
 from gan_lightning.metrics.suite import GeneratedSet
-from gan_lightning.training import LAST_CHECKPOINT
+from gan_lightning.training import LAST_CHECKPOINT, prepare_data
 
 QUICKSTART = REPO / "configs" / "quickstart.yaml"
 TINY = ("train.max_steps=4", "train.batch_size=16", "generator.width=8", "discriminator.width=8",
@@ -73,6 +76,14 @@ def test_mean_and_standard_error_are_those_of_the_definition() -> None:
     assert mean_se([5.0], 1) == "5.0 ± 0.0"  # one seed: no spread to estimate
 
 
+def test_a_value_a_config_does_not_score_is_a_dash_not_a_number() -> None:
+    """A metric the generator fixes is not scored (its runs lack the value): its cell says so, the others are the
+    runs' mean ± s.e., worked by hand."""
+    runs = [{"fid": 1.0, "content_consistency": 1.0}, {"fid": 2.0}]
+    assert Column("content_consistency").run_cell(runs) == "–"
+    assert Column("fid", decimals=1).run_cell(runs) == "1.5 ± 0.5"
+
+
 def test_runs_and_controls_share_one_reference_and_finished_runs_are_scored_again(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -94,6 +105,8 @@ def test_runs_and_controls_share_one_reference_and_finished_runs_are_scored_agai
     row = re.search(r"^\| quickstart \(2 seeds\) \| (\S+) ± (\S+) \|", printed, re.MULTILINE)
     assert row is not None and row.groups() == (f"{(a + b) / 2:.2f}", f"{abs(a - b) / 2:.2f}")
     assert "| untrained quickstart |" in printed and "| seed 0 again |" in printed
+    assert re.fullmatch(r"[0-9a-f]{16}", result["references"]["quickstart"])
+    assert f"quickstart {result['references']['quickstart']}" in printed
 
     # a second call under the same root trains nothing and scores the finished runs to the same values
     checkpoints = [root / "quickstart" / f"seed{seed}" / "checkpoints" / "last.ckpt" for seed in (0, 1)]
@@ -146,3 +159,32 @@ def test_the_command_line_keeps_every_protocol_option() -> None:
         "cpu",
         ["quickstart"],
     )
+
+
+GENERATED = {
+    "toy_ring": ("data.num_samples=256",),
+    "rnn_sines": ("data.num_samples=64",),
+    "video_moving_mnist_quick": ("data.num_samples=16", "data.device=cpu"),
+    "text_oracle_mle": ("data.vocab_size=40", "data.sequence_length=6", "data.oracle_embedding=8",
+                        "data.oracle_hidden=8", "data.num_samples=64", "data.num_test_samples=32",
+                        "generator.embedding_dim=8", "discriminator.embedding_dim=8"),
+}  # fmt: skip
+"""Generated datasets, shrunk: each draws its data from ``data.seed``."""
+
+
+@pytest.mark.parametrize("config", GENERATED)
+def test_seeds_train_different_generators_on_one_dataset(config: str, tmp_path: Path) -> None:
+    """The seeds of a benchmark share one reference set (the same hash) and differ in G's weights; ``data.seed``
+    moves the data. A dataset drawn from the run's seed, or a seed that never reached G, fails here."""
+    path = REPO / "configs" / f"{config}.yaml"
+    overrides = (*GENERATED[config], f"metrics.cache_dir={tmp_path / 'cache'}")
+    hashes, weights = [], []
+    for seed in (0, 1):
+        run = seed_run_config(path, tmp_path, overrides, seed)
+        datamodule = prepare_data(run)
+        hashes.append(reference_hash(run, datamodule))
+        weights.append(untrained_module(run, datamodule).generator.state_dict())
+    assert hashes[0] == hashes[1]
+    assert any(not torch.equal(weights[0][name], weights[1][name]) for name in weights[0])
+    moved = seed_run_config(path, tmp_path, (*overrides, "data.seed=1"), 0)
+    assert reference_hash(moved, prepare_data(moved)) != hashes[0]

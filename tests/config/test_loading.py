@@ -29,7 +29,8 @@ def test_defaults_then_files_then_overrides(tmp_path: Path) -> None:
     [
         (
             ["train.batchsize=3"],
-            "unknown config key 'train.batchsize' on the command line; allowed keys here: max_steps",
+            "unknown config key 'train.batchsize' on the command line; did you mean 'train.batch_size'?; "
+            "allowed keys here: max_steps",
         ),
         (["nonsense=1"], "unknown config key 'nonsense'"),
         (
@@ -82,7 +83,10 @@ def test_defaults_then_files_then_overrides(tmp_path: Path) -> None:
             "use level_coverage, discriminative, predictive",
         ),
         (["metrics.names=[predictive]"], "predictive cannot score unconditional image data (C, H, W); use fid, kid"),
-        (["data.sequence_length=1"], "invalid value 1 for config key 'data.sequence_length'; allowed: an integer >= 2"),
+        (
+            ["data.name=sines", "data.sequence_length=1"],
+            "invalid value 1 for config key 'data.sequence_length'; allowed: an integer >= 2",
+        ),
     ],
 )
 def test_bad_values_raise_one_line(overrides: list[str], expected: str) -> None:

@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 import torch
 
-from gan_lightning.data import DataUnavailableError, MNISTDataModule, Toy2DDataModule, mode_centres
-from gan_lightning.data.toy2d import TOY_STD
+from gan_lightning.data import DataUnavailableError
+from gan_lightning.data.mnist import MNISTDataModule
+from gan_lightning.data.toy2d import TOY_STD, Toy2DDataModule, mode_centres
 
 
 @pytest.mark.parametrize(("kind", "modes"), [("ring", 8), ("grid", 25)])

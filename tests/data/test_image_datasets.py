@@ -16,15 +16,12 @@ from PIL import Image
 from test_idx import write_idx
 
 from gan_lightning.config.loading import ConfigError, load_config
-from gan_lightning.data import (
-    CelebADataModule,
-    CIFAR10DataModule,
-    DataUnavailableError,
-    FashionMNISTDataModule,
-    ImageFolderDataModule,
-    build_datamodule,
-)
+from gan_lightning.data import DataUnavailableError, build_datamodule
+from gan_lightning.data.celeba import CelebADataModule
+from gan_lightning.data.cifar10 import CIFAR10DataModule
 from gan_lightning.data.image_files import ImageFileDataset, SquareImage
+from gan_lightning.data.image_folder import ImageFolderDataModule
+from gan_lightning.data.mnist import FashionMNISTDataModule
 
 RNG = np.random.default_rng(0)
 

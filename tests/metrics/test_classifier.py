@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from gan_lightning.data import MNISTDataModule
+from gan_lightning.data.mnist import MNISTDataModule
 from gan_lightning.metrics.classifier import (
     SHIPPED_WEIGHTS,
     DigitClassifier,

@@ -6,7 +6,7 @@ import math
 
 import torch
 
-from gan_lightning.data import mode_centres
+from gan_lightning.data.toy2d import mode_centres
 from gan_lightning.metrics import toy_mode_metrics
 
 

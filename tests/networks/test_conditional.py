@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 from helpers import DIGITS
 
-from gan_lightning.config.schema import DiscriminatorConfig, GeneratorConfig
+from gan_lightning.config.sections import section_config
 from gan_lightning.networks import build_discriminator, build_generator
 from gan_lightning.networks.conditioning import ConditionalBatchNorm
 from gan_lightning.steps.objectives import classification, critic_loss
@@ -30,7 +30,9 @@ def _randomize_class_parameters(network: torch.nn.Module) -> None:
 @pytest.mark.parametrize("arch", ["dcgan", "resnet"])
 def test_conditional_generator_depends_on_the_label(arch: str, conditioning: str, shape: tuple[int, ...]) -> None:
     torch.manual_seed(0)
-    generator = build_generator(GeneratorConfig(arch=arch, width=16, conditioning=conditioning), shape, num_classes=6)
+    generator = build_generator(
+        section_config("generator", arch=arch, width=16, conditioning=conditioning), shape, num_classes=6
+    )
     _randomize_class_parameters(generator)
     generator.eval()
     z = torch.randn(1, generator.latent_size).repeat(6, 1)  # one latent, six classes
@@ -78,9 +80,9 @@ def test_projection_discriminator_adds_the_class_embedding_inner_product(arch: s
     unconditional network's logit and phi(x) what its logit layer reads (caught by a hook on the unconditional
     network sharing the weights)."""
     torch.manual_seed(0)
-    config = DiscriminatorConfig(arch=arch, width=16, norm="none", conditioning="projection")
+    config = section_config("discriminator", arch=arch, width=16, norm="none", conditioning="projection")
     discriminator = build_discriminator(config, (1, 28, 28), num_classes=6)
-    unconditional = build_discriminator(DiscriminatorConfig(arch=arch, width=16, norm="none"), (1, 28, 28))
+    unconditional = build_discriminator(section_config("discriminator", arch=arch, width=16, norm="none"), (1, 28, 28))
     state = {k: v for k, v in discriminator.state_dict().items() if not k.startswith("head.")}
     unconditional.load_state_dict(state)  # the same network without the head
     x = torch.randn(6, 1, 28, 28)
@@ -96,7 +98,7 @@ def test_projection_discriminator_adds_the_class_embedding_inner_product(arch: s
 @pytest.mark.parametrize("arch", ["dcgan", "resnet"])
 def test_acgan_discriminator_returns_class_logits_of_its_features(arch: str) -> None:
     torch.manual_seed(0)
-    config = DiscriminatorConfig(arch=arch, width=16, norm="spectral", conditioning="acgan")
+    config = section_config("discriminator", arch=arch, width=16, norm="spectral", conditioning="acgan")
     discriminator = build_discriminator(config, (3, 32, 32), num_classes=6).eval()
     x = torch.randn(4, 3, 32, 32)
     (logits, class_logits), phi = _run_reading_phi(discriminator, x)
@@ -123,19 +125,19 @@ def test_acgan_classification_loss_by_hand() -> None:
 
 def test_impossible_combinations_are_one_line_errors() -> None:
     with pytest.raises(ValueError, match=r"generator arch 'mlp' has no class-conditional variant; use one of: dcgan"):
-        build_generator(GeneratorConfig(arch="mlp"), (2,), "class-conditional", num_classes=4)
+        build_generator(section_config("generator", arch="mlp"), (2,), "class-conditional", num_classes=4)
     with pytest.raises(ValueError, match=r"conditioning=batchnorm needs generator.norm=batch, not 'none'"):
-        build_generator(GeneratorConfig(norm="none"), (1, 28, 28), num_classes=4)
+        build_generator(section_config("generator", norm="none"), (1, 28, 28), num_classes=4)
     with pytest.raises(ValueError, match=r"discriminator.pack=2 mixes samples of different labels"):
-        build_discriminator(DiscriminatorConfig(pack=2), (1, 28, 28), num_classes=4)
+        build_discriminator(section_config("discriminator", pack=2), (1, 28, 28), num_classes=4)
     with pytest.raises(ValueError, match=r"at least 2 classes, got 1"):
-        build_discriminator(DiscriminatorConfig(), (1, 28, 28), num_classes=1)
+        build_discriminator(section_config("discriminator"), (1, 28, 28), num_classes=1)
 
 
 def test_unconditional_networks_keep_their_parameter_names() -> None:
     """Checkpoints written before class conditioning existed load unchanged."""
-    generator = build_generator(GeneratorConfig(width=8), (1, 28, 28))
-    discriminator = build_discriminator(DiscriminatorConfig(width=8, norm="batch"), (1, 28, 28))
+    generator = build_generator(section_config("generator", width=8), (1, 28, 28))
+    discriminator = build_discriminator(section_config("discriminator", width=8, norm="batch"), (1, 28, 28))
     assert list(generator.state_dict())[:3] == ["net.0.0.weight", "net.0.1.weight", "net.0.1.bias"]
     assert "net.1.1.running_mean" in discriminator.state_dict()
     assert not any(key.startswith(("embed", "head")) for key in [*generator.state_dict(), *discriminator.state_dict()])

@@ -8,7 +8,7 @@ import pytest
 import torch
 from torch import nn
 
-from gan_lightning.config.schema import DiscriminatorConfig, GeneratorConfig
+from gan_lightning.config.sections import section_config
 from gan_lightning.networks import build_discriminator, build_generator
 from gan_lightning.networks.dcgan import OUTPUT_LAYERS
 
@@ -16,7 +16,7 @@ LATENT = 4
 
 
 def generator(output_layer: str, data_shape: tuple[int, ...] = (1, 28, 28), width: int = 8) -> nn.Module:
-    cfg = GeneratorConfig(arch="dcgan", latent_dim=LATENT, width=width, output_layer=output_layer)
+    cfg = section_config("generator", arch="dcgan", latent_dim=LATENT, width=width, output_layer=output_layer)
     return build_generator(cfg, data_shape)
 
 
@@ -48,7 +48,7 @@ def test_conv_ending_makes_the_image_from_half_width_features_at_full_resolution
     handle.remove()
     assert seen == [torch.Size((5, 4, *data_shape[1:]))]
     assert image.shape == (5, *data_shape) and image.abs().max() <= 1  # tanh
-    discriminator = build_discriminator(DiscriminatorConfig(arch="dcgan", width=4), data_shape)
+    discriminator = build_discriminator(section_config("discriminator", arch="dcgan", width=4), data_shape)
     discriminator(image).sum().backward()
     for name, param in net.named_parameters():
         assert param.grad is not None and param.grad.abs().sum() > 0, name
@@ -57,10 +57,10 @@ def test_conv_ending_makes_the_image_from_half_width_features_at_full_resolution
 def test_the_default_is_dcgans_ending_with_unchanged_initial_weights() -> None:
     """Runs made before the option existed keep their seeds' weights: the hidden blocks draw theirs first."""
     torch.manual_seed(0)
-    default = build_generator(GeneratorConfig(arch="dcgan", latent_dim=LATENT, width=8), (1, 28, 28))
+    default = build_generator(section_config("generator", arch="dcgan", latent_dim=LATENT, width=8), (1, 28, 28))
     torch.manual_seed(0)
     conv = generator("conv")
-    assert OUTPUT_LAYERS[0] == GeneratorConfig().output_layer == "transposed"
+    assert OUTPUT_LAYERS[0] == section_config("generator").output_layer == "transposed"
     assert isinstance(default.net[-1][0], nn.ConvTranspose2d) and default.net[-1][0].out_channels == 1
     for k in (0, 1):  # the shared hidden blocks get the same draws under either ending
         assert torch.equal(default.net[k][0].weight, conv.net[k][0].weight)

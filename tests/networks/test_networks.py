@@ -11,6 +11,7 @@ from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
 
 from gan_lightning.config.schema import DiscriminatorConfig, GeneratorConfig
+from gan_lightning.config.sections import section_config
 from gan_lightning.networks import (
     ARCHS,
     DISCRIMINATORS,
@@ -41,11 +42,16 @@ def _seed() -> None:
     torch.manual_seed(0)
 
 
+def mlp_depth(arch: str) -> dict[str, int]:
+    """Two hidden layers for the MLP (DCGAN's depth follows the resolution: it has no such option)."""
+    return {"depth": 2} if arch == "mlp" else {}
+
+
 def make_gan(arch: str, data_shape: tuple[int, ...], **d_options: object) -> tuple[nn.Module, nn.Module]:
     """A small G and D; ``d_options`` go to the discriminator config, ``norm`` to both."""
     norm = d_options.pop("norm", "none")
-    g_cfg = GeneratorConfig(arch=arch, latent_dim=LATENT, width=4, depth=2, norm=norm)
-    d_cfg = DiscriminatorConfig(arch=arch, width=4, depth=2, norm=norm, **d_options)
+    g_cfg = section_config("generator", arch=arch, latent_dim=LATENT, width=4, **mlp_depth(arch), norm=norm)
+    d_cfg = section_config("discriminator", arch=arch, width=4, **mlp_depth(arch), norm=norm, **d_options)
     return build_generator(g_cfg, data_shape), build_discriminator(d_cfg, data_shape)
 
 
@@ -57,9 +63,11 @@ def shape_cases() -> list[tuple[str, tuple[int, ...]]]:
 @pytest.mark.parametrize("norm", NORMS)
 @pytest.mark.parametrize(("arch", "data_shape"), shape_cases())
 def test_output_shapes_and_ranges(arch: str, data_shape: tuple[int, ...], norm: str, activation: str) -> None:
-    g_cfg = GeneratorConfig(arch=arch, latent_dim=LATENT, width=4, depth=2, norm=norm, output_activation=activation)
+    g_cfg = section_config(
+        "generator", arch=arch, latent_dim=LATENT, width=4, **mlp_depth(arch), norm=norm, output_activation=activation
+    )
     generator = build_generator(g_cfg, data_shape)
-    d_cfg = DiscriminatorConfig(arch=arch, width=4, depth=2, norm=norm)
+    d_cfg = section_config("discriminator", arch=arch, width=4, **mlp_depth(arch), norm=norm)
     discriminator = build_discriminator(d_cfg, data_shape)
     assert generator.latent_size == LATENT
     assert generator.data_shape == data_shape
@@ -184,7 +192,7 @@ def test_init_rejects_unknown_scheme_and_spectral_layers() -> None:
 
 
 def test_networks_are_initialised_before_spectral_norm() -> None:
-    cfg = DiscriminatorConfig(arch="mlp", width=512, depth=2, norm="spectral", init="dcgan")
+    cfg = section_config("discriminator", arch="mlp", width=512, depth=2, norm="spectral", init="dcgan")
     discriminator = build_discriminator(cfg, (2,))
     hidden = discriminator.net[1][0]  # second hidden Linear, 512 x 512
     assert hidden.parametrizations.weight.original.std().item() == pytest.approx(0.02, rel=0.05)
@@ -212,9 +220,9 @@ def test_spectral_norm_bounds_every_layer_at_one(arch: str, data_shape: tuple[in
 @pytest.mark.parametrize("data_shape", [(1, 20, 20), (3, 32, 28), (784,)])
 def test_dcgan_rejects_unsupported_shapes(data_shape: tuple[int, ...]) -> None:
     with pytest.raises(ValueError, match=r"\(16, 28, 32, 64, 128\)"):
-        build_generator(GeneratorConfig(), data_shape)
+        build_generator(section_config("generator"), data_shape)
     with pytest.raises(ValueError, match=r"\(16, 28, 32, 64, 128\)"):
-        build_discriminator(DiscriminatorConfig(), data_shape)
+        build_discriminator(section_config("discriminator"), data_shape)
 
 
 def test_unknown_names_are_rejected_with_the_allowed_ones() -> None:
@@ -226,9 +234,9 @@ def test_unknown_names_are_rejected_with_the_allowed_ones() -> None:
     with pytest.raises(ValueError, match=r"'stylegan'.*" + re.escape(str(tuple(DISCRIMINATORS)))):
         build_discriminator(DiscriminatorConfig(arch="stylegan"), (1, 28, 28))
     with pytest.raises(ValueError, match="unknown norm 'layer'"):
-        build_discriminator(DiscriminatorConfig(norm="layer"), (1, 28, 28))
+        build_discriminator(section_config("discriminator", norm="layer"), (1, 28, 28))
     with pytest.raises(ValueError, match="unknown output activation 'relu'"):
-        build_generator(GeneratorConfig(output_activation="relu"), (1, 28, 28))
+        build_generator(section_config("generator", output_activation="relu"), (1, 28, 28))
 
 
 def test_a_generator_without_latent_size_is_a_one_line_error(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -239,7 +247,7 @@ def test_a_generator_without_latent_size_is_a_one_line_error(monkeypatch: pytest
 
     monkeypatch.setitem(GENERATORS, "no_latent_size", NoLatentSize)
     with pytest.raises(ValueError, match=r"'no_latent_size' \(NoLatentSize\) must set an int attribute 'latent_size'"):
-        build_generator(GeneratorConfig(arch="no_latent_size"), (2,))
+        build_generator(section_config("generator", arch="no_latent_size"), (2,))
 
 
 @pytest.mark.parametrize("norm", NORMS)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 import torch
 
-from gan_lightning.config.schema import DiscriminatorConfig, GeneratorConfig
+from gan_lightning.config.sections import section_config
 from gan_lightning.networks import build_discriminator, build_generator
 
-UNET = GeneratorConfig(arch="unet", width=8)
-PATCHGAN = DiscriminatorConfig(arch="patchgan", width=8, norm="batch")
+UNET = section_config("generator", arch="unet", width=8)
+PATCHGAN = section_config("discriminator", arch="patchgan", width=8, norm="batch")
 
 
 @pytest.mark.parametrize(("side", "channels"), [(32, (1, 1)), (64, (1, 3))])
@@ -37,7 +37,7 @@ def test_patchgan_judges_pairs_patch_by_patch() -> None:
     logits = discriminator(torch.randn(2, 3, 32, 32), torch.randn(2, 1, 32, 32))
     assert logits.shape == (2, 4)  # depth 3: 32 -> 16 -> 8 -> 4 -> 3 -> 2, i.e. 2 x 2 patches
     deeper = build_discriminator(
-        DiscriminatorConfig(arch="patchgan", width=8, depth=2), (1, 32, 32), condition_shape=(1, 32, 32)
+        section_config("discriminator", arch="patchgan", width=8, depth=2), (1, 32, 32), condition_shape=(1, 32, 32)
     )
     assert deeper(torch.randn(2, 1, 32, 32), torch.randn(2, 1, 32, 32)).shape == (2, 36)
     with pytest.raises(ValueError, match=r"call it as discriminator\(x, inputs\)"):
@@ -52,4 +52,4 @@ def test_translation_networks_need_paired_data_of_one_power_of_two_size() -> Non
     with pytest.raises(ValueError, match=r"inputs and targets of one size"):
         build_discriminator(PATCHGAN, (1, 32, 32), condition_shape=(1, 64, 64))
     with pytest.raises(ValueError, match=r"generator arch 'dcgan' has no image-translation variant; use one of: unet"):
-        build_generator(GeneratorConfig(), (1, 32, 32), "image-translation", condition_shape=(1, 32, 32))
+        build_generator(section_config("generator"), (1, 32, 32), "image-translation", condition_shape=(1, 32, 32))

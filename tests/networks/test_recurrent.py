@@ -9,7 +9,7 @@ import pytest
 import torch
 from helpers import tiny_config, train
 
-from gan_lightning.config.schema import DiscriminatorConfig, GeneratorConfig
+from gan_lightning.config.sections import section_config
 from gan_lightning.losses import gradient_penalty
 from gan_lightning.networks import SEQUENCE_ARCHS, build_discriminator, build_generator
 
@@ -22,15 +22,15 @@ def _seed() -> None:
 
 
 def make(arch: str, **d_options: object) -> tuple[torch.nn.Module, torch.nn.Module]:
-    g_cfg = GeneratorConfig(arch=arch, latent_dim=2, global_latent_dim=5, width=8, depth=2, norm="none")
-    d_cfg = DiscriminatorConfig(arch=arch, width=8, depth=2, norm="none", **d_options)
+    g_cfg = section_config("generator", arch=arch, latent_dim=2, global_latent_dim=5, width=8, depth=2, norm="none")
+    d_cfg = section_config("discriminator", arch=arch, width=8, depth=2, norm="none", **d_options)
     return build_generator(g_cfg, SHAPE), build_discriminator(d_cfg, SHAPE)
 
 
 @pytest.mark.parametrize("activation", ["sigmoid", "tanh", "none"])
 @pytest.mark.parametrize("arch", SEQUENCE_ARCHS)
 def test_generator_shape_latent_size_and_range(arch: str, activation: str) -> None:
-    cfg = GeneratorConfig(arch=arch, latent_dim=2, global_latent_dim=5, width=8, depth=2, norm="none",
+    cfg = section_config("generator", arch=arch, latent_dim=2, global_latent_dim=5, width=8, depth=2, norm="none",
                           output_activation=activation)  # fmt: skip
     generator = build_generator(cfg, SHAPE)
     assert generator.latent_size == 12 * 2 + 5
@@ -69,7 +69,7 @@ def test_global_noise_changes_every_step_and_step_noise_only_later_steps(arch: s
 
 def test_global_initial_state_starts_the_first_layer_where_the_global_noise_says() -> None:
     """A GRU step written out (Cho et al.'s equations, PyTorch's gate order r, z, n) from the state tanh(W g + b)."""
-    cfg = GeneratorConfig(arch="gru", latent_dim=2, global_latent_dim=5, width=8, depth=1, norm="none",
+    cfg = section_config("generator", arch="gru", latent_dim=2, global_latent_dim=5, width=8, depth=1, norm="none",
                           output_activation="none", initial_state="global")  # fmt: skip
     generator = build_generator(cfg, SHAPE)
     z = torch.randn(3, generator.latent_size)
@@ -85,14 +85,14 @@ def test_global_initial_state_starts_the_first_layer_where_the_global_noise_says
     first = (1 - update) * n + update * h
     expected = first @ generator.output[0].weight.T + generator.output[0].bias
     torch.testing.assert_close(generator(z)[:, 0], expected)
-    zeros = build_generator(GeneratorConfig(**{**cfg.__dict__, "initial_state": "zeros"}), SHAPE)
+    zeros = build_generator(section_config("generator", **{**cfg.__dict__, "initial_state": "zeros"}), SHAPE)
     zeros.load_state_dict({k: v for k, v in generator.state_dict().items() if not k.startswith("initial")})
     assert not torch.allclose(zeros(z)[:, 0], expected)  # the control: from a zero state the step differs
 
 
 @pytest.mark.parametrize("arch", SEQUENCE_ARCHS)
 def test_global_initial_state_reaches_every_layer(arch: str) -> None:
-    cfg = GeneratorConfig(arch=arch, latent_dim=2, global_latent_dim=5, width=8, depth=2, norm="none",
+    cfg = section_config("generator", arch=arch, latent_dim=2, global_latent_dim=5, width=8, depth=2, norm="none",
                           initial_state="global")  # fmt: skip
     generator = build_generator(cfg, SHAPE)
     generator(torch.randn(4, generator.latent_size)).sum().backward()
@@ -109,7 +109,7 @@ def test_global_initial_state_reaches_every_layer(arch: str) -> None:
 )
 def test_bad_initial_states_are_rejected(options: dict[str, object], message: str) -> None:
     with pytest.raises(ValueError, match=message):
-        build_generator(GeneratorConfig(arch="gru", latent_dim=2, norm="none", **options), SHAPE)
+        build_generator(section_config("generator", arch="gru", latent_dim=2, norm="none", **options), SHAPE)
 
 
 def test_bidirectional_final_state_sees_the_whole_sequence() -> None:
@@ -158,12 +158,12 @@ def test_recurrent_weights_get_their_own_initialisation() -> None:
 )
 def test_unsupported_discriminator_options_are_rejected(options: dict[str, object], message: str) -> None:
     with pytest.raises(ValueError, match=message):
-        build_discriminator(DiscriminatorConfig(arch="lstm", **options), SHAPE)
+        build_discriminator(section_config("discriminator", arch="lstm", **options), SHAPE)
 
 
 def test_images_are_rejected() -> None:
     with pytest.raises(ValueError, match=r"needs sequence data of shape \(T, C\)"):
-        build_generator(GeneratorConfig(arch="gru", norm="none"), (1, 28, 28))
+        build_generator(section_config("generator", arch="gru", norm="none"), (1, 28, 28))
 
 
 def _record_cudnn(rnn: torch.nn.Module, seen: list[bool]) -> None:

@@ -10,7 +10,7 @@ from helpers import tiny_config, train
 from torch import nn
 from torch.nn.utils import parametrize
 
-from gan_lightning.config.schema import DiscriminatorConfig, GeneratorConfig
+from gan_lightning.config.sections import section_config
 from gan_lightning.networks import ResNetDiscriminator, ResNetGenerator, build_discriminator, build_generator
 from gan_lightning.networks.resnet import Residual
 
@@ -23,8 +23,8 @@ def _seed() -> None:
 
 
 def sngan(data_shape: tuple[int, ...], **d_options: object) -> tuple[nn.Module, nn.Module]:
-    g_cfg = GeneratorConfig(arch="resnet", latent_dim=LATENT, width=8, init="xavier")
-    d_cfg = DiscriminatorConfig(arch="resnet", width=8, norm="spectral", init="xavier", **d_options)
+    g_cfg = section_config("generator", arch="resnet", latent_dim=LATENT, width=8, init="xavier")
+    d_cfg = section_config("discriminator", arch="resnet", width=8, norm="spectral", init="xavier", **d_options)
     return build_generator(g_cfg, data_shape), build_discriminator(d_cfg, data_shape)
 
 
@@ -77,10 +77,12 @@ def test_pack_and_minibatch_std(pack: int) -> None:
 
 @pytest.mark.parametrize("norm", ["batch", "none", "spectral"])
 def test_gradients_reach_every_parameter(norm: str) -> None:
-    generator = build_generator(GeneratorConfig(arch="resnet", latent_dim=LATENT, width=4, norm=norm), (3, 32, 32))
+    generator = build_generator(
+        section_config("generator", arch="resnet", latent_dim=LATENT, width=4, norm=norm), (3, 32, 32)
+    )
     d_norm = "none" if norm == "batch" else norm
     discriminator = build_discriminator(
-        DiscriminatorConfig(arch="resnet", width=4, norm=d_norm, minibatch_std=True, pack=2), (3, 32, 32)
+        section_config("discriminator", arch="resnet", width=4, norm=d_norm, minibatch_std=True, pack=2), (3, 32, 32)
     )
     discriminator(generator(torch.randn(8, LATENT))).sum().backward()
     for name, param in [*generator.named_parameters(), *discriminator.named_parameters()]:

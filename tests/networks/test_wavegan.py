@@ -88,10 +88,10 @@ def test_an_unbound_phase_shuffle_says_where_its_noise_comes_from() -> None:
 
 
 def test_conditional_variants() -> None:
-    from gan_lightning.config.schema import DiscriminatorConfig, GeneratorConfig
+    from gan_lightning.config.sections import section_config
 
-    g_cfg = GeneratorConfig(arch="wavegan", latent_dim=8, width=2, norm="none", conditioning="embedding")
-    d_cfg = DiscriminatorConfig(arch="wavegan", width=2, norm="none", conditioning="projection")
+    g_cfg = section_config("generator", arch="wavegan", latent_dim=8, width=2, norm="none", conditioning="embedding")
+    d_cfg = section_config("discriminator", arch="wavegan", width=2, norm="none", conditioning="projection")
     generator = build_generator(g_cfg, (1, 1024), "class-conditional", num_classes=10)
     discriminator = build_discriminator(d_cfg, (1, 1024), "class-conditional", num_classes=10).eval()
     labels = torch.tensor([3, 7])

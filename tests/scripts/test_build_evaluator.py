@@ -20,7 +20,7 @@ import soundfile
 import torch
 from helpers import ONE_THREAD, REPO, script
 
-from gan_lightning.data import MNISTDataModule
+from gan_lightning.data.mnist import MNISTDataModule
 from gan_lightning.metrics.classifier import load_classifier, train_classifier
 from gan_lightning.metrics.trained import one_thread
 

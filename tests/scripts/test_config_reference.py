@@ -33,13 +33,26 @@ class Documented:
     count: int = 3
 
 
+@dataclass
+class Inherited(Documented):
+    """A component's options: the section's keys and its own."""
+
+    depth: int = 2
+    """Layers."""
+
+
 def test_every_key_needs_a_docstring_and_cells_are_markdown() -> None:
     script = reference_script()
-    sections: dict = {}
     missing: list[str] = []
-    script.collect(Documented, "part.", sections, missing)
-    assert missing == ["part.count"]
-    description, (rate, count) = sections["part"]
-    assert description == "A section."
+    rate, count = script.keys_of(Documented, "part.", set(), missing, {})
+    assert missing == ["part.count (Documented)"]
     assert (rate.type, rate.default, rate.meaning) == ("float or null", "null", "How \\| fast, in `units`.")
     assert (count.type, count.default, count.allowed) == ("int", "3", "any")
+
+
+def test_a_component_lists_its_own_options_with_the_docstrings_it_inherits() -> None:
+    script = reference_script()
+    missing: list[str] = []
+    (depth,) = script.keys_of(Inherited, "part.", {"rate", "count"}, missing, {"part.depth": "1 or 2"})
+    assert missing == [] and (depth.name, depth.allowed, depth.meaning) == ("part.depth", "1 or 2", "Layers.")
+    assert script.attribute_docstrings(Inherited)["rate"] == "How | fast, in ``units``."
