@@ -5,6 +5,7 @@ character level; the one-line errors of pretraining."""
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from helpers import REPO, TINY, TINY_ORACLE, only_run, script, tiny_config
 
 from gan_lightning.checkpointing import load_module
 from gan_lightning.config.loading import ConfigError
+from gan_lightning.data import build_datamodule
 
 ORACLE = [*TINY, *(f"{k}={v}" for k, v in TINY_ORACLE.items()), "train.pretrain_steps=2"]
 
@@ -97,11 +99,17 @@ def test_mle_only_baseline_never_trains_d(tmp_path: Path, monkeypatch: pytest.Mo
 
 
 def test_a_text_file_at_character_level(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The 64 three-letter strings of c, a, t, r are the training file, every string of one to four of them the word
+    list: a barely trained G's words are often in the list and often not in training, so both word shares are
+    checked against the samples by hand, not only their range."""
     monkeypatch.chdir(tmp_path)
-    words = tmp_path / "words.txt"
-    words.write_text("".join(f"{w}\n" for w in ["cat", "car", "cart", "tar", "rat", "art", "arc", "act"] * 8))
+    words, dictionary = tmp_path / "words.txt", tmp_path / "dictionary.txt"
+    words.write_text("".join(f"{''.join(w)}\n" for w in itertools.product("catr", repeat=3)))
+    listed = {"".join(w) for n in range(1, 5) for w in itertools.product("catr", repeat=n)}
+    dictionary.write_text("".join(f"{w}\n" for w in sorted(listed)))
     run_dir = fit_text(tmp_path, "text_words", *TINY, f"data.data_dir={words}", "data.sequence_length=6",
-                       f"data.dictionary={words}", "train.pretrain_steps=2", "metrics.temperatures=[]")  # fmt: skip
+                       f"data.dictionary={dictionary}", "train.pretrain_steps=2",
+                       "metrics.temperatures=[]")  # fmt: skip
     lines = (run_dir / "samples" / "final.txt").read_text().splitlines()
     # characters joined without a separator, cut at <eos> or <pad> (a barely trained G samples <unk> too)
     assert len(lines) == 16 and all(set(line.replace("<unk>", "")) <= set("catr") for line in lines)
@@ -123,6 +131,20 @@ def test_a_text_file_at_character_level(tmp_path: Path, monkeypatch: pytest.Monk
     assert "nll_oracle@1" not in values and Path(report["quality_diversity"]).is_file()
     assert set(report["quality_diversity_reference"]) == {"bleu_5", "self_bleu_5"}
     assert 0 <= values["novel_words"] <= values["valid_words"] <= 1
+
+    # the word shares again, by hand: the 64 samples of the evaluation's latents (seed 0), as sample.py writes them,
+    # split into words (an empty sample is one empty word), looked up in the list and in the training split's words
+    checkpoint = str(run_dir / "checkpoints" / "last.ckpt")
+    out = tmp_path / "evaluated.txt"
+    assert script("sample").main(["--ckpt", checkpoint, "--num", "64", "--seed", "0", "--out", str(out)]) == 0
+    samples = out.read_text().split("\n")[:64]
+    generated = [word for sample in samples for word in (sample.split() or [""])]
+    seen = {"".join(tokens) for tokens in build_datamodule(load_module(checkpoint).cfg).evaluation_tokens("train")}
+    assert len(seen) == len(listed & seen) == 58  # 64 distinct strings, 6 held out
+    valid = [word for word in generated if word in listed]
+    assert values["valid_words"] == len(valid) / len(generated)
+    assert values["novel_words"] == len([word for word in valid if word not in seen]) / len(generated)
+    assert 0 < values["novel_words"] < values["valid_words"] < 1  # both shares say something here
 
 
 @pytest.mark.parametrize(

@@ -3,9 +3,11 @@
 Voices. eSpeak NG (Debian ``espeak-ng``) speaks each of its accents of English (:data:`ESPEAK_ACCENTS`) in each of its
 ~100 voice variants (``espeak-ng --voices=variant``: sex, age, breathiness, formants; ``en-us+m3`` is US English in
 variant m3); CMU Flite (Debian ``flite``) adds its own voices (:data:`FLITE_VOICES`). A variant or a Flite voice is a
-*timbre*. The timbres are shuffled by ``data.seed`` and :data:`TEST_FRACTION` of them are held out: the
-test split's voices use only held-out timbres, so no test speaker is ever heard in training, in any accent. Then
-``data.voices`` training voices and ``data.test_voices`` test voices are drawn from the two pools.
+*timbre*, and a timbre is one speaker, but for the Flite voices :data:`SAME_SPEAKER` names as one (``kal16`` is
+``kal`` at 16 kHz). The timbres are shuffled by ``data.seed`` and :data:`TEST_FRACTION` of them are held
+out, with every timbre of a held-out speaker: the test split's voices use only held-out speakers, so no test speaker
+is ever heard in training, in any accent or at any sample rate. Then ``data.voices`` training voices and
+``data.test_voices`` test voices are drawn from the two pools.
 
 Utterances. Each voice says every word ``data.utterances`` times, each time at a pitch (``-p``) and speed (``-s``)
 drawn from :data:`PITCH` and :data:`SPEED` (Flite: its duration stretch). The word is trimmed of its silence,
@@ -60,8 +62,12 @@ ESPEAK_ACCENTS = (
 """eSpeak NG's English accents (its MBROLA voices need data files Debian ships separately, so they are left out)."""
 FLITE_VOICES = ("kal", "kal16", "awb", "rms", "slt")
 """CMU Flite's built-in English voices (``awb_time`` only says the time)."""
+SAME_SPEAKER = {("flite", "kal16"): ("flite", "kal")}
+"""``(engine, timbre)`` → the ``(engine, timbre)`` of the same speaker: Flite's ``kal16`` is the ``kal`` diphone voice
+recorded at 16 kHz, one person, so a split that held out one and trained on the other would test on a training
+speaker."""
 TEST_FRACTION = 0.2
-"""Share of the timbres held out for the test split."""
+"""Share of the timbres held out for the test split (a held-out speaker's other timbres go with it)."""
 PITCH = (25, 75)
 """eSpeak's pitch ``-p`` (0-99, default 50), drawn per utterance."""
 SPEED = (130, 210)
@@ -125,12 +131,21 @@ def timbres() -> list[tuple[str, str]]:
     return [("espeak-ng", v) for v in variants] + [("flite", v) for v in FLITE_VOICES]
 
 
+def speaker(engine: str, timbre: str) -> tuple[str, str]:
+    """The speaker a timbre is: itself, or the timbre :data:`SAME_SPEAKER` names for it."""
+    return SAME_SPEAKER.get((engine, timbre), (engine, timbre))
+
+
 def split_voices(seed: int, train_count: int, test_count: int) -> dict[str, list[Voice]]:
-    """``{"train": [...], "test": [...]}``: voices drawn from disjoint timbres (see the module doc)."""
+    """``{"train": [...], "test": [...]}``: voices drawn from disjoint speakers (see the module doc).
+
+    The first :data:`TEST_FRACTION` of the shuffled timbres are held out, and with them every other timbre of their
+    speakers. The pools keep the shuffled order: where the held-out timbres split no speaker, they are the held-out
+    timbres and the rest, as if no two timbres were one speaker."""
     pool = timbres()
     rng = np.random.default_rng([seed, 0])
     order = [pool[i] for i in rng.permutation(len(pool))]
-    held_out = max(1, round(TEST_FRACTION * len(order)))
+    held_out_speakers = {speaker(*timbre) for timbre in order[: max(1, round(TEST_FRACTION * len(order)))]}
 
     def voices(part: list[tuple[str, str]]) -> list[Voice]:
         return [
@@ -139,7 +154,10 @@ def split_voices(seed: int, train_count: int, test_count: int) -> dict[str, list
             for accent in (ESPEAK_ACCENTS if engine == "espeak-ng" else ("",))
         ]
 
-    pools = {"test": voices(order[:held_out]), "train": voices(order[held_out:])}
+    pools = {
+        "test": voices([timbre for timbre in order if speaker(*timbre) in held_out_speakers]),
+        "train": voices([timbre for timbre in order if speaker(*timbre) not in held_out_speakers]),
+    }
     chosen = {}
     for split, count in (("train", train_count), ("test", test_count)):
         if count > len(pools[split]):
@@ -205,8 +223,14 @@ class SynthesisOptions:
     def key(self, versions: dict[str, str]) -> str:
         """The set's folder name: a hash of these options, the engines' versions and the synthesis constants."""
         constants = [PITCH, SPEED, GAIN, SNR_DB, TRIM, FADE_SECONDS, ESPEAK_ACCENTS, FLITE_VOICES, TEST_FRACTION]
+        constants = [*constants, sorted(SAME_SPEAKER.items())]
         text = json.dumps([asdict(self), versions, constants, FORMAT_VERSION], sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    def settings_key(self) -> str:
+        """:meth:`key` without the engines' versions: what the set is asked to be, the same on every machine. Which
+        clips an engine renders for it is the clips' own content to say (the audio classifier hashes them)."""
+        return self.key({})
 
 
 def render_utterance(
@@ -312,9 +336,10 @@ class SpokenDigitsDataModule(AudioFolderDataModule):
 
     @property
     def clips_identity(self) -> str:
-        """``spoken_digits/<key>``: the set's key hashes its synthesis options and the engines' versions, so wherever
-        it is made the same clips get the same name (and the shipped classifier, when it was trained on them)."""
-        return f"spoken_digits/{self.options.key(engine_versions())}"
+        """``spoken_digits/<settings key>``: a hash of the synthesis options, the same on every machine. Not the
+        engines' versions: the audio classifier's key also hashes the clips themselves, so wherever the engines render
+        the same clips the shipped classifier serves, and where they render others a one-line warning says so."""
+        return f"spoken_digits/{self.options.settings_key()}"
 
     def unavailable(self) -> str | None:
         """Nothing is missing that :meth:`prepare_data` cannot make (a missing engine is reported when it runs)."""

@@ -1,7 +1,10 @@
 """Text files, ``data.name=text_lines``: a UTF-8 file or a folder of them, one example per line (or per ``%``-separated
 entry of a ``fortune`` strfile source), at character or word level, ``<eos>``-terminated and ``<pad>``-filled to
 ``data.sequence_length``, the ``data.vocab_size`` most frequent training tokens kept and the rest ``<unk>``; a fixed,
-seeded train/test split.
+seeded train/test split of the distinct examples: a repeated example (fortune files repeat entries across files) is
+kept once, at its first occurrence, so no held-out example is also a training one and BLEU against the held-out
+examples is not flattered by copies of the training set. How many were removed is warned once and kept as
+:attr:`TextLinesDataModule.duplicates_removed`.
 """
 
 from __future__ import annotations
@@ -34,7 +37,10 @@ class TextCorpus:
     test: Tensor
     vocabulary: list[str]
     examples: int
+    """Examples read, duplicates and dropped ones included."""
     dropped: dict[str, int] = field(default_factory=dict)
+    duplicates: int = 0
+    """Examples removed as repeats of an earlier one (before the split; :func:`build_corpus`)."""
     train_tokens: list[list[str]] = field(default_factory=list)
     """The training examples' tokens as read, before ``<unk>`` replaced the rare ones."""
     test_tokens: list[list[str]] = field(default_factory=list)
@@ -103,10 +109,11 @@ def build_corpus(
     text_format: str = "lines",
     on_bad_line: str = "drop",
 ) -> TextCorpus:
-    """Tokenize ``path`` (a file or a folder of them, :func:`text_sources`): examples longer than ``length - 1``
-    tokens (room for ``<eos>``) are dropped and counted (an error with ``on_bad_line=error``); the split is seeded
-    by :data:`SPLIT_SEED`; the vocabulary is the special tokens and the most frequent training tokens,
-    ``vocab_size`` in all."""
+    """Tokenize ``path`` (a file or a folder of them, :func:`text_sources`): a repeat of an earlier example (after
+    white space is normalised) is removed and counted, the first occurrence kept, so the split puts each distinct
+    example on one side only; examples longer than ``length - 1`` tokens (room for ``<eos>``) are dropped and counted
+    (an error with ``on_bad_line=error``); the split is seeded by :data:`SPLIT_SEED`; the vocabulary is the special
+    tokens and the most frequent training tokens, ``vocab_size`` in all."""
     examples, dropped = [], {}
     for source in text_sources(path):
         more, bad = read_examples(source, text_format, on_bad_line)
@@ -114,8 +121,9 @@ def build_corpus(
         dropped = {why: dropped.get(why, 0) + bad.get(why, 0) for why in {*dropped, *bad}}
     if not examples:
         raise TextError(f"{path} holds no text examples (an empty file, or every line dropped)")
+    distinct = list(dict.fromkeys(examples))  # first occurrences, in reading order
     kept = []
-    for example in examples:
+    for example in distinct:
         tokens = tokenize(example, level)
         if len(tokens) > length - 1:
             if on_bad_line == "error":
@@ -147,7 +155,16 @@ def build_corpus(
             out[row, : len(encoded)] = torch.tensor(encoded)
         return out
 
-    return TextCorpus(encode(train_rows), encode(test_rows), vocabulary, len(examples), dropped, train_rows, test_rows)
+    return TextCorpus(
+        encode(train_rows),
+        encode(test_rows),
+        vocabulary,
+        len(examples),
+        dropped,
+        len(examples) - len(distinct),
+        train_rows,
+        test_rows,
+    )
 
 
 class TextLinesDataModule(TokenDataModule):
@@ -235,12 +252,23 @@ class TextLinesDataModule(TokenDataModule):
                 )
             except TextError as error:
                 raise DataUnavailableError(str(error)) from error
-            if self._corpus.dropped:
-                from lightning.pytorch.utilities import rank_zero_warn
+            from lightning.pytorch.utilities import rank_zero_warn
 
+            if self._corpus.duplicates:
+                rank_zero_warn(
+                    f"{self.path}: removed {self._corpus.duplicates} duplicate examples of {self._corpus.examples} "
+                    "before the train/test split (each kept once, at its first occurrence)"
+                )
+            if self._corpus.dropped:
                 counts = ", ".join(f"{n} {why}" for why, n in self._corpus.dropped.items())
                 rank_zero_warn(f"{self.path}: dropped {counts} of {self._corpus.examples} examples")
         return self._corpus
+
+    @property
+    def duplicates_removed(self) -> int:
+        """Examples of the file that repeated an earlier one and were removed before the split (the docs and
+        benchmarks print it beside BLEU, which duplicates across the split would flatter)."""
+        return self.corpus.duplicates
 
     @property
     def vocabulary(self) -> list[str]:

@@ -14,7 +14,11 @@ classifier (:mod:`gan_lightning.metrics.audio_classifier`), video's clip evaluat
    ``.pt``, what made it in a ``.json`` beside it).
 
 ``<key>`` is :func:`identity_key` of everything that makes the network what it is (the data's options, the
-training recipe, the preprocessing and a version), so a change to any of them can never read a stale network.
+training recipe, the preprocessing and a version), so a change to any of them can never read a stale network. An
+evaluator whose data are made on the machine (the spoken digits, rendered by the installed speech engines) also puts
+a hash of the data's content in its identity, under a ``content_field``: the shipped network then serves wherever the
+same data come out, and where other data come out of the same settings, a one-line warning names the shipped file and
+both hashes instead of training a machine-dependent network without a word.
 The shipped MNIST classifiers are trained on fixed data, so they have fixed names instead
 (:data:`~gan_lightning.metrics.classifier.SHIPPED_WEIGHTS`) and are read and written by the same
 :func:`read_weights` and :func:`write_weights`.
@@ -26,6 +30,7 @@ import hashlib
 import json
 import pickle
 import time
+import warnings
 import zipfile
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -160,6 +165,30 @@ def _load(built: type[B], path: Path, network: Callable[[], nn.Module], origin: 
     return built(model, accuracies, seconds, path, origin)
 
 
+def shipped_for_other_content(
+    built: type[BuiltEvaluator[Any]], shipped: Path, identity: Mapping[str, Any], content_field: str
+) -> str | None:
+    """Why no network in ``shipped`` serves ``identity`` although one was made for its settings: one line naming the
+    shipped file and the two contents, when a shipped ``.json`` describes ``identity`` in every field but
+    ``content_field`` (the hash of the data); None when none does (no network was shipped for these settings)."""
+    ours = json.loads(json.dumps(identity, default=str))  # as a .json stores it: tuples as lists
+    outcomes = {*built.accuracy_labels, "train_seconds"}
+    for described in sorted(shipped.glob("*.json")):
+        try:
+            theirs = {name: value for name, value in json.loads(described.read_text()).items() if name not in outcomes}
+        except (OSError, ValueError, AttributeError):
+            continue
+        if content_field not in theirs or theirs[content_field] == ours.get(content_field):
+            continue
+        if {**theirs, content_field: None} == {**ours, content_field: None}:
+            return (
+                f"{built.folder.replace('_', ' ')}: the shipped {described.with_suffix('.pt').name} is for these "
+                f"settings but was trained on other data ({content_field} {str(theirs[content_field])[:12]}, here "
+                f"{str(ours.get(content_field))[:12]}), so it is not used: one of these data is loaded or trained"
+            )
+    return None
+
+
 def built_evaluator(
     built: type[B],
     identity: Mapping[str, Any],
@@ -170,13 +199,16 @@ def built_evaluator(
     cache_dir: str | Path,
     shipped: Path | None = None,
     rebuild: bool = False,
+    content_field: str | None = None,
 ) -> B:
     """The evaluator ``identity`` describes: ``<shipped>/<key>.pt``, else ``<cache_dir>/<built.folder>/<key>.pt``
     (``<key>``: :func:`identity_key`), else (or with ``rebuild``) ``train()`` timed, ``measure(model)`` on held-out
     data, and both written to the cache atomically, the identity and accuracies in a ``.json`` beside the weights.
 
     ``network()`` is an untrained network of the shape to load a stored state into. A hit writes nothing; training
-    happens only here, so its seeds and order of operations are the trainer's alone.
+    happens only here, so its seeds and order of operations are the trainer's alone. ``content_field`` names the
+    identity's hash of the data: when a network shipped for the same settings was trained on other data, a
+    one-line warning says so (:func:`shipped_for_other_content`) before the cache or training serves.
     """
     key = identity_key(identity)
     path = Path(cache_dir).expanduser() / built.folder / f"{key}.pt"
@@ -188,6 +220,10 @@ def built_evaluator(
             found = _load(built, place, network, origin)
             if found is not None:
                 return found
+            if origin == "shipped" and content_field is not None:
+                reason = shipped_for_other_content(built, place.parent, identity, content_field)
+                if reason is not None:
+                    warnings.warn(reason, UserWarning, stacklevel=2)
     start = time.perf_counter()
     model = train()
     seconds = time.perf_counter() - start

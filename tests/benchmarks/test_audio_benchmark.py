@@ -1,9 +1,11 @@
 """``benchmark.py audio``: WaveGAN and SpecGAN over seeds, framed by real-train, real-test and untrained controls
-scored on the same held-out-voice clips; finished runs are scored again as they are."""
+scored on the same held-out-voice clips, the untrained generators checked to score worse than the real clips;
+finished runs are scored again as they are."""
 
 from __future__ import annotations
 
 import json
+import math
 import os
 from pathlib import Path
 
@@ -50,6 +52,16 @@ def test_cli_scores_both_generators_beside_the_controls_and_rescores_finished_ru
     assert test["d_self"] == pytest.approx(test["d_self_real"])
     heard = controls["real_test through specgan_spoken_digits_quick"]  # SpecGAN's ceiling: Griffin-Lim's loss
     assert heard["audio_fd"] > 0 and "real_test through wavegan_spoken_digits_quick" not in controls
+    # an untrained generator of each config is the control that must score worse than real clips: its 20 clips are
+    # alike (low |D|self), fall in one class (the class KL from uniform is then ln 10, by hand) and lie far in FD
+    for name in ("wavegan_spoken_digits_quick", "specgan_spoken_digits_quick"):
+        untrained = controls[f"untrained {name}"]
+        assert untrained["audio_fd"] > 5 * train["audio_fd"] > 0 and untrained["audio_kid"] > train["audio_kid"]
+        assert untrained["d_self"] < test["d_self"] / 3 and untrained["d_train"] > train["d_train"]
+        assert untrained["audio_classes_covered"] == 1 < test["audio_classes_covered"]
+        assert untrained["audio_class_kl"] == pytest.approx(math.log(10))
+        assert test["audio_class_kl"] < math.log(10)
+    assert heard["audio_fd"] < controls["untrained specgan_spoken_digits_quick"]["audio_fd"]
     assert "| real_test through specgan_spoken_digits_quick |" in printed
 
     # a second call finds every run finished: nothing is trained again, and the scores are the same

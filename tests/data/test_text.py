@@ -7,6 +7,7 @@ import itertools
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from helpers import tiny_config
@@ -15,7 +16,7 @@ from gan_lightning.config.loading import ConfigError
 from gan_lightning.data import DataUnavailableError
 from gan_lightning.data.oracle import OracleLSTM, OracleSpec, oracle_and_data
 from gan_lightning.data.text import EOS, PAD, SPECIAL_TOKENS, UNK, decode, real_token_mask
-from gan_lightning.data.text_lines import TextError, build_corpus, read_examples
+from gan_lightning.data.text_lines import TextError, TextLinesDataModule, build_corpus, read_examples
 from gan_lightning.kinds.tokens import TokensKind
 
 SMALL = OracleSpec(vocab_size=5, embedding=4, hidden=4, length=3, seed=11, num_train=4000, num_test=4000)
@@ -78,11 +79,16 @@ def write(path: Path, data: bytes | str) -> Path:
 
 
 def test_words_become_ids_with_eos_pad_and_unk(tmp_path: Path) -> None:
-    lines = ["the cat sat", "the dog sat", "the cat ran", "a cat", "the end"] * 4
+    """20 distinct lines: "the" in 19, "cat" in 13, "sat" in 7, every other word in one, so whichever 5 lines are
+    held out, the training counts rank the, cat, sat first."""
+    lines = ["the cat sat", "the dog sat", "the cat ran", "a cat", "the end",
+             *(f"the cat sat {w}" for w in ("down", "up", "on", "in", "by")),
+             *(f"the cat {w}" for w in ("", "is", "was", "ate", "hid")),
+             *(f"the {w}" for w in ("one", "two", "sun", "sea", "sky"))]  # fmt: skip
     corpus = build_corpus(write(tmp_path / "t.txt", "\n".join(lines) + "\n\n"), "word", 5, 6, 0.25)
     assert corpus.vocabulary[:3] == list(SPECIAL_TOKENS)
-    assert corpus.vocabulary[3:] == ["the", "cat", "sat"]  # the most frequent training words, ties by name
-    assert corpus.train.shape[1] == 5 and len(corpus.train) + len(corpus.test) == 20
+    assert corpus.vocabulary[3:] == ["the", "cat", "sat"]  # the most frequent training words
+    assert corpus.train.shape[1] == 5 and len(corpus.train) + len(corpus.test) == 20 and corpus.duplicates == 0
     assert len(corpus.test) == 5
     ids = {token: i for i, token in enumerate(corpus.vocabulary)}
     rows = {tuple(row) for row in torch.cat([corpus.train, corpus.test]).tolist()}
@@ -92,6 +98,38 @@ def test_words_become_ids_with_eos_pad_and_unk(tmp_path: Path) -> None:
     assert (unk, ids["cat"], eos, pad, pad) in rows  # a cat
     assert decode(torch.tensor([ids["the"], ids["cat"], ids[EOS], ids["sat"]]).tolist(), corpus.vocabulary, " ",
                   (ids[PAD], ids[EOS])) == "the cat"  # fmt: skip
+
+
+def test_repeated_examples_are_removed_before_the_split(tmp_path: Path) -> None:
+    """A file with known repeats (white space normalised first): each distinct example is kept once, the count of
+    removed ones is the DataModule's ``duplicates_removed`` and one warning, and no held-out example is a training
+    one, which 40 lines repeated at random would otherwise give (a third of the test split, by the control)."""
+    lines = ["one two", "three", "one  two", "four five", "three", " one two ", "six", "seven eight", "six"]
+    corpus = build_corpus(write(tmp_path / "few.txt", "\n".join(lines)), "word", 4, 50, 0.5)
+    assert corpus.examples == 9 and corpus.duplicates == 4  # one two x3, three x2, six x2
+    assert sorted(map(tuple, corpus.train_tokens + corpus.test_tokens)) == sorted(
+        [("one", "two"), ("three",), ("four", "five"), ("six",), ("seven", "eight")]
+    )
+    rng = np.random.default_rng(0)
+    distinct = [f"line {i} of {w}" for i, w in enumerate(rng.choice(["cats", "dogs", "owls"], 40))]
+    repeated = [distinct[i] for i in rng.integers(0, 40, 400)]
+    path = write(tmp_path / "many.txt", "\n".join(repeated))
+    unique = len(set(repeated))
+    datamodule = TextLinesDataModule(4, 0, str(path), "word", 6, 50, 0.25, "lines", "drop")
+    with pytest.warns(UserWarning, match=rf"removed {400 - unique} duplicate examples of 400 before the train/test"):
+        assert datamodule.duplicates_removed == 400 - unique
+    corpus = datamodule.corpus
+    assert len(corpus.train) + len(corpus.test) == unique
+    train = set(map(tuple, corpus.train_tokens))
+    assert len(train) == len(corpus.train_tokens) and not train & set(map(tuple, corpus.test_tokens))
+    control = torch.randperm(400, generator=torch.Generator().manual_seed(0)).tolist()  # the same split, no dedup
+    held_out = {repeated[i] for i in control[:100]}
+    assert len(held_out & {repeated[i] for i in control[100:]}) > len(held_out) / 3
+    fortunes = tmp_path / "fortunes"  # an entry repeated in another file of the folder counts too
+    fortunes.mkdir()
+    write(fortunes / "a", "Same entry.\n%\nOnly in a.\n%\n")
+    write(fortunes / "b", "Same\nentry.\n%\nOnly in b.\n")
+    assert build_corpus(fortunes, "word", 8, 50, 0.4, text_format="strfile").duplicates == 1
 
 
 def test_characters_and_strfile_entries(tmp_path: Path) -> None:
