@@ -1,12 +1,12 @@
 """The PacGAN Table 1 protocol (Lin et al. 2018) on the 2-D ring and grid.
 
 One training run per seed from a shipped toy config, then 2,500 samples from the EMA generator scored by the
-VEEGAN/PacGAN mode metrics (:func:`~gan_lightning.metrics.toy_modes.toy_mode_metrics`, what the points kind logs):
-modes captured, % high-quality samples (within 3 std of the nearest centre) and the reverse KL of the mode histogram
-to uniform. Runs are independent, so ``jobs > 1`` trains that many at once in spawned processes, each with its share
-of the CPU threads (small MLPs gain little from more than one thread, so this is the fast way to run 5 seeds). The
-protocol itself is :mod:`gan_lightning.benchmarks.protocol`; the mode metrics are no registered metric (a toy run
-logs them itself), so this protocol scores with its own :func:`mode_scorer`.
+registered VEEGAN/PacGAN mode metrics (:mod:`gan_lightning.metrics.toy_modes`, what a toy run logs): modes captured,
+% high-quality samples (within 3 std of the nearest centre) and the reverse KL of the mode histogram to uniform. Runs
+are independent, so ``jobs > 1`` trains that many at once in spawned processes, each with its share of the CPU
+threads (small MLPs gain little from more than one thread, so this is the fast way to run 5 seeds). The protocol
+itself is :mod:`gan_lightning.benchmarks.protocol`; the config validator rejects data the mode metrics cannot score
+before anything trains, and :func:`mode_scorer` scores the protocol's own draw, not the one a run logs.
 """
 
 from __future__ import annotations
@@ -18,15 +18,12 @@ from pathlib import Path
 import torch
 
 from gan_lightning.benchmarks.protocol import Column, Options, Protocol, Scorer, Values
-from gan_lightning.config.loading import ConfigError
 from gan_lightning.config.schema import ExperimentConfig
 from gan_lightning.data.base import GANDataModule
-from gan_lightning.data.toy2d import TOY_STD, mode_centres
 from gan_lightning.metrics.suite import GeneratedSet
-from gan_lightning.metrics.toy_modes import toy_mode_metrics
+from gan_lightning.metrics.toy_modes import MODE_METRICS, SAMPLES, ToyModeSuite
 from gan_lightning.module import GANModule
 
-SAMPLES = 2500
 SAMPLE_SEED = 10_000  # + the run's seed: the evaluation draw never reuses a training seed
 
 PACGAN_TABLE1 = {  # method, modes, high-quality %, reverse KL (mean ± s.e. over 10 trials)
@@ -53,18 +50,13 @@ def toy_samples(scored: ExperimentConfig, datamodule: GANDataModule, module: GAN
 
 
 def mode_scorer(scored: ExperimentConfig, datamodule: GANDataModule, out_dir: Path) -> Scorer:
-    """The mode metrics against the centres of the data's mixture (high-quality samples in %); data drawn from no
-    known mixture fails here, before training."""
-    mixture = getattr(datamodule, "mixture", None)
-    if mixture is None:
-        raise ConfigError(
-            f"data.name={scored.data.name} is drawn from no known mixture; the toy protocol needs toy_ring or toy_grid"
-        )
-    centres, std = mode_centres(mixture), TOY_STD[mixture]
+    """The registry's mode metrics (``metrics.names``, high-quality samples in %) of the samples
+    :func:`toy_samples` draws: the suite's :meth:`~gan_lightning.metrics.toy_modes.ToyModeSuite.score`, since its
+    ``evaluate`` scores the draw a run logs."""
+    suite = ToyModeSuite.build(scored.metrics.names, scored, datamodule, out_dir)
 
     def score(module: GANModule, samples: GeneratedSet, step: int) -> Values:
-        metrics = toy_mode_metrics(samples.all(), centres, std)
-        return {**metrics, "high_quality": 100 * metrics["high_quality"]}
+        return suite.score(samples.all())
 
     return score
 
@@ -100,6 +92,7 @@ TOY = Protocol(
         Column("reverse_kl", "reverse KL", 4),
         Column("seconds", "wall time / run (s)", 2),
     ),
+    metrics=MODE_METRICS,
     samples=toy_samples,
     scorer=mode_scorer,
     untrained="{config} | untrained generator",

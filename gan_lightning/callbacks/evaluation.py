@@ -31,19 +31,23 @@ def log_evaluation(trainer: L.Trainer, metrics: dict[str, float], step: int) -> 
 
 class Evaluation(L.Callback):
     """Scores the run's suites on the samples of ``source`` every ``every`` generator steps (0: only at the end)
-    and once more at the end of training (unless the last step was just evaluated), then makes the suites'
-    end-of-training pictures.
+    and, when ``final``, once more at the end of training (unless the last step was just evaluated), then makes the
+    suites' end-of-training pictures. A schedule tied to another one (a toy run's mode metrics beside its scatter
+    plots, every ``train.sample_every`` steps) sets ``final`` off, so no value falls between its steps.
 
     A distributed suite runs on every rank; the others run on rank 0 and their values are broadcast, so every rank
     (and a best-checkpoint callback on each) logs the same numbers. The evaluation samples come from fixed seeds, so
     successive values differ only because the generator changed.
     """
 
-    def __init__(self, suites: list[Suite], source: SampleSource, every: int, prefixes: list[str]) -> None:
+    def __init__(
+        self, suites: list[Suite], source: SampleSource, every: int, prefixes: list[str], final: bool = True
+    ) -> None:
         self.suites = suites
         self.source = source
         self.every = every
         self.prefixes = prefixes
+        self.final = final
         self._last_step: int | None = None
 
     def setup(self, trainer: L.Trainer, pl_module: L.LightningModule, stage: str) -> None:
@@ -76,7 +80,7 @@ class Evaluation(L.Callback):
 
     def on_train_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         step = pl_module.generator_step  # type: ignore[attr-defined]
-        if step != self._last_step:
+        if self.final and step != self._last_step:
             self.evaluate(trainer, pl_module, step)
         for suite in self.suites:
             if suite.distributed or trainer.is_global_zero:

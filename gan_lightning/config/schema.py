@@ -297,11 +297,13 @@ class MetricsConfig:
     One feature pass per image feeds all the listed metrics; real-image features are cached on disk
     under a hash of what produced them. Logged as ``val/<metric>`` with the Inception extractor and
     ``val/<extractor>_<metric>`` with another (e.g. ``val/fid``, ``val/mnist_classifier_fid``).
-    (2D toy data always gets ``toy/modes``, ``toy/high_quality`` and ``toy/reverse_kl`` instead.)
+    (2D toy data: ``toy/modes``, ``toy/high_quality`` and ``toy/reverse_kl``, every ``train.sample_every`` steps
+    when ``names`` is empty.)
     """
 
     names: list[str] = field(default_factory=list)
-    """Registered metric names (a new metric is one file, docs/FORKING.md). Images: any of fid | kid | is | pr
+    """Registered metric names (a new metric is one file, docs/FORKING.md). 2D points: modes | high_quality |
+    reverse_kl (PacGAN's mode counts). Images: any of fid | kid | is | pr
     (improved precision/recall) | classes (classes covered and KL of the predicted-class histogram to uniform;
     needs a classifier extractor); class-conditional runs add intra_fid | class_accuracy | cas. Image
     translation: l1 | psnr | ssim | class_preservation and fid | kid | pr of the outputs against the targets.

@@ -2,8 +2,9 @@
 
 The networks see points divided by ``data.scale``; :meth:`PointsKind.to_data_space` multiplies them back. A point
 set drawn from a known mixture (``mixture``: ``ring`` or ``grid``) has mode centres, so its pictures mark them and
-its runs log the VEEGAN/PacGAN mode metrics (``toy/modes``, ``toy/high_quality``, ``toy/reverse_kl``) every
-``train.sample_every`` steps; ``evaluate.py`` reproduces those values from a checkpoint.
+its runs log the VEEGAN/PacGAN mode metrics (``toy/modes``, ``toy/high_quality``, ``toy/reverse_kl``: the registered
+metrics of :mod:`gan_lightning.metrics.toy_modes`) every ``train.sample_every`` steps; ``evaluate.py`` reproduces those
+values from a checkpoint.
 """
 
 from __future__ import annotations
@@ -16,20 +17,19 @@ import lightning as L
 import torch
 from torch import Tensor
 
-from gan_lightning.callbacks.toy_metrics import ToyModeMetrics
+from gan_lightning.callbacks.evaluation import Evaluation
 from gan_lightning.data.toy2d import TOY_STD, mode_centres
 from gan_lightning.generating import Generating
-from gan_lightning.kinds import DataKind, DataKindError, ModeCounter, register_kind, value_range
-from gan_lightning.metrics.toy_modes import high_quality_counts, toy_mode_metrics
+from gan_lightning.kinds import DataKind, ModeCounter, register_kind, value_range
+from gan_lightning.metrics.toy_modes import MODE_METRICS, ToyModeSuite, high_quality_counts, mode_samples
 from gan_lightning.visualization import save_scatter
 
 if TYPE_CHECKING:
     from gan_lightning.config.schema import ExperimentConfig
     from gan_lightning.data.base import GANDataModule
-    from gan_lightning.metrics.suite import EvaluationOptions
 
 PICTURE_POINTS = 2500
-"""Samples in each scatter plot (drawn from ``seed``) and in each mode-metrics evaluation (from ``seed + 1``)."""
+"""Samples in each scatter plot (drawn from ``seed``)."""
 
 
 @register_kind("points")
@@ -62,14 +62,6 @@ class PointsKind(DataKind):
 
         return None if self.mixture is None else mode_centres(self.mixture)
 
-    def mode_metrics(self, samples: Tensor) -> dict[str, float]:
-        """VEEGAN/PacGAN's ``modes``, ``high_quality`` (a fraction) and ``reverse_kl`` of samples in data space."""
-
-        centres = self.centres()
-        if centres is None:
-            raise DataKindError("mode metrics need points from a known mixture (data.name=toy_ring or toy_grid)")
-        return toy_mode_metrics(samples, centres, TOY_STD[self.mixture])  # type: ignore[index]
-
     def draw(self, samples: Tensor, path: str | Path, title: str = "", columns: int | None = None) -> None:
 
         save_scatter(samples, path, self.centres(), title)
@@ -83,30 +75,12 @@ class PointsKind(DataKind):
 
     @classmethod
     def callbacks(cls, config: ExperimentConfig, datamodule: GANDataModule) -> list[L.Callback]:
-
-        return [ToyModeMetrics(config.train.sample_every, PICTURE_POINTS)]
-
-    @classmethod
-    def check_config(cls, config: ExperimentConfig, datamodule: GANDataModule) -> str | None:
+        """Unless ``metrics.names`` lists metrics (scored on ``metrics.every``'s schedule, as any kind's are), the mode
+        metrics every ``train.sample_every`` steps, beside the scatter plots and not again at the end of training."""
         if config.metrics.names:
-            return (
-                f"metrics.names is for image and sequence data; {config.data.name} logs its own toy/ mode metrics "
-                "(set metrics.names=[])"
-            )
-        return None
-
-    @classmethod
-    def evaluate(
-        cls, module: Generating, config: ExperimentConfig, datamodule: GANDataModule, options: EvaluationOptions
-    ) -> tuple[dict[str, float], dict[str, object]]:
-        """The mode metrics of the samples the training callback scores (seed + 1), so the values match its log."""
-
-        centres = module.kind.centres()  # type: ignore[attr-defined]
-        if centres is None:
-            return super().evaluate(module, config, datamodule, options)
-        scores = ToyModeMetrics(0, PICTURE_POINTS).evaluate(module, use_ema=not options.no_ema)
-        values = {name.removeprefix("toy/"): value for name, value in scores.items()}
-        return values, {"num_real": len(centres), "num_generated": PICTURE_POINTS, "scored_by": "toy mode metrics"}
+            return []
+        suite = ToyModeSuite(MODE_METRICS, datamodule.mixture)  # type: ignore[attr-defined]
+        return [Evaluation([suite], mode_samples, config.train.sample_every, [suite.log_prefix(config)], final=False)]
 
     def mode_counter(self, config: ExperimentConfig) -> ModeCounter | None:
         """High-quality samples per mixture component (within 3 std, as ``toy/modes``)."""
