@@ -19,7 +19,9 @@ output | target; ``--copy-input`` scores the identity mapping instead, the basel
 Sequence checkpoints get TimeGAN's discriminative and predictive scores (``metrics.timegan.*``) and
 their pictures (real vs generated curves, PCA, t-SNE) in a folder beside the JSON file. 2D toy checkpoints get
 the mode metrics training logs (``modes``, ``high_quality``, ``reverse_kl``) of the same seeded samples. Video
-checkpoints get frame_fd, clip_fd, content_consistency and motion (docs/EVALUATION.md, Video); audio checkpoints
+checkpoints get frame_fd, clip_fd, content_consistency and motion (docs/EVALUATION.md, Video); a metric the run's
+generator makes constant is not scored and the JSON's ``not_scored`` says why (content_consistency under MoCoGAN's
+``generator.sprite`` with ``whole_pixels``); audio checkpoints
 (WaveGAN, SpecGAN) audio_is, audio_fd, audio_kid, audio_classes and nn_distance, and audio_class_accuracy when
 class-conditional (docs/EVALUATION.md, Audio). Token checkpoints get the text metrics at temperature 1 and the
 quality-diversity sweep of ``metrics.temperatures`` (on the oracle ``nll_oracle@T``, ``nll_test@T``; on text

@@ -352,6 +352,13 @@ def _check_metric_names(config: DictConfig, kind: type[DataKind], conditioning: 
     """``metrics.names`` must be names the run's kind of data allows under its conditioning."""
 
     names = list(config.metrics.names)
+    for name in names:
+        missing = [companion for companion in METRICS[name].companions if companion not in names]
+        if missing:
+            raise ConfigError(
+                f"metrics.names={names}: {name} needs {', '.join(missing)} beside it (alone it scores a generator that "
+                f"has lost the diversity {', '.join(missing)} measures as well as a good one); add {', '.join(missing)}"
+            )
     allowed = fitting_metrics(kind.name, conditioning.name)
     wrong = [name for name in names if name not in allowed]
     if not wrong:

