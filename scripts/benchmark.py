@@ -6,6 +6,7 @@
     python scripts/benchmark.py timegan [--config configs/rnn_sines.yaml] [--seeds 3] [PROTOCOL OPTIONS]
     python scripts/benchmark.py video [--configs A B] [--seeds 3] [--num 4000] [PROTOCOL OPTIONS]
     python scripts/benchmark.py audio [--configs A B] [--seeds 3] [--num 800] [PROTOCOL OPTIONS]
+    python scripts/benchmark.py <a kind's command> [--configs A B] [--seeds N] [PROTOCOL OPTIONS]
         PROTOCOL OPTIONS: [--jobs J] [--root DIR] [--json FILE] [key=value ...]
     python scripts/benchmark.py text [--mle C] [--gan C] [--seeds 3] [--jobs J] [--root DIR] [k=v ...]
     python scripts/benchmark.py train [--repeats 5] [--steps 100] [key=value ...]
@@ -48,6 +49,10 @@ spoken digits: every unconditional audio metric of ``--num`` EMA clips against `
 and the Inception score as a ratio to the real test clips' own, beside real training clips (the floor), the real test
 clips themselves (the ceiling), those heard through a config's representation where it changes them, and each
 config's untrained generator.
+
+A kind of data whose file declares a ``BenchmarkSpec`` (``DataKind.benchmark``, docs/FORKING.md) adds its command to
+these: its configs (``--configs``) trained with its overrides, each final EMA generator scored by its metrics, a
+column per logged value beside each config's untrained generator.
 
 ``text``: the oracle benchmark (SeqGAN, Texygen): per seed, the MLE-only config (``text_oracle_mle.yaml``) and the
 GAN config (``text_oracle_gan.yaml``) continuing that run's final checkpoint, so both start from the same MLE state;
@@ -92,7 +97,13 @@ from gan_lightning.benchmarks.audio_protocol import AUDIO
 from gan_lightning.benchmarks.bleu_cost import benchmark_bleu_cost, fortune_lines
 from gan_lightning.benchmarks.fid_cost import benchmark_fid_cost
 from gan_lightning.benchmarks.loader_speed import benchmark_loaders, summarize_loaders
-from gan_lightning.benchmarks.protocol import Protocol, add_protocol_command, run_protocol
+from gan_lightning.benchmarks.protocol import (
+    BenchmarkCommandError,
+    Protocol,
+    add_protocol_command,
+    kind_protocols,
+    run_protocol,
+)
 from gan_lightning.benchmarks.quality import QUALITY
 from gan_lightning.benchmarks.step_profile import profile_config
 from gan_lightning.benchmarks.step_profile import summarize as summarize_profile
@@ -108,8 +119,6 @@ from gan_lightning.metrics.text_scores import TextMetricError
 from gan_lightning.training import build_module, prepare_data
 
 REPO = Path(__file__).resolve().parents[1]
-PROTOCOLS: dict[str, Protocol] = {protocol.command: protocol for protocol in (TOY, QUALITY, TIMEGAN, VIDEO, AUDIO)}
-"""The commands of the one protocol (gan_lightning/benchmarks/protocol.py), each with its kind's spec."""
 
 
 def text(args: argparse.Namespace) -> dict[str, object]:
@@ -209,6 +218,30 @@ def profile_step(args: argparse.Namespace) -> dict[str, object]:
     return result
 
 
+COMMANDS: dict[str, Callable[[argparse.Namespace], dict[str, object]]] = {
+    "train": train,
+    "data": data,
+    "fid": fid,
+    "text": text,
+    "bleu": bleu,
+    "profile": profile_step,
+}
+"""The commands outside the one protocol."""
+
+
+def protocols() -> dict[str, Protocol]:
+    """The commands of the one protocol (gan_lightning/benchmarks/protocol.py): the shipped specs, then every kind's
+    that declares one. A kind's command that another command has stops the script with one line."""
+    shipped = {protocol.command: protocol for protocol in (TOY, QUALITY, TIMEGAN, VIDEO, AUDIO)}
+    try:
+        return {**shipped, **kind_protocols([*shipped, *COMMANDS])}
+    except BenchmarkCommandError as error:
+        raise SystemExit(f"error: {error}") from error
+
+
+PROTOCOLS = protocols()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -270,19 +303,11 @@ def main(argv: list[str] | None = None) -> int:
     bleu_parser.add_argument("--json", type=Path, help="also write the timings and values here")
     args = parser.parse_args(argv)
 
-    commands_run: dict[str, Callable[[argparse.Namespace], dict[str, object]]] = {
-        "train": train,
-        "data": data,
-        "fid": fid,
-        "text": text,
-        "bleu": bleu,
-        "profile": profile_step,
-    }
     if args.command in PROTOCOLS:
         protocol = PROTOCOLS[args.command]
         results = run_protocol(protocol, protocol.options(args))
     else:
-        results = commands_run[args.command](args)
+        results = COMMANDS[args.command](args)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
     return 0

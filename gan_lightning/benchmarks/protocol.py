@@ -14,6 +14,10 @@ A kind's benchmark is a :class:`Protocol`, a small spec beside the others in thi
 options, the metrics and settings its runs are scored with, its controls, values derived from the scores, the table's
 columns and the published rows. Whether a config's data can be scored by those metrics is the config validator's
 call (a metric declares the kinds it scores): a config that cannot fails there, before anything trains.
+
+A new kind of data needs none of that: the :class:`~gan_lightning.kinds.BenchmarkSpec` its own file declares
+(:attr:`~gan_lightning.kinds.DataKind.benchmark`: configs, metrics, seeds, overrides) becomes a protocol here
+(:func:`spec_protocol`), and ``scripts/benchmark.py`` adds every such kind's command (:func:`kind_protocols`).
 """
 
 from __future__ import annotations
@@ -23,8 +27,8 @@ import hashlib
 import os
 import tempfile
 import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +41,8 @@ from gan_lightning.checkpointing import load_module
 from gan_lightning.config.loading import load_config
 from gan_lightning.config.schema import ExperimentConfig
 from gan_lightning.data.base import GANDataModule
-from gan_lightning.metrics.suite import GeneratedSet, build_suites
+from gan_lightning.kinds import KINDS, BenchmarkSpec
+from gan_lightning.metrics.suite import METRICS, GeneratedSet, build_suites, fitting_metrics
 from gan_lightning.module import GANModule
 from gan_lightning.training import LAST_CHECKPOINT, new_run_dir, prepare_data
 
@@ -60,6 +65,13 @@ class Column:
     title: str = ""
     decimals: int = 3
     spread: str = ""
+
+    def run_cell(self, runs: Sequence[Mapping[str, float]]) -> str:
+        """The cell of a config's runs: mean ± s.e. over seeds, ``–`` where they lack the value (a metric their
+        generator makes constant is not scored, :func:`~gan_lightning.metrics.suite.fixed_metrics`)."""
+        if any(self.key not in run for run in runs):
+            return "–"
+        return mean_se([run[self.key] for run in runs], self.decimals)
 
     def control_cell(self, values: Mapping[str, float]) -> str:
         """The cell of a control: empty for a wall time (controls do not train), ``–`` for a value it lacks."""
@@ -276,7 +288,7 @@ def protocol_table(
     width = sum(title.count(" | ") + 1 for title in titles)
     lines = table_head(titles)
     for label, config_runs in runs.items():
-        cells = [mean_se([run[column.key] for run in config_runs], column.decimals) for column in columns]
+        cells = [column.run_cell(config_runs) for column in columns]
         lines.append(table_row([protocol.run_label.format(config=label, seeds=seeds), *cells], width))
         for name, values in controls[label].items():
             lines.append(table_row([name, *(column.control_cell(values) for column in columns)], width))
@@ -343,3 +355,85 @@ def command_options(
 def scoring_device(name: str) -> str:
     """``auto``: the GPU when there is one."""
     return ("cuda" if torch.cuda.is_available() else "cpu") if name == "auto" else name
+
+
+class BenchmarkCommandError(ValueError):
+    """Two benchmarks under one ``scripts/benchmark.py`` command, which would leave one unreachable; ``str(error)``
+    is one line naming the fix."""
+
+
+@dataclass(frozen=True)
+class SpecConfigs:
+    """``--configs`` of a kind's command, by default its spec's (:attr:`BenchmarkSpec.configs`) in the shipped configs
+    folder. A class, not a closure, so the protocol pickles for spawned workers and equals itself unpickled."""
+
+    configs: tuple[str, ...]
+
+    def __call__(self, parser: argparse.ArgumentParser, configs_dir: Path) -> None:
+        default = [str(configs_dir / config) for config in self.configs]  # an absolute path stays itself
+        parser.add_argument("--configs", nargs="+", default=default, help="configs trained, a row of the table each")
+
+
+@dataclass(frozen=True)
+class SpecOptions:
+    """The options of a kind's command: its spec's overrides (:attr:`BenchmarkSpec.overrides`) before the user's, so
+    a user's override of the dataset or a network wins."""
+
+    overrides: tuple[str, ...]
+
+    def __call__(self, args: argparse.Namespace) -> Options:
+        options = command_options(args, args.configs)
+        return replace(options, overrides=(*self.overrides, *options.overrides))
+
+
+@dataclass(frozen=True)
+class MetricColumns:
+    """A kind's table: the values each of ``metrics`` logs (:attr:`~gan_lightning.metrics.suite.Metric.values`), in
+    the metrics' order, then each run's wall time. A metric that names its values only when it computes them (the
+    text metrics) stands for the first run's values that no other metric declares."""
+
+    metrics: tuple[str, ...]
+
+    def __call__(self, first: Mapping[str, float]) -> list[Column]:
+        declared = {value for name in self.metrics for value in METRICS[name].values}
+        undeclared = tuple(key for key in first if key not in declared and key not in TIMES)
+        keys = dict.fromkeys(key for name in self.metrics for key in METRICS[name].values or undeclared)
+        return [*(Column(key) for key in keys), Column("seconds", "wall time / run (s)", 2)]
+
+
+def spec_protocol(spec: BenchmarkSpec, kind: str) -> Protocol:
+    """The protocol of kind ``kind``'s :class:`BenchmarkSpec`: its configs and seeds by default, its overrides on
+    every run, each final EMA generator and an untrained generator of each config (the control every protocol has)
+    scored by its metrics (every one fitting the kind's unconditional runs where it names none) under its scoring
+    overrides."""
+    metrics = spec.metrics or fitting_metrics(kind, "none")
+    return Protocol(
+        command=spec.command,
+        help=spec.help,
+        configure=SpecConfigs(spec.configs),
+        options=SpecOptions(spec.overrides),
+        columns=MetricColumns(metrics),
+        metrics=metrics,
+        scoring=spec.scoring,
+        seeds=spec.seeds,
+    )
+
+
+def kind_protocols(taken: Collection[str] = ()) -> dict[str, Protocol]:
+    """By command, the protocol of every registered kind whose own class declares a benchmark
+    (:attr:`~gan_lightning.kinds.DataKind.benchmark`). A command in ``taken`` (the script's other commands) or
+    another kind's is a :class:`BenchmarkCommandError`."""
+    owners = {command: "another command" for command in taken}
+    protocols: dict[str, Protocol] = {}
+    for name, kind in KINDS.items():
+        spec = vars(kind).get("benchmark")
+        if spec is None:
+            continue
+        if spec.command in owners:
+            raise BenchmarkCommandError(
+                f"the {name!r} kind's benchmark command {spec.command!r} is taken by {owners[spec.command]}: give its "
+                "BenchmarkSpec another command"
+            )
+        owners[spec.command] = f"the {name!r} kind"
+        protocols[spec.command] = spec_protocol(spec, name)
+    return protocols

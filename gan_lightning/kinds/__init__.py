@@ -14,7 +14,10 @@ once and calls it, instead of guessing the kind from a tensor's rank or a datase
   ``scripts/build_evaluator.py`` builds ahead of a run (:meth:`DataKind.build_evaluator`);
 * which networks fit it: a network lists the kinds it takes in its ``data_kinds`` attribute, so a new network
   names its kinds in its own file (:meth:`DataKind.fitting_arches`);
-* its config cross-checks (:meth:`DataKind.check_config`).
+* its config cross-checks (:meth:`DataKind.check_config`);
+* where it has one, its benchmark (:attr:`DataKind.benchmark`): what ``scripts/benchmark.py <command>`` trains and
+  scores for it, a :class:`BenchmarkSpec` of plain values, so the kind's file declares it without importing the
+  layers that run it.
 
 What the samples are conditioned on (nothing, class labels, an input image) is the other, orthogonal half: see
 :mod:`gan_lightning.conditioning`. A DataModule names its kind in ``kind_name``.
@@ -68,6 +71,32 @@ class ModeCounter:
     counted_by: str
 
 
+@dataclass(frozen=True)
+class BenchmarkSpec:
+    """What ``scripts/benchmark.py <command>`` trains and scores for a kind of data (:attr:`DataKind.benchmark`),
+    run by the one benchmark protocol (:mod:`gan_lightning.benchmarks.protocol`): per config one run per seed, each
+    final EMA generator scored by :attr:`metrics`, beside an untrained generator of each config scored against the
+    same reference set; a column per logged value, mean ± s.e. over seeds, then each run's wall time."""
+
+    command: str
+    """The ``scripts/benchmark.py`` subcommand; one another command already has is a one-line error."""
+    help: str
+    """The command's line in ``scripts/benchmark.py --help``."""
+    configs: tuple[str, ...]
+    """The configs trained when ``--configs`` names none: paths relative to the repository's ``configs/`` folder, or
+    absolute. Each is a row of the table, labelled by its file name."""
+    metrics: tuple[str, ...] = ()
+    """What the runs are scored with, in the table's order; empty: every metric fitting the kind's unconditional
+    runs."""
+    seeds: int = 3
+    """``--seeds``' default."""
+    overrides: tuple[str, ...] = ()
+    """Overrides of every run, before the user's (which win): what makes a shared config one of this kind, e.g. its
+    dataset and networks."""
+    scoring: tuple[str, ...] = ()
+    """Overrides the runs are scored with but not trained with, e.g. ``metrics.real_split=test``."""
+
+
 class DataKind:
     """One kind of data. Subclasses set :attr:`name` and :attr:`description` and implement :meth:`to_data_space`
     and :meth:`draw`; the rest has defaults a new kind may keep.
@@ -89,6 +118,9 @@ class DataKind:
     end_pictures: ClassVar[bool] = False
     """Whether the end of training adds latent walks (``interpolation.png``) and a montage of the grids
     (``progress.png``) to the periodic pictures."""
+    benchmark: ClassVar[BenchmarkSpec | None] = None
+    """What ``scripts/benchmark.py <command>`` trains and scores for this kind; None: no command of its own. Read
+    from the kind's own class only, so a subclass registered as another kind does not repeat its parent's command."""
 
     def __init__(self, data_shape: Sequence[int], value_range: Sequence[float]) -> None:
         self.data_shape = tuple(int(d) for d in data_shape)
@@ -240,6 +272,7 @@ def upgrade_hparams(hparams: Mapping[str, Any]) -> dict[str, Any]:
 
 __all__ = [
     "KINDS",
+    "BenchmarkSpec",
     "DataKind",
     "DataKindError",
     "ModeCounter",

@@ -8,6 +8,7 @@ import argparse
 import math
 import pickle
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from helpers import REPO, script
 
 from gan_lightning.benchmarks.parallel import seed_run_config, untrained_module
 from gan_lightning.benchmarks.protocol import (
+    BenchmarkCommandError,
     Column,
     Control,
     ControlContext,
@@ -23,13 +25,16 @@ from gan_lightning.benchmarks.protocol import (
     Protocol,
     add_protocol_command,
     evaluation_samples,
+    kind_protocols,
     reference_hash,
     run_protocol,
+    spec_protocol,
 )
 from gan_lightning.benchmarks.summary import mean_se, summary
 from gan_lightning.checkpointing import load_module
 from gan_lightning.config.loading import ConfigError
-from gan_lightning.metrics.suite import GeneratedSet
+from gan_lightning.kinds import KINDS, BenchmarkSpec, DataKind
+from gan_lightning.metrics.suite import GeneratedSet, fitting_metrics
 from gan_lightning.training import LAST_CHECKPOINT, prepare_data
 
 QUICKSTART = REPO / "configs" / "quickstart.yaml"
@@ -188,3 +193,88 @@ def test_seeds_train_different_generators_on_one_dataset(config: str, tmp_path: 
     assert any(not torch.equal(weights[0][name], weights[1][name]) for name in weights[0])
     moved = seed_run_config(path, tmp_path, (*overrides, "data.seed=1"), 0)
     assert reference_hash(moved, prepare_data(moved)) != hashes[0]
+
+
+SPECTRA = BenchmarkSpec(
+    command="spectra",
+    help="a kind's own benchmark",
+    configs=("quickstart.yaml", "/elsewhere/tones.yaml"),
+    metrics=("fid", "kid"),
+    seeds=4,
+    overrides=("data.name=tones", "generator.arch=mlp"),
+    scoring=("metrics.real_split=test",),
+)
+
+
+def kind_declaring(spec: BenchmarkSpec) -> type[DataKind]:
+    """A kind of data whose file declares ``spec``, as a fork's would."""
+    return type("SpectraKind", (DataKind,), {"name": "spectra", "description": "test data", "benchmark": spec})
+
+
+def test_a_kind_that_declares_a_benchmark_is_a_command_that_follows_its_spec(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The spec's command, seeds and configs (relative to the shipped configs folder, or absolute) by default; its
+    overrides before the user's, so the user's win; its metrics and scoring overrides; a column per value each metric
+    logs, then the wall time; and the protocol travels to spawned workers like the shipped ones."""
+    monkeypatch.setitem(KINDS, "spectra", kind_declaring(SPECTRA))
+    protocols = script("benchmark").PROTOCOLS
+    assert sorted(protocols) == ["audio", "quality", "spectra", "timegan", "toy", "video"]
+    protocol = protocols["spectra"]
+    assert (protocol.command, protocol.help, protocol.seeds) == ("spectra", SPECTRA.help, 4)
+    assert (protocol.metrics, protocol.scoring) == (("fid", "kid"), ("metrics.real_split=test",))
+    assert pickle.loads(pickle.dumps(protocol)) == protocol
+
+    parser = argparse.ArgumentParser()
+    add_protocol_command(parser.add_subparsers(dest="command"), protocol, REPO / "configs")
+    options = protocol.options(parser.parse_args(["spectra", "generator.arch=dcgan"]))
+    assert options.configs == {"quickstart": QUICKSTART, "tones": Path("/elsewhere/tones.yaml")}
+    assert (options.seeds, options.overrides) == (4, ("data.name=tones", "generator.arch=mlp", "generator.arch=dcgan"))
+
+    assert callable(protocol.columns)
+    columns = protocol.columns({"fid": 1.0, "kid": 0.1, "kid_std": 0.01, "seconds": 2.0})
+    assert [(column.key, column.title or column.key) for column in columns] == [
+        ("fid", "fid"),
+        ("kid", "kid"),
+        ("kid_std", "kid_std"),  # kid logs its spread too (Metric.values)
+        ("seconds", "wall time / run (s)"),
+    ]
+
+
+def test_a_spec_without_metrics_scores_every_metric_fitting_its_kind() -> None:
+    """Every value each video metric declares, in registration order (content_consistency logs the real clips' own
+    beside the generated ones'); a metric that names its values only when computed (text) stands for the first run's
+    values no other metric declares."""
+    video = spec_protocol(BenchmarkSpec("clips", "clips", ("video_moving_mnist_quick.yaml",)), "video")
+    assert video.metrics == fitting_metrics("video", "none")
+    assert callable(video.columns)
+    assert [column.key for column in video.columns({})] == [
+        "frame_fd",
+        "clip_fd",
+        "content_consistency",
+        "content_consistency_real",
+        "motion_ratio",
+        "motion_w1",
+        "frozen",
+        "seconds",
+    ]
+    text = spec_protocol(BenchmarkSpec("oracle", "oracle", ("text_oracle_mle.yaml",), ("nll_test", "unique")), "tokens")
+    assert callable(text.columns)
+    first = {"nll_test": 2.0, "unique_ratio": 0.5, "seconds": 1.0, "seconds_this_call": 1.0, "scoring_seconds": 0.1}
+    assert [column.key for column in text.columns(first)] == ["nll_test", "unique_ratio", "seconds"]
+
+
+@pytest.mark.parametrize("command", ["toy", "text"])
+def test_a_kind_command_another_command_has_is_a_one_line_error(command: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two benchmarks under one name would leave one unreachable: a shipped protocol's name or another command's
+    stops the script with one line naming the kind and the fix, and so does a second kind's."""
+    monkeypatch.setitem(KINDS, "spectra", kind_declaring(replace(SPECTRA, command=command)))
+    with pytest.raises(SystemExit) as stopped:
+        script("benchmark")
+    message = str(stopped.value)
+    assert "\n" not in message
+    assert message.startswith(f"error: the 'spectra' kind's benchmark command '{command}' is taken")
+    assert "BenchmarkSpec" in message
+
+    monkeypatch.setitem(KINDS, "spectra", kind_declaring(SPECTRA))
+    monkeypatch.setitem(KINDS, "spectra2", kind_declaring(SPECTRA))
+    with pytest.raises(BenchmarkCommandError, match=r"^the 'spectra2' kind's .* taken by the 'spectra' kind: "):
+        kind_protocols()

@@ -3,7 +3,8 @@
 The package is copied to a temporary folder (the repository's is never touched). Every ```` ```python <path> ````
 block of the guide is written to ``<path>`` in the copy, and the ```` ```bash example ```` commands run there, in
 order, in one Python process: ``python scripts/fit.py ...`` through that script's ``main`` with tiny settings
-appended, other commands as subprocesses. One interpreter start serves all the trainings.
+appended, other commands as subprocesses (``scripts/benchmark.py`` with the same tiny settings as overrides, less
+where the runs go, which the benchmark decides). One interpreter start serves all the fit.py trainings.
 """
 
 from __future__ import annotations
@@ -56,6 +57,9 @@ for index, command in enumerate(commands):
     assert words[0] == "python", command
     if words[1] == "scripts/fit.py":
         code = main([*words[2:], *tiny, f"run.version=example{index}"])
+    elif words[1] == "scripts/benchmark.py":
+        runs = [override for override in tiny if not override.startswith("run.")]
+        code = subprocess.run([sys.executable, *words[1:], *runs]).returncode
     else:
         code = subprocess.run([sys.executable, *words[1:]]).returncode
     if code:
@@ -81,7 +85,7 @@ def copy_repository(target: Path) -> None:
     shutil.copytree(REPO / "gan_lightning", target / "gan_lightning", ignore=ignore)
     shutil.copytree(REPO / "configs", target / "configs", ignore=ignore)
     (target / "scripts").mkdir()
-    for script in ("fit.py", "evaluate.py"):
+    for script in ("fit.py", "evaluate.py", "benchmark.py"):
         shutil.copy(REPO / "scripts" / script, target / "scripts")
     shutil.copy(REPO / "pyproject.toml", target)
 
@@ -160,6 +164,15 @@ def test_each_example_is_one_new_file_that_trains_with_one_config_line(tmp_path:
         timeout=900,
     )
     assert done.returncode == 0, done.stderr[-4000:]
+
+    # the kind's benchmark: its spec's config over two seeds, spectrum_gap's mean ± s.e., the untrained control and
+    # the hash of the real tones both are scored against
+    assert "| run | spectrum_gap | wall time / run (s) |" in done.stdout
+    row = re.search(r"^\| quickstart \(2 seeds\) \| (\S+) ± (\S+) \| \S+ ± \S+ \|$", done.stdout, re.MULTILINE)
+    assert row is not None and 0 <= float(row[1]) <= 1 and float(row[2]) >= 0, done.stdout[-2000:]
+    untrained = re.search(r"^\| untrained quickstart \| (\S+) \| \|$", done.stdout, re.MULTILINE)
+    assert untrained is not None and 0 <= float(untrained[1]) <= 1, done.stdout[-2000:]
+    assert re.search(r"^reference sets \(SHA-256\): quickstart [0-9a-f]{16}$", done.stdout, re.MULTILINE)
 
     for index, command in enumerate(commands):
         if command not in fits:
