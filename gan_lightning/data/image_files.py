@@ -39,6 +39,11 @@ class ImageFilesData(ImageData):
     """File extensions that count as images (case-insensitive)."""
 
 
+def image_file_args(data: ImageFilesData) -> dict[str, object]:
+    """The keywords of a folder of image files' DataModule that its ``data`` options set."""
+    return {"resolution": data.resolution, "channels": data.channels, "extensions": tuple(data.extensions)}
+
+
 @dataclass
 class CorruptFilesData(ImageData):
     """The option of datasets that may meet an unreadable image file."""

@@ -29,6 +29,7 @@ from gan_lightning.data.image_files import (
     ImageFilesData,
     SquareImage,
     check_header,
+    image_file_args,
 )
 
 _NAMED_IN_WARNING = 20
@@ -177,9 +178,7 @@ def _image_folder(cfg: ExperimentConfig) -> ImageFolderDataModule:
     return ImageFolderDataModule(
         data.data_dir,
         *image_args(cfg),
-        resolution=data.resolution,
-        channels=data.channels,
-        extensions=list(data.extensions),
+        **image_file_args(data),
         on_corrupt=data.on_corrupt,
         workers=worker_options(cfg),
     )

@@ -45,6 +45,7 @@ from gan_lightning.data.image_files import (
     CorruptFilesData,
     ImageFilesData,
     check_header,
+    image_file_args,
 )
 from gan_lightning.data.image_folder import iter_image_files, normalize_extensions
 from gan_lightning.data.mnist import FashionMNISTDataModule, pad_to
@@ -362,13 +363,7 @@ class PairedFolderData(CorruptFilesData, ImageFilesData):
 def _paired_folder(cfg: ExperimentConfig) -> PairedFolderDataModule:
     data = cfg.data
     return PairedFolderDataModule(
-        data.data_dir,
-        *image_args(cfg),
-        resolution=data.resolution,
-        channels=data.channels,
-        extensions=tuple(data.extensions),
-        on_corrupt=data.on_corrupt,
-        device=data.device,
+        data.data_dir, *image_args(cfg), **image_file_args(data), on_corrupt=data.on_corrupt, device=data.device
     )
 
 

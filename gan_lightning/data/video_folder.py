@@ -40,7 +40,7 @@ from torch import Tensor
 from gan_lightning.config.schema import ExperimentConfig
 from gan_lightning.data import image_args, register_dataset
 from gan_lightning.data.base import DataUnavailableError, InMemoryDataModule
-from gan_lightning.data.image_files import IMAGE_EXTENSIONS, UNREADABLE, ImageFilesData, SquareImage
+from gan_lightning.data.image_files import IMAGE_EXTENSIONS, UNREADABLE, ImageFilesData, SquareImage, image_file_args
 from gan_lightning.data.image_folder import iter_image_files_here, normalize_extensions
 from gan_lightning.data.video import VideoSpace
 
@@ -230,11 +230,5 @@ class VideoFolderData(ImageFilesData):
 def _video_folder(cfg: ExperimentConfig) -> VideoFolderDataModule:
     data = cfg.data
     return VideoFolderDataModule(
-        data.data_dir,
-        *image_args(cfg),
-        frames=data.frames,
-        resolution=data.resolution,
-        channels=data.channels,
-        extensions=list(data.extensions),
-        device=data.device,
+        data.data_dir, *image_args(cfg), frames=data.frames, **image_file_args(data), device=data.device
     )
