@@ -89,6 +89,7 @@ def test_a_value_a_config_does_not_score_is_a_dash_not_a_number() -> None:
     assert Column("fid", decimals=1).run_cell(runs) == "1.5 ± 0.5"
 
 
+@pytest.mark.slow  # a whole run (or several) end to end: the slow tier
 def test_runs_and_controls_share_one_reference_and_finished_runs_are_scored_again(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -137,6 +137,7 @@ def in_fork(fork: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, *arguments], cwd=fork, env=environment, capture_output=True, text=True)
 
 
+@pytest.mark.slow  # a whole run (or several) end to end: the slow tier
 def test_each_example_is_one_new_file_that_trains_with_one_config_line(tmp_path: Path) -> None:
     files, commands = guide_blocks()
     assert set(files) == EXAMPLES

@@ -100,6 +100,7 @@ def test_the_options_of_one_build_are_refused_with_the_other(
     assert info.value.code == 2 and complaint in capsys.readouterr().err
 
 
+@pytest.mark.slow  # a whole run (or several) end to end: the slow tier
 def test_a_classifier_is_trained_and_written_as_train_classifier_trains_it(tmp_path: Path) -> None:
     out = tmp_path / "mnist.pt"
     # PYTHONPATH: the working tree's package, also where it is not installed (editable or not).
