@@ -23,7 +23,6 @@ COMMON = [
     "train.checkpoint_every=3",
     "generator.width=32",
     "discriminator.width=32",
-    "data.num_samples=1024",
     "metrics.timegan.runs=2",
     "metrics.timegan.discriminative_iterations=5",
     "metrics.timegan.predictive_iterations=5",
@@ -55,7 +54,7 @@ def assert_equal_states(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor], 
 
 @pytest.mark.slow  # a 2-process run; the fast tier checks 2 ranks against 1 process
 def test_ranks_hold_identical_weights(tmp_path: Path) -> None:
-    done = run_job(tmp_path, progress_bar=True)
+    done = run_job(tmp_path, *GENERATED["toy_ring"], progress_bar=True)
     assert done.returncode == 0, done.stderr[-3000:]
     # one generator-step bar, drawn by rank 0 only (each bar prints its 0/8 state when created)
     assert done.stdout.count("generator steps:   0%") == 1, done.stdout[-3000:]
@@ -107,6 +106,8 @@ BASES = {
     "audio": "wavegan_spoken_digits_quick",
 }
 """The config each case starts from, where it is not the case's name."""
+GENERATED = {"toy_ring": ["data.num_samples=1024"], "rnn_sines": ["data.num_samples=1024"]}
+"""The size of the datasets drawn from a seed (an option of theirs alone), by base config."""
 
 
 @pytest.mark.parametrize(  # the fast tier keeps the 2-D runs; the others are slow
@@ -127,6 +128,7 @@ def test_two_ranks_match_one_process_with_twice_the_batch(tmp_path: Path, base: 
     extra = [
         "--base",
         BASES.get(base, base),
+        *GENERATED.get(BASES.get(base, base), []),
         *(CONDITIONAL if base == "cgan" else []),
         *(FEATURE_MATCHING if base == "toy_ring_feature_matching" else []),
         *(VIDEO if base == "video" else []),
@@ -186,12 +188,12 @@ def final_metric(out: Path, name: str) -> float:
 
 @pytest.mark.slow  # two 2-process runs
 def test_resume_under_ddp_is_exact(tmp_path: Path) -> None:
-    straight = run_job(tmp_path / "straight")
+    straight = run_job(tmp_path / "straight", *GENERATED["toy_ring"])
     assert straight.returncode == 0, straight.stderr[-3000:]
-    broken = run_job(tmp_path / "broken", "--interrupt-at", "5")
+    broken = run_job(tmp_path / "broken", *GENERATED["toy_ring"], "--interrupt-at", "5")
     assert broken.returncode != 0
     assert not (tmp_path / "broken" / "rank0.pt").exists()
-    resumed = run_job(tmp_path / "broken", "--resume", "last")  # continues from gen_step=3
+    resumed = run_job(tmp_path / "broken", *GENERATED["toy_ring"], "--resume", "last")  # continues from gen_step=3
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     for rank in (0, 1):
         assert_equal_states(load_state(tmp_path / "straight", rank), load_state(tmp_path / "broken", rank))
