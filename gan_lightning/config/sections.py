@@ -76,6 +76,14 @@ def _select(config: Any, key: str) -> Any:
     return config
 
 
+def section_keys(config: Any) -> list[str]:
+    """The keys of ``config``'s sections that grow by their component: ``data``, ``generator``, ``discriminator``,
+    ``loss`` and ``extra_discriminators.<name>`` for each extra discriminator it names."""
+    extra = _select(config, EXTRA_DISCRIMINATORS)
+    names = extra if isinstance(extra, Mapping | DictConfig) else {}
+    return [*SECTIONS, *(f"{EXTRA_DISCRIMINATORS}.{name}" for name in names)]
+
+
 def _chosen(config: Any, key: str, section: Section) -> str:
     """The component ``config`` names at ``key`` (its common dataclass's default when it names none)."""
     name = _select(config, f"{key}.{section.chooser}")
@@ -86,16 +94,12 @@ def schema_for(config: Any = None) -> DictConfig:
     """The typed schema, with each section's options those of the component ``config`` (plain merged YAML, a saved
     config or a typed one) chooses; UnknownComponentError when it chooses one no registry holds."""
     schema = OmegaConf.structured(ExperimentConfig)
-    for key, section in SECTIONS.items():
-        schema[key] = OmegaConf.structured(section.config_class(_chosen(config, key, section), key))
-    extra = _select(config, EXTRA_DISCRIMINATORS)
-    if isinstance(extra, Mapping | DictConfig):
-        discriminator = SECTIONS["discriminator"]
-        for name in extra:
-            key = f"{EXTRA_DISCRIMINATORS}.{name}"
-            schema[EXTRA_DISCRIMINATORS][name] = OmegaConf.structured(
-                discriminator.config_class(_chosen(config, key, discriminator), key)
-            )
+    for key in section_keys(config):
+        section = section_of(key)
+        assert section is not None
+        head, _, name = key.partition(".")
+        parent, field = (schema[head], name) if name else (schema, head)
+        parent[field] = OmegaConf.structured(section.config_class(_chosen(config, key, section), key))
     return schema
 
 
@@ -128,8 +132,7 @@ def without_switched_options(layer: DictConfig, chose: Any, final: Any, where: s
     ``data.resolution``, which ``video_folder`` takes too, and drops Moving MNIST's ``data.digit_size``. Swapping a
     component swaps its options, as choosing a config group does."""
     pruned = layer.copy()
-    keys = [*SECTIONS, *(f"{EXTRA_DISCRIMINATORS}.{name}" for name in _select(layer, EXTRA_DISCRIMINATORS) or {})]
-    for key in keys:
+    for key in section_keys(layer):
         section, node = section_of(key), _select(pruned, key)
         if section is None or not isinstance(node, DictConfig):
             continue
@@ -164,14 +167,13 @@ def upgrade_saved(saved: Any) -> dict[str, Any]:
     """
     upgraded = OmegaConf.to_container(OmegaConf.create(saved), resolve=True)
     assert isinstance(upgraded, dict)
-    keys = [key for key in SECTIONS if isinstance(upgraded.get(key), dict)]
-    keys += [f"{EXTRA_DISCRIMINATORS}.{name}" for name in upgraded.get(EXTRA_DISCRIMINATORS) or {}]
-    for key in keys:
+    for key in section_keys(upgraded):
         section = section_of(key)
         assert section is not None
         chosen = _chosen(upgraded, key, section)
-        head, _, name = key.partition(".")
-        node = upgraded[head][name] if name else upgraded[head]
+        node = _select(upgraded, key)
+        if not isinstance(node, dict):
+            continue
         for old, new in RENAMED.get((key, chosen), {}).items():
             if old in node:
                 node[new] = node.pop(old)
