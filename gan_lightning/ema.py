@@ -13,12 +13,28 @@ from contextlib import contextmanager
 import torch
 from torch import nn
 
+from gan_lightning.config.schema import TrainConfig
+from gan_lightning.scheduling import cosine, half_life_decay
+
 
 def make_ema_copy(model: nn.Module) -> nn.Module:
     """A frozen copy of ``model`` in eval mode, to be updated only by :func:`update_ema`."""
     ema = copy.deepcopy(model).eval()
     ema.requires_grad_(False)
     return ema
+
+
+def ema_decay(train: TrainConfig, step: int, world_size: int) -> float:
+    """The EMA's decay after generator step ``step``: 0 (a copy) up to ``train.ema_start``, then ``train.ema_decay``,
+    or, with ``train.ema_half_life``, the decay of that half-life's schedule (a cosine from 0,
+    :mod:`gan_lightning.scheduling`) for the images of one step over ``world_size`` ranks, so W ranks average like one
+    process with W times the batch."""
+    if step + 1 <= train.ema_start:
+        return 0.0
+    if train.ema_half_life is None:
+        return train.ema_decay
+    half_life = cosine(0.0, train.ema_half_life, step, train.max_steps)
+    return half_life_decay(half_life, train.batch_size * world_size)
 
 
 @torch.no_grad()

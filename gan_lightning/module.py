@@ -46,12 +46,12 @@ from gan_lightning.augment import DiscriminatorAugment
 from gan_lightning.conditioning import Conditioning, build_conditioning
 from gan_lightning.config.schema import ExperimentConfig, OptimizerConfig
 from gan_lightning.config.sections import typed, upgrade_saved
-from gan_lightning.ema import make_ema_copy, update_ema
+from gan_lightning.ema import ema_decay, make_ema_copy, update_ema
 from gan_lightning.kinds import DataKind, build_kind
 from gan_lightning.losses import build_loss
 from gan_lightning.networks import build_generator
 from gan_lightning.networks.layers import share_training_draw
-from gan_lightning.scheduling import build_scheduler
+from gan_lightning.scheduling import build_scheduler, schedule_beta2
 from gan_lightning.steps import critics, objectives, penalties, pretraining, sampling
 from gan_lightning.steps.clock import TRAIN_SECONDS, TrainClock
 from gan_lightning.steps.finite import LossCheck
@@ -222,8 +222,8 @@ class GANModule(L.LightningModule):
         opt_g = adam(self.generator.parameters(), self.cfg.g_optim)
         opt_d = adam(critics.critic_parameters(self.critics), self.cfg.d_optim)
         schedulers = [
-            build_scheduler(opt_g, self.cfg.g_optim.scheduler, steps),
-            build_scheduler(opt_d, self.cfg.d_optim.scheduler, steps),
+            build_scheduler(opt, cfg.scheduler, steps, cfg.lr, cfg.lr_end)
+            for opt, cfg in ((opt_g, self.cfg.g_optim), (opt_d, self.cfg.d_optim))
         ]
         if not self.cfg.train.pretrain_steps:  # only then, so runs without pretraining keep their checkpoint keys
             return [opt_g, opt_d], schedulers
@@ -249,7 +249,7 @@ class GANModule(L.LightningModule):
         else:
             losses, stats = self._adversarial_step(samples, conditions, opt_g, opt_d, step)
         with record_function(PHASE_EMA):
-            update_ema(self.ema_generator, self.generator, train.ema_decay if step + 1 > train.ema_start else 0.0)
+            update_ema(self.ema_generator, self.generator, ema_decay(train, step, self.trainer.world_size))
         for scheduler in self.lr_schedulers():
             scheduler.step()
         self._losses.append(step + 1, losses)
@@ -263,6 +263,7 @@ class GANModule(L.LightningModule):
     ) -> tuple[Tensor, dict[str, Tensor]]:
         """``n_critic`` D updates, then one G update; the losses checked for NaN (D's, G's) and the logged parts."""
         train = self.cfg.train
+        schedule_beta2(((opt_g, self.cfg.g_optim), (opt_d, self.cfg.d_optim)), step, train.max_steps)
         reals = samples.split(train.batch_size)
         # What each real sample is conditioned on (its class or its input image), cut like the samples.
         real_conditions = [None] * len(reals) if conditions is None else conditions.split(train.batch_size)
@@ -292,11 +293,11 @@ class GANModule(L.LightningModule):
     def _discriminator_update(
         self, real_batch: objectives.Batch, fake_batch: objectives.Batch, optimizer: Any, update_index: int
     ) -> dict[str, Tensor]:
-        real, real_condition = real_batch
+        (real, real_condition), (fake, fake_condition) = real_batch, fake_batch
         # ``fake_batch`` is detached, so this backward reaches D alone: G needs no freezing.
-        real, alpha, use_r1 = penalties.penalty_inputs(self.cfg.loss, update_index, real, self.shared_draw)
+        plan = penalties.penalty_plan(self.cfg.loss, self.cfg.train, update_index, real, fake, self.shared_draw)
         loss, stats, (real_logits, fake_logits) = objectives.discriminator_loss(
-            self._objective(), self.critics, (real, real_condition), fake_batch, alpha, use_r1
+            self._objective(), self.critics, real_condition, fake_condition, plan
         )
         with record_function(PHASE_D_BACKWARD):
             optimizer.zero_grad(set_to_none=True)

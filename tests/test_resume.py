@@ -92,10 +92,15 @@ CASES = {
     "audio": ("wavegan_spoken_digits_quick", {"data.data_dir": "{tmp}", "data.voices": 4, "data.test_voices": 1,
                                               "data.utterances": 1, "data.audio_length": 2048, **STFT_CRITIC,
                                               "train.batch_size": 4, "train.n_critic": 2}),
+    # R3GAN's recipe on DCGAN: the relativistic pairing loss, R1 and R2 with their weight decaying, and every other
+    # schedule (learning rate to lr_end, beta2, the EMA's half-life) read from the step after the resume.
+    "r3gan": ("quickstart", {"loss.name": "rpgan", "loss.r1": 0.5, "loss.r2": 0.5, "loss.penalty_end": 0.1,
+                             "g_optim.scheduler": "cosine", "g_optim.lr_end": 5e-5, "d_optim.betas": "[0.0,0.9]",
+                             "d_optim.beta2_end": 0.99, "train.ema_half_life": 64.0}),
 }  # fmt: skip
 
 
-SLOW_CASES = {"rnn", "cgan", "augment"}
+SLOW_CASES = {"rnn", "cgan", "augment", "r3gan"}
 """In the slow tier (``pytest -m slow``): the fast tier keeps one image (dcgan), one 2-D (toy) and one paired
 (pix2pix) run; these add a kind or conditioning whose exactness the slow tier checks."""
 

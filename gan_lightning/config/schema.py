@@ -125,13 +125,20 @@ class LossConfig:
     """Adversarial loss and the regularizers added to the discriminator loss."""
 
     name: str = "non_saturating"
-    """minimax | non_saturating | hinge | wasserstein | least_squares | rsgan (relativistic standard, RelGAN's)."""
+    """minimax | non_saturating | hinge | wasserstein | least_squares | rsgan (relativistic standard, RelGAN's) | rpgan
+    (the same relativistic pairing loss under R3GAN's name)."""
     gradient_penalty: float = non_negative(0.0)
     """WGAN-GP weight lambda (10 in Gulrajani et al. 2017); 0 disables it."""
     r1: float = non_negative(0.0)
     """R1 weight gamma (Mescheder et al. 2018); 0 disables it."""
+    r2: float = non_negative(0.0)
+    """R2 weight gamma: R1's zero-centred penalty on generated samples instead of real ones (Roth et al. 2017); R3GAN
+    (Huang et al. 2024) sets R1 and R2 to one gamma. 0 disables it."""
     r1_interval: int = positive(1)
-    """Lazy R1: apply it every this many discriminator updates, scaled by the interval."""
+    """Lazy R1 and R2: apply them every this many discriminator updates, scaled by the interval."""
+    penalty_end: Optional[float] = option(None, Rule(lambda v: v is None or v >= 0, "null or a number >= 0"))
+    """The R1 and R2 weights at ``train.max_steps``, as a fraction of ``r1`` and ``r2``, reached by half a cosine
+    (R3GAN: 0.1); null keeps them."""
     feature_matching: float = non_negative(0.0)
     """Feature matching (Salimans et al. 2016): weight of the squared distance between the batch means of each
     discriminator's features (the input of its logit layer, ``feature_layer``) on real and on generated samples,
@@ -203,7 +210,13 @@ class OptimizerConfig:
     clip_value: Optional[float] = optional_positive(None)
     """Clip each gradient element to [-v, v] before each step."""
     scheduler: str = one_of("constant", SCHEDULERS)
-    """constant | linear (decay to 0 at max_steps) | cosine. Stepped once per generator step."""
+    """constant | linear | cosine (half a cosine, R3GAN's): the learning rate from ``lr`` at step 0 to ``lr_end`` at
+    ``train.max_steps``. Stepped once per generator step."""
+    lr_end: float = non_negative(0.0)
+    """The learning rate ``scheduler`` reaches at ``train.max_steps`` (R3GAN: 5e-5 from 2e-4)."""
+    beta2_end: Optional[float] = option(None, Rule(lambda v: v is None or 0 <= v < 1, "null or a number in [0, 1)"))
+    """Adam's beta2 at ``train.max_steps``, reached from ``betas[1]`` by half a cosine (R3GAN: 0.9 to 0.99); null
+    keeps ``betas[1]``."""
 
 
 @dataclass
@@ -225,6 +238,10 @@ class TrainConfig:
     on every rank): uniform over the classes | data (the training set's class frequencies)."""
     ema_decay: float = unit_interval(0.999, closed_high=False)
     """Decay of the exponential moving average of G's weights; 0 keeps a plain copy of G."""
+    ema_half_life: Optional[float] = optional_positive(None)
+    """The EMA's half-life in real images (``batch_size`` per rank, times the ranks, per step). Set, it replaces
+    ``ema_decay``: each step's decay is ``0.5 ** (images per step / half-life)``, with the half-life growing from 0 (a
+    copy of G) to this value by half a cosine over the run, R3GAN's schedule (500,000 for its FFHQ presets)."""
     ema_start: int = non_negative(0)
     """Generator step from which the EMA starts averaging (before it, EMA = G)."""
     ema_standing_batches: int = non_negative(0)

@@ -1,4 +1,4 @@
-"""Adversarial losses and gradient penalties, all on discriminator logits.
+"""Adversarial losses and gradient penalties (WGAN-GP, R1 and R2), all on discriminator logits.
 
 To add a loss: a new file in this folder holding an :class:`AdversarialLoss` subclass decorated with
 ``@register_loss("<name>")`` (with ``section=`` a ``LossConfig`` subclass when it has options of its own). Every
@@ -19,7 +19,7 @@ from gan_lightning.losses.adversarial import (
     WassersteinLoss,
 )
 from gan_lightning.losses.gradient_penalty import gradient_penalty
-from gan_lightning.losses.r1 import r1_penalty
+from gan_lightning.losses.zero_centred import zero_centred_penalty
 from gan_lightning.registry import import_package_modules, registrar
 
 LOSSES: dict[str, type[AdversarialLoss]] = {
@@ -29,6 +29,7 @@ LOSSES: dict[str, type[AdversarialLoss]] = {
     "wasserstein": WassersteinLoss,
     "least_squares": LeastSquaresLoss,
     "rsgan": RelativisticStandardLoss,
+    "rpgan": RelativisticStandardLoss,  # R3GAN's name for the same loss
 }
 LOSS_SECTIONS: dict[str, type[LossConfig]] = {}
 """``loss.name`` -> the ``LossConfig`` subclass declaring that loss's own options (none of the shipped losses has
@@ -56,8 +57,8 @@ __all__ = [
     "WassersteinLoss",
     "build_loss",
     "gradient_penalty",
-    "r1_penalty",
     "register_loss",
+    "zero_centred_penalty",
 ]
 
 import_package_modules(__name__)

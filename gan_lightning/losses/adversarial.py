@@ -139,7 +139,8 @@ class LeastSquaresLoss(PerLogitLoss):
 
 
 class RelativisticStandardLoss(AdversarialLoss):
-    """Relativistic standard GAN, RSGAN (Jolicoeur-Martineau 2019), RelGAN's loss (Nie et al. 2019).
+    """Relativistic standard GAN, RSGAN (Jolicoeur-Martineau 2019), RelGAN's loss (Nie et al. 2019), registered as
+    ``rsgan`` and as ``rpgan``: R3GAN's relativistic pairing loss (Huang et al. 2024) is this loss.
 
     D judges how much more real a real sample looks than a generated one: ``D loss = mean(softplus(-(r - f)))``
     (``-log σ(r - f)``) over pairs of a real and a generated sample, ``G loss = mean(softplus(-(f - r)))``. G's loss

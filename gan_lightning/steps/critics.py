@@ -52,7 +52,7 @@ def compilable(loss_cfg: LossConfig) -> bool:
     """Whether the discriminators may be compiled (``train.compile``): gradient penalties differentiate D twice, which
     compiled (AOT-autograd) graphs cannot; feature matching hooks a layer inside D, which a compiled graph would not
     call."""
-    return loss_cfg.r1 == 0 and loss_cfg.gradient_penalty == 0 and loss_cfg.feature_matching == 0
+    return loss_cfg.r1 == loss_cfg.r2 == loss_cfg.gradient_penalty == loss_cfg.feature_matching == 0
 
 
 def critic_networks(critics: Sequence[Critic]) -> list[nn.Module]:

@@ -25,7 +25,7 @@ from gan_lightning.losses import AdversarialLoss
 from gan_lightning.networks.views import Draw
 from gan_lightning.steps.critics import Critic, discriminate_with_classes, weighted_sum
 from gan_lightning.steps.feature_matching import FeatureMatchingTerm, global_batch_mean
-from gan_lightning.steps.penalties import add_penalties, penalised_pass, scaler_scale
+from gan_lightning.steps.penalties import PenaltyPlan, add_penalties, penalised_pass, scaler_scale
 
 Batch = tuple[Tensor, Tensor | None]
 """Samples and what each is conditioned on (None when nothing)."""
@@ -58,15 +58,19 @@ def classification(loss_cfg: LossConfig, class_logits: Tensor | None, labels: Te
 
 
 def critic_loss(
-    objective: Objective, critic: Critic, real_batch: Batch, fake_batch: Batch, alpha: Tensor | None, use_r1: bool
+    objective: Objective,
+    critic: Critic,
+    real_condition: Tensor | None,
+    fake_condition: Tensor | None,
+    plan: PenaltyPlan,
 ) -> tuple[Tensor, dict[str, Tensor], tuple[Tensor, Tensor]]:
-    """One discriminator's loss (adversarial term, ACGAN classification, penalties), its logged parts and its logits
-    on the real and the generated samples (``alpha``, ``use_r1``: :func:`.penalties.penalty_inputs`)."""
-    (real, real_condition), (fake, fake_condition) = real_batch, fake_batch
+    """One discriminator's loss (adversarial term, ACGAN classification, penalties) on ``plan``'s real and generated
+    samples (conditioned on ``real_condition`` and ``fake_condition``), its logged parts and its logits on them."""
     loss_cfg = objective.cfg
-    with penalised_pass(use_r1):
-        real_logits, real_classes = objective.discriminate(real, real_condition, critic)
-    fake_logits, fake_classes = objective.discriminate(fake, fake_condition, critic)
+    with penalised_pass(plan.r1):
+        real_logits, real_classes = objective.discriminate(plan.real, real_condition, critic)
+    with penalised_pass(plan.r2):
+        fake_logits, fake_classes = objective.discriminate(plan.fake, fake_condition, critic)
     loss = objective.adversarial.discriminator_loss(real_logits, fake_logits)
     stats = {"d_loss": loss.detach()}
     real_classification = classification(loss_cfg, real_classes, real_condition)
@@ -78,23 +82,22 @@ def critic_loss(
     # Interpolates between a real and a generated sample are judged as the real sample's class.
     discriminate = lambda x: objective.discriminate(x, real_condition, critic)[0]  # noqa: E731
     grad_scale = lambda: scaler_scale(objective.trainer().precision_plugin)  # noqa: E731
-    loss = add_penalties(loss, stats, loss_cfg, discriminate, real, fake, real_logits, alpha, use_r1, grad_scale)
+    loss = add_penalties(loss, stats, loss_cfg, discriminate, (real_logits, fake_logits), plan, grad_scale)
     return loss, stats, (real_logits, fake_logits)
 
 
 def discriminator_loss(
     objective: Objective,
     critics: list[Critic],
-    real_batch: Batch,
-    fake_batch: Batch,
-    alpha: Tensor | None,
-    use_r1: bool,
+    real_condition: Tensor | None,
+    fake_condition: Tensor | None,
+    plan: PenaltyPlan,
 ) -> tuple[Tensor, dict[str, Tensor], tuple[Tensor, Tensor]]:
-    """D's loss: every discriminator's (:func:`critic_loss`) times its weight, its logged parts summed likewise
-    (:func:`~gan_lightning.steps.critics.weighted_sum`), and the main discriminator's logits on the real and the
-    generated samples."""
-    loss = real_batch[0].new_zeros((), dtype=torch.float32)
-    outputs = [critic_loss(objective, critic, real_batch, fake_batch, alpha, use_r1) for critic in critics]
+    """D's loss on ``plan``'s samples (:func:`.penalties.penalty_plan`): every discriminator's (:func:`critic_loss`)
+    times its weight, its logged parts summed likewise (:func:`~gan_lightning.steps.critics.weighted_sum`), and the
+    main discriminator's logits on the real and the generated samples."""
+    loss = plan.real.new_zeros((), dtype=torch.float32)
+    outputs = [critic_loss(objective, critic, real_condition, fake_condition, plan) for critic in critics]
     loss, stats = weighted_sum(critics, outputs, loss)
     return loss, stats, outputs[0][2]
 

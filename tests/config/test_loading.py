@@ -58,6 +58,18 @@ def test_defaults_then_files_then_overrides(tmp_path: Path) -> None:
             "invalid value [0.5] for config key 'd_optim.betas'; allowed: two numbers in [0, 1)",
         ),
         (["train.ema_decay=1.5"], "invalid value 1.5 for config key 'train.ema_decay'"),
+        (
+            ["g_optim.beta2_end=1.0"],
+            "invalid value 1.0 for config key 'g_optim.beta2_end'; allowed: null or a number in [0, 1)",
+        ),
+        (
+            ["loss.penalty_end=-0.1"],
+            "invalid value -0.1 for config key 'loss.penalty_end'; allowed: null or a number >= 0",
+        ),
+        (
+            ["train.ema_half_life=0"],
+            "invalid value 0.0 for config key 'train.ema_half_life'; allowed: null or a number > 0",
+        ),
         (["trainer.precision=8-bit"], "invalid value '8-bit' for config key 'trainer.precision'"),
         (["data.name=cifar100"], "invalid value 'cifar100' for config key 'data.name'"),
         (["discriminator.pack=3"], "train.batch_size=64 must be divisible by discriminator.pack=3"),

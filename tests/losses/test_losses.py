@@ -8,7 +8,7 @@ import pytest
 import torch
 from torch import Tensor, nn
 
-from gan_lightning.losses import LOSSES, AdversarialLoss, build_loss, gradient_penalty, r1_penalty
+from gan_lightning.losses import LOSSES, AdversarialLoss, build_loss, gradient_penalty, zero_centred_penalty
 
 REAL = [2.0, -1.0]
 FAKE = [0.5, -3.0]
@@ -46,6 +46,11 @@ EXPECTED = {
     "rsgan": (
         mean([-math.log(1 / (1 + math.exp(-(r - f)))) for r, f in zip(REAL, FAKE, strict=True)]),
         mean([-math.log(1 / (1 + math.exp(-(f - r)))) for r, f in zip(REAL, FAKE, strict=True)]),
+    ),
+    # RpGAN as R3GAN's code writes it (Huang et al. 2024): softplus(-(D(x) - D(G(z)))) for D, softplus(-(f - r)) for G.
+    "rpgan": (
+        mean([math.log1p(math.exp(f - r)) for r, f in zip(REAL, FAKE, strict=True)]),
+        mean([math.log1p(math.exp(r - f)) for r, f in zip(REAL, FAKE, strict=True)]),
     ),
 }
 
@@ -87,7 +92,10 @@ def test_rsgan_by_hand_and_its_needs() -> None:
     real, fake = torch.tensor(REAL, dtype=torch.float64), torch.tensor(FAKE, dtype=torch.float64)
     assert loss.discriminator_loss(real, fake).item() == pytest.approx((0.201413 + 0.126928) / 2, abs=1e-6)
     assert loss.generator_loss(fake, real).item() == pytest.approx((1.701413 + 2.126928) / 2, abs=1e-6)
-    assert loss.generator_sees_real and not any(build_loss(n).generator_sees_real for n in LOSSES if n != "rsgan")
+    relativistic = ("rsgan", "rpgan")
+    assert loss.generator_sees_real and not any(
+        build_loss(n).generator_sees_real for n in LOSSES if n not in relativistic
+    )
     # shifting every logit by the same amount changes nothing: only the difference real - fake counts
     assert loss.generator_loss(fake + 3, real + 3).item() == pytest.approx(loss.generator_loss(fake, real).item())
     with pytest.raises(ValueError, match="needs D's logits on real samples"):
@@ -205,7 +213,7 @@ def test_gradient_penalty_of_a_per_step_critic_is_that_of_its_mean_logit() -> No
     real, fake = torch.randn(5, steps, 3, dtype=torch.float64), torch.randn(5, steps, 3, dtype=torch.float64)
     assert gradient_penalty(critic, real, fake).item() == pytest.approx((3 / steps - 1) ** 2)
     real.requires_grad_(True)
-    assert r1_penalty(critic(real), real).item() == pytest.approx((3 / steps) ** 2)
+    assert zero_centred_penalty(critic(real), real).item() == pytest.approx((3 / steps) ** 2)
 
 
 def test_r1_of_a_patch_critic_is_that_of_its_mean_logit() -> None:
@@ -216,19 +224,19 @@ def test_r1_of_a_patch_critic_is_that_of_its_mean_logit() -> None:
     def patches(x: Tensor) -> Tensor:  # (B, 1, 4, 4) -> (B, 1, 2, 2): the sum of each 2x2 patch
         return nn.functional.avg_pool2d(x, 2) * 4
 
-    assert r1_penalty(patches(image), image).item() == pytest.approx(16 / 4**2)
+    assert zero_centred_penalty(patches(image), image).item() == pytest.approx(16 / 4**2)
 
 
 def test_r1_of_a_linear_critic_is_the_squared_weight_norm() -> None:
     critic = linear_critic(W)
     real = torch.randn(5, 3, dtype=torch.float64, requires_grad=True)
-    assert r1_penalty(critic(real), real).item() == pytest.approx(9.0)
+    assert zero_centred_penalty(critic(real), real).item() == pytest.approx(9.0)
 
 
 def test_r1_of_a_quadratic_critic_matches_hand_value() -> None:
     """D(x) = Σx² has ∇D(x) = 2x, so R1 = mean(4‖x‖²)."""
     real = torch.randn(4, 2, 5, dtype=torch.float64, requires_grad=True)
-    penalty = r1_penalty(real.pow(2).flatten(1).sum(dim=1), real)
+    penalty = zero_centred_penalty(real.pow(2).flatten(1).sum(dim=1), real)
     expected = mean([4 * x.norm().item() ** 2 for x in real.detach()])
     assert penalty.item() == pytest.approx(expected, rel=1e-10)
 
@@ -236,7 +244,7 @@ def test_r1_of_a_quadratic_critic_matches_hand_value() -> None:
 def test_r1_trains_the_critic() -> None:
     critic = linear_critic(W)
     real = torch.randn(5, 3, dtype=torch.float64, requires_grad=True)
-    r1_penalty(critic(real), real).backward()
+    zero_centred_penalty(critic(real), real).backward()
     assert torch.allclose(critic.weight.grad.squeeze(0), 2 * W)  # d/dw ‖w‖²
 
 
@@ -244,7 +252,7 @@ def test_r1_requires_inputs_that_track_gradients() -> None:
     critic = linear_critic(W)
     real = torch.randn(5, 3, dtype=torch.float64)
     with pytest.raises(ValueError, match="requires_grad"):
-        r1_penalty(critic(real), real)
+        zero_centred_penalty(critic(real), real)
 
 
 def test_grad_scale_does_not_change_the_penalties() -> None:
@@ -261,8 +269,8 @@ def test_grad_scale_does_not_change_the_penalties() -> None:
 
     real.requires_grad_(True)
     logits = critic(real)
-    plain_r1 = r1_penalty(logits, real)
-    scaled_r1 = r1_penalty(logits, real, grad_scale=65536.0)
+    plain_r1 = zero_centred_penalty(logits, real)
+    scaled_r1 = zero_centred_penalty(logits, real, grad_scale=65536.0)
     assert scaled_r1.item() == pytest.approx(plain_r1.item(), rel=1e-5)
 
 
@@ -272,8 +280,8 @@ def test_fp16_critic_with_the_default_grad_scaler_scale_stays_finite() -> None:
     critic = nn.Linear(6, 1).half()
     real = torch.randn(16, 6).half().requires_grad_(True)
     logits = critic(real).view(-1)
-    plain = r1_penalty(logits, real)
-    scaled = r1_penalty(logits, real, grad_scale=65536.0)
+    plain = zero_centred_penalty(logits, real)
+    scaled = zero_centred_penalty(logits, real, grad_scale=65536.0)
     assert torch.isfinite(scaled) and scaled.item() == pytest.approx(plain.item(), rel=1e-2)
     fake = torch.randn(16, 6).half()
     assert torch.isfinite(gradient_penalty(lambda x: critic(x).view(-1), real, fake, grad_scale=65536.0))
@@ -281,5 +289,5 @@ def test_fp16_critic_with_the_default_grad_scaler_scale_stays_finite() -> None:
 
 def test_half_precision_gradients_are_normed_in_float32() -> None:
     real = torch.randn(4, 3, dtype=torch.bfloat16, requires_grad=True)
-    assert r1_penalty(real.pow(2).sum(dim=1), real).dtype == torch.float32
+    assert zero_centred_penalty(real.pow(2).sum(dim=1), real).dtype == torch.float32
     assert gradient_penalty(lambda x: x.pow(2).sum(dim=1), real, real).dtype == torch.float32
