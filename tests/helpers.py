@@ -105,6 +105,11 @@ STFT_CRITIC = {"extra_discriminators.stft.arch": "dcgan", "extra_discriminators.
                "extra_discriminators.stft.norm": "none"}  # fmt: skip
 """A second WaveGAN critic on 64 x 64 decibel spectrograms of 2,048-sample clips (no batch norm: DDP-exact)."""
 
+R3GAN_NETWORKS = {"generator.arch": "r3gan", "discriminator.arch": "r3gan", "generator.width": 16,
+                  "discriminator.width": 16, "generator.cardinality": 4, "discriminator.cardinality": 4,
+                  "generator.blocks": 1, "discriminator.blocks": 1, "generator.latent_dim": 16}  # fmt: skip
+"""R3GAN's networks, small: one block a resolution, 16 channels in 4 groups."""
+
 TINY = [
     "run.progress_bar=false",
     "train.max_steps=4",

@@ -10,7 +10,7 @@ from typing import Any
 import lightning as L
 import pytest
 import torch
-from helpers import PAIRED, STFT_CRITIC, TINY_ORACLE, tiny_config, train, write_pairs
+from helpers import PAIRED, R3GAN_NETWORKS, STFT_CRITIC, TINY_ORACLE, tiny_config, train, write_pairs
 
 from gan_lightning.benchmarks.parallel import run_seconds
 from gan_lightning.steps.clock import TRAIN_SECONDS
@@ -92,11 +92,11 @@ CASES = {
     "audio": ("wavegan_spoken_digits_quick", {"data.data_dir": "{tmp}", "data.voices": 4, "data.test_voices": 1,
                                               "data.utterances": 1, "data.audio_length": 2048, **STFT_CRITIC,
                                               "train.batch_size": 4, "train.n_critic": 2}),
-    # R3GAN's recipe on DCGAN: the relativistic pairing loss, R1 and R2 with their weight decaying, and every other
-    # schedule (learning rate to lr_end, beta2, the EMA's half-life) read from the step after the resume.
-    "r3gan": ("quickstart", {"loss.name": "rpgan", "loss.r1": 0.5, "loss.r2": 0.5, "loss.penalty_end": 0.1,
-                             "g_optim.scheduler": "cosine", "g_optim.lr_end": 5e-5, "d_optim.betas": "[0.0,0.9]",
-                             "d_optim.beta2_end": 0.99, "train.ema_half_life": 64.0}),
+    # R3GAN's recipe: its networks, the relativistic pairing loss, R1 and R2 with their weight decaying, and every
+    # other schedule (learning rate to lr_end, beta2, the EMA's half-life) read from the step after the resume.
+    "r3gan": ("quickstart", {**R3GAN_NETWORKS, "loss.name": "rpgan", "loss.r1": 0.5, "loss.r2": 0.5,
+                             "loss.penalty_end": 0.1, "g_optim.scheduler": "cosine", "g_optim.lr_end": 5e-5,
+                             "d_optim.betas": "[0.0,0.9]", "d_optim.beta2_end": 0.99, "train.ema_half_life": 64.0}),
 }  # fmt: skip
 
 

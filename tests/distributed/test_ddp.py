@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from helpers import PAIRED, STFT_CRITIC, TINY_ORACLE, write_pairs
+from helpers import PAIRED, R3GAN_NETWORKS, STFT_CRITIC, TINY_ORACLE, write_pairs
 
 JOB = Path(__file__).with_name("ddp_job.py")
 COMMON = [
@@ -98,15 +98,16 @@ FEATURE_MATCHING = [
 """Feature matching through two critics: each rank's batch means are averaged across ranks with their gradient."""
 
 
-R3GAN = ["loss.name=rpgan", "loss.r1=0.5", "loss.r2=0.5", "loss.penalty_end=0.1", "g_optim.scheduler=cosine",
-         "g_optim.lr_end=5e-5", "d_optim.beta2_end=0.99", "train.ema_half_life=64"]  # fmt: skip
-"""R3GAN's loss and schedules: R1 and R2 (D's input gradients on each rank's half), the EMA's half-life counted in
-images over both ranks."""
+R3GAN = [*(f"{k}={v}" for k, v in R3GAN_NETWORKS.items()), "loss.name=rpgan", "loss.r1=0.5", "loss.r2=0.5",
+         "loss.penalty_end=0.1", "g_optim.scheduler=cosine", "g_optim.lr_end=5e-5", "d_optim.beta2_end=0.99",
+         "train.ema_half_life=64"]  # fmt: skip
+"""R3GAN's networks, loss and schedules: R1 and R2 (D's input gradients on each rank's half), the EMA's half-life
+counted in images over both ranks."""
 
 
 BASES = {
     "toy_ring_feature_matching": "toy_ring",
-    "toy_ring_r3gan": "toy_ring",
+    "r3gan": "quickstart",
     "cgan": "quickstart",
     "video": "video_moving_mnist_quick",
     "text": "text_oracle_gan",
@@ -124,7 +125,7 @@ GENERATED = {"toy_ring": ["data.num_samples=1024"], "rnn_sines": ["data.num_samp
         "toy_ring_feature_matching",
         *(
             pytest.param(base, marks=pytest.mark.slow)
-            for base in ("quickstart", "rnn_sines", "cgan", "video", "text", "audio", "toy_ring_r3gan")
+            for base in ("quickstart", "rnn_sines", "cgan", "video", "text", "audio", "r3gan")
         ),
     ],
 )
@@ -138,7 +139,7 @@ def test_two_ranks_match_one_process_with_twice_the_batch(tmp_path: Path, base: 
         *GENERATED.get(BASES.get(base, base), []),
         *(CONDITIONAL if base == "cgan" else []),
         *(FEATURE_MATCHING if base == "toy_ring_feature_matching" else []),
-        *(R3GAN if base == "toy_ring_r3gan" else []),
+        *(R3GAN if base == "r3gan" else []),
         *(VIDEO if base == "video" else []),
         *(TEXT if base == "text" else []),
         *([*AUDIO, f"data.data_dir={tmp_path / 'data'}"] if base == "audio" else []),

@@ -12,6 +12,7 @@ from gan_lightning.config.sections import section_config
 from gan_lightning.networks import build_discriminator, build_generator
 from gan_lightning.networks.conditioning import ConditionalBatchNorm
 from gan_lightning.steps.objectives import classification, critic_loss
+from gan_lightning.steps.penalties import PenaltyPlan
 
 SHAPES = [(1, 28, 28), (3, 32, 32)]
 LABELS = torch.tensor([0, 1, 2, 3, 4, 5])
@@ -159,7 +160,8 @@ def test_acgan_classifier_learns_generated_labels_only_when_asked(classify_gener
     real, fake = torch.rand(4, *DIGITS["data_shape"]) * 2 - 1, torch.rand(4, *DIGITS["data_shape"]) * 2 - 1
     real_labels, fake_labels = torch.tensor([0, 1, 2, 0]), torch.tensor([2, 2, 1, 0])
     objective = module._objective()
-    _, stats, _ = critic_loss(objective, module.critics[0], (real, real_labels), (fake, fake_labels), None, False)
+    plan = PenaltyPlan(real, fake, alpha=None, r1=0.0, r2=0.0)
+    _, stats, _ = critic_loss(objective, module.critics[0], real_labels, fake_labels, plan)
     _, real_classes = module.discriminator(real, real_labels)
     _, fake_classes = module.discriminator(fake, fake_labels)
     expected = 0.5 * F.cross_entropy(real_classes, real_labels)
