@@ -118,8 +118,9 @@ def stage(channels: int, cardinality: int, expansion: int, blocks: int, total: i
 
 
 @dataclass
-class R3GANGeneratorConfig(GeneratorConfig):
-    """R3GAN's generator options (``width`` is every stage's channels)."""
+class R3GANBlocks:
+    """The residual blocks' options, the same keys in ``generator`` and ``discriminator`` (``width`` is every stage's
+    channels)."""
 
     blocks: int = positive(2)
     """Residual blocks per resolution (R3GAN: 2)."""
@@ -130,15 +131,13 @@ class R3GANGeneratorConfig(GeneratorConfig):
 
 
 @dataclass
-class R3GANDiscriminatorConfig(DiscriminatorConfig):
-    """R3GAN's discriminator options (``width`` is every stage's channels)."""
+class R3GANGeneratorConfig(R3GANBlocks, GeneratorConfig):
+    """R3GAN's generator options."""
 
-    blocks: int = positive(2)
-    """Residual blocks per resolution (R3GAN: 2)."""
-    cardinality: int = positive(16)
-    """Groups of each block's 3×3 convolution; ``width * expansion`` must be a multiple."""
-    expansion: int = positive(2)
-    """How many times each block's 1×1 convolution widens the channels (R3GAN: 2)."""
+
+@dataclass
+class R3GANDiscriminatorConfig(R3GANBlocks, DiscriminatorConfig):
+    """R3GAN's discriminator options."""
 
 
 def _check_groups(role: str, width: int, expansion: int, cardinality: int) -> None:

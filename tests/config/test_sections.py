@@ -19,6 +19,7 @@ from helpers import REPO
 
 from gan_lightning.checkpointing import load_module
 from gan_lightning.config.loading import ConfigError, load_config, load_saved_config
+from gan_lightning.config.schema import DiscriminatorConfig, GeneratorConfig
 from gan_lightning.config.sections import SECTIONS
 from gan_lightning.networks import DISCRIMINATOR_SECTIONS, DISCRIMINATORS, GENERATOR_SECTIONS, GENERATORS
 
@@ -75,13 +76,14 @@ def test_an_option_of_another_component_is_one_line_naming_its_owner(overrides: 
 
 
 @pytest.mark.parametrize(
-    ("registry", "sections"), [(GENERATORS, GENERATOR_SECTIONS), (DISCRIMINATORS, DISCRIMINATOR_SECTIONS)]
+    ("registry", "sections", "base"),
+    [(GENERATORS, GENERATOR_SECTIONS, GeneratorConfig), (DISCRIMINATORS, DISCRIMINATOR_SECTIONS, DiscriminatorConfig)],
 )
-def test_every_option_of_a_network_reaches_its_constructor(registry: dict, sections: dict) -> None:
+def test_every_option_of_a_network_reaches_its_constructor(registry: dict, sections: dict, base: type) -> None:
     """Options reach a network by keyword name: one its constructor lacks would be accepted and ignored."""
     for arch, section in sections.items():
         keywords = set(inspect.signature(registry[arch]).parameters)
-        common = {field.name for field in dataclasses.fields(section.__mro__[1])}
+        common = {field.name for field in dataclasses.fields(base)}
         own = {field.name for field in dataclasses.fields(section)} - common
         assert own <= keywords, f"{arch}: {own - keywords} reach no keyword of {registry[arch].__name__}"
 
