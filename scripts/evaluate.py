@@ -21,13 +21,12 @@ their pictures (real vs generated curves, PCA, t-SNE) in a folder beside the JSO
 the mode metrics training logs (``modes``, ``high_quality``, ``reverse_kl``) of the same seeded samples. Video
 checkpoints get frame_fd, clip_fd, content_consistency and motion (docs/EVALUATION.md, Video); a metric the run's
 generator makes constant is not scored and the JSON's ``not_scored`` says why (content_consistency under MoCoGAN's
-``generator.sprite`` with ``whole_pixels``); audio checkpoints
-(WaveGAN, SpecGAN) audio_is, audio_fd, audio_kid, audio_classes and nn_distance, and audio_class_accuracy when
-class-conditional (docs/EVALUATION.md, Audio). Token checkpoints get the text metrics at temperature 1 and the
-quality-diversity sweep of ``metrics.temperatures`` (on the oracle ``nll_oracle@T``, ``nll_test@T``; on text
-``bleu_5@T``, ``self_bleu_5@T``; the picture ``<json>.png``; docs/TEXT.md).
-What is scored is the checkpoint's kind of data and conditioning's choice (``gan_lightning/kinds``,
-``gan_lightning/conditioning``).
+``generator.sprite`` with ``whole_pixels``); audio checkpoints (WaveGAN, SpecGAN) audio_is, audio_fd, audio_kid,
+audio_classes and nn_distance, and audio_class_accuracy with audio_intra_fd when class-conditional
+(docs/EVALUATION.md, Audio). Token checkpoints get the text metrics at temperature 1 and the quality-diversity sweep
+of ``metrics.temperatures`` (on the oracle ``nll_oracle@T``, ``nll_test@T``; on text ``bleu_5@T``, ``self_bleu_5@T``;
+the picture ``<json>.png``; docs/TEXT.md). What is scored is the checkpoint's kind of data and conditioning's choice
+(``gan_lightning/kinds``, ``gan_lightning/conditioning``).
 
 Defaults come from the run's saved config (``metrics.*``, ``data.*``); ``key=value`` overrides it,
 e.g. ``data.data_dir=/usr/share/datasets/fashion-mnist metrics.real_split=test``. The generated

@@ -331,7 +331,8 @@ class MetricsConfig:
     the real training clips and cached in ``cache_dir``: audio_is (Inception score, 10 splits, beside the real clips'
     audio_is_real) | audio_fd | audio_kid | audio_classes (classes with >= 3 % of the samples, KL to uniform) |
     nn_distance (|D|self and |D|train: d_self, d_train, d_self_real, d_train_real; better neither way, so not first
-    with keep_best); class-conditional audio adds audio_class_accuracy; see gan_lightning/metrics/audio_quality.py.
+    with keep_best); class-conditional audio adds audio_class_accuracy with audio_intra_fd; see
+    gan_lightning/metrics/audio_quality.py.
     Tokens: nll_oracle (oracle only) | nll_test | unique | bleu (BLEU-2..5
     against the held-out split) | self_bleu | valid_words, novel_words (with ``data.dictionary``); see
     gan_lightning/metrics/text_quality.py. ``keep_best`` follows the first. Empty: no metrics."""

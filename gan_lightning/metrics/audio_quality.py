@@ -46,6 +46,7 @@ from gan_lightning.metrics.audio_classifier import (
 from gan_lightning.metrics.class_coverage import ClassCoverage
 from gan_lightning.metrics.distances import frechet_distance, inception_score, kernel_distance
 from gan_lightning.metrics.measured import Measure, MeasuredQuality, MeasuredSuite, Measures, ReferenceSet, Scoring
+from gan_lightning.metrics.sample_quality import intra_class_fid
 from gan_lightning.metrics.suite import (
     Metric,
     MetricError,
@@ -153,6 +154,17 @@ def _class_accuracy(sets: dict[str, Measures], scoring: Scoring) -> tuple[float,
     hits = generated["logits"].argmax(dim=1) == generated["requested"]
     real_hits = real["logits"].argmax(dim=1) == real["labels"]
     return float(hits.double().mean()), float(real_hits.double().mean())
+
+
+def _intra_fd(sets: dict[str, Measures], scoring: Scoring) -> float:
+    """Within each digit, the Fréchet distance between the classifier features of the clips asked for it and the real
+    clips of it, averaged over the digits: what class accuracy cannot see, a generator that says each digit one way."""
+    generated, real = sets["generated"], sets["real"]
+    if "requested" not in generated:
+        raise MetricError("audio_intra_fd scores class-conditional generators; set data.conditional=true")
+    return intra_class_fid(
+        real["features"], real["labels"], generated["features"], generated["requested"], "audio_intra_fd"
+    )
 
 
 # ---------------------------------------------------------------------- the suite
@@ -327,6 +339,18 @@ register_metric("audio_class_accuracy")(
         _class_accuracy,
         ("audio_class_accuracy", "max"),
         ("audio_class_accuracy", "audio_class_accuracy_real"),
+        AUDIO,
+        ("classes",),
+        needs=("classifier", "real"),
+        companions=("audio_intra_fd",),
+    )
+)
+register_metric("audio_intra_fd")(
+    Metric(
+        AudioSuite,
+        _intra_fd,
+        ("audio_intra_fd", "min"),
+        ("audio_intra_fd",),
         AUDIO,
         ("classes",),
         needs=("classifier", "real"),

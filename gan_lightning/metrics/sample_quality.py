@@ -273,8 +273,11 @@ class SampleQuality:
         return values
 
 
-def intra_class_fid(real: Tensor, real_labels: Tensor, generated: Tensor, generated_labels: Tensor) -> float:
-    """Mean over the classes present in both sets of the FID between their real and generated features.
+def intra_class_fid(
+    real: Tensor, real_labels: Tensor, generated: Tensor, generated_labels: Tensor, name: str = INTRA_CLASS_FID
+) -> float:
+    """Mean over the classes present in both sets of the FID between their real and generated features (``name``:
+    the metric's, for its error).
 
     Computed from all the features on the calling rank (no cross-rank sync): every rank gets the same value.
     """
@@ -286,7 +289,7 @@ def intra_class_fid(real: Tensor, real_labels: Tensor, generated: Tensor, genera
             continue
         distances.append(frechet_distance(real_class, generated_class))
     if not distances:
-        raise MetricError(f"{INTRA_CLASS_FID}: no class has 2 or more real and generated images")
+        raise MetricError(f"{name}: no class has 2 or more real and generated samples")
     return sum(distances) / len(distances)
 
 

@@ -4,9 +4,10 @@ channel of a generated image read by the shipped MNIST classifier, the image's m
 and KL(generated modes ‖ uniform) in nats.
 
 ``metrics.extractor: stacked_mnist_classifier`` is the reader: its class logits are the 1,000 triples' joint
-log-probabilities (channels read independently, so the arg-max is the triple of per-channel arg-maxes), its features
-the three channels' 128-d features side by side (a classifier FID of the stacks). ``metrics.names: [stacked_modes]`` is the
-count, on those logits, for unconditional and class-conditional runs (:data:`data.stacked_mnist`).
+log-probabilities (channels read independently, so the arg-max is the triple of per-channel arg-maxes), its
+features the three channels' 128-d features side by side (a classifier FID of the stacks). ``metrics.names:
+[stacked_modes]`` is the count, on those logits, for unconditional and class-conditional runs
+(:mod:`gan_lightning.data.stacked_mnist`).
 """
 
 from __future__ import annotations

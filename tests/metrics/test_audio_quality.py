@@ -285,8 +285,9 @@ def test_shuffled_labels_keep_the_inception_score_and_drop_class_accuracy_to_cha
     classifier: BuiltAudioClassifier, tone_clips: LabelledClips
 ) -> None:
     """Real test clips stand in for a class-conditional generator: asked for their own classes, class accuracy is
-    the classifier's accuracy; asked for shuffled classes, the same clips score the same IS but about 1/K."""
-    evaluator = quality(["audio_is", "audio_class_accuracy"], tone_clips, classifier)
+    the classifier's accuracy and the within-class distance 0; asked for shuffled classes, the same clips score the
+    same IS but about 1/K, and a within-class distance well above 0."""
+    evaluator = quality(["audio_is", "audio_class_accuracy", "audio_intra_fd"], tone_clips, classifier)
     clips, labels = tone_clips.test_waves, tone_clips.test_labels
     right = evaluator.evaluate(served(clips), len(clips), CPU, requested=labels)
     shuffled = labels[torch.randperm(len(labels), generator=torch.Generator().manual_seed(0))]
@@ -295,6 +296,10 @@ def test_shuffled_labels_keep_the_inception_score_and_drop_class_accuracy_to_cha
     assert right["audio_class_accuracy_real"] == pytest.approx(classifier.test_accuracy)
     assert wrong["audio_is"] == right["audio_is"]
     assert abs(wrong["audio_class_accuracy"] - 1 / CLASSES) < 0.08
+    # within each class the clips asked for it are its real clips, so the distance is 0 (up to the covariance
+    # square root); asked for shuffled classes, each class's clips are a mixture of every class
+    assert right["audio_intra_fd"] == pytest.approx(0, abs=1e-3)
+    assert wrong["audio_intra_fd"] > 1
     with pytest.raises(MetricError, match="class-conditional"):
         evaluator.evaluate(served(clips), len(clips), CPU)
 
@@ -405,11 +410,14 @@ def test_an_audio_run_logs_the_metrics_keeps_the_best_and_evaluate_gives_the_sam
 
 def test_a_class_conditional_audio_run_scores_its_class_accuracy(tmp_path: Path, audio_dirs: tuple[Path, Path]) -> None:
     run_dir = fit_audio(
-        tmp_path / "runs", audio_dirs, "cwavegan_spoken_digits_quick", "metrics.names=[audio_class_accuracy,audio_is]"
+        tmp_path / "runs",
+        audio_dirs,
+        "cwavegan_spoken_digits_quick",
+        "metrics.names=[audio_class_accuracy,audio_intra_fd,audio_is]",
     )
     steps, logged = logged_values(run_dir, "audio_class_accuracy")
     assert steps == ["2", "4"]
-    assert 0 <= logged["audio_class_accuracy"] <= 1 and "audio_is" in logged
+    assert 0 <= logged["audio_class_accuracy"] <= 1 and "audio_is" in logged and logged["audio_intra_fd"] > 0
     # the ceiling is the classifier's accuracy on the held-out voices, which the run's log also gave
     built = json.loads(next((audio_dirs[1] / "audio_classifier").glob("*.json")).read_text())
     assert logged["audio_class_accuracy_real"] == pytest.approx(built["test_accuracy"])
