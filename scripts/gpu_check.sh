@@ -17,7 +17,8 @@
 # VIDEO_NUM EMA clips against as many held-out-digit clips, and writes a GIF of 8 clips (video64.gif).
 #
 # fashion_quality (run only when GPU_CHECK_ONLY names it, as it takes the whole budget instead of the video step): the
-# Fashion-MNIST recipes of docs/RESULTS.md at Lucic's budget (18,750 steps at batch 64), 3 seeds each, all trained at once
+# Fashion-MNIST recipes of docs/RESULTS.md and R3GAN's recipe at Lucic's budget (18,750 steps at batch 64), 3 seeds
+# each, all trained at once
 # until GPU_CHECK_BUDGET - QUALITY_SCORING seconds after the script started (checkpoints every 1,875 steps), then each
 # scored at its last checkpoint by the Inception FID of 10,000 EMA samples vs the 10,000 test images, one line per run
 # as it is scored and a mean per recipe whose 3 seeds all finished. Inception weights must be staged (--inception).
@@ -206,19 +207,26 @@ print(f"| video64 | step {r['generator_step']} in {run_seconds(Path(sys.argv[2])
 PY
 }
 quality_run() {  # SECONDS: every recipe's 3 seeds trained at once for at most SECONDS, then scored one by one
-    # name and overrides: the best CPU recipe (seed 0: Inception FID 16.1, docs/RESULTS.md) and the same with SNGAN's
-    # last layer in G (a full-resolution hidden layer, then a 3x3 conv: twice G's cost, too slow for the CPU)
+    # name and overrides: the best CPU recipe (seed 0: Inception FID 16.1, docs/RESULTS.md), the same with SNGAN's
+    # last layer in G (a full-resolution hidden layer, then a 3x3 conv: twice G's cost, too slow for the CPU), and
+    # R3GAN's recipe (its networks, RpGAN + R1 + R2 and its four cosine schedules; CIFAR-10 preset's lr, betas and
+    # gamma decay, the EMA's half-life scaled to this budget's 1.2M images)
     local recipes=("r1_decay generator.width=128 loss.r1=1 loss.r1_interval=16 g_optim.lr=1e-3 d_optim.lr=1e-3
                     g_optim.scheduler=linear d_optim.scheduler=linear"
                    "r1_decay_conv generator.width=128 loss.r1=1 loss.r1_interval=16 g_optim.lr=1e-3 d_optim.lr=1e-3
-                    g_optim.scheduler=linear d_optim.scheduler=linear generator.output_layer=conv")
+                    g_optim.scheduler=linear d_optim.scheduler=linear generator.output_layer=conv"
+                   "r3gan generator.arch=r3gan discriminator.arch=r3gan generator.width=128 discriminator.width=128
+                    generator.latent_dim=64 loss.name=rpgan loss.r1=0.1 loss.r2=0.1 loss.penalty_end=0.1
+                    g_optim.betas=[0.0,0.9] d_optim.betas=[0.0,0.9] g_optim.beta2_end=0.99 d_optim.beta2_end=0.99
+                    g_optim.lr=2e-4 d_optim.lr=2e-4 g_optim.lr_end=5e-5 d_optim.lr_end=5e-5
+                    g_optim.scheduler=cosine d_optim.scheduler=cosine train.ema_half_life=100000")
     local recipe name overrides seed run
     fashion_overrides
     for recipe in "${recipes[@]}"; do
         read -r -d '' name overrides <<< "$recipe"
-        for seed in 0 1 2; do  # 6 runs at once: 2 threads each of the machine's 16
+        for seed in 0 1 2; do  # 9 runs at once, on the GPU: 1 CPU thread each of the machine's 16
             # shellcheck disable=SC2086  # overrides and QUALITY_TINY are lists
-            OMP_NUM_THREADS=2 timeout -s KILL "$1" python scripts/fit.py --config configs/dcgan_fashion_mnist.yaml \
+            OMP_NUM_THREADS=1 timeout -s KILL "$1" python scripts/fit.py --config configs/dcgan_fashion_mnist.yaml \
                 "${OVERRIDES[@]}" $overrides "seed=$seed" train.sample_every=0 "run.root=$OUT/runs" \
                 "run.version=${name}_s$seed" $QUALITY_TINY > "$OUT/fashion_quality_${name}_s$seed.log" 2>&1 &
         done

@@ -60,7 +60,7 @@ def test_every_step_reports_and_a_killed_step_leaves_a_timeout_line(tmp_path: Pa
     assert not any("FAILED" in row for row in rows)
 
 
-@pytest.mark.slow  # six tiny runs and six Inception FIDs on the CPU
+@pytest.mark.slow  # nine tiny runs and nine Inception FIDs on the CPU
 def test_fashion_quality_alone_trains_three_seeds_per_recipe_and_averages_the_finished_ones(tmp_path: Path) -> None:
     _fashion_like(tmp_path / "fashion")
     weights = resolve_inception_weights(None, Path.home() / ".cache" / "gan_lightning")
@@ -83,7 +83,7 @@ def test_fashion_quality_alone_trains_three_seeds_per_recipe_and_averages_the_fi
     rows = [line for line in (out / "summary.md").read_text().splitlines() if line.startswith("| ")]
     assert rows[0].startswith("| setup | no GPU, python ")  # and nothing else but the quality step
     assert all(row.startswith("| fashion_quality | ") for row in rows[1:]), rows
-    for recipe in ("r1_decay", "r1_decay_conv"):
+    for recipe in ("r1_decay", "r1_decay_conv", "r3gan"):
         runs = [row.split(" | ") for row in rows if row.startswith(f"| fashion_quality | {recipe} | seed ")]
         assert [run[2] for run in runs] == ["seed 0", "seed 1", "seed 2"]
         assert all(run[3].startswith("step 20 of 20 in ") and run[5] == "64 vs 64 |" for run in runs), runs
@@ -93,6 +93,8 @@ def test_fashion_quality_alone_trains_three_seeds_per_recipe_and_averages_the_fi
         assert any(row.startswith(mean) for row in rows), (mean, rows)
     conv = out / "runs" / "dcgan_fashion_mnist" / "r1_decay_conv_s0" / "config.yaml"
     assert "output_layer: conv" in conv.read_text()
+    r3gan = (out / "runs" / "dcgan_fashion_mnist" / "r3gan_s0" / "config.yaml").read_text()
+    assert "arch: r3gan" in r3gan and "name: rpgan" in r3gan and "ema_half_life: 100000" in r3gan
 
 
 WITHOUT_PACKAGES = """
