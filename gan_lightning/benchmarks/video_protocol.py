@@ -29,7 +29,15 @@ from gan_lightning.metrics.suite import GeneratedSet, fitting_metrics
 
 SHUFFLE_SEED = 7
 """Seeds the time-shuffled control."""
-COLUMNS = ("frame_fd", "clip_fd", "content_consistency", "motion_ratio", "motion_w1", "frozen")
+COLUMNS = (
+    "frame_fd",
+    "clip_fd",
+    "content_consistency",
+    "content_consistency_real",
+    "motion_ratio",
+    "motion_w1",
+    "frozen",
+)
 
 
 def _as_unit_range(clips: Tensor) -> Tensor:

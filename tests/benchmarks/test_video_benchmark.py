@@ -31,6 +31,8 @@ def test_cli_scores_both_generators_beside_the_controls_and_keeps_its_runs(
     for row in ("| video_moving_mnist_quick (2 seeds) |", "| video3d_moving_mnist_quick (2 seeds) |", "| real_train |",
                 "| real_shuffled |", "| untrained video_moving_mnist_quick |"):  # fmt: skip
         assert row in printed, row
+    # the real clips' consistency stands beside the generators' (the 3D-conv baseline's is scored)
+    assert " content_consistency | content_consistency_real | " in printed
     result = json.loads(out.read_text())
     runs = result["video_moving_mnist_quick"]
     assert len(runs) == 2 and runs[0]["frame_fd"] != runs[1]["frame_fd"]  # the seed reaches the run
