@@ -63,6 +63,7 @@ def _inputs(arch: str) -> tuple[dict[str, object], tuple[int, ...], Tensor, dict
         "text_cnn": ({"width": 4, "embedding_dim": 5, "representations": 2}, (6, 7)),
         "video3d": ({"width": 4}, (8, 1, 32, 32)),
         "wavegan": ({"width": 2}, (1, 1024)),
+        "r3gan": ({"width": 8, "cardinality": 4, "blocks": 1}, (1, 28, 28)),
     }
     options, shape = cases[arch]
     extra = {"inputs": torch.randn(batch, 1, 32, 32)} if arch == "patchgan" else {}
