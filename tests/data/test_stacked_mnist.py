@@ -3,6 +3,7 @@ its mode count read by the MNIST classifier, against real stacks, a collapsed ge
 
 from __future__ import annotations
 
+import functools
 import math
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from gan_lightning.metrics.stacked_mnist import StackedDigitReader
 STACKED = ["data.name=stacked_mnist", "data.num_samples=300"]
 
 
+@functools.cache
 def _stacks(*overrides: str) -> tuple[torch.Tensor, torch.Tensor]:
     datamodule = build_datamodule(load_config(["configs/quickstart.yaml"], [*STACKED, *overrides]))
     return datamodule.evaluation_images("train"), datamodule.evaluation_labels("train")
