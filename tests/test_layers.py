@@ -108,7 +108,7 @@ def test_no_function_imports_the_package_to_dodge_an_import_order() -> None:
 
 LAYERS = [
     ("registry", "files", "rng", "scheduling", "generating", "visualization", "sequence_pictures", "image_logging",
-     "wandb_logging", "ema", "sweep", "config.schema", "config.options"),
+     "wandb_logging", "ema", "sweep", "config.schema", "config.options", "config.outputs"),
     ("data", "networks", "losses", "loggers", "augment"),
     ("metrics", "steps", "callbacks"),
     ("kinds",),
