@@ -8,7 +8,7 @@
     python scripts/benchmark.py audio [--configs A B] [--seeds 3] [--num 800] [PROTOCOL OPTIONS]
     python scripts/benchmark.py <a kind's command> [--configs A B] [--seeds N] [PROTOCOL OPTIONS]
         PROTOCOL OPTIONS: [--jobs J] [--root DIR] [--json FILE] [key=value ...]
-    python scripts/benchmark.py text [--mle C] [--gan C] [--seeds 3] [--jobs J] [--root DIR] [k=v ...]
+    python scripts/benchmark.py text [--mle C] [--gan C] [--seeds 3] [--ngrams 2 3 5] [--jobs J] [--root DIR] [k=v ...]
     python scripts/benchmark.py train [--repeats 5] [--steps 100] [key=value ...]
     python scripts/benchmark.py data [--config C] [--batches 200] [--repeats 5] [--workers 0 2] [--threads N] [k=v ...]
     python scripts/benchmark.py fid [--num 1000] [--repeats 3] [--device auto] [--inception-weights W] [k=v ...]
@@ -58,7 +58,8 @@ column per logged value beside each config's untrained generator.
 GAN config (``text_oracle_gan.yaml``) continuing that run's final checkpoint, so both start from the same MLE state;
 NLL_oracle, NLL_test and the unique-sample ratio of ``metrics.num_generated`` samples at temperature 1 (mean ± s.e.
 over seeds), the GAN's gain in NLL_oracle over MLE per seed, each run's wall time, beside the oracle's entropy and
-``ln V``. ``--root`` keeps the runs: an interrupted benchmark resumes them exactly, a finished run is scored as is.
+``ln V``, and the same metrics of n-grams of the training split (``--ngrams``: the controls). ``--root`` keeps the
+runs: an interrupted benchmark resumes them exactly, a finished run is scored as is.
 
 ``data``: batches/s of the in-memory loader (one uint8 tensor indexed by a random permutation)
 against torch DataLoaders over the same images and batch size: a ``TensorDataset`` (per-sample
@@ -107,7 +108,7 @@ from gan_lightning.benchmarks.protocol import (
 from gan_lightning.benchmarks.quality import QUALITY
 from gan_lightning.benchmarks.step_profile import profile_config
 from gan_lightning.benchmarks.step_profile import summarize as summarize_profile
-from gan_lightning.benchmarks.text_protocol import benchmark_text, report_text
+from gan_lightning.benchmarks.text_protocol import NGRAM_ORDERS, benchmark_text, ngram_controls, report_text
 from gan_lightning.benchmarks.timegan_protocol import TIMEGAN
 from gan_lightning.benchmarks.toy_modes import TOY
 from gan_lightning.benchmarks.train_speed import benchmark_train, summarize
@@ -125,7 +126,8 @@ def text(args: argparse.Namespace) -> dict[str, object]:
     with tempfile.TemporaryDirectory() as scratch:
         runs = benchmark_text(Path(args.mle), Path(args.gan), args.seeds, args.root or Path(scratch), args.overrides,
                               args.jobs)  # fmt: skip
-    return report_text(runs, args.jobs, args.json.with_suffix(".png") if args.json else None)
+    controls = ngram_controls(Path(args.mle), args.overrides, args.ngrams)
+    return report_text(runs, controls, args.jobs, args.json.with_suffix(".png") if args.json else None)
 
 
 def bleu(args: argparse.Namespace) -> dict[str, object]:
@@ -285,6 +287,8 @@ def main(argv: list[str] | None = None) -> int:
     text_parser.add_argument("--jobs", type=int, default=1, help="seeds trained at once (cores/jobs threads each)")
     text_parser.add_argument("--root", type=Path, help="keep the runs here (resumed if interrupted)")
     text_parser.add_argument("--json", type=Path, help="also write the per-run results here")
+    text_parser.add_argument("--ngrams", type=int, nargs="*", default=list(NGRAM_ORDERS),
+                             help="orders of the n-gram controls (none: no controls)")  # fmt: skip
     text_parser.add_argument("overrides", nargs="*", help="config overrides of both runs, e.g. seed-independent sizes")
     profile_parser = commands.add_parser("profile", help="where a training step's time goes, phase by phase")
     profile_parser.add_argument("--config", required=True, action="append", help="config file(s); later ones win")

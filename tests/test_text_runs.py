@@ -120,7 +120,7 @@ def test_a_text_file_at_character_level(tmp_path: Path, monkeypatch: pytest.Monk
     assert "val/nll_test" in header and "val/nll_oracle" not in header
     assert {"val/bleu_5", "val/self_bleu_2", "val/valid_words", "val/novel_words"} <= set(header.split(","))
 
-    # evaluate.py sweeps real text on BLEU-5 against Self-BLEU-5, beside the real training text's own point
+    # evaluate.py sweeps real text on BLEU-5 against Self-BLEU-5, beside the real training text's own point,
     out = tmp_path / "evaluation.json"
     assert script("evaluate").main(["--ckpt", str(run_dir / "checkpoints" / "last.ckpt"), "--json", str(out),
                                     "metrics.temperatures=[0.5,1.0]"]) == 0  # fmt: skip
@@ -129,7 +129,9 @@ def test_a_text_file_at_character_level(tmp_path: Path, monkeypatch: pytest.Monk
     assert {"bleu_5@0.5", "self_bleu_5@0.5", "valid_words", "novel_words", "unique_ratio"} <= set(values)
     assert values["bleu_5@1"] == pytest.approx(values["bleu_5"]) and values["self_bleu_5@1"] == values["self_bleu_5"]
     assert "nll_oracle@1" not in values and Path(report["quality_diversity"]).is_file()
-    assert set(report["quality_diversity_reference"]) == {"bleu_5", "self_bleu_5"}
+    # with a word list the sweep draws valid against novel words too, beside the held-out words' own point
+    assert set(report["quality_diversity_reference"]) == {"bleu_5", "self_bleu_5", "valid_words", "novel_words"}
+    assert {"valid_words@0.5", "novel_words@0.5"} <= set(values)
     assert 0 <= values["novel_words"] <= values["valid_words"] <= 1
 
     # the word shares again, by hand: the 64 samples of the evaluation's latents (seed 0), as sample.py writes them,

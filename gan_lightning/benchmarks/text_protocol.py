@@ -9,6 +9,10 @@ temperature 1 (on the oracle NLL_oracle, NLL_test and the unique-sample ratio, b
 ``ln V``; on a text file e.g. BLEU, Self-BLEU and the word list's shares), and each one's temperature sweep
 (``metrics.temperatures``: Caccia et al.'s quality-diversity curve on the dataset's axes). Runs left under ``root``
 by an interrupted benchmark resume exactly; finished ones are scored as they are.
+
+The controls are token n-grams of the same training split (:mod:`gan_lightning.benchmarks.ngram`: a bigram, a trigram
+and a 5-gram by default), sampled at temperature 1 and scored by the same metrics against the same held-out split: a
+language GAN that does not beat a bigram has learned less than counting pairs of characters does.
 """
 
 from __future__ import annotations
@@ -20,15 +24,18 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from gan_lightning.benchmarks.ngram import NGramModel
 from gan_lightning.benchmarks.parallel import map_seeds, run_seconds, seed_run_config, train_or_finish
 from gan_lightning.benchmarks.summary import mean_se, seed_line, table_head, table_row
 from gan_lightning.checkpointing import load_module
 from gan_lightning.config.loading import ConfigError, load_config
 from gan_lightning.metrics.text_quality import (
     QUALITY_DIVERSITY_AXES,
+    TextSamples,
     check_text_metrics,
     plot_quality_diversity,
     quality_diversity_axes,
+    score_ids,
     score_text,
     temperature_sweep,
 )
@@ -36,6 +43,10 @@ from gan_lightning.training import LAST_CHECKPOINT, new_run_dir, prepare_data
 
 TEXT_CONTEXT = ("oracle_entropy", "ln_vocab", "seconds", "seconds_this_call")
 """Values of a text run printed beside the table, not as its columns."""
+NGRAM_ORDERS = (2, 3, 5)
+"""The n-gram controls' orders: a bigram, a trigram and a 5-gram (which mostly copies the training split)."""
+NGRAM_SEED = 0
+"""Seeds the n-gram controls' draws: one draw each, scored against the one held-out split every seed's runs are."""
 GAN_ONLY_GENERATOR_KEYS = ("temperature_max", "temperature_schedule", "temperature_steps", "straight_through")
 """The generator keys the GAN config may set apart from the MLE one: how G samples in adversarial steps, not what
 its checkpoint holds."""
@@ -89,7 +100,7 @@ def text_run(mle_path: Path, gan_path: Path, root: Path, overrides: Sequence[str
         shutil.copyfile(run_dirs["mle"] / LAST_CHECKPOINT, gan_checkpoint)
     train_or_finish(gan)
     trained = time.perf_counter()
-    axes = quality_diversity_axes(datamodule)
+    planes = quality_diversity_axes(datamodule)
     results: dict[str, dict[str, Any]] = {"sweep": {}}
     for label, config in runs:
         module = load_module(run_dirs[label] / LAST_CHECKPOINT)
@@ -98,7 +109,8 @@ def text_run(mle_path: Path, gan_path: Path, root: Path, overrides: Sequence[str
         results[label] = {**values, "seconds": run_seconds(run_dirs[label])}
         if cfg.temperatures:  # the quality-diversity curve of each: is the GAN below MLE's curve, not just its point?
             results["sweep"][label] = temperature_sweep(module, datamodule, cfg.temperatures, cfg, seed)
-    results["quality_diversity"] = {"axes": axes.name, "reference": axes.reference(datamodule, mle.metrics)}
+    reference = {k: v for axes in planes for k, v in axes.reference(datamodule, mle.metrics).items()}
+    results["quality_diversity"] = {"planes": [axes.name for axes in planes], "reference": reference}
     results["gan"]["seconds_this_call"] = trained - start
     return results
 
@@ -110,10 +122,33 @@ def benchmark_text(
     return map_seeds(text_run, seeds, jobs, mle_path, gan_path, root, overrides)  # type: ignore[arg-type]
 
 
-def report_text(runs: list[dict[str, Any]], jobs: int, picture: Path | None = None) -> dict[str, object]:
-    """Prints each seed's values and the table (mean ± s.e. over seeds of MLE and of the GAN, the GAN's NLL_oracle
-    gain where the data is the oracle); with ``picture``, seed 0's quality-diversity curves there. Returns the
-    JSON."""
+def ngram_label(order: int) -> str:
+    return {2: "bigram", 3: "trigram"}.get(order, f"{order}-gram")
+
+
+def ngram_controls(
+    mle_path: Path, overrides: Sequence[str] = (), orders: Sequence[int] = NGRAM_ORDERS
+) -> dict[str, dict[str, float]]:
+    """Each order's n-gram of the MLE config's training split, ``metrics.num_generated`` samples drawn with
+    :data:`NGRAM_SEED` and scored by its ``metrics.names`` (``nll_test`` by the n-gram's own likelihood), by label."""
+    config = load_config([mle_path], overrides)
+    datamodule = prepare_data(config)
+    vocab_size, length = len(datamodule.vocabulary), datamodule.length  # type: ignore[attr-defined]
+    controls = {}
+    for order in orders:
+        model = NGramModel(datamodule.evaluation_ids("train"), order, vocab_size, datamodule.stop_tokens)  # type: ignore[attr-defined]
+        ids = model.sample(config.metrics.num_generated, length, NGRAM_SEED)
+        samples = TextSamples(ids, datamodule, model.nll, config.metrics)  # type: ignore[arg-type]
+        controls[ngram_label(order)] = score_ids(samples, config.metrics.names)
+    return controls
+
+
+def report_text(
+    runs: list[dict[str, Any]], controls: dict[str, dict[str, float]], jobs: int, picture: Path | None = None
+) -> dict[str, object]:
+    """Prints each seed's values and the table (mean ± s.e. over seeds of MLE and of the GAN, then the n-gram
+    ``controls``' values, the GAN's NLL_oracle gain where the data is the oracle); with ``picture``, seed 0's
+    quality-diversity curves there, the controls as points at temperature 1. Returns the JSON."""
     for seed, run in enumerate(runs):
         for label in ("mle", "gan"):
             print(seed_line(f"seed {seed} {label}", run[label]), flush=True)
@@ -128,14 +163,20 @@ def report_text(runs: list[dict[str, Any]], jobs: int, picture: Path | None = No
     for label in ("mle", "gan"):
         cells = [mean_se([run[label][k] for run in runs], 0 if k == "seconds" else 3) for k in columns]
         print(table_row([label, *cells]))
-    results: dict[str, object] = {"runs": runs}
+    for label, values in controls.items():
+        print(table_row([label, *(f"{values[k]:.3f}" if k in values else "" for k in columns)]))
+    results: dict[str, object] = {"runs": runs, "controls": controls}
     if "nll_oracle" in first:
         gains = [run["mle"]["nll_oracle"] - run["gan"]["nll_oracle"] for run in runs]
         print(f"GAN's NLL_oracle gain over MLE from the same checkpoint: {mean_se(gains, 3)} nats (SeqGAN: 0.30)")
         results["nll_oracle_gain"] = gains
     if picture is not None and runs[0]["sweep"]:  # seed 0's quality-diversity curves
-        axes = runs[0]["quality_diversity"]
-        plot_quality_diversity(runs[0]["sweep"], picture, QUALITY_DIVERSITY_AXES[axes["axes"]], axes["reference"],
-                               "MLE and GAN, seed 0")  # fmt: skip
+        drawn = runs[0]["quality_diversity"]
+        planes = [QUALITY_DIVERSITY_AXES[name] for name in drawn["planes"]]
+        keys = [key for axes in planes for key in (axes.x, axes.y)]
+        points = {label: [{"temperature": 1.0, **{k: values[k] for k in keys}}]
+                  for label, values in controls.items() if all(k in values for k in keys)}  # fmt: skip
+        plot_quality_diversity({**runs[0]["sweep"], **points}, picture, planes, drawn["reference"],
+                               "MLE and GAN, seed 0; n-grams at temperature 1")  # fmt: skip
         print(f"wrote {picture}")
     return results

@@ -335,7 +335,7 @@ class MetricsConfig:
     with keep_best); class-conditional audio adds audio_class_accuracy with audio_intra_fd; see
     gan_lightning/metrics/audio_quality.py.
     Tokens: nll_oracle (oracle only) | nll_test | unique | bleu (BLEU-2..5
-    against the held-out split) | self_bleu | valid_words, novel_words (with ``data.dictionary``); see
+    against the held-out split) | self_bleu | valid_words, novel_words (with ``data.dictionary``) | word_length; see
     gan_lightning/metrics/text_quality.py. ``keep_best`` follows the first. Empty: no metrics."""
     every: int = non_negative(0)
     """Evaluate every this many generator steps (0: only at the end of training)."""

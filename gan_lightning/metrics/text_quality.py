@@ -17,14 +17,18 @@ G's likelihood, the metric settings) returning named floats, logged as ``val/<na
   ``metrics.bleu_samples`` samples (:mod:`gan_lightning.metrics.bleu`).
 * ``valid_words`` and ``novel_words`` (a word list, ``data.dictionary``): the share of generated words in the
   dictionary, and of those valid but absent from the training split (:mod:`gan_lightning.metrics.text_scores`).
+* ``word_length`` (real text): the generated words' mean length in characters (``word_length``) beside the held-out
+  words' (``word_length_real``), and the Wasserstein-1 distance between the two length distributions
+  (``word_length_w1``): a generator can spell real fragments and still string them into words far too long.
 
 Samples are compared as the dataset tokenized its text: the ids decoded to their tokens' text and cut at the first
 stop token; the references are the held-out examples as read, so a generated ``<unk>`` matches no real word.
 
 Lowering the sampling temperature buys quality with diversity (Caccia et al. 2020, "Language GANs falling short"),
 so one temperature says little: :func:`temperature_sweep` scores a generator at several and
-:func:`plot_quality_diversity` draws the curves on the dataset's :class:`QualityDiversityAxes` (NLL_oracle against
-NLL_test on the oracle, BLEU-5 against Self-BLEU-5 on real text), which is how MLE and GAN are compared honestly.
+:func:`plot_quality_diversity` draws the curves on the dataset's planes, :class:`QualityDiversityAxes` (NLL_oracle
+against NLL_test on the oracle; BLEU-5 against Self-BLEU-5 on real text, and valid against novel words with a word
+list), which is how MLE and GAN are compared honestly.
 """
 
 from __future__ import annotations
@@ -44,7 +48,13 @@ from gan_lightning.data.text import max_entropy, real_token_mask
 from gan_lightning.files import atomic_path
 from gan_lightning.metrics.bleu import BLEU_ORDERS, BleuReferences, self_bleu
 from gan_lightning.metrics.suite import METRICS, GeneratedSet, Metric, Scores, Suite, latent_samples, register_metric
-from gan_lightning.metrics.text_scores import novel_word_share, unique_ratio, valid_word_share
+from gan_lightning.metrics.text_scores import (
+    length_distance,
+    novel_word_share,
+    unique_ratio,
+    valid_word_share,
+    word_lengths,
+)
 
 if TYPE_CHECKING:
     import lightning as L
@@ -88,6 +98,10 @@ NEEDS = {
         lambda datamodule: datamodule.dictionary is not None,
         "look generated words up in a word list; set data.dictionary (a file, a word a line)",
     ),
+    "words": (
+        lambda datamodule: not datamodule.has_oracle,
+        "measure the words of real text; data.name={dataset} holds the oracle's token ids",
+    ),
 }
 """What a text metric may need of the dataset: whether it has it, and the one-line problem when not."""
 
@@ -122,14 +136,14 @@ class TextSuite(Suite):
         return Scores(score_text(module, self.datamodule, self.names, self.settings, self.seed, samples.use_ema))
 
     def sweep(self, module: Any, use_ema: bool, path: Path, title: str) -> tuple[dict[str, float], dict[str, object]]:
-        """The quality-diversity values of ``metrics.temperatures`` (``<value>@<T>``) and their picture ``path``;
-        nothing without temperatures."""
+        """The quality-diversity values of ``metrics.temperatures`` (``<value>@<T>``) and their picture ``path``, a
+        panel per plane of the data; nothing without temperatures."""
         if not self.settings.temperatures:
             return {}, {}
-        axes = quality_diversity_axes(self.datamodule)
+        planes = quality_diversity_axes(self.datamodule)
         rows = temperature_sweep(module, self.datamodule, self.settings.temperatures, self.settings, self.seed, use_ema)
-        reference = axes.reference(self.datamodule, self.settings)
-        plot_quality_diversity({"generator": rows}, path, axes, reference, title)
+        reference = {k: v for axes in planes for k, v in axes.reference(self.datamodule, self.settings).items()}
+        plot_quality_diversity({"generator": rows}, path, planes, reference, title)
         values = {f"{k}@{row['temperature']:g}": v for row in rows for k, v in row.items() if k != "temperature"}
         return values, {"quality_diversity": str(path), "quality_diversity_reference": reference}
 
@@ -221,6 +235,24 @@ def training_words(datamodule: TokenDataModule) -> frozenset[str]:
     )
 
 
+def held_out_word_lengths(datamodule: TokenDataModule) -> list[int]:
+    """The lengths of the held-out split's words, collected once per data module."""
+    return datamodule.derived(
+        "held_out_word_lengths",
+        lambda: word_lengths(words_of(datamodule.evaluation_tokens("test"), datamodule.separator), "held-out words"),
+    )
+
+
+@register_text_metric("word_length", ("word_length_w1", "min"), needs="words")
+def word_length(samples: TextSamples) -> dict[str, float]:
+    generated, real = word_lengths(samples.words, "word length"), held_out_word_lengths(samples.datamodule)
+    return {
+        "word_length": sum(generated) / len(generated),
+        "word_length_real": sum(real) / len(real),
+        "word_length_w1": length_distance(generated, real),
+    }
+
+
 @register_text_metric("novel_words", ("novel_words", "max"), needs="dictionary")
 def novel_words(samples: TextSamples) -> dict[str, float]:
     datamodule = samples.datamodule
@@ -239,8 +271,8 @@ def check_text_metrics(
             return f"metrics.names: {', '.join(needing)} {problem.format(dataset=dataset)}"
     # Self-BLEU scores each sample against the others (bleu_samples >= 2 is a schema rule); so does the sweep on text,
     # run after training wherever text metrics are (the callback and evaluate.py).
-    axes = quality_diversity_axes(datamodule)
-    sweeps_self_bleu = bool(names) and bool(settings.temperatures) and "self_bleu" in axes.names
+    swept = {name for axes in quality_diversity_axes(datamodule) for name in axes.names}
+    sweeps_self_bleu = bool(names) and bool(settings.temperatures) and "self_bleu" in swept
     if ("self_bleu" in names or sweeps_self_bleu) and settings.num_generated < 2:
         needing = "metrics.names: self_bleu" if "self_bleu" in names else "metrics.temperatures (a sweep on text)"
         return (
@@ -306,10 +338,14 @@ def score_text(
     with sampling_temperature(network, temperature):
         ids = generated_ids(module, settings.num_generated, seed, batch_size, use_ema)
         likelihood = likelihood_of(network, len(datamodule.vocabulary), batch_size, datamodule.stop_tokens)
-        samples = TextSamples(ids, datamodule, likelihood, settings)
-        values: dict[str, float] = {}
-        for name in names:
-            values.update(METRICS[name].compute(samples))
+        return score_ids(TextSamples(ids, datamodule, likelihood, settings), names)
+
+
+def score_ids(samples: TextSamples, names: Sequence[str]) -> dict[str, float]:
+    """The values of the text metrics ``names`` of ``samples``, whatever drew them (a generator, an n-gram)."""
+    values: dict[str, float] = {}
+    for name in names:
+        values.update(METRICS[name].compute(samples))
     return values
 
 
@@ -365,13 +401,38 @@ BLEU_AXES = QualityDiversityAxes(
     "real training text",
     _real_text_reference,
 )
-QUALITY_DIVERSITY_AXES = {axes.name: axes for axes in (ORACLE_AXES, BLEU_AXES)}
 
 
-def quality_diversity_axes(datamodule: TokenDataModule) -> QualityDiversityAxes:
-    """NLL_oracle against NLL_test where an oracle scores samples (SeqGAN's benchmark); else BLEU-5 against
-    Self-BLEU-5, Caccia et al.'s axes for real text."""
-    return ORACLE_AXES if datamodule.has_oracle else BLEU_AXES
+def _held_out_words_reference(datamodule: TokenDataModule, settings: MetricsConfig) -> dict[str, float]:
+    """The held-out split's words as if generated: their shares in the list and unseen in training."""
+    words = words_of(datamodule.evaluation_tokens("test"), datamodule.separator)
+    dictionary = datamodule.dictionary
+    return {
+        "valid_words": valid_word_share(words, dictionary),  # type: ignore[arg-type]
+        "novel_words": novel_word_share(words, dictionary, training_words(datamodule)),  # type: ignore[arg-type]
+    }
+
+
+WORD_AXES = QualityDiversityAxes(
+    "words",
+    ("valid_words", "novel_words"),
+    "novel_words",
+    "valid_words",
+    "novel words (in the list, not in training; higher: inventing real words)",
+    "valid words (in the list; higher: better spelled)",
+    "real held-out words",
+    _held_out_words_reference,
+)
+QUALITY_DIVERSITY_AXES = {axes.name: axes for axes in (ORACLE_AXES, BLEU_AXES, WORD_AXES)}
+
+
+def quality_diversity_axes(datamodule: TokenDataModule) -> tuple[QualityDiversityAxes, ...]:
+    """The planes a temperature sweep is drawn on: NLL_oracle against NLL_test where an oracle scores samples
+    (SeqGAN's benchmark); else BLEU-5 against Self-BLEU-5 (Caccia et al.'s axes for real text) and, with a word list,
+    valid against novel words (a model that copies its training words is valid but not novel)."""
+    if datamodule.has_oracle:
+        return (ORACLE_AXES,)
+    return (BLEU_AXES, WORD_AXES) if datamodule.dictionary is not None else (BLEU_AXES,)
 
 
 def temperature_sweep(
@@ -382,45 +443,48 @@ def temperature_sweep(
     seed: int,
     use_ema: bool = True,
 ) -> list[dict[str, float]]:
-    """The dataset's two quality-diversity values at each sampling temperature (the same latents, so the same
-    Gumbel noise, at each): one row ``{temperature, x, y}`` per temperature (:func:`quality_diversity_axes`)."""
-    axes = quality_diversity_axes(datamodule)
+    """The values of the dataset's quality-diversity planes (:func:`quality_diversity_axes`) at each sampling
+    temperature (the same latents, so the same Gumbel noise, at each): one row ``{temperature, x, y, ...}`` each."""
+    planes = quality_diversity_axes(datamodule)
+    names = tuple(dict.fromkeys(name for axes in planes for name in axes.names))
     rows = []
     for t in temperatures:
-        values = score_text(module, datamodule, axes.names, settings, seed, use_ema, t)
-        rows.append({"temperature": float(t), axes.x: values[axes.x], axes.y: values[axes.y]})
+        values = score_text(module, datamodule, names, settings, seed, use_ema, t)
+        rows.append({"temperature": float(t), **{key: values[key] for axes in planes for key in (axes.x, axes.y)}})
     return rows
 
 
 def plot_quality_diversity(
     curves: dict[str, list[dict[str, float]]],
     path: str | Path,
-    axes: QualityDiversityAxes,
+    planes: Sequence[QualityDiversityAxes],
     reference: dict[str, float] | None = None,
     title: str = "",
 ) -> None:
-    """``axes.y`` (quality) against ``axes.x`` (diversity) of each labelled sweep, each point marked with its
-    temperature; ``reference``: the data's own values (:attr:`QualityDiversityAxes.reference`), dotted lines on
-    both axes."""
+    """A panel per plane: ``axes.y`` (quality) against ``axes.x`` (diversity) of each labelled sweep, each point marked
+    with its temperature (a curve of one point: a control at temperature 1); ``reference``: the data's own values
+    (:attr:`QualityDiversityAxes.reference`), dotted lines on both axes."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    figure, plot = plt.subplots(figsize=(5.5, 4.5))
-    for label, rows in curves.items():
-        x, y = [r[axes.x] for r in rows], [r[axes.y] for r in rows]
-        plot.plot(x, y, marker="o", label=label)
-        for row, xi, yi in zip(rows, x, y, strict=True):
-            plot.annotate(f"{row['temperature']:g}", (xi, yi), textcoords="offset points", xytext=(4, 4), fontsize=7)
-    if reference is not None:
-        label = f"{axes.reference_label} ({reference[axes.x]:.2f}, {reference[axes.y]:.2f})"
-        plot.axhline(reference[axes.y], color="grey", linestyle=":", label=label)
-        plot.axvline(reference[axes.x], color="grey", linestyle=":")
-    plot.set_xlabel(axes.x_label)
-    plot.set_ylabel(axes.y_label)
-    plot.set_title(title or "quality-diversity: sampling temperature sweep")
-    plot.legend(fontsize=8)
+    figure, panels = plt.subplots(1, len(planes), figsize=(5.5 * len(planes), 4.5), squeeze=False)
+    for axes, plot in zip(planes, panels[0], strict=True):
+        for label, rows in curves.items():
+            x, y = [r[axes.x] for r in rows], [r[axes.y] for r in rows]
+            plot.plot(x, y, marker="o", label=label)
+            for row, xi, yi in zip(rows, x, y, strict=True):
+                plot.annotate(f"{row['temperature']:g}", (xi, yi), textcoords="offset points", xytext=(4, 4),
+                              fontsize=7)  # fmt: skip
+        if reference is not None:
+            label = f"{axes.reference_label} ({reference[axes.x]:.2f}, {reference[axes.y]:.2f})"
+            plot.axhline(reference[axes.y], color="grey", linestyle=":", label=label)
+            plot.axvline(reference[axes.x], color="grey", linestyle=":")
+        plot.set_xlabel(axes.x_label)
+        plot.set_ylabel(axes.y_label)
+        plot.set_title(title or "quality-diversity: sampling temperature sweep")
+        plot.legend(fontsize=8)
     figure.tight_layout()
     with atomic_path(path) as partial:
         figure.savefig(partial, format="png", dpi=100)

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Collection, Hashable, Sequence
 
+import numpy as np
+
 Token = int | str
 """A token: a vocabulary id or the token's text."""
 
@@ -94,3 +96,19 @@ def novel_word_share(
     """
     rows = _check_words(words, "novel word share")
     return sum(word != "" and word in dictionary and word not in training_words for word in rows) / len(rows)
+
+
+def word_lengths(words: Sequence[str | Sequence[str]], what: str) -> list[int]:
+    """Each word's length in characters (an empty sample's word: 0)."""
+    return [len(word) for word in _check_words(words, what)]
+
+
+def length_distance(generated: Sequence[int], real: Sequence[int]) -> float:
+    """The Wasserstein-1 distance between two samples of lengths, in characters: ``sum_k |F_g(k) - F_r(k)|`` over
+    their empirical distribution functions. 0 when the two spread over lengths alike; a generator whose words are
+    one character too long throughout scores 1."""
+    if not generated or not real:
+        raise TextMetricError("length distance: no lengths to compare")
+    bins = max(*generated, *real) + 1
+    cdfs = [np.cumsum(np.bincount(lengths, minlength=bins)) / len(lengths) for lengths in (generated, real)]
+    return float(np.abs(cdfs[0] - cdfs[1]).sum())

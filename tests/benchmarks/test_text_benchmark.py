@@ -41,6 +41,11 @@ def test_cli_continues_the_mle_checkpoint_and_reports_both(tmp_path: Path, capsy
     assert out.with_suffix(".png").is_file()  # seed 0's quality-diversity curves
     result = json.loads(out.read_text())
     runs = result["runs"]
+    # the n-gram controls: scored by the same metrics as the runs, one row each
+    assert list(result["controls"]) == ["bigram", "trigram", "5-gram"]
+    scored = {k for k in runs[0]["mle"] if k not in ("seconds", "seconds_this_call")}
+    assert all(set(values) == scored for values in result["controls"].values())
+    assert all(f"| {label} |" in printed for label in result["controls"])
     assert len(runs) == 2 and runs[0]["mle"]["nll_oracle"] != runs[1]["mle"]["nll_oracle"]  # the seed reaches them
     sweep = runs[0]["sweep"]
     assert [row["temperature"] for row in sweep["gan"]] == [0.5, 1.0]

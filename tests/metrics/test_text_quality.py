@@ -131,6 +131,26 @@ def test_valid_and_novel_words_known_case(tmp_path: Path) -> None:
     assert scores("unique", datamodule, twice) == {"unique_ratio": 3 / 4}
 
 
+def test_word_length_known_case(tmp_path: Path) -> None:
+    """Mean lengths and the length distributions' W1 by hand: the held-out split's words against the samples'."""
+    words = ["cat", "car", "cart", "tar", "rat", "art", "arcs", "act", "tact", "carts"]
+    data = tmp_path / "words.txt"
+    data.write_text("".join(f"{w}\n" for w in words))
+    datamodule = data_module(data, "char", vocab_size=20)
+    held_out = ["".join(tokens) for tokens in datamodule.evaluation_tokens("test")]
+    assert held_out and set(held_out) <= set(words)
+    real = [len(w) for w in held_out]
+    samples = ["ca", "cartt", "", "tarts"]  # lengths 2, 5, 0 (an empty sample's word), 5
+    values = scores("word_length", datamodule, encode(datamodule, [list(w) for w in samples]))
+    assert values["word_length"] == pytest.approx(12 / 4)
+    assert values["word_length_real"] == pytest.approx(sum(real) / len(real))
+    # W1 of two samples on the integers: the area between their distribution functions, by counting
+    cdf = lambda lengths, k: sum(n <= k for n in lengths) / len(lengths)  # noqa: E731
+    w1 = sum(abs(cdf([2, 5, 0, 5], k) - cdf(real, k)) for k in range(6))
+    assert values["word_length_w1"] == pytest.approx(w1)
+    assert METRICS["word_length"].best == ("word_length_w1", "min")
+
+
 def test_one_line_problems(tmp_path: Path) -> None:
     data = tmp_path / "words.txt"
     data.write_text("cat\ncar\ncart\ntar\n")
@@ -143,6 +163,7 @@ def test_one_line_problems(tmp_path: Path) -> None:
     assert check_text_metrics(["nll_oracle"], plain, "text_lines", settings) == (
         "metrics.names: nll_oracle score against the oracle; data.name=text_lines has none"
     )
+    assert check_text_metrics(["word_length"], plain, "text_lines", settings) is None
     # Self-BLEU of one sample has no others to compare with: said before training, not at the first evaluation
     one = MetricsConfig(num_generated=1)
     assert check_text_metrics(["self_bleu"], plain, "text_lines", one) == (
