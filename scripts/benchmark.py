@@ -6,6 +6,7 @@
     python scripts/benchmark.py timegan [--config configs/rnn_sines.yaml] [--seeds 3] [PROTOCOL OPTIONS]
     python scripts/benchmark.py video [--configs A B] [--seeds 3] [--num 4000] [PROTOCOL OPTIONS]
     python scripts/benchmark.py audio [--configs A B] [--seeds 3] [--num 800] [PROTOCOL OPTIONS]
+    python scripts/benchmark.py stacked_mnist --configs A [B ...] [--seeds 3] [--num 26000] [PROTOCOL OPTIONS]
     python scripts/benchmark.py <a kind's command> [--configs A B] [--seeds N] [PROTOCOL OPTIONS]
         PROTOCOL OPTIONS: [--jobs J] [--root DIR] [--json FILE] [key=value ...]
     python scripts/benchmark.py text [--mle C] [--gan C] [--seeds 3] [--ngrams 2 3 5] [--jobs J] [--root DIR] [k=v ...]
@@ -16,14 +17,18 @@
     python scripts/benchmark.py bleu [--corpus DIR] [--hypotheses 1000] [--references 10000] [--nltk 20]
         [--torchmetrics 5]
 
-``toy``, ``quality``, ``timegan``, ``video`` and ``audio`` are one protocol (gan_lightning/benchmarks/protocol.py):
-per config, one run per seed (``--jobs`` trained at once, each with cores / jobs threads), then each final EMA
-generator scored as ``scripts/evaluate.py`` scores a checkpoint; beside the runs, controls scored against the same
-reference set (an untrained generator of each config, and the real sets the command names); per config the mean ±
-standard error over seeds of every value and each run's wall time, one markdown table beside the published rows, and
-with ``--json`` every run's values (by config), the controls' (``controls``) and the means (``summary``). ``--root``
-keeps the runs: an interrupted benchmark resumes them exactly, a finished run is scored as it is (without it they
-train in a temporary folder). Overrides apply to every run.
+``toy``, ``quality``, ``timegan``, ``video``, ``audio`` and ``stacked_mnist`` are one protocol
+(gan_lightning/benchmarks/protocol.py): per config, one run per seed (``--jobs`` trained at once, each with cores / jobs
+threads), then each final EMA generator scored as ``scripts/evaluate.py`` scores a checkpoint; beside the runs, controls
+scored against the same reference set (an untrained generator of each config, and the real sets the command names); per
+config the mean ± standard error over seeds of every value and each run's wall time, one markdown table beside the
+published rows, and with ``--json`` every run's values (by config), the controls' (``controls``) and the means
+(``summary``). ``--root`` keeps the runs: an interrupted benchmark resumes them exactly, a finished run is scored as it
+is (without it they train in a temporary folder). Overrides apply to every run.
+
+``stacked_mnist``: VEEGAN's protocol (PacGAN's and R3GAN's Table 2) on the configs named: 26,000 stacks from each EMA
+generator, each channel read by the shipped MNIST classifier, modes covered of 1,000 and KL to uniform, beside real
+training stacks, an untrained generator and the published figures.
 
 ``toy``: the PacGAN Table 1 protocol (Lin et al. 2018) on the shipped ``toy_ring`` / ``toy_grid``
 configs: 2,500 samples from each EMA generator, modes captured, % high-quality samples and reverse KL, beside
@@ -106,6 +111,7 @@ from gan_lightning.benchmarks.protocol import (
     run_protocol,
 )
 from gan_lightning.benchmarks.quality import QUALITY
+from gan_lightning.benchmarks.stacked_mnist_protocol import STACKED_MNIST
 from gan_lightning.benchmarks.step_profile import profile_config
 from gan_lightning.benchmarks.step_profile import summarize as summarize_profile
 from gan_lightning.benchmarks.text_protocol import NGRAM_ORDERS, benchmark_text, ngram_controls, report_text
@@ -234,7 +240,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], dict[str, object]]] = {
 def protocols() -> dict[str, Protocol]:
     """The commands of the one protocol (gan_lightning/benchmarks/protocol.py): the shipped specs, then every kind's
     that declares one. A kind's command that another command has stops the script with one line."""
-    shipped = {protocol.command: protocol for protocol in (TOY, QUALITY, TIMEGAN, VIDEO, AUDIO)}
+    shipped = {protocol.command: protocol for protocol in (TOY, QUALITY, TIMEGAN, VIDEO, AUDIO, STACKED_MNIST)}
     try:
         return {**shipped, **kind_protocols([*shipped, *COMMANDS])}
     except BenchmarkCommandError as error:

@@ -10,10 +10,11 @@ one markdown table (runs, controls, the published rows a protocol prints beside)
 wall times and the controls' values.
 
 A kind's benchmark is a :class:`Protocol`, a small spec beside the others in this folder (``toy_modes.py``,
-``quality.py``, ``timegan_protocol.py``, ``video_protocol.py``, ``audio_protocol.py``): its configs and command-line
-options, the metrics and settings its runs are scored with, its controls, values derived from the scores, the table's
-columns and the published rows. Whether a config's data can be scored by those metrics is the config validator's
-call (a metric declares the kinds it scores): a config that cannot fails there, before anything trains.
+``quality.py``, ``timegan_protocol.py``, ``video_protocol.py``, ``audio_protocol.py``, ``stacked_mnist_protocol.py``):
+its configs and command-line options, the metrics and settings its runs are scored with, its controls, values derived
+from the scores, the table's columns and the published rows. Whether a config's data can be scored by those metrics is
+the config validator's call (a metric declares the kinds it scores): a config that cannot fails there, before anything
+trains.
 
 A new kind of data needs none of that: the :class:`~gan_lightning.kinds.BenchmarkSpec` its own file declares
 (:attr:`~gan_lightning.kinds.DataKind.benchmark`: configs, metrics, seeds, overrides) becomes a protocol here
@@ -153,6 +154,11 @@ def real_samples(stored: Tensor, as_float: Callable[[Tensor], Tensor] | None = N
     generated samples are scored in)."""
     convert = as_float or (lambda batch: batch)
     return GeneratedSet(lambda indices: convert(stored[indices.start : indices.stop]), len(stored))
+
+
+def as_unit_range(stored: Tensor) -> Tensor:
+    """``uint8`` images or clips as floats in [0, 1], the space generated ones are scored in."""
+    return stored.float() / 255
 
 
 def _same(values: Values) -> Values:

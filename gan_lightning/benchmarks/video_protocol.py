@@ -20,6 +20,7 @@ from gan_lightning.benchmarks.protocol import (
     ControlContext,
     Options,
     Protocol,
+    as_unit_range,
     command_options,
     real_samples,
 )
@@ -40,24 +41,19 @@ COLUMNS = (
 )
 
 
-def _as_unit_range(clips: Tensor) -> Tensor:
-    """``uint8`` clips as floats in [0, 1], as the evaluator takes generated clips."""
-    return clips.float() / 255
-
-
 def _training_clips(context: ControlContext) -> Tensor:
     return context.datamodule.evaluation_images("train")[: context.scored.metrics.num_generated]  # type: ignore[attr-defined]
 
 
 def real_train(context: ControlContext) -> GeneratedSet:
     """As many real training clips as the runs generate: the floor."""
-    return real_samples(_training_clips(context), _as_unit_range)
+    return real_samples(_training_clips(context), as_unit_range)
 
 
 def real_shuffled(context: ControlContext) -> GeneratedSet:
     """The same clips with their frames shuffled in time: real frames, wrong motion."""
     shuffled = shuffle_frames(_training_clips(context), torch.Generator().manual_seed(SHUFFLE_SEED))
-    return real_samples(shuffled, _as_unit_range)
+    return real_samples(shuffled, as_unit_range)
 
 
 def _configure(parser: argparse.ArgumentParser, configs: Path) -> None:

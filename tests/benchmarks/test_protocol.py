@@ -134,7 +134,7 @@ def test_every_config_is_checked_before_any_trains(tmp_path: Path) -> None:
 def test_every_command_is_one_protocol_whose_spec_reaches_spawned_workers() -> None:
     """``--jobs`` sends the spec to spawned processes: it must pickle, every callable in it by reference."""
     protocols = script("benchmark").PROTOCOLS
-    assert sorted(protocols) == ["audio", "quality", "timegan", "toy", "video"]
+    assert sorted(protocols) == ["audio", "quality", "stacked_mnist", "timegan", "toy", "video"]
     for protocol in protocols.values():
         assert pickle.loads(pickle.dumps(protocol)) == protocol
 
@@ -218,7 +218,7 @@ def test_a_kind_that_declares_a_benchmark_is_a_command_that_follows_its_spec(mon
     logs, then the wall time; and the protocol travels to spawned workers like the shipped ones."""
     monkeypatch.setitem(KINDS, "spectra", kind_declaring(SPECTRA))
     protocols = script("benchmark").PROTOCOLS
-    assert sorted(protocols) == ["audio", "quality", "spectra", "timegan", "toy", "video"]
+    assert sorted(protocols) == ["audio", "quality", "spectra", "stacked_mnist", "timegan", "toy", "video"]
     protocol = protocols["spectra"]
     assert (protocol.command, protocol.help, protocol.seeds) == ("spectra", SPECTRA.help, 4)
     assert (protocol.metrics, protocol.scoring) == (("fid", "kid"), ("metrics.real_split=test",))
