@@ -30,6 +30,7 @@ def modes_by_channel(images: torch.Tensor) -> tuple[int, float]:
     return int((counts > 0).sum()), float((share * (share * 1000).log()).sum())
 
 
+@pytest.mark.slow  # two short trainings and four scorings of 300 stacks
 def test_cli_scores_the_runs_beside_real_stacks_and_an_untrained_generator(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
