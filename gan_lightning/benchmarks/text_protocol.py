@@ -29,16 +29,12 @@ from gan_lightning.benchmarks.parallel import map_seeds, run_seconds, seed_run_c
 from gan_lightning.benchmarks.summary import mean_se, seed_line, table_head, table_row
 from gan_lightning.checkpointing import load_module
 from gan_lightning.config.loading import ConfigError, load_config
-from gan_lightning.metrics.text_quality import (
+from gan_lightning.metrics.quality_diversity import (
     QUALITY_DIVERSITY_AXES,
-    TextSamples,
-    check_text_metrics,
     plot_quality_diversity,
     quality_diversity_axes,
-    score_ids,
-    score_text,
-    temperature_sweep,
 )
+from gan_lightning.metrics.text_quality import TextSamples, check_text_metrics, score_ids, score_text, temperature_sweep
 from gan_lightning.training import LAST_CHECKPOINT, new_run_dir, prepare_data
 
 TEXT_CONTEXT = ("oracle_entropy", "ln_vocab", "seconds", "seconds_this_call")

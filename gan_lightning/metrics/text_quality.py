@@ -26,9 +26,9 @@ stop token; the references are the held-out examples as read, so a generated ``<
 
 Lowering the sampling temperature buys quality with diversity (Caccia et al. 2020, "Language GANs falling short"),
 so one temperature says little: :func:`temperature_sweep` scores a generator at several and
-:func:`plot_quality_diversity` draws the curves on the dataset's planes, :class:`QualityDiversityAxes` (NLL_oracle
-against NLL_test on the oracle; BLEU-5 against Self-BLEU-5 on real text, and valid against novel words with a word
-list), which is how MLE and GAN are compared honestly.
+:func:`~gan_lightning.metrics.quality_diversity.plot_quality_diversity` draws the curves on the dataset's planes
+(:mod:`gan_lightning.metrics.quality_diversity`: NLL_oracle against NLL_test on the oracle; BLEU-5 against Self-BLEU-5
+on real text, and valid against novel words with a word list), which is how MLE and GAN are compared honestly.
 """
 
 from __future__ import annotations
@@ -45,9 +45,10 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from gan_lightning.data.text import max_entropy, real_token_mask
-from gan_lightning.files import atomic_path
-from gan_lightning.metrics.bleu import BLEU_ORDERS, BleuReferences, self_bleu
+from gan_lightning.metrics.bleu import BLEU_ORDERS, self_bleu
+from gan_lightning.metrics.quality_diversity import plot_quality_diversity, quality_diversity_axes
 from gan_lightning.metrics.suite import METRICS, GeneratedSet, Metric, Scores, Suite, latent_samples, register_metric
+from gan_lightning.metrics.text_data import bleu_references, held_out_word_lengths, training_words, words_of
 from gan_lightning.metrics.text_scores import (
     length_distance,
     novel_word_share,
@@ -84,12 +85,6 @@ class TextSamples:
     def words(self) -> list[str]:
         """Every word of the decoded samples (:func:`words_of`)."""
         return words_of(self.tokens, self.datamodule.separator)
-
-
-def words_of(token_rows: Sequence[Sequence[str]], separator: str) -> list[str]:
-    """Every whitespace-separated word of the texts ``token_rows`` decode to (characters joined, words spaced);
-    an empty text counts as one empty word, which is never valid (a generator emitting ``<eos>`` at once fails)."""
-    return [word for tokens in token_rows for word in (separator.join(tokens).split() or [""])]
 
 
 NEEDS = {
@@ -206,11 +201,6 @@ def unique(samples: TextSamples) -> dict[str, float]:
     return {"unique_ratio": unique_ratio(samples.tokens)}
 
 
-def bleu_references(datamodule: TokenDataModule) -> BleuReferences:
-    """The held-out split's BLEU tables, built once per data module (a pass over every reference)."""
-    return datamodule.derived("bleu_references", lambda: BleuReferences(datamodule.evaluation_tokens("test")))
-
-
 @register_text_metric("bleu", ("bleu_5", "max"))
 def bleu(samples: TextSamples) -> dict[str, float]:
     scores = bleu_references(samples.datamodule).score(samples.tokens[: samples.settings.bleu_samples], BLEU_ORDERS)
@@ -226,21 +216,6 @@ def self_bleu_metric(samples: TextSamples) -> dict[str, float]:
 @register_text_metric("valid_words", ("valid_words", "max"), needs="dictionary")
 def valid_words(samples: TextSamples) -> dict[str, float]:
     return {"valid_words": valid_word_share(samples.words, samples.datamodule.dictionary)}  # type: ignore[arg-type]
-
-
-def training_words(datamodule: TokenDataModule) -> frozenset[str]:
-    """The words of the training split, collected once per data module."""
-    return datamodule.derived(
-        "training_words", lambda: frozenset(words_of(datamodule.evaluation_tokens("train"), datamodule.separator))
-    )
-
-
-def held_out_word_lengths(datamodule: TokenDataModule) -> list[int]:
-    """The lengths of the held-out split's words, collected once per data module."""
-    return datamodule.derived(
-        "held_out_word_lengths",
-        lambda: word_lengths(words_of(datamodule.evaluation_tokens("test"), datamodule.separator), "held-out words"),
-    )
 
 
 @register_text_metric("word_length", ("word_length_w1", "min"), needs="words")
@@ -349,92 +324,6 @@ def score_ids(samples: TextSamples, names: Sequence[str]) -> dict[str, float]:
     return values
 
 
-# ---------------------------------------------------------------------- the quality-diversity curve
-@dataclass(frozen=True)
-class QualityDiversityAxes:
-    """What a temperature sweep plots: the value ``y`` (quality) against ``x`` (diversity), both computed by the text
-    metrics ``names``, with ``reference`` the data's own point (the floor a perfect generator reaches)."""
-
-    name: str
-    names: tuple[str, ...]
-    x: str
-    y: str
-    x_label: str
-    y_label: str
-    reference_label: str
-    reference: Callable[[TokenDataModule, MetricsConfig], dict[str, float]]
-
-
-def _oracle_reference(datamodule: TokenDataModule, settings: MetricsConfig) -> dict[str, float]:
-    """The oracle as its own generator: its entropy on both axes (its samples' NLL, its NLL of held-out data)."""
-    entropy = datamodule.entropy  # type: ignore[attr-defined]
-    return {"nll_oracle": entropy, "nll_test": entropy}
-
-
-def _real_text_reference(datamodule: TokenDataModule, settings: MetricsConfig) -> dict[str, float]:
-    """Real text as if generated: the first ``bleu_samples`` training examples' BLEU-5 against the held-out split
-    and their Self-BLEU-5, at the generated samples' count (the split is a seeded shuffle: they are a random set)."""
-    real = datamodule.evaluation_tokens("train")[: settings.bleu_samples]
-    return {
-        "bleu_5": bleu_references(datamodule).score(real, [5])[5],
-        "self_bleu_5": self_bleu(real, [5])[5],
-    }
-
-
-ORACLE_AXES = QualityDiversityAxes(
-    "oracle",
-    ("nll_oracle", "nll_test"),
-    "nll_test",
-    "nll_oracle",
-    "NLL_test (G's NLL of held-out data; lower: more diverse)",
-    "NLL_oracle (oracle's NLL of samples; lower: better)",
-    "oracle entropy",
-    _oracle_reference,
-)
-BLEU_AXES = QualityDiversityAxes(
-    "bleu",
-    ("bleu", "self_bleu"),
-    "self_bleu_5",
-    "bleu_5",
-    "Self-BLEU-5 (samples against each other; lower: more diverse)",
-    "BLEU-5 (samples against held-out text; higher: better)",
-    "real training text",
-    _real_text_reference,
-)
-
-
-def _held_out_words_reference(datamodule: TokenDataModule, settings: MetricsConfig) -> dict[str, float]:
-    """The held-out split's words as if generated: their shares in the list and unseen in training."""
-    words = words_of(datamodule.evaluation_tokens("test"), datamodule.separator)
-    dictionary = datamodule.dictionary
-    return {
-        "valid_words": valid_word_share(words, dictionary),  # type: ignore[arg-type]
-        "novel_words": novel_word_share(words, dictionary, training_words(datamodule)),  # type: ignore[arg-type]
-    }
-
-
-WORD_AXES = QualityDiversityAxes(
-    "words",
-    ("valid_words", "novel_words"),
-    "novel_words",
-    "valid_words",
-    "novel words (in the list, not in training; higher: inventing real words)",
-    "valid words (in the list; higher: better spelled)",
-    "real held-out words",
-    _held_out_words_reference,
-)
-QUALITY_DIVERSITY_AXES = {axes.name: axes for axes in (ORACLE_AXES, BLEU_AXES, WORD_AXES)}
-
-
-def quality_diversity_axes(datamodule: TokenDataModule) -> tuple[QualityDiversityAxes, ...]:
-    """The planes a temperature sweep is drawn on: NLL_oracle against NLL_test where an oracle scores samples
-    (SeqGAN's benchmark); else BLEU-5 against Self-BLEU-5 (Caccia et al.'s axes for real text) and, with a word list,
-    valid against novel words (a model that copies its training words is valid but not novel)."""
-    if datamodule.has_oracle:
-        return (ORACLE_AXES,)
-    return (BLEU_AXES, WORD_AXES) if datamodule.dictionary is not None else (BLEU_AXES,)
-
-
 def temperature_sweep(
     module: Any,
     datamodule: TokenDataModule,
@@ -452,40 +341,3 @@ def temperature_sweep(
         values = score_text(module, datamodule, names, settings, seed, use_ema, t)
         rows.append({"temperature": float(t), **{key: values[key] for axes in planes for key in (axes.x, axes.y)}})
     return rows
-
-
-def plot_quality_diversity(
-    curves: dict[str, list[dict[str, float]]],
-    path: str | Path,
-    planes: Sequence[QualityDiversityAxes],
-    reference: dict[str, float] | None = None,
-    title: str = "",
-) -> None:
-    """A panel per plane: ``axes.y`` (quality) against ``axes.x`` (diversity) of each labelled sweep, each point marked
-    with its temperature (a curve of one point: a control at temperature 1); ``reference``: the data's own values
-    (:attr:`QualityDiversityAxes.reference`), dotted lines on both axes."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    figure, panels = plt.subplots(1, len(planes), figsize=(5.5 * len(planes), 4.5), squeeze=False)
-    for axes, plot in zip(planes, panels[0], strict=True):
-        for label, rows in curves.items():
-            x, y = [r[axes.x] for r in rows], [r[axes.y] for r in rows]
-            plot.plot(x, y, marker="o", label=label)
-            for row, xi, yi in zip(rows, x, y, strict=True):
-                plot.annotate(f"{row['temperature']:g}", (xi, yi), textcoords="offset points", xytext=(4, 4),
-                              fontsize=7)  # fmt: skip
-        if reference is not None:
-            label = f"{axes.reference_label} ({reference[axes.x]:.2f}, {reference[axes.y]:.2f})"
-            plot.axhline(reference[axes.y], color="grey", linestyle=":", label=label)
-            plot.axvline(reference[axes.x], color="grey", linestyle=":")
-        plot.set_xlabel(axes.x_label)
-        plot.set_ylabel(axes.y_label)
-        plot.set_title(title or "quality-diversity: sampling temperature sweep")
-        plot.legend(fontsize=8)
-    figure.tight_layout()
-    with atomic_path(path) as partial:
-        figure.savefig(partial, format="png", dpi=100)
-    plt.close(figure)

@@ -13,14 +13,10 @@ from gan_lightning.config.schema import MetricsConfig
 from gan_lightning.data import DataUnavailableError
 from gan_lightning.data.text import EOS, PAD, UNK
 from gan_lightning.data.text_lines import TextLinesDataModule
+from gan_lightning.metrics.quality_diversity import BLEU_AXES
 from gan_lightning.metrics.suite import METRICS
-from gan_lightning.metrics.text_quality import (
-    BLEU_AXES,
-    TextSamples,
-    bleu_references,
-    check_text_metrics,
-    likelihood_of,
-)
+from gan_lightning.metrics.text_data import bleu_references
+from gan_lightning.metrics.text_quality import TextSamples, check_text_metrics, likelihood_of
 from gan_lightning.networks.text import TextLSTMGenerator
 
 SENTENCES = [
