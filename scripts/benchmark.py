@@ -128,6 +128,13 @@ from gan_lightning.training import build_module, prepare_data
 REPO = Path(__file__).resolve().parents[1]
 
 
+def ngram_order(text: str) -> int:
+    """``--ngrams``' values: an n-gram's order, a whole number from 1."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"an n-gram's order is a whole number from 1, got {text!r}")
+    return int(text)
+
+
 def text(args: argparse.Namespace) -> dict[str, object]:
     with tempfile.TemporaryDirectory() as scratch:
         runs = benchmark_text(Path(args.mle), Path(args.gan), args.seeds, args.root or Path(scratch), args.overrides,
@@ -293,7 +300,7 @@ def main(argv: list[str] | None = None) -> int:
     text_parser.add_argument("--jobs", type=int, default=1, help="seeds trained at once (cores/jobs threads each)")
     text_parser.add_argument("--root", type=Path, help="keep the runs here (resumed if interrupted)")
     text_parser.add_argument("--json", type=Path, help="also write the per-run results here")
-    text_parser.add_argument("--ngrams", type=int, nargs="*", default=list(NGRAM_ORDERS),
+    text_parser.add_argument("--ngrams", type=ngram_order, nargs="*", default=list(NGRAM_ORDERS),
                              help="orders of the n-gram controls (none: no controls)")  # fmt: skip
     text_parser.add_argument("overrides", nargs="*", help="config overrides of both runs, e.g. seed-independent sizes")
     profile_parser = commands.add_parser("profile", help="where a training step's time goes, phase by phase")

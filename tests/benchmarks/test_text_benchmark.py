@@ -68,6 +68,18 @@ def test_cli_continues_the_mle_checkpoint_and_reports_both(tmp_path: Path, capsy
     }
 
 
+def test_an_ngram_order_below_one_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stop:
+        script("benchmark").main(["text", "--ngrams", "2", "0", "--root", str(tmp_path / "runs")])
+    assert stop.value.code == 2
+    assert (
+        capsys.readouterr()
+        .err.splitlines()[-1]
+        .endswith("argument --ngrams: an n-gram's order is a whole number from 1, got '0'")
+    )
+    assert not (tmp_path / "runs").exists()
+
+
 def test_mismatched_pretraining_or_data_fails_before_training(tmp_path: Path) -> None:
     mle, gan = tiny_pair(tmp_path, gan_pretrain=3, gan_steps=5)
     with pytest.raises(ConfigError, match=r"must pretrain exactly as text_oracle_mle.yaml \(2 steps\)"):
