@@ -24,6 +24,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from gan_lightning.data.text import real_token_mask
+
 START = -1
 """The history before a sequence's first token (no vocabulary id)."""
 
@@ -46,12 +48,12 @@ class _Followers:
         return len(self.tokens)
 
 
-def real_tokens(row: Sequence[int], stop_tokens: Sequence[int]) -> list[int]:
-    """``row``'s tokens up to and including its first stop token (all of them where it has none)."""
-    for index, token in enumerate(row):
-        if token in stop_tokens:
-            return list(row[: index + 1])
-    return list(row)
+def real_rows(ids: Tensor, stop_tokens: Sequence[int]) -> list[list[int]]:
+    """Each row of ``ids`` ``(N, T)`` up to and including its first stop token (all of it where it has none): the
+    tokens :func:`~gan_lightning.data.text.real_token_mask` counts."""
+    mask = real_token_mask(ids, stop_tokens)
+    lengths = [ids.shape[1]] * len(ids) if mask is None else mask.sum(dim=1).tolist()
+    return [row[:length] for row, length in zip(ids.tolist(), lengths, strict=True)]
 
 
 class NGramModel:
@@ -62,8 +64,8 @@ class NGramModel:
             raise ValueError(f"an n-gram's order is at least 1, got {order}")
         self.order, self.vocab_size, self.stop_tokens = order, vocab_size, tuple(stop_tokens)
         counts: list[defaultdict[tuple[int, ...], Counter[int]]] = [defaultdict(Counter) for _ in range(order)]
-        for row in ids.tolist():
-            padded = [START] * (order - 1) + real_tokens(row, self.stop_tokens)
+        for row in real_rows(ids, self.stop_tokens):
+            padded = [START] * (order - 1) + row
             for position in range(order - 1, len(padded)):
                 token = padded[position]
                 for k in range(order):  # k tokens of history
@@ -122,8 +124,7 @@ class NGramModel:
         """Mean negative log-likelihood per token of ``ids`` ``(N, T)``, over each row's tokens up to and including
         its first stop token: the tokens the networks' ``nll_test`` counts."""
         total, count = 0.0, 0
-        for row in ids.tolist():
-            tokens = real_tokens(row, self.stop_tokens)
+        for tokens in real_rows(ids, self.stop_tokens):
             for position, token in enumerate(tokens):
                 total -= float(np.log(self.probability(tokens[:position], token)))
             count += len(tokens)
