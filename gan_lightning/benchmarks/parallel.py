@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -22,19 +22,29 @@ from gan_lightning.steps.clock import TRAIN_SECONDS
 from gan_lightning.training import CONFIG_FILE, LAST_CHECKPOINT, build_module, find_resume_point, fit, new_run_dir
 
 
-def map_seeds(run: Callable[..., dict[str, float]], seeds: int, jobs: int, *args: Any) -> list[dict[str, float]]:
-    """``[run(*args, seed=s) for s in range(seeds)]``, ``jobs`` at a time; results in seed order.
+def map_runs(
+    run: Callable[..., dict[str, float]], calls: Sequence[Sequence[Any]], jobs: int
+) -> Iterator[dict[str, float]]:
+    """``run(*call)`` for each of ``calls``, ``jobs`` at a time; results yielded in the order of ``calls``, each as
+    soon as it and those before it are done (a benchmark prints its runs as they finish).
 
-    Each process gets ``cores / jobs`` torch threads: small networks gain little from a second thread,
-    and more threads than cores stall OpenMP, so on 2 cores two one-thread runs take half the time.
+    One pool serves every call, so the runs of several configs keep every slot busy: with 2 jobs, 2 configs of 3 seeds
+    take 3 rounds, not 4. Each process gets ``cores / jobs`` torch threads: small networks gain little from a second
+    thread, and more threads than cores stall OpenMP, so on 2 cores two one-thread runs take half the time.
     """
     if jobs <= 1:
-        return [run(*args, seed=seed) for seed in range(seeds)]
+        yield from (run(*call) for call in calls)
+        return
     threads = max(1, (os.cpu_count() or 1) // jobs)
     context = multiprocessing.get_context("spawn")  # fork would copy this process's torch thread pools
     with ProcessPoolExecutor(jobs, mp_context=context, initializer=torch.set_num_threads, initargs=(threads,)) as pool:
-        futures = [pool.submit(run, *args, seed=seed) for seed in range(seeds)]
-        return [future.result() for future in futures]
+        futures = [pool.submit(run, *call) for call in calls]
+        yield from (future.result() for future in futures)
+
+
+def map_seeds(run: Callable[..., dict[str, float]], seeds: int, jobs: int, *args: Any) -> list[dict[str, float]]:
+    """``[run(*args, s) for s in range(seeds)]``, ``jobs`` at a time (:func:`map_runs`); results in seed order."""
+    return list(map_runs(run, [(*args, seed) for seed in range(seeds)], jobs))
 
 
 def run_seconds(run_dir: Path) -> float:

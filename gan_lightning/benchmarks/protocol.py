@@ -36,7 +36,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from gan_lightning.benchmarks.parallel import map_seeds, run_seconds, seed_run_config, train_or_finish, untrained_module
+from gan_lightning.benchmarks.parallel import map_runs, run_seconds, seed_run_config, train_or_finish, untrained_module
 from gan_lightning.benchmarks.summary import mean_se, seed_line, summary, table_head, table_row
 from gan_lightning.checkpointing import load_module
 from gan_lightning.config.loading import load_config
@@ -246,7 +246,9 @@ def run_seeds(
     device: str = "cpu",
 ) -> list[dict[str, float]]:
     """One :func:`protocol_run` per seed ``0 … seeds-1``, ``jobs`` at a time; results in seed order."""
-    return map_seeds(protocol_run, seeds, jobs, protocol, config_path, root, tuple(overrides), device)
+    return list(
+        map_runs(protocol_run, [(protocol, config_path, root, tuple(overrides), device, s) for s in range(seeds)], jobs)
+    )
 
 
 def reference_hash(scored: ExperimentConfig, datamodule: GANDataModule) -> str:
@@ -317,13 +319,14 @@ def run_protocol(protocol: Protocol, options: Options) -> dict[str, object]:
         runs: dict[str, list[Values]] = {}
         controls: dict[str, dict[str, Values]] = {}
         references: dict[str, str] = {}
-        for index, (label, path) in enumerate(options.configs.items()):
+        for label in options.configs:
             references[label] = reference_hash(scored[label], prepare_data(scored[label]))
-            runs[label] = run_seeds(
-                protocol, path, options.seeds, root, options.overrides, options.jobs, options.device
-            )
-            for seed, run in enumerate(runs[label]):
-                print(seed_line(f"{label} seed {seed}", run), flush=True)
+        cells = [(label, path, seed) for label, path in options.configs.items() for seed in range(options.seeds)]
+        calls = [(protocol, path, root, tuple(options.overrides), options.device, seed) for _, path, seed in cells]
+        for (label, _, seed), run in zip(cells, map_runs(protocol_run, calls, options.jobs), strict=True):
+            runs.setdefault(label, []).append(run)
+            print(seed_line(f"{label} seed {seed}", run), flush=True)
+        for index, (label, path) in enumerate(options.configs.items()):
             controls[label] = score_controls(protocol, label, path, root, options, first=index == 0)
     first = next(iter(scored.values()))
     caption = f"; {protocol.caption(options, first)}" if protocol.caption else ""

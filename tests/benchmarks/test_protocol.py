@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import pickle
 import re
 from dataclasses import replace
@@ -15,7 +16,7 @@ import pytest
 import torch
 from helpers import REPO, script
 
-from gan_lightning.benchmarks.parallel import seed_run_config, untrained_module
+from gan_lightning.benchmarks.parallel import map_runs, seed_run_config, untrained_module
 from gan_lightning.benchmarks.protocol import (
     BenchmarkCommandError,
     Column,
@@ -87,6 +88,15 @@ def test_a_value_a_config_does_not_score_is_a_dash_not_a_number() -> None:
     runs = [{"fid": 1.0, "content_consistency": 1.0}, {"fid": 2.0}]
     assert Column("content_consistency").run_cell(runs) == "–"
     assert Column("fid", decimals=1).run_cell(runs) == "1.5 ± 0.5"
+
+
+def test_one_pool_runs_every_call_and_yields_results_in_call_order() -> None:
+    """Calls of several configs go through one pool of spawned workers, each with ``cores / jobs`` threads; results
+    come back in the order of the calls (2^3, 3^2, 10^0 by hand), whichever worker finished first."""
+    assert list(map_runs(pow, [(2, 3), (3, 2), (10, 0)], jobs=2)) == [8, 9, 1]  # type: ignore[arg-type]
+    assert list(map_runs(pow, [(2, 3), (3, 2)], jobs=1)) == [8, 9]  # type: ignore[arg-type]
+    threads = max(1, (os.cpu_count() or 1) // 2)
+    assert list(map_runs(torch.get_num_threads, [(), ()], jobs=2)) == [threads, threads]  # type: ignore[arg-type]
 
 
 @pytest.mark.slow  # a whole run (or several) end to end: the slow tier
