@@ -65,6 +65,10 @@ samples: 3 % of them with 10 digits, the project's bar."""
 
 IS_SPLITS = 10
 """The Inception score's splits (Salimans et al. 2016, and the WaveGAN paper)."""
+REAL_SPLITS_SEED = 0
+"""Seeds the real clips' Inception-score splits, whatever the run's seed (which seeds the generated clips' splits):
+the ceiling every run's ratio divides by is one number per reference set. Split by the run's seed, the same 800 test
+clips of the spoken digits scored 8.40, 8.28 and 8.21 for runs of seeds 0, 1 and 2."""
 
 
 class AudioInstruments:
@@ -279,7 +283,7 @@ register_metric("audio_is")(
         AudioSuite,
         lambda sets, scoring: (
             *inception_score(sets["generated"]["logits"], IS_SPLITS, scoring.seed),
-            inception_score(sets["real"]["logits"], IS_SPLITS, scoring.seed)[0],
+            inception_score(sets["real"]["logits"], IS_SPLITS, REAL_SPLITS_SEED)[0],
         ),
         ("audio_is", "max"),
         ("audio_is", "audio_is_std", "audio_is_real"),
