@@ -28,9 +28,9 @@ def map_runs(
     """``run(*call)`` for each of ``calls``, ``jobs`` at a time; results yielded in the order of ``calls``, each as
     soon as it and those before it are done (a benchmark prints its runs as they finish).
 
-    One pool serves every call, so the runs of several configs keep every slot busy: with 2 jobs, 2 configs of 3 seeds
-    take 3 rounds, not 4. Each process gets ``cores / jobs`` torch threads: small networks gain little from a second
-    thread, and more threads than cores stall OpenMP, so on 2 cores two one-thread runs take half the time.
+    One pool serves every call, so a worker free after one config takes the next config's run: with 2 jobs, 2 configs
+    of 3 seeds take 3 rounds, not 4. Each process gets ``cores / jobs`` torch threads: small networks gain little from
+    a second thread, and more threads than cores stall OpenMP, so on 2 cores two one-thread runs take half the time.
     """
     if jobs <= 1:
         yield from (run(*call) for call in calls)

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import torch
 from helpers import REPO, script, tiny_config, train
-from torch import nn
+from torch import Tensor, nn
 
 from gan_lightning.config.loading import ConfigError, load_config
 from gan_lightning.config.schema import ExperimentConfig
@@ -515,3 +515,29 @@ def test_build_clip_evaluator_loads_the_cached_one(
     printed = capsys.readouterr().out
     assert f"clip evaluator loaded from {clip_evaluator.path}" in printed
     assert f"digit accuracy {clip_evaluator.digit_accuracy:.3f}" in printed
+
+
+class NoRendering:
+    """A clip source that fails if asked for clips: an evaluator served from a file never trains."""
+
+    def render(self, split: str, count: int, seed: int) -> tuple[Tensor, Tensor]:
+        raise AssertionError("the shipped evaluator was trained again")
+
+
+def test_the_quick_configs_clip_evaluator_is_shipped_and_served_before_training(tmp_path: Path) -> None:
+    """The quick config's clip options and the default recipe name a shipped file (its ``.json`` describes exactly that
+    identity), and the evaluator is read from it with nothing rendered or cached; other clip options are not served by
+    it (the control: their key names no shipped file)."""
+    from gan_lightning.data import build_datamodule
+    from gan_lightning.metrics.clip_evaluator import SHIPPED, ClipEvaluatorRecipe, evaluator_identity
+
+    config = load_config([REPO / "configs" / "video_moving_mnist_quick.yaml"])
+    options = build_datamodule(config).clip_options()  # type: ignore[attr-defined]
+    identity = evaluator_identity(options, ClipEvaluatorRecipe())
+    described = json.loads((SHIPPED / f"{identity_key(identity)}.json").read_text())
+    assert {k: v for k, v in described.items() if k in identity} == json.loads(json.dumps(identity))
+    assert described["order_accuracy"] > 0.9 and described["digit_accuracy"] > 0.9
+    built = clip_evaluator_for(NoRendering(), options, tmp_path)  # type: ignore[arg-type]
+    assert built.origin == "shipped" and built.path.parent == SHIPPED and not any(tmp_path.iterdir())
+    other = evaluator_identity({**options, "frames": 4}, ClipEvaluatorRecipe())
+    assert not (SHIPPED / f"{identity_key(other)}.pt").exists()
